@@ -1,0 +1,88 @@
+"""Backends turn one source file into a doc body.
+
+Like filelock's platforms, a backend implements one small method, :meth:`Backend.generate`; the
+core keeps all policy (selection, the ``SHA256:`` header, atomic write, index update, logging,
+backoff). A backend never writes files. LLM backends are imported only when configured, so their
+client library stays an optional extra.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import DocgenConfig
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DocRequest:
+    """Everything a backend may use: the fields of LLMC's shell protocol."""
+
+    repo_root: Path
+    relative_path: str
+    file_sha256: str
+    source_contents: str
+    existing_doc_contents: str | None
+    graph_context: str | None
+
+    def to_json(self) -> dict[str, str | None]:
+        """The JSON object the shell protocol sends on stdin."""
+        return {
+            "repo_root": str(self.repo_root),
+            "relative_path": self.relative_path,
+            "file_sha256": self.file_sha256,
+            "source_contents": self.source_contents,
+            "existing_doc_contents": self.existing_doc_contents,
+            "graph_context": self.graph_context,
+        }
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A doc body: the Markdown below the ``SHA256:`` line, which the core adds."""
+
+    body: str
+
+
+@dataclass(frozen=True)
+class NoOp:
+    """The backend chose not to document this file (``NO-OP: reason``); not a failure."""
+
+    reason: str
+
+
+class Backend(abc.ABC):
+    """Produces the doc body of one file. Raise :class:`~reactor.errors.BackendError` to skip."""
+
+    name: str = "backend"
+
+    @abc.abstractmethod
+    def generate(self, request: DocRequest) -> Generated | NoOp:
+        """Document ``request.relative_path``."""
+
+    def describe(self) -> str:
+        """One line for ``reactor status``."""
+        return self.name
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
+        """Release connections or processes."""
+
+
+def make_backend(config: DocgenConfig, repo_root: Path) -> Backend:
+    """The backend named by ``config.backend``, importing only what it needs."""
+    if config.backend == "outline":
+        from .outline import OutlineBackend
+
+        return OutlineBackend()
+    if config.backend == "shell":
+        from ..config import script_path
+        from .shell import ShellBackend
+
+        return ShellBackend(
+            script=script_path(config, repo_root),
+            args=config.shell.args,
+            timeout_seconds=config.shell.timeout_seconds,
+        )
+    raise ConfigError(f"backend {config.backend!r} is not available", key="backend")

@@ -1,0 +1,237 @@
+"""``llmc.toml`` ``[docs.docgen]``: typed settings with the defaults of DESIGN.md.
+
+An absent file or table means defaults. Unknown keys and wrong types are errors that name the key
+and the file (the CLI exits 2), because a silently ignored typo would leave a user wondering why
+their setting has no effect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_FILE = "llmc.toml"
+BACKENDS = ("outline", "shell", "ollama", "openai")
+PRIORITIES = ("idle", "normal")
+
+#: Source files documented by default, as gitignore-style patterns.
+DEFAULT_INCLUDE = tuple(
+    f"*.{ext}"
+    for ext in (
+        "py pyi js jsx mjs cjs ts tsx go rs java kt kts scala c h cc cpp cxx hh hpp cs rb php "
+        "swift m mm lua pl pm r jl ex exs erl hs ml clj dart zig nim sh bash zsh fish ps1 sql "
+        "vue svelte"
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class ShellConfig:
+    """``[docs.docgen.shell]``: an LLMC-compatible docgen script."""
+
+    script: str | None = None
+    args: list[str] = field(default_factory=list)
+    timeout_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class OllamaConfig:
+    """``[docs.docgen.ollama]``: a local Ollama server."""
+
+    url: str = "http://127.0.0.1:11434"
+    model: str | None = None
+    keep_alive: str = "5m"
+    timeout_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class OpenAIConfig:
+    """``[docs.docgen.openai]``: any OpenAI-compatible chat-completions server."""
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class DocgenConfig:
+    """All of ``[docs.docgen]``. ``source`` is the file it came from (``None``: defaults)."""
+
+    enabled: bool = True
+    backend: str = "outline"
+    output_dir: str = "DOCS/REPODOCS"
+    daemon_enabled: bool = True
+    daemon_priority: str = "idle"
+    idle_after_seconds: float = 10.0
+    tick_seconds: float = 1.0
+    sample_size: int = 10
+    settle_seconds: float = 0.5
+    max_file_bytes: int = 262144
+    include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: list[str] = field(default_factory=list)
+    nice: int = 10
+    require_rag_fresh: bool = False
+    shell: ShellConfig = field(default_factory=ShellConfig)
+    ollama: OllamaConfig = field(default_factory=OllamaConfig)
+    openai: OpenAIConfig = field(default_factory=OpenAIConfig)
+    source: Path | None = field(default=None, compare=False)
+
+    def replace(self, **changes: Any) -> DocgenConfig:
+        """A copy with some settings changed (tests and embedding hosts use this)."""
+        return dataclasses.replace(self, **changes)
+
+
+def load_config(repo_root: Path) -> DocgenConfig:
+    """Read ``{repo_root}/llmc.toml`` and validate ``[docs.docgen]`` against the repo."""
+    path = repo_root / CONFIG_FILE
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return DocgenConfig()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
+    docs = data.get("docs", {})
+    if not isinstance(docs, dict):
+        raise ConfigError("[docs] must be a table", path=path)
+    table = docs.get("docgen", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[docs.docgen] must be a table", path=path)
+    config = parse_table(table, path=path)
+    validate_for_repo(config, repo_root)
+    return config
+
+
+def parse_table(table: dict[str, Any], *, path: Path | None = None) -> DocgenConfig:
+    """Build a :class:`DocgenConfig` from a parsed ``[docs.docgen]`` table."""
+    values = _convert(DocgenConfig, table, prefix="", path=path)
+    config = DocgenConfig(**values, source=path)
+    _check_ranges(config, path)
+    return config
+
+
+def _convert(cls: type, table: dict[str, Any], *, prefix: str, path: Path | None) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = prefix + key
+        if key not in known:
+            known_list = ", ".join(sorted(known))
+            raise ConfigError(f"unknown key (known: {known_list})", key=name, path=path)
+        expected = hints[key]
+        if dataclasses.is_dataclass(expected):
+            if not isinstance(value, dict):
+                raise ConfigError("must be a table", key=name, path=path)
+            assert isinstance(expected, type)
+            out[key] = expected(**_convert(expected, value, prefix=name + ".", path=path))
+        else:
+            out[key] = _coerce(value, expected, key=name, path=path)
+    return out
+
+
+def _coerce(value: Any, expected: Any, *, key: str, path: Path | None) -> Any:
+    """Check one value against its annotation; ints are accepted where floats are."""
+    options = typing.get_args(expected) if typing.get_origin(expected) is not list else ()
+    if options and type(None) in options:  # `X | None`: an explicit value must be an X
+        expected = next(o for o in options if o is not type(None))
+    if expected is bool:
+        ok = isinstance(value, bool)
+        wanted = "true or false"
+    elif expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        wanted = "an integer"
+    elif expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        wanted = "a number"
+        value = float(value) if ok else value
+    elif expected is str:
+        ok = isinstance(value, str)
+        wanted = "a string"
+    else:  # list[str]
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        wanted = "a list of strings"
+    if not ok:
+        raise ConfigError(f"must be {wanted}, got {value!r}", key=key, path=path)
+    return value
+
+
+def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
+    def need(ok: bool, key: str, message: str) -> None:
+        if not ok:
+            raise ConfigError(message, key=key, path=path)
+
+    need(config.backend in BACKENDS, "backend", f"must be one of {', '.join(BACKENDS)}")
+    need(config.daemon_priority in PRIORITIES, "daemon_priority", "must be 'idle' or 'normal'")
+    need(config.idle_after_seconds >= 0, "idle_after_seconds", "must be >= 0")
+    need(config.tick_seconds > 0, "tick_seconds", "must be > 0")
+    need(config.settle_seconds >= 0, "settle_seconds", "must be >= 0")
+    need(config.sample_size >= 1, "sample_size", "must be >= 1")
+    need(config.max_file_bytes >= 1, "max_file_bytes", "must be >= 1")
+    need(-20 <= config.nice <= 19, "nice", "must be between -20 and 19")
+    for key, timeout in (
+        ("shell.timeout_seconds", config.shell.timeout_seconds),
+        ("ollama.timeout_seconds", config.ollama.timeout_seconds),
+        ("openai.timeout_seconds", config.openai.timeout_seconds),
+    ):
+        need(timeout > 0, key, "must be > 0")
+    if config.backend == "shell":
+        need(bool(config.shell.script), "shell.script", "is required when backend = 'shell'")
+    if config.backend in ("ollama", "openai"):
+        name = config.backend
+        model = getattr(config, name).model
+        need(bool(model), f"{name}.model", f"is required when backend = '{name}'")
+    if config.backend == "openai":
+        need(bool(config.openai.base_url), "openai.base_url", "is required when backend = 'openai'")
+
+
+def validate_for_repo(config: DocgenConfig, repo_root: Path) -> None:
+    """Refuse an ``output_dir`` or shell script that would leave the repository."""
+    output_dir_relative(config, repo_root)
+    if config.backend == "shell" and config.shell.script:
+        script_path(config, repo_root)
+
+
+def output_dir_relative(config: DocgenConfig, repo_root: Path) -> PurePosixPath:
+    """The output dir as a clean repo-relative path, or a :class:`ConfigError`."""
+    raw = PurePosixPath(config.output_dir)
+    if raw.is_absolute() or ".." in raw.parts or not raw.parts or raw.parts[0] in (".git", ".llmc"):
+        raise ConfigError(
+            f"{config.output_dir!r} must be a relative directory inside the repo "
+            "(not '.', '..', .git or .llmc)",
+            key="output_dir",
+            path=config.source,
+        )
+    resolved = (repo_root / raw).resolve()
+    if not resolved.is_relative_to(repo_root.resolve()) or resolved == repo_root.resolve():
+        raise ConfigError(
+            f"{config.output_dir!r} resolves to {resolved}, outside the repo",
+            key="output_dir",
+            path=config.source,
+        )
+    return raw
+
+
+def script_path(config: DocgenConfig, repo_root: Path) -> Path:
+    """The shell backend's script, resolved inside the repo, or a :class:`ConfigError`."""
+    assert config.shell.script
+    root = repo_root.resolve()
+    resolved = (root / config.shell.script).resolve()
+    if not resolved.is_relative_to(root):
+        raise ConfigError(
+            f"{config.shell.script!r} resolves to {resolved}, outside the repo",
+            key="shell.script",
+            path=config.source,
+        )
+    if not resolved.is_file():
+        raise ConfigError(f"{resolved} is not a file", key="shell.script", path=config.source)
+    return resolved

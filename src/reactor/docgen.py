@@ -1,0 +1,180 @@
+"""Generate one file's doc: the policy every caller shares (CLI batch runs and idle ticks).
+
+Order of checks for one file: path policy (secrets refused) → the disk, not the index, decides
+the current content → freshness by the doc's ``SHA256:`` line → backend → header added by us →
+atomic write → index bookkeeping → the log line of DESIGN.md. Failures are counted per content
+hash so the reactor can back off and stop retrying a file that keeps failing until it changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .backends import Backend, DocRequest, Generated
+from .docs import DocStore, header_line
+from .errors import BackendError, BackendUnavailable, UnsafePath
+from .graph import format_context
+from .index import FileIndex, FileRow
+from .policy import SourcePolicy, looks_binary
+
+log = logging.getLogger("reactor")
+
+#: After this many failures for the same content the file waits until its content changes.
+MAX_ATTEMPTS_PER_HASH = 5
+BACKOFF_BASE_SECONDS = 30.0
+BACKOFF_MAX_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one file.
+
+    ``status`` is one of ``generated``, ``fresh`` (already up to date), ``noop`` (the backend
+    declined), ``skipped`` (not a documentable source now: gone, binary, too large, refused) or
+    ``failed`` (backend or write error; backed off).
+    """
+
+    path: str
+    status: str
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+def backoff_seconds(failures: int) -> float:
+    """Delay before retry number ``failures + 1``: 30 s, 60 s, 120 s, … capped at an hour."""
+    return float(min(BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+class DocGenerator:
+    """Documents single files of one repo with one backend."""
+
+    def __init__(
+        self,
+        *,
+        policy: SourcePolicy,
+        index: FileIndex,
+        docs: DocStore,
+        backend: Backend,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.policy = policy
+        self.index = index
+        self.docs = docs
+        self.backend = backend
+        self.clock = clock
+        self._retry_at: dict[str, float] = {}
+
+    @property
+    def root(self) -> Path:
+        return self.policy.root
+
+    # -- selection helpers used by the reactor --------------------------------------------
+    def is_fresh(self, row: FileRow) -> bool:
+        try:
+            return self.docs.header(row.path) == row.sha256
+        except UnsafePath:
+            return True  # never a candidate: writing it would be refused anyway
+
+    def may_attempt(self, row: FileRow) -> bool:
+        """False while ``row`` is backed off, or when it exhausted its attempts for this content."""
+        if row.failed_blake3 == row.blake3 and row.failures >= MAX_ATTEMPTS_PER_HASH:
+            return False
+        retry_at = self._retry_at.get(row.path)
+        return retry_at is None or self.clock() >= retry_at
+
+    # -- the one-file pipeline ------------------------------------------------------------
+    def generate(self, rel: str, *, force: bool = False) -> Outcome:
+        """Make ``rel``'s doc fresh (or say why not). Raises only :class:`BackendUnavailable`."""
+        reason = self.policy.reason_to_skip(rel)
+        if reason is not None:
+            return Outcome(rel, "skipped", reason)
+        row, _ = self.index.update_file(self.policy, rel)
+        if row is None:
+            st = self.policy.stat_source(rel)
+            return Outcome(rel, "skipped", st if isinstance(st, str) else "not a source")
+        if row.binary:
+            return Outcome(rel, "skipped", "binary file")
+        try:
+            if not force and self.docs.header(rel) == row.sha256:
+                return Outcome(rel, "fresh")
+            data = self._read_source(rel)
+        except (UnsafePath, OSError) as exc:
+            return Outcome(rel, "skipped", _reason(exc))
+        if looks_binary(data):
+            return Outcome(rel, "skipped", "binary file")
+        sha256 = hashlib.sha256(data).hexdigest()
+        request = DocRequest(
+            repo_root=self.root,
+            relative_path=rel,
+            file_sha256=sha256,
+            source_contents=data.decode("utf-8", errors="replace"),
+            existing_doc_contents=self.docs.read(rel),
+            graph_context=format_context(*self.index.neighbours(rel)),
+        )
+        try:
+            result = self.backend.generate(request)
+            if not isinstance(result, Generated):
+                self.index.record_result(
+                    rel,
+                    f"noop: {result.reason}",
+                    failures=MAX_ATTEMPTS_PER_HASH,
+                    failed_blake3=row.blake3,
+                )  # declined for this content: do not ask again until it changes
+                return Outcome(rel, "noop", result.reason)
+            body = result.body if result.body.startswith("\n") else "\n" + result.body
+            if not body.strip():
+                raise BackendError(self.backend.name, "empty doc")
+            self.docs.write(rel, header_line(sha256) + body.rstrip("\n") + "\n")
+        except BackendUnavailable:
+            raise
+        except (BackendError, UnsafePath, OSError) as exc:
+            return self._failed(row, _reason(exc))
+        self._retry_at.pop(rel, None)
+        self.index.record_result(rel, "generated")
+        log.info("📝 [Docgen] Generated doc for %s", rel)
+        return Outcome(rel, "generated")
+
+    def _read_source(self, rel: str) -> bytes:
+        """Read at most ``max_file_bytes`` of ``rel``, refusing a symlink that now escapes."""
+        path = self.root / rel
+        real = path.resolve()
+        if not real.is_relative_to(self.root):
+            raise UnsafePath(rel, "symlink leaving the repo")
+        limit = self.policy.config.max_file_bytes
+        with open(real, "rb") as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(f"larger than max_file_bytes ({limit})")
+        return data
+
+    def _failed(self, row: FileRow, reason: str) -> Outcome:
+        failures = row.failures + 1 if row.failed_blake3 == row.blake3 else 1
+        self.index.record_result(
+            row.path, f"failed: {reason}", failures=failures, failed_blake3=row.blake3
+        )
+        delay = backoff_seconds(failures)
+        self._retry_at[row.path] = self.clock() + delay
+        log.warning(
+            "docgen failed for %s (attempt %d/%d, retry in %.0fs): %s",
+            row.path,
+            failures,
+            MAX_ATTEMPTS_PER_HASH,
+            delay,
+            reason,
+        )
+        return Outcome(row.path, "failed", reason)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {os.fsdecode(exc.filename) if exc.filename else ''}".rstrip(": ")
+    return str(exc)

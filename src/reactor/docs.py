@@ -1,0 +1,169 @@
+"""The doc store: ``{output_dir}/{relative source path}.md`` with an ``SHA256:`` first line.
+
+Every path is checked before use: no traversal, no absolute paths, and no symlink anywhere between
+the repo root and the doc may lead outside the output directory. Writes are atomic (temp file in
+the same directory, fsync, ``os.replace``) so a crash leaves either the old doc or the new one,
+never a torn one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from .errors import UnsafePath
+
+HEADER_RE = re.compile(r"SHA256: ([0-9a-f]{64})\r?\n?\Z")
+TEMP_SUFFIX = ".reactor-tmp"
+DOC_SUFFIX = ".md"
+
+
+def header_line(sha256: str) -> str:
+    """The first line of every doc."""
+    return f"SHA256: {sha256}\n"
+
+
+def parse_header(first_line: str) -> str | None:
+    """The hex digest of a well-formed header line, else ``None`` (stale)."""
+    match = HEADER_RE.match(first_line)
+    return match.group(1) if match else None
+
+
+class DocStore:
+    """Reads and writes docs under one output directory of one repo."""
+
+    def __init__(self, repo_root: Path, output_rel: PurePosixPath):
+        self.repo_root = repo_root.resolve()
+        self.output_rel = output_rel
+        self.root = self.repo_root / output_rel
+
+    # -- paths --------------------------------------------------------------------------
+    def doc_path(self, rel: str) -> Path:
+        """The doc path for source ``rel``; :class:`UnsafePath` if it could escape."""
+        parts = PurePosixPath(rel).parts
+        if not parts or rel.startswith("/") or ".." in parts or "\0" in rel:
+            raise UnsafePath(rel, "not a clean repo-relative path")
+        path = self.root.joinpath(*parts[:-1], parts[-1] + DOC_SUFFIX)
+        self._check_inside(path.parent)
+        return path
+
+    def _check_inside(self, directory: Path) -> None:
+        """The deepest existing ancestor of ``directory`` must resolve inside the output root."""
+        out_real = self.root.resolve()
+        if not out_real.is_relative_to(self.repo_root) or out_real == self.repo_root:
+            raise UnsafePath(self.root, "output directory resolves outside the repo")
+        probe = directory
+        while not probe.exists() and probe != self.root:
+            probe = probe.parent
+        if probe.exists() and not probe.resolve().is_relative_to(out_real):
+            raise UnsafePath(directory, "a symlink leads outside the output directory")
+
+    # -- reading ------------------------------------------------------------------------
+    def read(self, rel: str) -> str | None:
+        """The whole doc, or ``None`` when missing/unreadable. Symlinked docs are not followed."""
+        path = self.doc_path(rel)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read().decode("utf-8", errors="replace")
+
+    def header(self, rel: str) -> str | None:
+        """The SHA-256 recorded in the doc's first line, or ``None`` (missing or malformed)."""
+        return self.header_at(self.doc_path(rel))
+
+    @staticmethod
+    def header_at(path: Path | str) -> str | None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            head = fh.read(80)
+        line = head.split(b"\n", 1)[0] + (b"\n" if b"\n" in head else b"")
+        return parse_header(line.decode("ascii", errors="replace"))
+
+    def exists(self, rel: str) -> bool:
+        return os.path.lexists(self.doc_path(rel))
+
+    # -- writing ------------------------------------------------------------------------
+    def write(self, rel: str, content: str) -> Path:
+        """Atomically replace the doc of ``rel`` with ``content``."""
+        path = self.doc_path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._check_inside(path.parent)  # a racing symlink swap is caught after mkdir too
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content.encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def remove(self, rel: str) -> bool:
+        """Delete the doc of ``rel`` (an orphan); prune emptied directories. True if removed."""
+        path = self.doc_path(rel)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        parent = path.parent
+        while parent != self.root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+        return True
+
+    def rename(self, old_rel: str, new_rel: str) -> bool:
+        """Move a doc when its source moved with unchanged content. True if moved."""
+        old, new = self.doc_path(old_rel), self.doc_path(new_rel)
+        if not os.path.lexists(old):
+            return False
+        new.parent.mkdir(parents=True, exist_ok=True)
+        self._check_inside(new.parent)
+        os.replace(old, new)
+        self.remove(old_rel)  # prunes the emptied directories; the file is already gone
+        return True
+
+    # -- scanning -----------------------------------------------------------------------
+    def iter_docs(self) -> Iterator[tuple[str, str]]:
+        """Yield ``(source_rel, doc_abs_path)`` for every doc; symlinks are not followed."""
+        if not self.root.is_dir() or self.root.is_symlink():
+            return
+        base = len(str(self.root)) + 1
+        stack = [str(self.root)]
+        while stack:
+            directory = stack.pop()
+            try:
+                with os.scandir(directory) as it:
+                    entries = list(it)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.name.endswith(DOC_SUFFIX):
+                    yield entry.path[base : -len(DOC_SUFFIX)], entry.path
+
+    def remove_temp_files(self) -> int:
+        """Delete temp files a crash left behind; returns how many."""
+        removed = 0
+        for directory, _dirs, files in os.walk(self.root):
+            for name in files:
+                if name.endswith(TEMP_SUFFIX):
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(directory, name))
+                        removed += 1
+        return removed

@@ -1,0 +1,356 @@
+"""The file index: ``.llmc/reactor.db`` (SQLite, WAL), one row per source file.
+
+Rows carry the content fingerprints (size, mtime_ns, blake3, sha256), the Python facts for graph
+context, and the reactor's bookkeeping for backoff. Refresh is incremental: every file is
+``stat``-ed, but only files whose size or mtime changed are read and hashed, so an unchanged tree
+costs about one directory walk. Rows are addressed by a stable integer ``id`` so the sampler can
+seek to any position in O(log N) without scanning (``WHERE id >= ? ORDER BY id LIMIT n``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import blake3
+
+from . import graph
+from .policy import SourcePolicy, looks_binary
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".llmc"
+DB_NAME = "reactor.db"
+
+#: Named schema migrations, applied in order and recorded in ``migrations``.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_files_and_imports",
+        """
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            blake3 TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            binary INTEGER NOT NULL DEFAULT 0,
+            symbols TEXT NOT NULL DEFAULT '',
+            last_result TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            failed_blake3 TEXT
+        );
+        CREATE TABLE imports (
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            module TEXT NOT NULL
+        );
+        CREATE INDEX imports_by_module ON imports(module);
+        CREATE INDEX imports_by_file ON imports(file_id);
+        """,
+    ),
+]
+
+_COLUMNS = "id, path, size, mtime_ns, blake3, sha256, binary, failures, failed_blake3"
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One indexed file."""
+
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    blake3: str
+    sha256: str
+    binary: bool
+    failures: int = 0
+    failed_blake3: str | None = None
+
+
+@dataclass
+class RefreshStats:
+    """What an incremental refresh found."""
+
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    touched: int = 0  # stat changed, content did not
+    changed_paths: list[str] = field(default_factory=list)  # added or changed
+    removed_paths: list[str] = field(default_factory=list)
+
+    @property
+    def removed(self) -> int:
+        return len(self.removed_paths)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Content of a file as of one read."""
+
+    size: int
+    mtime_ns: int
+    blake3: str
+    sha256: str
+    binary: bool
+    facts: graph.PythonFacts | None
+
+
+def fingerprint(path: Path | str, rel: str, st: os.stat_result) -> Fingerprint:
+    """Read the file once: both hashes, the binary sniff and (for Python) imports and symbols."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    binary = looks_binary(data)
+    facts = graph.python_facts(rel, data) if rel.endswith((".py", ".pyi")) and not binary else None
+    return Fingerprint(
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        blake3=blake3.blake3(data).hexdigest(),
+        sha256=hashlib.sha256(data).hexdigest(),
+        binary=binary,
+        facts=facts,
+    )
+
+
+class FileIndex:
+    """The SQLite index of one repo. Thread-safe: one connection behind a lock."""
+
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout = 5000")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    @classmethod
+    def for_repo(cls, repo_root: Path) -> FileIndex:
+        return cls(repo_root / STATE_DIR / DB_NAME)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+            )
+            done = {r[0] for r in self._db.execute("SELECT name FROM migrations")}
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in sql.split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    self._db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                log.debug("applied migration %s to %s", name, self.db_path)
+
+    # -- refresh ------------------------------------------------------------------------
+    def refresh(
+        self,
+        policy: SourcePolicy,
+        *,
+        under: str = "",
+        progress: Callable[[str], object] | None = None,
+    ) -> RefreshStats:
+        """Bring the index in line with the tree (or the subtree ``under``).
+
+        Every file is ``stat``-ed; only those whose size or mtime changed are read and hashed.
+        """
+        stats = RefreshStats()
+        if under:
+            query = "SELECT path, size, mtime_ns FROM files WHERE path >= ? AND path < ?"
+            args: tuple[str, ...] = (under + "/", under + "0")  # "0" sorts right after "/"
+        else:
+            query, args = "SELECT path, size, mtime_ns FROM files", ()
+        with self._lock:
+            known = {
+                path: (size, mtime_ns) for path, size, mtime_ns in self._db.execute(query, args)
+            }
+            self._db.execute("BEGIN")
+            try:
+                for rel, st in policy.walk(under):
+                    stats.seen += 1
+                    if progress is not None:
+                        progress(rel)
+                    old = known.pop(rel, None)
+                    if old == (st.st_size, st.st_mtime_ns):
+                        continue
+                    try:
+                        outcome = self._store(policy.root / rel, rel, st)
+                    except OSError:
+                        continue  # vanished or unreadable since the walk: the next event says
+                    if outcome == "touched":
+                        stats.touched += 1
+                        continue
+                    stats.changed_paths.append(rel)
+                    if outcome == "added":
+                        stats.added += 1
+                    else:
+                        stats.changed += 1
+                for gone in known:
+                    self._db.execute("DELETE FROM files WHERE path = ?", (gone,))
+                stats.removed_paths = sorted(known)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return stats
+
+    def update_file(self, policy: SourcePolicy, rel: str) -> tuple[FileRow | None, str]:
+        """Re-check one path against the disk (the source of truth, not the index).
+
+        Returns the current row (``None`` if ``rel`` is not a source any more) and what
+        happened: ``unchanged``, ``touched`` (stat changed, content not), ``changed``,
+        ``added``, ``removed`` or ``absent``.
+        """
+        with self._lock:
+            row = self.get(rel)
+            st = policy.stat_source(rel) if policy.reason_to_skip(rel) is None else None
+            if st is None or isinstance(st, str):
+                if row is None:
+                    return None, "absent"
+                self._db.execute("DELETE FROM files WHERE id = ?", (row.id,))
+                return None, "removed"
+            if row is not None and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                return row, "unchanged"
+            try:
+                outcome = self._store(policy.root / rel, rel, st)
+            except OSError:
+                return row, "unchanged"  # vanished between stat and read: the next event says
+            return self.get(rel), outcome
+
+    def _store(self, path: Path, rel: str, st: os.stat_result) -> str:
+        fp = fingerprint(path, rel, st)
+        old = self._db.execute("SELECT id, blake3 FROM files WHERE path = ?", (rel,)).fetchone()
+        symbols = "\n".join(fp.facts.symbols) if fp.facts else ""
+        cur = self._db.execute(
+            """INSERT INTO files (path, size, mtime_ns, blake3, sha256, binary, symbols)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(path) DO UPDATE SET size = excluded.size,
+                 mtime_ns = excluded.mtime_ns, blake3 = excluded.blake3,
+                 sha256 = excluded.sha256, binary = excluded.binary, symbols = excluded.symbols
+               RETURNING id""",
+            (rel, fp.size, fp.mtime_ns, fp.blake3, fp.sha256, int(fp.binary), symbols),
+        )
+        file_id = cur.fetchone()[0]
+        if old is not None and old[1] == fp.blake3:
+            return "touched"
+        self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
+        if fp.facts:
+            self._db.executemany(
+                "INSERT INTO imports (file_id, module) VALUES (?, ?)",
+                [(file_id, m) for m in fp.facts.imports],
+            )
+        return "added" if old is None else "changed"
+
+    # -- reads --------------------------------------------------------------------------
+    def get(self, rel: str) -> FileRow | None:
+        with self._lock:
+            r = self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,)).fetchone()
+        return _row(r) if r else None
+
+    def count(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM files WHERE binary = 0").fetchone()
+        return int(row[0])
+
+    def max_id(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT coalesce(max(id), 0) FROM files").fetchone()[0])
+
+    def rows_after(self, after_id: int, limit: int) -> list[FileRow]:
+        """Up to ``limit`` text rows with ``id > after_id``, in id order (one index seek)."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE id > ? AND binary = 0 ORDER BY id LIMIT ?",
+                (after_id, limit),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def iter_rows(self) -> Iterator[FileRow]:
+        """Every text row (status and batch generation)."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE binary = 0 ORDER BY path"
+            ).fetchall()
+        return (_row(r) for r in rows)
+
+    def paths(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT path FROM files WHERE binary = 0")}
+
+    # -- graph --------------------------------------------------------------------------
+    def neighbours(self, rel: str) -> tuple[list[graph.Neighbour], list[graph.Neighbour]]:
+        """In-repo modules ``rel`` imports, and files that import ``rel``."""
+        with self._lock:
+            row = self._db.execute("SELECT id FROM files WHERE path = ?", (rel,)).fetchone()
+            if row is None:
+                return [], []
+            modules = [
+                m for (m,) in self._db.execute("SELECT module FROM imports WHERE file_id = ?", row)
+            ]
+            candidates = [p for m in modules for p in graph.module_candidates(m)]
+            imports = self._symbols_of(
+                "SELECT path, symbols FROM files WHERE path IN ({}) AND path != ?",
+                candidates,
+                rel,
+            )
+            importers = self._symbols_of(
+                "SELECT DISTINCT f.path, f.symbols FROM imports i JOIN files f ON f.id = i.file_id"
+                " WHERE i.module IN ({}) AND f.path != ?",
+                graph.module_names(rel),
+                rel,
+            )
+        return imports, importers
+
+    def _symbols_of(self, sql: str, keys: list[str], rel: str) -> list[graph.Neighbour]:
+        if not keys:
+            return []
+        keys = keys[:900]  # stay under SQLite's bound-parameter limit
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(sql.format(marks) + " ORDER BY 1 LIMIT 50", (*keys, rel))
+        return [graph.Neighbour(p, tuple(s.split("\n")) if s else ()) for p, s in rows]
+
+    # -- bookkeeping --------------------------------------------------------------------
+    def record_result(
+        self,
+        rel: str,
+        result: str,
+        *,
+        failures: int = 0,
+        failed_blake3: str | None = None,
+    ) -> None:
+        """Remember the last outcome for ``rel`` and its failure count for this content."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE files SET last_result = ?, failures = ?, failed_blake3 = ? WHERE path = ?",
+                (result, failures, failed_blake3, rel),
+            )
+
+    def remove(self, rel: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
+
+
+def _row(r: Any) -> FileRow:
+    """sqlite3 rows are untyped tuples in ``_COLUMNS`` order."""
+    i, path, size, mtime_ns, b3, sha, binary, failures, failed_b3 = r
+    return FileRow(i, path, size, mtime_ns, b3, sha, bool(binary), failures, failed_b3)

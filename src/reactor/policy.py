@@ -1,0 +1,277 @@
+"""What counts as a source file, and the directory walk that finds them.
+
+A source is a regular file (or an in-repo symlink to one) that matches ``include``, is not
+``exclude``d or gitignored (nested ``.gitignore`` files and ``.git/info/exclude`` honoured), is not
+inside ``.git``/``.llmc``/the output dir or a tool cache, is not larger than ``max_file_bytes`` and
+does not look like a secret. Binary content (a NUL byte in the first 8 KiB) is detected where the
+file is read anyway, by the index, so the walk never opens a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pathspec
+
+from .config import DocgenConfig, output_dir_relative
+
+#: Directories never walked into: VCS metadata, our own state, and tool caches that no one wants
+#: documented. Anything else is left to ``.gitignore`` and ``exclude``.
+NEVER_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".llmc",
+        ".rag",
+        "__pycache__",
+        "node_modules",
+        ".venv",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".nox",
+        ".eggs",
+    }
+)
+
+#: Basenames (case-insensitive globs) of files that may hold credentials. Never indexed, never
+#: read into a backend request, refused even when named on the command line.
+SECRET_PATTERNS = (
+    ".env",
+    ".env.*",
+    "*.env",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "*.kdbx",
+    "*.ppk",
+    "*.gpg",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    ".pgpass",
+    ".npmrc",
+    ".pypirc",
+    ".htpasswd",
+    ".git-credentials",
+    "credentials",
+    "credentials.json",
+    "secrets.json",
+    "secrets.yaml",
+    "secrets.yml",
+    "*.tfvars",
+    "service-account*.json",
+)
+SECRET_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".docker"})
+_SECRET_RE = re.compile("|".join(fnmatch.translate(p) for p in SECRET_PATTERNS), re.IGNORECASE)
+
+BINARY_SNIFF_BYTES = 8192
+
+
+def is_secret(rel_path: str) -> bool:
+    """True for paths that look like credentials (by basename or a credentials directory)."""
+    parts = rel_path.split("/")
+    return bool(_SECRET_RE.match(parts[-1])) or any(p in SECRET_DIRS for p in parts[:-1])
+
+
+def looks_binary(head: bytes) -> bool:
+    """Git's heuristic: a NUL byte near the start means binary."""
+    return b"\0" in head[:BINARY_SNIFF_BYTES]
+
+
+class _Patterns:
+    """A gitignore-style pattern list with a fast "does anything match at all?" pre-check.
+
+    ``GitIgnoreSpec.check_file`` tries every pattern in Python (~0.6 µs each); most files match
+    none, so one combined regex answers the common case and the spec decides the rest exactly.
+    Include lists made only of ``*.ext`` patterns (the default) are a set lookup.
+    """
+
+    def __init__(self, lines: Iterable[str]):
+        lines = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        regexes = [
+            p.regex.pattern.replace("(?P<ps_d>/)", "/")
+            for p in self.spec.patterns
+            if p.include is not None and p.regex is not None
+        ]
+        self._any = re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
+        simple = all(_SIMPLE_EXT.fullmatch(line) for line in lines)
+        self._suffixes = frozenset(line[2:] for line in lines) if lines and simple else None
+
+    def __bool__(self) -> bool:
+        return self._any is not None
+
+    def check(self, rel: str) -> bool | None:
+        """True: matched (ignored/included), False: negated, None: no pattern matched."""
+        if self._any is None or not self._any.match(rel):
+            return None
+        return self.spec.check_file(rel).include
+
+    def includes(self, name: str, rel: str) -> bool:
+        """Include-list test: by extension when every pattern is a plain ``*.ext``."""
+        if self._suffixes is not None:
+            _, dot, ext = name.rpartition(".")
+            return bool(dot) and ext in self._suffixes
+        return bool(self.check(rel))
+
+
+_SIMPLE_EXT = re.compile(r"\*\.[A-Za-z0-9_+-]+")
+
+
+class SourcePolicy:
+    """Decides which repo paths are sources; walks the tree for them.
+
+    Paths are repo-relative POSIX strings throughout (``pkg/mod.py``), the form the index stores
+    and the doc path is built from. Loaded ``.gitignore`` files are cached per directory;
+    :meth:`forget_gitignore` drops the cache when the watcher sees one change.
+    """
+
+    def __init__(self, repo_root: Path, config: DocgenConfig):
+        self.root = repo_root.resolve()
+        self.config = config
+        self.output_prefix = output_dir_relative(config, self.root).as_posix() + "/"
+        self._include = _Patterns(config.include)
+        self._exclude = _Patterns(config.exclude)
+        self._gitignores: dict[str, _Patterns | None] = {}
+
+    # -- single paths (CLI arguments, watcher events) -------------------------------------
+    def reason_to_skip(self, rel: str) -> str | None:
+        """Why ``rel`` is not a source by its path alone (``None``: it may be one)."""
+        parts = rel.split("/")
+        if not rel or rel.startswith("/") or ".." in parts or "" in parts:
+            return "not a clean repo-relative path"
+        if is_secret(rel):
+            return "looks like a secret; never sent to a backend"
+        if any(p in NEVER_DIRS for p in parts[:-1]):
+            return "inside a VCS, state or cache directory"
+        if (rel + "/").startswith(self.output_prefix):
+            return "inside the output directory"
+        for depth in range(1, len(parts)):
+            if self._excluded("/".join(parts[:depth]), is_dir=True):
+                return "in an ignored or excluded directory"
+        if not self._include.includes(parts[-1], rel):
+            return "not matched by include"
+        if self._excluded(rel, is_dir=False):
+            return "gitignored or excluded"
+        return None
+
+    def stat_source(self, rel: str) -> os.stat_result | str:
+        """``lstat`` + symlink and size checks: the stat, or why the file is not a source."""
+        path = self.root / rel
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                if not path.resolve().is_relative_to(self.root):
+                    return "symlink leaving the repo"
+                st = os.stat(path)
+        except OSError as exc:
+            return f"cannot stat: {exc.strerror}"
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        if st.st_size > self.config.max_file_bytes:
+            return f"larger than max_file_bytes ({st.st_size} > {self.config.max_file_bytes})"
+        return st
+
+    def forget_gitignore(self, rel_dir: str) -> None:
+        """A ``.gitignore`` in ``rel_dir`` changed: reload it next time."""
+        self._gitignores.pop(rel_dir, None)
+
+    # -- the walk -----------------------------------------------------------------------
+    def walk(self, under: str = "") -> Iterator[tuple[str, os.stat_result]]:
+        """Yield ``(rel_path, stat)`` for every source file (below ``under``), opening none."""
+        if under:
+            parts = under.split("/")
+            if any(p in NEVER_DIRS or p in SECRET_DIRS for p in parts) or (
+                (under + "/").startswith(self.output_prefix)
+            ):
+                return
+            for depth in range(1, len(parts) + 1):
+                if self._excluded("/".join(parts[:depth]), is_dir=True):
+                    return
+            abs_dir = self.root / under
+            if abs_dir.is_symlink() or not abs_dir.is_dir():
+                return
+        yield from self._walk_dir(str(self.root / under) if under else str(self.root), under)
+
+    def _walk_dir(self, abs_dir: str, rel_dir: str) -> Iterator[tuple[str, os.stat_result]]:
+        try:
+            with os.scandir(abs_dir) as it:
+                entries = list(it)
+        except OSError:
+            return  # vanished or unreadable directory: nothing to document there
+        if any(e.name == ".gitignore" for e in entries):
+            self._gitignore(rel_dir)
+        prefix = rel_dir + "/" if rel_dir else ""
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            rel = prefix + name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if (
+                    name in NEVER_DIRS
+                    or name in SECRET_DIRS
+                    or (rel + "/").startswith(self.output_prefix)
+                    or self._excluded(rel, is_dir=True)
+                ):
+                    continue
+                subdirs.append((entry.path, rel))
+                continue
+            if not self._include.includes(name, rel) or is_secret(rel):
+                continue
+            if self._excluded(rel, is_dir=False):
+                continue
+            st = self.stat_source(rel)
+            if not isinstance(st, str):
+                yield rel, st
+        for abs_sub, rel_sub in subdirs:
+            yield from self._walk_dir(abs_sub, rel_sub)
+
+    # -- gitignore ----------------------------------------------------------------------
+    def _excluded(self, rel: str, *, is_dir: bool) -> bool:
+        """Gitignored (deepest ``.gitignore`` with a verdict wins) or matched by ``exclude``."""
+        suffix = "/" if is_dir else ""
+        if self._exclude and self._exclude.check(rel + suffix):
+            return True
+        parts = rel.split("/")
+        for depth in range(len(parts) - 1, -1, -1):
+            patterns = self._gitignore("/".join(parts[:depth]))
+            if patterns is None:
+                continue
+            verdict = patterns.check("/".join(parts[depth:]) + suffix)
+            if verdict is not None:
+                return verdict
+        return False
+
+    def _gitignore(self, rel_dir: str) -> _Patterns | None:
+        try:
+            return self._gitignores[rel_dir]
+        except KeyError:
+            pass
+        lines: list[str] = []
+        sources = [self.root / rel_dir / ".gitignore"]
+        if rel_dir == "":
+            sources.append(self.root / ".git" / "info" / "exclude")
+        for source in sources:
+            with contextlib.suppress(OSError):
+                lines += source.read_text(encoding="utf-8", errors="replace").splitlines()
+        patterns = _Patterns(lines) if lines else None
+        self._gitignores[rel_dir] = patterns if patterns else None
+        return self._gitignores[rel_dir]

@@ -1,0 +1,93 @@
+"""A host loop for daemons: high-priority steps first, docgen ticks only when they idle.
+
+Each iteration runs every high-priority step (a callable returning whether it did work). If any
+did, every reactor's ``note_work()`` is called and no tick runs. Otherwise reactors tick in
+round-robin order until one does work (one file per iteration across all repos). When nothing at
+all happened the loop's sleep doubles up to ``max_sleep_seconds``; any new filesystem event wakes
+it at once and resets the sleep, and so does :meth:`Service.stop`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+from .reactor import Reactor
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[], bool]
+
+
+class Service:
+    """Runs high-priority ``steps`` and idle-time docgen for several reactors."""
+
+    def __init__(
+        self,
+        reactors: Sequence[Reactor],
+        *,
+        steps: Sequence[Step] = (),
+        min_sleep_seconds: float = 1.0,
+        max_sleep_seconds: float = 30.0,
+    ):
+        self.reactors = list(reactors)
+        self.steps = list(steps)
+        self.min_sleep_seconds = min_sleep_seconds
+        self.max_sleep_seconds = max(max_sleep_seconds, min_sleep_seconds)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._next = 0
+        self.iterations = 0
+        for reactor in self.reactors:
+            reactor.dirty.add_listener(self._wake)
+
+    def run_once(self) -> bool:
+        """One loop iteration; True when anything did work."""
+        self.iterations += 1
+        did_work = False
+        for step in self.steps:
+            try:
+                did_work = bool(step()) or did_work
+            except Exception:
+                log.exception("high-priority step %r failed", step)
+        if did_work:
+            for reactor in self.reactors:
+                reactor.note_work()
+            return True
+        count = len(self.reactors)
+        for offset in range(count):
+            i = (self._next + offset) % count
+            if self.reactors[i].tick().work_done:
+                self._next = (i + 1) % count
+                return True
+        return False
+
+    def next_sleep(self, previous: float, did_work: bool) -> float:
+        """Backlog → the minimum; nothing done → double, capped (and never past idle time)."""
+        if did_work:
+            return self.min_sleep_seconds
+        sleep = min(previous * 2, self.max_sleep_seconds)
+        until_idle = [r.idle.seconds_until_idle() for r in self.reactors]
+        pending = [s for s in until_idle if s > 0]
+        if pending:
+            sleep = min(sleep, max(min(pending), self.min_sleep_seconds))
+        return sleep
+
+    def run(self) -> None:
+        """Loop until :meth:`stop`."""
+        sleep = self.min_sleep_seconds
+        while not self._stop.is_set():
+            did_work = self.run_once()
+            sleep = self.next_sleep(sleep, did_work)
+            if self._wake.wait(sleep):
+                self._wake.clear()
+                sleep = self.min_sleep_seconds
+                if not self._stop.is_set():
+                    # let the new change settle rather than ticking on a half-written file
+                    self._stop.wait(self.min_sleep_seconds)
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return; safe from signal handlers and other threads."""
+        self._stop.set()
+        self._wake.set()

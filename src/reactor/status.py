@@ -1,0 +1,90 @@
+"""``reactor status``: how many sources have fresh, stale, missing and orphaned docs.
+
+One incremental index refresh (stat everything, hash only what changed) plus one read of each
+doc's first line. Docs are found by one walk of the output dir, which never follows symlinks, so
+no per-file path resolution is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .docs import DocStore
+from .index import FileIndex
+
+
+@dataclass
+class StatusReport:
+    """Counts (and the paths behind them) for one repo."""
+
+    sources: int = 0
+    fresh: int = 0
+    stale: int = 0
+    missing: int = 0
+    orphaned: int = 0
+    output_dir: str = ""
+    backend: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    stale_paths: list[str] = field(default_factory=list)
+    missing_paths: list[str] = field(default_factory=list)
+    orphaned_paths: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "fresh": self.fresh,
+            "stale": self.stale,
+            "missing": self.missing,
+            "orphaned": self.orphaned,
+            "output_dir": self.output_dir,
+            "backend": self.backend,
+            **self.extra,
+            "paths": {
+                "stale": self.stale_paths,
+                "missing": self.missing_paths,
+                "orphaned": self.orphaned_paths,
+            },
+        }
+
+    def to_text(self) -> str:
+        lines = [
+            f"backend:    {self.backend}",
+            f"output dir: {self.output_dir}",
+            *(f"{k + ':':<11} {v}" for k, v in self.extra.items()),
+            f"sources:    {self.sources}",
+            f"fresh:      {self.fresh}",
+            f"stale:      {self.stale}",
+            f"missing:    {self.missing}",
+            f"orphaned:   {self.orphaned}",
+        ]
+        for title, paths in (
+            ("stale", self.stale_paths),
+            ("missing", self.missing_paths),
+            ("orphaned", self.orphaned_paths),
+        ):
+            if paths:
+                shown = paths[:10]
+                more = f" (+{len(paths) - 10} more)" if len(paths) > 10 else ""
+                lines.append(f"{title}: {', '.join(shown)}{more}")
+        return "\n".join(lines)
+
+
+def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:
+    """Compare every indexed source with its doc (the index must be refreshed first)."""
+    report = StatusReport(output_dir=docs.output_rel.as_posix())
+    doc_files = dict(docs.iter_docs())
+    for row in index.iter_rows():
+        report.sources += 1
+        doc = doc_files.pop(row.path, None)
+        if doc is None:
+            report.missing_paths.append(row.path)
+        elif DocStore.header_at(doc) == row.sha256:
+            report.fresh += 1
+        else:
+            report.stale_paths.append(row.path)
+    report.orphaned_paths = sorted(doc_files)
+    report.stale = len(report.stale_paths)
+    report.missing = len(report.missing_paths)
+    report.orphaned = len(report.orphaned_paths)
+    return report
