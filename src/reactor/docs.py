@@ -117,14 +117,17 @@ class DocStore:
             os.unlink(path)
         except FileNotFoundError:
             return False
-        parent = path.parent
-        while parent != self.root:
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-            parent = parent.parent
+        self._prune(path.parent)
         return True
+
+    def _prune(self, directory: Path) -> None:
+        """Remove ``directory`` and its parents up to the output root while they are empty."""
+        while directory != self.root and directory.is_relative_to(self.root):
+            try:
+                directory.rmdir()
+            except OSError:
+                return
+            directory = directory.parent
 
     def rename(self, old_rel: str, new_rel: str) -> bool:
         """Move a doc when its source moved with unchanged content. True if moved."""
@@ -134,7 +137,7 @@ class DocStore:
         new.parent.mkdir(parents=True, exist_ok=True)
         self._check_inside(new.parent)
         os.replace(old, new)
-        self.remove(old_rel)  # prunes the emptied directories; the file is already gone
+        self._prune(old.parent)
         return True
 
     # -- scanning -----------------------------------------------------------------------

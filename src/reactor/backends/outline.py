@@ -64,7 +64,7 @@ LANGUAGES = {
     "vue": "Vue",
     "svelte": "Svelte",
 }
-COMMENT_PREFIXES = ("#!", "///", "//!", "//", "#", "--", ";;", "%", "/*", "*", "*/", '"""')
+COMMENT_PREFIXES = ("#!", "///", "//!", "//", "/*", "*/", "*", "#", "--", ";;", "%", '"""')
 MAX_LEADING_COMMENT_LINES = 20
 
 

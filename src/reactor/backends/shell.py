@@ -58,18 +58,18 @@ class ShellBackend(Backend):
             )
         except OSError as exc:
             raise BackendError(self.name, f"cannot run {self.script}: {exc.strerror}") from None
-        try:
-            out, err = proc.communicate(payload, timeout=self.timeout_seconds)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise BackendError(
-                self.name, f"timed out after {self.timeout_seconds:g}s (process group killed)"
-            ) from None
-        except BaseException:
-            _kill_group(proc)
-            raise
-        finally:
-            _kill_group(proc, only_leftovers=True)
+        with proc:  # closes the pipes and reaps the script on every path
+            try:
+                out, err = proc.communicate(payload, timeout=self.timeout_seconds)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                raise BackendError(
+                    self.name, f"timed out after {self.timeout_seconds:g}s (process group killed)"
+                ) from None
+            except BaseException:
+                _kill_group(proc)
+                raise
+            _kill_group(proc)  # children it left behind in its group
         if proc.returncode != 0:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             raise BackendError(self.name, f"exit status {proc.returncode}: {tail[0][:200]}")
@@ -93,11 +93,7 @@ def parse_output(output: str, file_sha256: str) -> Generated | NoOp:
     return Generated(rest)
 
 
-def _kill_group(proc: subprocess.Popen[bytes], *, only_leftovers: bool = False) -> None:
-    """SIGKILL the script's process group (children included) and reap the script."""
-    if only_leftovers and proc.returncode is None:
-        return
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the script's process group: the script if still running, and its children."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    if not only_leftovers:
-        proc.wait()

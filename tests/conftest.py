@@ -1,0 +1,147 @@
+"""Shared fixtures: temp repos, a fake clock, a scripted backend, and leak checks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from reactor.backends import Backend, DocRequest, Generated, NoOp
+from reactor.config import DocgenConfig
+from reactor.errors import BackendError
+from reactor.reactor import Reactor
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+class FakeBackend(Backend):
+    """Records requests; ``fail`` decides per path whether to raise; ``body`` makes the doc."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.requests: list[DocRequest] = []
+        self.fail: Callable[[str], bool] = lambda rel: False
+        self.noop: Callable[[str], bool] = lambda rel: False
+        self._lock = threading.Lock()
+
+    def generate(self, request: DocRequest) -> Generated | NoOp:
+        with self._lock:
+            self.requests.append(request)
+        if self.fail(request.relative_path):
+            raise BackendError(self.name, "scripted failure")
+        if self.noop(request.relative_path):
+            return NoOp("scripted no-op")
+        return Generated(f"# {request.relative_path}\n\nfake doc\n")
+
+    @property
+    def paths(self) -> list[str]:
+        with self._lock:
+            return [r.relative_path for r in self.requests]
+
+
+def write(root: Path, rel: str, text: str | bytes) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A small repo: two Python modules importing each other, a C file, a secret, a binary."""
+    root = tmp_path / "repo"
+    write(root, "pkg/__init__.py", '"""The package."""\nfrom . import util\n')
+    write(root, "pkg/util.py", '"""Helpers."""\n\ndef helper(x: int) -> int:\n    return x\n')
+    write(root, "main.c", "// entry point\nint main(void) { return 0; }\n")
+    write(root, ".env", "API_KEY=hunter2\n")
+    write(root, "blob.py", b"\x00\x01binary")
+    return root
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def backend() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest.fixture
+def make_reactor(
+    repo: Path, clock: FakeClock, backend: FakeBackend
+) -> Iterator[Callable[..., Reactor]]:
+    """Open reactors on ``repo`` with the fake clock and backend; all closed at teardown."""
+    opened: list[Reactor] = []
+
+    def make(*, watch: bool = False, **changes: object) -> Reactor:
+        config = DocgenConfig().replace(idle_after_seconds=10.0, settle_seconds=0.5, **changes)
+        reactor = Reactor.open(repo, config=config, clock=clock, watch=watch, backend=backend)
+        opened.append(reactor)
+        return reactor
+
+    yield make
+    for reactor in opened:
+        reactor.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads() -> Iterator[None]:
+    """Every test must stop the threads it starts (observers, servers)."""
+    before = set(threading.enumerate())
+    yield
+    for _ in range(50):
+        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not leaked:
+            return
+        leaked[0].join(timeout=0.1)
+    pytest.fail(f"leaked threads: {leaked}")
+
+
+@pytest.fixture(autouse=True)
+def _quiet_reactor_logger() -> Iterator[None]:
+    """The CLI sets propagate=False on 'reactor'; undo it so caplog sees records."""
+    yield
+    logger = logging.getLogger("reactor")
+    logger.propagate = True
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def doc_header(root: Path, rel: str) -> str | None:
+    doc = root / "DOCS/REPODOCS" / f"{rel}.md"
+    if not doc.exists():
+        return None
+    return doc.read_text().split("\n", 1)[0]
+
+

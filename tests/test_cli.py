@@ -1,0 +1,144 @@
+"""The CLI as a user runs it: exit codes, messages, paths, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from reactor import cli
+from reactor.lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def status_json(capsys: pytest.CaptureFixture[str], repo: Path) -> dict[str, object]:
+    code, out, _ = run(capsys, "status", str(repo), "--json")
+    assert code == 0
+    data: dict[str, object] = json.loads(out)
+    return data
+
+
+def test_generate_all_then_nothing_then_one_stale(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = status_json(capsys, repo)
+    assert (before["sources"], before["missing"], before["fresh"]) == (3, 3, 0)
+
+    code, out, err = run(capsys, "generate", "--all", "--repo", str(repo))
+    assert code == 0
+    assert "3 generated, 0 fresh" in out
+    assert "📝 [Docgen] Generated doc for pkg/util.py" in err
+
+    code, out, err = run(capsys, "generate", "--all", "--repo", str(repo))
+    assert code == 0 and "0 generated, 3 fresh" in out and "Generated doc" not in err
+
+    write(repo, "pkg/util.py", "def helper(x):\n    return x + 1\n")
+    after = status_json(capsys, repo)
+    assert (after["fresh"], after["stale"], after["missing"]) == (2, 1, 0)
+    assert after["paths"] == {"stale": ["pkg/util.py"], "missing": [], "orphaned": []}
+
+
+def test_status_counts_orphans_and_malformed_headers(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "generate", "--all", "--repo", str(repo))
+    (repo / "main.c").unlink()
+    (repo / "DOCS/REPODOCS/pkg/util.py.md").write_text("no header\n")
+    data = status_json(capsys, repo)
+    assert (data["sources"], data["fresh"], data["stale"], data["orphaned"]) == (2, 1, 1, 1)
+    code, out, _ = run(capsys, "status", str(repo))
+    assert code == 0 and "orphaned:   1" in out and "stale: pkg/util.py" in out
+
+
+def test_paths_relative_to_cwd_and_directories(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo / "pkg")
+    code, out, _ = run(capsys, "generate", "util.py", "--repo", "..")
+    assert code == 0 and "1 generated" in out
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "generate", "pkg")
+    assert code == 0 and "1 generated, 1 fresh" in out
+
+
+@pytest.mark.parametrize("path", ["../outside.py", "/etc/passwd"])
+def test_paths_outside_the_repo_are_usage_errors(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    monkeypatch.chdir(repo)
+    code, _, err = run(capsys, "generate", path)
+    assert code == 2 and "outside the repository" in err
+
+
+def test_explicit_secret_and_binary_are_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "generate", ".env", "blob.py", "main.c")
+    assert code == 1
+    assert "skipped: .env: looks like a secret" in err
+    assert "skipped: blob.py: binary file" in err
+    assert "1 generated" in out
+    assert not (repo / "DOCS/REPODOCS/.env.md").exists()
+
+
+def test_lock_held_exits_3(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FileLock(repo / DOCGEN_LOCK):
+        code, _, err = run(capsys, "generate", "--all", "--repo", str(repo))
+    assert code == 3 and "is held by pid" in err
+    (repo / LLMC_BATCH_LOCK).parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(repo / LLMC_BATCH_LOCK):
+        code, _, err = run(capsys, "generate", "--all", "--repo", str(repo))
+    assert code == 3 and "docgen.lock" in err
+
+
+def test_config_error_exits_2_without_traceback(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(repo, "llmc.toml", "[docs.docgen]\nsample_sise = 3\n")
+    code, _, err = run(capsys, "status", str(repo))
+    assert code == 2
+    assert "llmc.toml" in err and "sample_sise" in err and "Traceback" not in err
+
+
+def test_usage_errors(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "generate", "--repo", str(repo))
+    assert code == 2 and "--all" in err
+    code, _, err = run(capsys, "status", str(repo / "nope"))
+    assert code == 2 and "not a directory" in err
+
+
+def test_disabled_config_does_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, "llmc.toml", "[docs.docgen]\nenabled = false\n")
+    code, out, _ = run(capsys, "generate", "--all", "--repo", str(repo))
+    assert code == 0 and "disabled" in out
+    assert not (repo / "DOCS").exists()
+
+
+def test_every_command_has_help() -> None:
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name, sub in subparsers.choices.items():  # type: ignore[union-attr]
+        assert sub.description, name
+        for action in sub._actions:
+            assert action.help, f"{name} {action.dest}"
+
+
+def test_console_script_runs(repo: Path) -> None:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "reactor.cli", "status", str(repo), "--json"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["sources"] == 3

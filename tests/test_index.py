@@ -1,0 +1,111 @@
+"""The SQLite index: incremental refresh, rowid seeks, import edges, migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from reactor import index as index_module
+from reactor.config import DocgenConfig
+from reactor.index import FileIndex
+from reactor.policy import SourcePolicy
+
+
+@pytest.fixture
+def policy(repo: Path) -> SourcePolicy:
+    return SourcePolicy(repo, DocgenConfig())
+
+
+@pytest.fixture
+def index(repo: Path) -> FileIndex:
+    idx = FileIndex.for_repo(repo)
+    yield idx
+    idx.close()
+
+
+def count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    hashed: list[str] = []
+    real = index_module.fingerprint
+
+    def counting(path: Path | str, rel: str, st: os.stat_result) -> index_module.Fingerprint:
+        hashed.append(rel)
+        return real(path, rel, st)
+
+    monkeypatch.setattr(index_module, "fingerprint", counting)
+    return hashed
+
+
+def test_refresh_is_incremental(
+    repo: Path, policy: SourcePolicy, index: FileIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed = count_hashes(monkeypatch)
+    stats = index.refresh(policy)
+    assert stats.added == 4 and stats.seen == 4  # .env never indexed
+    assert sorted(hashed) == ["blob.py", "main.c", "pkg/__init__.py", "pkg/util.py"]
+    assert index.count() == 3  # blob.py is binary: indexed (so it is not re-read) but no source
+
+    hashed.clear()
+    stats = index.refresh(policy)
+    assert hashed == [] and stats.added == stats.changed == stats.removed == 0
+
+    os.utime(repo / "main.c", ns=(1, 1))  # a touch: stat changed, content did not
+    write(repo, "pkg/util.py", "def helper(): return 2\n")
+    (repo / "pkg/__init__.py").unlink()
+    stats = index.refresh(policy)
+    assert sorted(hashed) == ["main.c", "pkg/util.py"]
+    assert stats.touched == 1 and stats.changed_paths == ["pkg/util.py"]
+    assert stats.removed_paths == ["pkg/__init__.py"]
+
+
+def test_update_file_reads_the_disk(repo: Path, policy: SourcePolicy, index: FileIndex) -> None:
+    index.refresh(policy)
+    row, what = index.update_file(policy, "main.c")
+    assert what == "unchanged" and row is not None
+    write(repo, "main.c", "int main(void) { return 1; }\n")
+    row2, what = index.update_file(policy, "main.c")
+    assert what == "changed" and row2 is not None and row2.id == row.id
+    assert row2.sha256 != row.sha256
+    (repo / "main.c").unlink()
+    assert index.update_file(policy, "main.c") == (None, "removed")
+    assert index.update_file(policy, ".env") == (None, "absent")
+
+
+def test_rows_after_seeks_and_skips_binaries(policy: SourcePolicy, index: FileIndex) -> None:
+    index.refresh(policy)
+    rows = index.rows_after(0, 100)
+    assert [r.path for r in rows] == sorted(r.path for r in rows) or len(rows) == 3
+    assert len(rows) == 3 and not any(r.binary for r in rows)
+    first = rows[0]
+    assert [r.id for r in index.rows_after(first.id, 1)] == [rows[1].id]
+    assert index.rows_after(index.max_id(), 5) == []
+
+
+def test_neighbours_resolve_relative_and_src_layout(repo: Path, index: FileIndex) -> None:
+    write(repo, "src/app/core.py", "from app import helpers\nimport app.models as m\n")
+    write(repo, "src/app/helpers.py", "def help_me(): ...\nclass Helper: ...\nLIMIT = 3\n")
+    write(repo, "src/app/models.py", "class Model: ...\n")
+    write(repo, "src/app/cli.py", "from .core import *\n")
+    policy = SourcePolicy(repo, DocgenConfig())
+    index.refresh(policy)
+    imports, importers = index.neighbours("src/app/core.py")
+    assert [n.path for n in imports] == ["src/app/helpers.py", "src/app/models.py"]
+    assert imports[0].symbols == ("def help_me", "class Helper", "LIMIT")
+    assert [n.path for n in importers] == ["src/app/cli.py"]
+    imports, importers = index.neighbours("pkg/util.py")
+    assert imports == [] and [n.path for n in importers] == ["pkg/__init__.py"]
+
+
+def test_migrations_are_named_recorded_and_idempotent(repo: Path, index: FileIndex) -> None:
+    index.close()
+    again = FileIndex.for_repo(repo)
+    again.close()
+    db = sqlite3.connect(repo / ".llmc/reactor.db")
+    names = [r[0] for r in db.execute("SELECT name FROM migrations")]
+    mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+    db.close()
+    assert names == [name for name, _ in index_module.MIGRATIONS]
+    assert mode == "wal"

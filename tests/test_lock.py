@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reactor.errors import LockHeld, UnsafePath
+from reactor.lock import FileLock, is_locked_elsewhere
+
+
+def test_second_holder_is_refused_and_told_who(tmp_path: Path) -> None:
+    path = tmp_path / ".llmc/locks/docgen.lock"
+    with FileLock(path):
+        assert is_locked_elsewhere(path)
+        with pytest.raises(LockHeld, match=f"held by pid {os.getpid()}"):
+            FileLock(path).acquire()
+    assert not is_locked_elsewhere(path)
+    FileLock(path).acquire()  # free again (released on close of the fd)
+
+
+def test_lock_held_by_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "x.lock"
+    code = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT);"
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('ok', flush=True); sys.stdin.read()"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    ) as holder:
+        assert holder.stdout is not None and holder.stdout.readline() == b"ok\n"
+        assert is_locked_elsewhere(path)
+        with pytest.raises(LockHeld):
+            FileLock(path).acquire()
+        assert holder.stdin is not None
+        holder.stdin.close()
+    FileLock(path).acquire()
+
+
+def test_symlinked_lock_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "victim"
+    target.write_text("precious")
+    path = tmp_path / "locks/docgen.lock"
+    path.parent.mkdir()
+    path.symlink_to(target)
+    with pytest.raises(UnsafePath, match="symlink"):
+        FileLock(path).acquire()
+    assert target.read_text() == "precious"
+    assert not is_locked_elsewhere(path)
+
+
+def test_missing_lock_is_not_locked_and_not_created(tmp_path: Path) -> None:
+    assert not is_locked_elsewhere(tmp_path / "nope.lock")
+    assert not (tmp_path / "nope.lock").exists()
