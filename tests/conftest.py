@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -143,5 +142,3 @@ def doc_header(root: Path, rel: str) -> str | None:
     if not doc.exists():
         return None
     return doc.read_text().split("\n", 1)[0]
-
-

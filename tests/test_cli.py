@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from reactor import cli
 from reactor.lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock
 
@@ -138,7 +138,11 @@ def test_console_script_runs(repo: Path) -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(
         [sys.executable, "-m", "reactor.cli", "status", str(repo), "--json"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["sources"] == 3

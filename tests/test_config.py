@@ -77,7 +77,11 @@ timeout_seconds = 30
         ("output_dir = '.git/docs'", "output_dir", "inside the repo"),
         ("backend = 'shell'", "shell.script", "required"),
         ("backend = 'shell'\n[docs.docgen.shell]\nscript = '../x.sh'", "shell.script", "outside"),
-        ("backend = 'shell'\n[docs.docgen.shell]\nscript = 'missing.sh'", "shell.script", "not a file"),
+        (
+            "backend = 'shell'\n[docs.docgen.shell]\nscript = 'missing.sh'",
+            "shell.script",
+            "not a file",
+        ),
         ("[docs.docgen.shell]\ntimeout = 5", "shell.timeout", "unknown key"),
         ("[docs.docgen.shell]\ntimeout_seconds = -1", "shell.timeout_seconds", "> 0"),
         ("backend = 'ollama'", "ollama.model", "required"),

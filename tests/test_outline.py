@@ -59,12 +59,16 @@ def test_unparsable_python_falls_back_to_generic() -> None:
 
 
 def test_generic_page_and_leading_comment() -> None:
-    result = generate("src/main.rs", "#!/usr/bin/env run\n//! Crate root.\n//! Does X.\nfn main() {}\n")
+    result = generate(
+        "src/main.rs", "#!/usr/bin/env run\n//! Crate root.\n//! Does X.\nfn main() {}\n"
+    )
     assert isinstance(result, Generated)
     assert "*Rust source — 4 lines" in result.body
     assert "> Crate root.\n> Does X." in result.body
     assert leading_comment("/*\n * Block\n * comment\n */\nint x;") == ["Block", "comment"]
 
 
-def test_empty_file_is_a_noop() -> None:
-    assert generate("empty.py", "\n\n") == NoOp("empty file")
+def test_empty_file_still_gets_a_page() -> None:
+    assert generate("pkg/__init__.py", "\n\n") == Generated(
+        "# `pkg/__init__.py`\n\n*Empty Python file.*\n"
+    )

@@ -109,8 +109,18 @@ def test_gitignore_cache_is_forgotten_on_change(fs: FakeFilesystem) -> None:
 
 @pytest.mark.parametrize(
     "rel",
-    [".env", ".env.production", "prod.env", "a/b/server.PEM", "id_rsa", "id_ed25519.pub",
-     "x.p12", ".netrc", ".aws/credentials", "tls/site.key"],
+    [
+        ".env",
+        ".env.production",
+        "prod.env",
+        "a/b/server.PEM",
+        "id_rsa",
+        "id_ed25519.pub",
+        "x.p12",
+        ".netrc",
+        ".aws/credentials",
+        "tls/site.key",
+    ],
 )
 def test_secret_patterns(rel: str) -> None:
     assert is_secret(rel)

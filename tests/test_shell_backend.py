@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from conftest import doc_header, sha256_of, write
+
 from reactor.backends import DocRequest, Generated, NoOp
 from reactor.backends.shell import ShellBackend
 from reactor.config import DocgenConfig
@@ -50,8 +50,10 @@ def request(root: Path, rel: str = "pkg/util.py") -> DocRequest:
 def test_llmc_script_works_unchanged_as_backend(repo: Path) -> None:
     path = write(repo, "scripts/llmc_docgen.py", LLMC_SCRIPT)
     path.chmod(0o755)
-    config = DocgenConfig().replace(backend="shell").replace(
-        shell=DocgenConfig().shell.__class__(script="scripts/llmc_docgen.py")
+    config = (
+        DocgenConfig()
+        .replace(backend="shell")
+        .replace(shell=DocgenConfig().shell.__class__(script="scripts/llmc_docgen.py"))
     )
     with Reactor.open(repo, config=config, watch=False) as reactor:
         outcomes = reactor.generate(["pkg/util.py", "pkg/__init__.py"])
@@ -81,8 +83,14 @@ def test_request_json_has_exactly_the_protocol_fields(repo: Path) -> None:
     assert result == Generated("doc")
     sent = json.loads(dump.read_text())
     assert sorted(sent) == sorted(
-        ["repo_root", "relative_path", "file_sha256", "source_contents",
-         "existing_doc_contents", "graph_context"]
+        [
+            "repo_root",
+            "relative_path",
+            "file_sha256",
+            "source_contents",
+            "existing_doc_contents",
+            "graph_context",
+        ]
     )
     assert sent["existing_doc_contents"] is None and sent["graph_context"] is None
 
@@ -113,12 +121,18 @@ def test_noop(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ("import sys; sys.stdin.read(); sys.stderr.write('boom\\n'); sys.exit(3)\n",
-         "exit status 3: boom"),
-        ("import sys; sys.stdin.read(); print('# doc without header')\n",
-         "does not start with 'SHA256"),
-        ("import sys; sys.stdin.read(); print('SHA256: ' + 'f' * 64); print('x')\n",
-         "does not match"),
+        (
+            "import sys; sys.stdin.read(); sys.stderr.write('boom\\n'); sys.exit(3)\n",
+            "exit status 3: boom",
+        ),
+        (
+            "import sys; sys.stdin.read(); print('# doc without header')\n",
+            "does not start with 'SHA256",
+        ),
+        (
+            "import sys; sys.stdin.read(); print('SHA256: ' + 'f' * 64); print('x')\n",
+            "does not match",
+        ),
         ("import sys; sys.stdin.read()\n", "empty output"),
         ("import sys; sys.stdin.read(); sys.stderr.write('only stderr')\n", "empty output"),
     ],

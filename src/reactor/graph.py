@@ -8,7 +8,7 @@ the one file being documented: its in-repo imports and importers, each with its 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 #: Leading directories that are source roots rather than packages (``src/pkg/mod.py`` is
@@ -36,7 +36,7 @@ def python_facts(rel: str, source: bytes) -> PythonFacts | None:
     if not rel.endswith("__init__.py"):
         package = package[:-1]
     imports: list[str] = []
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             imports += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -50,6 +50,22 @@ def python_facts(rel: str, source: bytes) -> PythonFacts | None:
             # `from pkg import mod` may name a submodule: record both candidates.
             imports += [f"{prefix}.{a.name}" if prefix else a.name for a in node.names]
     return PythonFacts(tuple(dict.fromkeys(i for i in imports if i)), top_level_symbols(tree))
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included, without visiting expressions.
+
+    Imports are statements, so this finds all of them (also inside ``try``, ``if`` and
+    functions) while touching a fraction of the nodes ``ast.walk`` would.
+    """
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if children:
+                stack.extend(reversed(children))
 
 
 def top_level_symbols(tree: ast.Module) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,13 +285,12 @@ class FileIndex:
             ).fetchall()
         return [_row(r) for r in rows]
 
-    def iter_rows(self) -> Iterator[FileRow]:
-        """Every text row (status and batch generation)."""
+    def digests(self) -> list[tuple[str, str]]:
+        """``(path, sha256)`` of every text row, in path order (what status compares)."""
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE binary = 0 ORDER BY path"
+            return self._db.execute(
+                "SELECT path, sha256 FROM files WHERE binary = 0 ORDER BY path"
             ).fetchall()
-        return (_row(r) for r in rows)
 
     def paths(self) -> set[str]:
         with self._lock:

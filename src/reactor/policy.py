@@ -132,6 +132,10 @@ class _Patterns:
 _SIMPLE_EXT = re.compile(r"\*\.[A-Za-z0-9_+-]+")
 
 
+#: ``.gitignore`` patterns in force for a directory: (length of its prefix to cut, patterns).
+_Chain = tuple[tuple[int, "_Patterns"], ...]
+
+
 class SourcePolicy:
     """Decides which repo paths are sources; walks the tree for them.
 
@@ -205,60 +209,85 @@ class SourcePolicy:
             abs_dir = self.root / under
             if abs_dir.is_symlink() or not abs_dir.is_dir():
                 return
-        yield from self._walk_dir(str(self.root / under) if under else str(self.root), under)
+        parent_chain = self._chain(under.rpartition("/")[0]) if under else ()
+        yield from self._walk_dir(str(self.root / under), under, parent_chain)
 
-    def _walk_dir(self, abs_dir: str, rel_dir: str) -> Iterator[tuple[str, os.stat_result]]:
+    def _walk_dir(
+        self, abs_dir: str, rel_dir: str, chain: _Chain
+    ) -> Iterator[tuple[str, os.stat_result]]:
+        """One directory; ``chain`` holds the ``.gitignore`` files of the ancestors."""
         try:
             with os.scandir(abs_dir) as it:
                 entries = list(it)
         except OSError:
             return  # vanished or unreadable directory: nothing to document there
-        if any(e.name == ".gitignore" for e in entries):
-            self._gitignore(rel_dir)
+        if any(e.name == ".gitignore" for e in entries) or rel_dir == "":
+            patterns = self._gitignore(rel_dir)
+            if patterns is not None:
+                chain = (*chain, (len(rel_dir) + 1 if rel_dir else 0, patterns))
         prefix = rel_dir + "/" if rel_dir else ""
+        limit = self.config.max_file_bytes
         subdirs = []
         for entry in entries:
             name = entry.name
             rel = prefix + name
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_dir:
+                if entry.is_dir(follow_symlinks=False):
+                    if not (
+                        name in NEVER_DIRS
+                        or name in SECRET_DIRS
+                        or (rel + "/").startswith(self.output_prefix)
+                        or self._excluded_in(chain, rel, is_dir=True)
+                    ):
+                        subdirs.append((entry.path, rel))
+                    continue
                 if (
-                    name in NEVER_DIRS
-                    or name in SECRET_DIRS
-                    or (rel + "/").startswith(self.output_prefix)
-                    or self._excluded(rel, is_dir=True)
+                    not self._include.includes(name, rel)
+                    or _SECRET_RE.match(name)
+                    or self._excluded_in(chain, rel, is_dir=False)
                 ):
                     continue
-                subdirs.append((entry.path, rel))
-                continue
-            if not self._include.includes(name, rel) or is_secret(rel):
-                continue
-            if self._excluded(rel, is_dir=False):
-                continue
-            st = self.stat_source(rel)
-            if not isinstance(st, str):
-                yield rel, st
+                if entry.is_symlink():
+                    st = self.stat_source(rel)  # resolves and checks the target
+                    if isinstance(st, str):
+                        continue
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                        continue
+            except OSError:
+                continue  # vanished during the walk
+            yield rel, st
         for abs_sub, rel_sub in subdirs:
-            yield from self._walk_dir(abs_sub, rel_sub)
+            yield from self._walk_dir(abs_sub, rel_sub, chain)
 
     # -- gitignore ----------------------------------------------------------------------
     def _excluded(self, rel: str, *, is_dir: bool) -> bool:
-        """Gitignored (deepest ``.gitignore`` with a verdict wins) or matched by ``exclude``."""
+        """Gitignored or ``exclude``d, for a single path (walks use their running chain)."""
+        return self._excluded_in(self._chain(rel.rpartition("/")[0]), rel, is_dir=is_dir)
+
+    def _excluded_in(self, chain: _Chain, rel: str, *, is_dir: bool) -> bool:
+        """The deepest ``.gitignore`` with a verdict wins; ``exclude`` always excludes."""
         suffix = "/" if is_dir else ""
         if self._exclude and self._exclude.check(rel + suffix):
             return True
-        parts = rel.split("/")
-        for depth in range(len(parts) - 1, -1, -1):
-            patterns = self._gitignore("/".join(parts[:depth]))
-            if patterns is None:
-                continue
-            verdict = patterns.check("/".join(parts[depth:]) + suffix)
+        for cut, patterns in reversed(chain):
+            verdict = patterns.check(rel[cut:] + suffix)
             if verdict is not None:
                 return verdict
         return False
+
+    def _chain(self, rel_dir: str) -> _Chain:
+        """The ``.gitignore`` patterns of ``rel_dir`` and all its ancestors, root first."""
+        dirs = [""]
+        if rel_dir:
+            parts = rel_dir.split("/")
+            dirs += ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return tuple(
+            (len(d) + 1 if d else 0, patterns)
+            for d in dirs
+            if (patterns := self._gitignore(d)) is not None
+        )
 
     def _gitignore(self, rel_dir: str) -> _Patterns | None:
         try:

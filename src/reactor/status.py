@@ -74,15 +74,15 @@ def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:
     """Compare every indexed source with its doc (the index must be refreshed first)."""
     report = StatusReport(output_dir=docs.output_rel.as_posix())
     doc_files = dict(docs.iter_docs())
-    for row in index.iter_rows():
+    for path, sha256 in index.digests():
         report.sources += 1
-        doc = doc_files.pop(row.path, None)
+        doc = doc_files.pop(path, None)
         if doc is None:
-            report.missing_paths.append(row.path)
-        elif DocStore.header_at(doc) == row.sha256:
+            report.missing_paths.append(path)
+        elif DocStore.header_at(doc) == sha256:
             report.fresh += 1
         else:
-            report.stale_paths.append(row.path)
+            report.stale_paths.append(path)
     report.orphaned_paths = sorted(doc_files)
     report.stale = len(report.stale_paths)
     report.missing = len(report.missing_paths)

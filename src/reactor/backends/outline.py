@@ -78,8 +78,6 @@ class OutlineBackend(Backend):
 
     def generate(self, request: DocRequest) -> Generated | NoOp:
         rel = request.relative_path
-        if not request.source_contents.strip():
-            return NoOp("empty file")
         if rel.endswith((".py", ".pyi")):
             body = python_page(rel, request.source_contents, request.graph_context)
             if body is not None:
@@ -103,6 +101,8 @@ def _context_section(graph_context: str | None) -> list[str]:
 
 def generic_page(rel: str, source: str, graph_context: str | None) -> str:
     """Language, size and the leading comment block: what a reader checks first."""
+    if not source.strip():
+        return f"# `{rel}`\n\n*Empty {_language(rel)} file.*\n"
     out = [f"# `{rel}`", "", f"*{_language(rel)} source — {_stats(source)}.*"]
     comment = leading_comment(source)
     if comment:
@@ -150,6 +150,8 @@ def _public(name: str) -> bool:
 
 def python_page(rel: str, source: str, graph_context: str | None) -> str | None:
     """An outline of a Python module; ``None`` if it does not parse (generic page instead)."""
+    if not source.strip():
+        return None  # the generic page says "empty"
     try:
         tree = ast.parse(source, filename=rel)
     except (SyntaxError, ValueError):
