@@ -73,6 +73,21 @@ class DirtySet:
                 self._trees.add("")
         self._wake()
 
+    def offer(self, path: str) -> bool:
+        """Add an already settled ``path`` found by a rescan, only if there is room.
+
+        Unlike :meth:`add`, a full set does not trigger another rescan (that is where the path
+        came from); False means full, and the sampler will find the rest.
+        """
+        with self._lock:
+            if path in self._files:
+                return True
+            if len(self._files) >= self.max_entries:
+                return False
+            self._files[path] = DirtyEntry(path, float("-inf"))
+            self.high_water = max(self.high_water, len(self._files))
+        return True
+
     def add_tree(self, rel_dir: str) -> None:
         """Ask for an incremental rescan of ``rel_dir`` (``""``: the whole repo)."""
         with self._lock:

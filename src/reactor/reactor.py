@@ -90,6 +90,7 @@ class Reactor:
         self.lock = FileLock(self.root / DOCGEN_LOCK)
         self.watcher: Watcher | None = None
         self._backend_retry_at = 0.0
+        self._indexed = False  # set by the first full refresh
         self._tick_lock = threading.Lock()
         self.dirty.add_tree("")  # the first tick brings the index up to date
 
@@ -156,6 +157,7 @@ class Reactor:
         for rel in stats.removed_paths:
             self._remove_doc(rel)
         if under == "":
+            self._indexed = True
             while self.dirty.pop_tree() is not None:
                 pass  # a full refresh satisfies every pending subtree request
         return stats
@@ -226,9 +228,12 @@ class Reactor:
     def _tick(self) -> TickResult:
         tree = self.dirty.pop_tree()
         if tree is not None:
+            first_build = not self._indexed
             stats = self.refresh_index(under=tree)
-            for rel in stats.changed_paths:
-                self.dirty.add(rel)
+            if not first_build:  # a startup backlog is the sampler's job, not the dirty set's
+                for rel in stats.changed_paths:
+                    if not self.dirty.offer(rel):
+                        break
             if stats.added or stats.changed or stats.removed:
                 log.info(
                     "rescanned %s: %d added, %d changed, %d removed",
@@ -265,6 +270,9 @@ class Reactor:
 
     def _sample(self) -> TickResult:
         for row in self.sampler.candidates():
+            if row.path in self.dirty:  # still settling: its dirty entry will handle it
+                self.sampler.advance(row)
+                continue
             current, _ = self.index.update_file(self.policy, row.path)
             if current is None:
                 self.sampler.advance(row)
