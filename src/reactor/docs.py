@@ -44,12 +44,16 @@ class DocStore:
     # -- paths --------------------------------------------------------------------------
     def doc_path(self, rel: str) -> Path:
         """The doc path for source ``rel``; :class:`UnsafePath` if it could escape."""
+        path = self._lexical_path(rel)
+        self._check_inside(path.parent)
+        return path
+
+    def _lexical_path(self, rel: str) -> Path:
+        """``{output_dir}/{rel}.md`` after the lexical checks only (no symlink resolution)."""
         parts = PurePosixPath(rel).parts
         if not parts or rel.startswith("/") or ".." in parts or "\0" in rel:
             raise UnsafePath(rel, "not a clean repo-relative path")
-        path = self.root.joinpath(*parts[:-1], parts[-1] + DOC_SUFFIX)
-        self._check_inside(path.parent)
-        return path
+        return self.root.joinpath(*parts[:-1], parts[-1] + DOC_SUFFIX)
 
     def _check_inside(self, directory: Path) -> None:
         """The deepest existing ancestor of ``directory`` must resolve inside the output root."""
@@ -74,8 +78,13 @@ class DocStore:
             return fh.read().decode("utf-8", errors="replace")
 
     def header(self, rel: str) -> str | None:
-        """The SHA-256 recorded in the doc's first line, or ``None`` (missing or malformed)."""
-        return self.header_at(self.doc_path(rel))
+        """The SHA-256 recorded in the doc's first line, or ``None`` (missing or malformed).
+
+        Only 80 bytes are read and only compared with a digest, so a symlinked directory can at
+        worst make a doc look stale; that is why this hot path skips the resolution that
+        :meth:`read` and :meth:`write` do.
+        """
+        return self.header_at(self._lexical_path(rel))
 
     @staticmethod
     def header_at(path: Path | str) -> str | None:
@@ -99,9 +108,10 @@ class DocStore:
     # -- writing ------------------------------------------------------------------------
     def write(self, rel: str, content: str) -> Path:
         """Atomically replace the doc of ``rel`` with ``content``."""
-        path = self.doc_path(rel)
+        path = self._lexical_path(rel)
+        self._check_inside(path.parent)  # before mkdir: never create directories outside
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._check_inside(path.parent)  # a racing symlink swap is caught after mkdir too
+        self._check_inside(path.parent)  # and after: a racing symlink swap is caught too
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as fh:

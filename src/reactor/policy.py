@@ -146,6 +146,7 @@ class SourcePolicy:
 
     def __init__(self, repo_root: Path, config: DocgenConfig):
         self.root = repo_root.resolve()
+        self.root_str = str(self.root)
         self.config = config
         self.output_prefix = output_dir_relative(config, self.root).as_posix() + "/"
         self._include = _Patterns(config.include)
@@ -175,11 +176,11 @@ class SourcePolicy:
 
     def stat_source(self, rel: str) -> os.stat_result | str:
         """``lstat`` + symlink and size checks: the stat, or why the file is not a source."""
-        path = self.root / rel
+        path = os.path.join(self.root_str, rel)
         try:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
-                if not path.resolve().is_relative_to(self.root):
+                if not Path(os.path.realpath(path)).is_relative_to(self.root):
                     return "symlink leaving the repo"
                 st = os.stat(path)
         except OSError as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 
 from watchdog.events import (
     DirDeletedEvent,
@@ -67,6 +68,9 @@ class _OverflowFilter(logging.Filter):
 
 _overflow = _OverflowFilter()
 logging.getLogger(OVERFLOW_LOGGER).addFilter(_overflow)
+# watchdog warns on its own thread when a directory is removed and re-created quickly (the doc
+# store prunes and re-creates output dirs); it overwrites the stale callback, which is correct.
+warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
 
 
 class _Handler(FileSystemEventHandler):

@@ -1,0 +1,118 @@
+"""End to end with a real inotify observer on a temp repo (no fake clock, no fixed sleeps)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import FakeBackend, doc_header, sha256_of, write
+from reactor.config import DocgenConfig
+from reactor.reactor import Reactor
+from reactor.service import Service
+
+
+def fresh(repo: Path, rel: str) -> bool:
+    path = repo / rel
+    return path.exists() and doc_header(repo, rel) == f"SHA256: {sha256_of(path)}"
+
+
+def run_until(reactor: Reactor, done: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Tick as a host loop would, waking on filesystem events, until ``done()``."""
+    wake = threading.Event()
+    reactor.dirty.add_listener(wake)
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        if not reactor.tick().work_done:
+            wake.wait(0.05)
+            wake.clear()
+
+
+@pytest.fixture
+def live(repo: Path, backend: FakeBackend) -> Iterator[Reactor]:
+    config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.1)
+    reactor = Reactor.open(repo, config=config, backend=backend)
+    try:
+        run_until(reactor, lambda: all(fresh(repo, r) for r in ("pkg/util.py", "pkg/__init__.py", "main.c")))
+        yield reactor
+    finally:
+        reactor.close()
+
+
+def test_edit_makes_doc_fresh_and_logs(
+    live: Reactor, repo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert live.watcher is not None and live.watcher.mode == "native"
+    caplog.set_level(logging.INFO, logger="reactor")
+    write(repo, "pkg/util.py", "def helper(x):\n    return x * 3\n")
+    assert not fresh(repo, "pkg/util.py")
+    run_until(live, lambda: fresh(repo, "pkg/util.py"))
+    assert "📝 [Docgen] Generated doc for pkg/util.py" in caplog.messages
+
+
+def test_note_work_every_200ms_holds_docgen_off(repo: Path, backend: FakeBackend) -> None:
+    config = DocgenConfig().replace(idle_after_seconds=1.0, settle_seconds=0.0)
+    with Reactor.open(repo, config=config, backend=backend) as reactor:
+        service = Service([reactor], steps=[lambda: True], min_sleep_seconds=0.2)
+        statuses = []
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end:
+            service.run_once()  # the step did work: note_work(), no tick
+            statuses.append(reactor.tick().status)
+            time.sleep(0.2)  # the host's own pace, not a wait for the reactor
+        assert set(statuses) == {"busy"}
+        assert backend.requests == []
+
+
+def test_delete_and_rename_handle_orphans(
+    live: Reactor, repo: Path, backend: FakeBackend
+) -> None:
+    backend.requests.clear()
+    docs = repo / "DOCS/REPODOCS"
+    (repo / "main.c").unlink()
+    os.rename(repo / "pkg/util.py", repo / "pkg/tools.py")
+    run_until(
+        live,
+        lambda: not (docs / "main.c.md").exists()
+        and not (docs / "pkg/util.py.md").exists()
+        and fresh(repo, "pkg/tools.py"),
+    )
+    assert "pkg/tools.py" not in backend.paths  # moved with its content: not regenerated
+
+
+def test_editor_save_via_temp_and_rename(live: Reactor, repo: Path, backend: FakeBackend) -> None:
+    backend.requests.clear()
+    tmp = repo / "pkg/.util.py.swp"
+    tmp.write_text("def helper(x):\n    return -x\n")
+    os.replace(tmp, repo / "pkg/util.py")
+    run_until(live, lambda: fresh(repo, "pkg/util.py"))
+    assert backend.paths == ["pkg/util.py"]
+
+
+def test_touch_causes_no_generation(live: Reactor, repo: Path, backend: FakeBackend) -> None:
+    backend.requests.clear()
+    for _ in range(3):
+        os.utime(repo / "pkg/util.py")
+        (repo / "pkg/util.py").write_bytes((repo / "pkg/util.py").read_bytes())  # same bytes
+    marker = write(repo, "marker.py", "M = 1\n")  # a real change, to know events arrived
+    run_until(live, lambda: fresh(repo, "marker.py") and len(live.dirty) == 0)
+    assert backend.paths == ["marker.py"]
+    assert marker.exists()
+
+
+def test_burst_of_2000_files_all_fresh_without_duplicates(
+    live: Reactor, repo: Path, backend: FakeBackend
+) -> None:
+    backend.requests.clear()
+    for i in range(2000):
+        write(repo, f"burst/d{i % 20}/f{i}.py", f"VALUE = {i}\n")
+    paths = [f"burst/d{i % 20}/f{i}.py" for i in range(2000)]
+    run_until(live, lambda: all(fresh(repo, p) for p in paths[-50:]), timeout=60)
+    run_until(live, lambda: all(fresh(repo, p) for p in paths), timeout=60)
+    assert len(backend.paths) == len(set(backend.paths)) == 2000
