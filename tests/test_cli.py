@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write
 
+from conftest import write
 from reactor import cli
 from reactor.lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock
 

@@ -41,21 +41,19 @@ def test_dirty_set_dedups_settles_and_keeps_first_dirty_order(clock: FakeClock) 
     dirty.add("b.py")
     dirty.add("a.py")  # a new event restarts a's settle time but keeps its place
     assert len(dirty) == 2
-    assert dirty.peek_settled(0.5) is None
+    assert dirty.settled(0.5, limit=10) == []
     clock.advance(0.5)
-    first = dirty.peek_settled(0.5)
-    assert first is not None and first.path == "a.py"
+    first, second = dirty.settled(0.5, limit=10)
+    assert (first.path, second.path) == ("a.py", "b.py")
     dirty.discard(first)
-    second = dirty.peek_settled(0.5)
-    assert second is not None and second.path == "b.py"
+    assert [e.path for e in dirty.settled(0.5, limit=10)] == ["b.py"]
 
 
 def test_discard_keeps_an_entry_that_changed_since_peek(clock: FakeClock) -> None:
     dirty = DirtySet(clock=clock)
     dirty.add("a.py")
     clock.advance(1)
-    entry = dirty.peek_settled(0.5)
-    assert entry is not None
+    (entry,) = dirty.settled(0.5, limit=1)
     clock.advance(0.1)
     dirty.add("a.py")  # written again while the tick worked on it
     dirty.discard(entry)

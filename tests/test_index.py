@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import write
 
+from conftest import write
 from reactor import index as index_module
 from reactor.config import DocgenConfig
 from reactor.index import FileIndex

@@ -121,7 +121,7 @@ def test_delete_removes_orphan_doc_and_rename_moves_it(
     reactor.dirty.add("pkg/util.py")
     clock.advance(1)
     statuses = drain(reactor)
-    assert statuses == ["removed", "moved"]
+    assert statuses == ["moved", "removed"]  # existing paths first, then deletions
     docs = repo / "DOCS/REPODOCS"
     assert not (docs / "main.c.md").exists()
     assert not (docs / "pkg/util.py.md").exists()
@@ -129,16 +129,34 @@ def test_delete_removes_orphan_doc_and_rename_moves_it(
     assert backend.requests == []  # moved, not regenerated
 
 
+def test_rename_reported_as_delete_plus_create_still_moves_the_doc(
+    make_reactor: MakeReactor, repo: Path, clock: FakeClock, backend: FakeBackend
+) -> None:
+    reactor = make_reactor()
+    drain(reactor)
+    backend.requests.clear()
+    (repo / "pkg/util.py").rename(repo / "pkg/renamed.py")
+    reactor.dirty.add("pkg/util.py")  # the delete arrives first
+    reactor.dirty.add("pkg/renamed.py")
+    clock.advance(1)
+    assert drain(reactor) == ["moved"]
+    assert backend.requests == []
+    assert doc_header(repo, "pkg/renamed.py") == f"SHA256: {sha256_of(repo / 'pkg/renamed.py')}"
+    assert not (repo / "DOCS/REPODOCS/pkg/util.py.md").exists()
+
+
 def test_sampler_heals_changes_no_event_reported(
-    make_reactor: MakeReactor, repo: Path, backend: FakeBackend
+    make_reactor: MakeReactor, repo: Path, clock: FakeClock, backend: FakeBackend
 ) -> None:
     reactor = make_reactor()
     drain(reactor)
     backend.requests.clear()
     write(repo, "main.c", "int main(void) { return 7; }\n")  # an event lost in an overflow
     (repo / "pkg/__init__.py").unlink()
-    statuses = drain(reactor)
-    assert sorted(statuses) == ["generated", "removed"]
+    assert drain(reactor) == ["generated"]
+    assert "pkg/__init__.py" in reactor.dirty  # a vanished file goes through the dirty path
+    clock.advance(1)
+    assert drain(reactor) == ["removed"]
     assert backend.paths == ["main.c"]
 
 

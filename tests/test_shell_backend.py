@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import doc_header, sha256_of, write
 
+from conftest import doc_header, sha256_of, write
 from reactor.backends import DocRequest, Generated, NoOp
 from reactor.backends.shell import ShellBackend
 from reactor.config import DocgenConfig

@@ -39,7 +39,10 @@ def live(repo: Path, backend: FakeBackend) -> Iterator[Reactor]:
     config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.1)
     reactor = Reactor.open(repo, config=config, backend=backend)
     try:
-        run_until(reactor, lambda: all(fresh(repo, r) for r in ("pkg/util.py", "pkg/__init__.py", "main.c")))
+        run_until(
+            reactor,
+            lambda: all(fresh(repo, r) for r in ("pkg/util.py", "pkg/__init__.py", "main.c")),
+        )
         yield reactor
     finally:
         reactor.close()
@@ -70,18 +73,18 @@ def test_note_work_every_200ms_holds_docgen_off(repo: Path, backend: FakeBackend
         assert backend.requests == []
 
 
-def test_delete_and_rename_handle_orphans(
-    live: Reactor, repo: Path, backend: FakeBackend
-) -> None:
+def test_delete_and_rename_handle_orphans(live: Reactor, repo: Path, backend: FakeBackend) -> None:
     backend.requests.clear()
     docs = repo / "DOCS/REPODOCS"
     (repo / "main.c").unlink()
     os.rename(repo / "pkg/util.py", repo / "pkg/tools.py")
     run_until(
         live,
-        lambda: not (docs / "main.c.md").exists()
-        and not (docs / "pkg/util.py.md").exists()
-        and fresh(repo, "pkg/tools.py"),
+        lambda: (
+            not (docs / "main.c.md").exists()
+            and not (docs / "pkg/util.py.md").exists()
+            and fresh(repo, "pkg/tools.py")
+        ),
     )
     assert "pkg/tools.py" not in backend.paths  # moved with its content: not regenerated
 

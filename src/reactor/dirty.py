@@ -94,14 +94,21 @@ class DirtySet:
             self._trees.add(rel_dir)
         self._wake()
 
-    def peek_settled(self, settle_seconds: float) -> DirtyEntry | None:
-        """The oldest entry quiet for ``settle_seconds``, left in place (see :meth:`discard`)."""
+    def settled(self, settle_seconds: float, *, limit: int) -> list[DirtyEntry]:
+        """Up to ``limit`` entries quiet for ``settle_seconds``, oldest first, left in place.
+
+        They are snapshots (``add`` mutates entries in place); :meth:`discard` removes one
+        unless it got a newer event meanwhile.
+        """
         cutoff = self.clock() - settle_seconds
+        out: list[DirtyEntry] = []
         with self._lock:
             for entry in self._files.values():
                 if entry.last_event <= cutoff:
-                    return dataclasses.replace(entry)  # a snapshot: add() mutates in place
-        return None
+                    out.append(dataclasses.replace(entry))
+                    if len(out) >= limit:
+                        break
+        return out
 
     def discard(self, entry: DirtyEntry) -> None:
         """Forget ``entry`` unless it got a newer event since it was peeked."""

@@ -55,6 +55,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX imports_by_file ON imports(file_id);
         """,
     ),
+    ("0002_files_by_blake3", "CREATE INDEX files_by_blake3 ON files(blake3)"),
 ]
 
 _COLUMNS = "id, path, size, mtime_ns, blake3, sha256, binary, failures, failed_blake3"
@@ -282,6 +283,15 @@ class FileIndex:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM files WHERE id > ? AND binary = 0 ORDER BY id LIMIT ?",
                 (after_id, limit),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def find_by_blake3(self, blake3_hex: str, *, exclude: str) -> list[FileRow]:
+        """Rows with this content (rename detection), at most a few."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE blake3 = ? AND path != ? LIMIT 8",
+                (blake3_hex, exclude),
             ).fetchall()
         return [_row(r) for r in rows]
 

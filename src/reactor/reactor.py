@@ -17,6 +17,7 @@ A tick generates at most one doc and never touches ``last_work``.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -243,10 +244,11 @@ class Reactor:
                     stats.removed,
                 )
             return TickResult(True, "rescanned", tree)
-        for _ in range(MAX_DIRTY_CHECKS_PER_TICK):
-            entry = self.dirty.peek_settled(self.config.settle_seconds)
-            if entry is None:
-                break
+        settled = self.dirty.settled(self.config.settle_seconds, limit=MAX_DIRTY_CHECKS_PER_TICK)
+        # Paths that still exist go first: when a rename reached us as a delete plus a create,
+        # the new path must claim the old doc (same content) before the delete drops it.
+        settled.sort(key=lambda e: not os.path.lexists(os.path.join(self.policy.root_str, e.path)))
+        for entry in settled:
             result = self._process_dirty(entry)
             if result is None or result.status != "locked":
                 self.dirty.discard(entry)
@@ -257,11 +259,13 @@ class Reactor:
     def _process_dirty(self, entry: DirtyEntry) -> TickResult | None:
         rel = entry.path
         old = self.index.get(entry.moved_from) if entry.moved_from else None
-        row, _ = self.index.update_file(self.policy, rel)
+        row, what = self.index.update_file(self.policy, rel)
         if row is None:
             if self._remove_doc(rel):
                 return TickResult(True, "removed", rel, "source deleted")
             return None
+        if old is None and what == "added":
+            old = self._vanished_twin(row)
         if old is not None and old.blake3 == row.blake3 and self._move_doc(old.path, row):
             return TickResult(True, "moved", rel, f"from {old.path}")
         if row.binary or not self.generator.may_attempt(row) or self.generator.is_fresh(row):
@@ -270,24 +274,22 @@ class Reactor:
 
     def _sample(self) -> TickResult:
         for row in self.sampler.candidates():
+            self.sampler.advance(row)
             if row.path in self.dirty:  # still settling: its dirty entry will handle it
-                self.sampler.advance(row)
+                continue
+            if not os.path.lexists(os.path.join(self.policy.root_str, row.path)):
+                # Gone without an event (yet): let the dirty path decide, so a rename whose
+                # events are still in flight keeps its doc instead of losing it here.
+                self.dirty.add(row.path)
                 continue
             current, _ = self.index.update_file(self.policy, row.path)
-            if current is None:
-                self.sampler.advance(row)
-                if self._remove_doc(row.path):
-                    return TickResult(True, "removed", row.path, "source gone")
-                continue
-            if current.binary or not self.generator.may_attempt(current):
-                self.sampler.advance(row)
+            if current is None or current.binary or not self.generator.may_attempt(current):
                 continue
             if self.generator.is_fresh(current):
-                self.sampler.advance(row)
                 continue
             result = self._generate(row.path)
-            if result.status != "locked":
-                self.sampler.advance(row)
+            if result.status == "locked":
+                self.sampler.cursor = row.id - 1  # retry this one next time
             return result
         return TickResult(False, "idle")
 
@@ -312,6 +314,13 @@ class Reactor:
         if removed:
             log.info("removed orphaned doc for %s", rel)
         return removed
+
+    def _vanished_twin(self, row: FileRow) -> FileRow | None:
+        """An indexed file with the same content that no longer exists: ``row`` was renamed."""
+        for twin in self.index.find_by_blake3(row.blake3, exclude=row.path):
+            if not os.path.lexists(os.path.join(self.policy.root_str, twin.path)):
+                return twin
+        return None
 
     def _move_doc(self, old_rel: str, row: FileRow) -> bool:
         """A rename with unchanged content keeps its fresh doc: move it, do not regenerate."""
