@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from . import __version__
 from .docgen import Outcome
 from .errors import LockHeld, ReactorError, UsageError
+from .index import DB_NAME, STATE_DIR
 from .lock import WATCH_LOCK, FileLock
 from .reactor import Reactor
 from .service import Service
@@ -37,6 +39,7 @@ from .service import Service
 log = logging.getLogger("reactor")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+INDEX_PATH = f"{STATE_DIR}/{DB_NAME}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,8 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReactorError as exc:
         print(f"reactor: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except sqlite3.Error as exc:
+        print(f"reactor: error: index {INDEX_PATH}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`reactor status | head`): not an error; keep shutdown quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _setup_logging(*, verbose: bool, command: str) -> None:

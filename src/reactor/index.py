@@ -9,12 +9,13 @@ seek to any position in O(log N) without scanning (``WHERE id >= ? ORDER BY id L
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from .policy import SourcePolicy, looks_binary
 
 log = logging.getLogger(__name__)
 
+#: Changed files hashed before one short write transaction commits them.
+WRITE_BATCH = 256
 STATE_DIR = ".llmc"
 DB_NAME = "reactor.db"
 
@@ -143,24 +146,19 @@ class FileIndex:
             self._db.close()
 
     def _migrate(self) -> None:
-        with self._lock:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-            )
-            done = {r[0] for r in self._db.execute("SELECT name FROM migrations")}
-            for name, sql in MIGRATIONS:
-                if name in done:
+        """Apply missing named migrations; each re-checks under the write lock, so two
+        processes opening an old database at once cannot apply one twice."""
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        for name, sql in MIGRATIONS:
+            with self._write():
+                if self._db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                     continue
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in sql.split(";"):
-                        if statement.strip():
-                            self._db.execute(statement)
-                    self._db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
                 log.debug("applied migration %s to %s", name, self.db_path)
 
     # -- refresh ------------------------------------------------------------------------
@@ -174,6 +172,8 @@ class FileIndex:
         """Bring the index in line with the tree (or the subtree ``under``).
 
         Every file is ``stat``-ed; only those whose size or mtime changed are read and hashed.
+        Hashing happens outside any transaction and results are committed in small batches, so
+        another process (``reactor status`` beside ``reactor watch``) never waits long.
         """
         stats = RefreshStats()
         if under:
@@ -182,22 +182,13 @@ class FileIndex:
         else:
             query, args = "SELECT path, size, mtime_ns FROM files", ()
         with self._lock:
-            known = {
-                path: (size, mtime_ns) for path, size, mtime_ns in self._db.execute(query, args)
-            }
-            self._db.execute("BEGIN")
-            try:
-                for rel, st in policy.walk(under):
-                    stats.seen += 1
-                    if progress is not None:
-                        progress(rel)
-                    old = known.pop(rel, None)
-                    if old == (st.st_size, st.st_mtime_ns):
-                        continue
-                    try:
-                        outcome = self._store(policy.root / rel, rel, st)
-                    except OSError:
-                        continue  # vanished or unreadable since the walk: the next event says
+            known = {p: (size, mtime) for p, size, mtime in self._db.execute(query, args)}
+        batch: list[tuple[str, Fingerprint]] = []
+
+        def flush() -> None:
+            with self._write():
+                for rel, fp in batch:
+                    outcome = self._store(rel, fp)
                     if outcome == "touched":
                         stats.touched += 1
                         continue
@@ -206,14 +197,37 @@ class FileIndex:
                         stats.added += 1
                     else:
                         stats.changed += 1
-                for gone in known:
-                    self._db.execute("DELETE FROM files WHERE path = ?", (gone,))
-                stats.removed_paths = sorted(known)
-                self._db.execute("COMMIT")
+            batch.clear()
+
+        for rel, st in policy.walk(under):
+            stats.seen += 1
+            if progress is not None:
+                progress(rel)
+            if known.pop(rel, None) == (st.st_size, st.st_mtime_ns):
+                continue
+            try:
+                batch.append((rel, fingerprint(os.path.join(policy.root_str, rel), rel, st)))
+            except OSError:
+                continue  # vanished or unreadable since the walk: the next event says
+            if len(batch) >= WRITE_BATCH:
+                flush()
+        flush()
+        with self._write():
+            self._db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in known])
+        stats.removed_paths = sorted(known)
+        return stats
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One short write transaction (IMMEDIATE: no read-to-write upgrade deadlocks)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        return stats
+            self._db.execute("COMMIT")
 
     def update_file(self, policy: SourcePolicy, rel: str) -> tuple[FileRow | None, str]:
         """Re-check one path against the disk (the source of truth, not the index).
@@ -222,24 +236,25 @@ class FileIndex:
         happened: ``unchanged``, ``touched`` (stat changed, content not), ``changed``,
         ``added``, ``removed`` or ``absent``.
         """
-        with self._lock:
-            row = self.get(rel)
-            st = policy.stat_source(rel) if policy.reason_to_skip(rel) is None else None
-            if st is None or isinstance(st, str):
-                if row is None:
-                    return None, "absent"
-                self._db.execute("DELETE FROM files WHERE id = ?", (row.id,))
-                return None, "removed"
-            if row is not None and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
-                return row, "unchanged"
-            try:
-                outcome = self._store(policy.root / rel, rel, st)
-            except OSError:
-                return row, "unchanged"  # vanished between stat and read: the next event says
-            return self.get(rel), outcome
+        row = self.get(rel)
+        st = policy.stat_source(rel) if policy.reason_to_skip(rel) is None else None
+        if st is None or isinstance(st, str):
+            if row is None:
+                return None, "absent"
+            self.remove(rel)
+            return None, "removed"
+        if row is not None and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            return row, "unchanged"
+        try:
+            fp = fingerprint(os.path.join(policy.root_str, rel), rel, st)
+        except OSError:
+            return row, "unchanged"  # vanished between stat and read: the next event says
+        with self._write():
+            outcome = self._store(rel, fp)
+        return self.get(rel), outcome
 
-    def _store(self, path: Path, rel: str, st: os.stat_result) -> str:
-        fp = fingerprint(path, rel, st)
+    def _store(self, rel: str, fp: Fingerprint) -> str:
+        """Upsert one fingerprint (inside :meth:`_write`); the id of an existing row is kept."""
         old = self._db.execute("SELECT id, blake3 FROM files WHERE path = ?", (rel,)).fetchone()
         symbols = "\n".join(fp.facts.symbols) if fp.facts else ""
         cur = self._db.execute(
@@ -355,7 +370,7 @@ class FileIndex:
             )
 
     def remove(self, rel: str) -> None:
-        with self._lock:
+        with self._write():
             self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
 
 
