@@ -207,60 +207,59 @@ class SourcePolicy:
             for depth in range(1, len(parts) + 1):
                 if self._excluded("/".join(parts[:depth]), is_dir=True):
                     return
-            abs_dir = self.root / under
-            if abs_dir.is_symlink() or not abs_dir.is_dir():
+            top = self.root / under
+            if top.is_symlink() or not top.is_dir():
                 return
         parent_chain = self._chain(under.rpartition("/")[0]) if under else ()
-        yield from self._walk_dir(str(self.root / under), under, parent_chain)
-
-    def _walk_dir(
-        self, abs_dir: str, rel_dir: str, chain: _Chain
-    ) -> Iterator[tuple[str, os.stat_result]]:
-        """One directory; ``chain`` holds the ``.gitignore`` files of the ancestors."""
-        try:
-            with os.scandir(abs_dir) as it:
-                entries = list(it)
-        except OSError:
-            return  # vanished or unreadable directory: nothing to document there
-        if any(e.name == ".gitignore" for e in entries) or rel_dir == "":
-            patterns = self._gitignore(rel_dir)
-            if patterns is not None:
-                chain = (*chain, (len(rel_dir) + 1 if rel_dir else 0, patterns))
-        prefix = rel_dir + "/" if rel_dir else ""
+        # An explicit stack, not recursive ``yield from``: every yielded file would otherwise
+        # pass through one generator frame per directory level.
+        stack: list[tuple[str, str, _Chain]] = [(str(self.root / under), under, parent_chain)]
         limit = self.config.max_file_bytes
-        subdirs = []
-        for entry in entries:
-            name = entry.name
-            rel = prefix + name
+        includes, output_prefix = self._include.includes, self.output_prefix
+        while stack:
+            abs_dir, rel_dir, chain = stack.pop()
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not (
-                        name in NEVER_DIRS
-                        or name in SECRET_DIRS
-                        or (rel + "/").startswith(self.output_prefix)
-                        or self._excluded_in(chain, rel, is_dir=True)
-                    ):
-                        subdirs.append((entry.path, rel))
-                    continue
-                if (
-                    not self._include.includes(name, rel)
-                    or _SECRET_RE.match(name)
-                    or self._excluded_in(chain, rel, is_dir=False)
-                ):
-                    continue
-                if entry.is_symlink():
-                    st = self.stat_source(rel)  # resolves and checks the target
-                    if isinstance(st, str):
-                        continue
-                else:
-                    st = entry.stat(follow_symlinks=False)
-                    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-                        continue
+                with os.scandir(abs_dir) as it:
+                    entries = list(it)
             except OSError:
-                continue  # vanished during the walk
-            yield rel, st
-        for abs_sub, rel_sub in subdirs:
-            yield from self._walk_dir(abs_sub, rel_sub, chain)
+                continue  # vanished or unreadable directory: nothing to document there
+            if rel_dir == "" or any(e.name == ".gitignore" for e in entries):
+                patterns = self._gitignore(rel_dir)
+                if patterns is not None:
+                    chain = (*chain, (len(rel_dir) + 1 if rel_dir else 0, patterns))
+            prefix = rel_dir + "/" if rel_dir else ""
+            subdirs = []
+            for entry in entries:
+                name = entry.name
+                rel = prefix + name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not (
+                            name in NEVER_DIRS
+                            or name in SECRET_DIRS
+                            or (rel + "/").startswith(output_prefix)
+                            or self._excluded_in(chain, rel, is_dir=True)
+                        ):
+                            subdirs.append((entry.path, rel, chain))
+                        continue
+                    if (
+                        not includes(name, rel)
+                        or _SECRET_RE.match(name)
+                        or self._excluded_in(chain, rel, is_dir=False)
+                    ):
+                        continue
+                    if entry.is_symlink():
+                        st = self.stat_source(rel)  # resolves and checks the target
+                        if isinstance(st, str):
+                            continue
+                    else:
+                        st = entry.stat(follow_symlinks=False)
+                        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                            continue
+                except OSError:
+                    continue  # vanished during the walk
+                yield rel, st
+            stack.extend(reversed(subdirs))
 
     # -- gitignore ----------------------------------------------------------------------
     def _excluded(self, rel: str, *, is_dir: bool) -> bool:
