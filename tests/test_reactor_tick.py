@@ -11,7 +11,7 @@ import pytest
 from conftest import FakeBackend, FakeClock, doc_header, sha256_of, write
 from reactor.docgen import MAX_ATTEMPTS_PER_HASH
 from reactor.lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock
-from reactor.reactor import Reactor
+from reactor.reactor import DELETE_GRACE_SECONDS, Reactor
 
 MakeReactor = Callable[..., Reactor]
 
@@ -119,7 +119,7 @@ def test_delete_removes_orphan_doc_and_rename_moves_it(
     (repo / "pkg/util.py").rename(repo / "pkg/helpers.py")
     reactor.dirty.add("pkg/helpers.py", moved_from="pkg/util.py")
     reactor.dirty.add("pkg/util.py")
-    clock.advance(1)
+    clock.advance(DELETE_GRACE_SECONDS)
     statuses = drain(reactor)
     assert statuses == ["moved", "removed"]  # existing paths first, then deletions
     docs = repo / "DOCS/REPODOCS"
@@ -156,6 +156,8 @@ def test_sampler_heals_changes_no_event_reported(
     assert drain(reactor) == ["generated"]
     assert "pkg/__init__.py" in reactor.dirty  # a vanished file goes through the dirty path
     clock.advance(1)
+    assert drain(reactor) == []  # a deletion waits out the grace period (half a rename?)
+    clock.advance(DELETE_GRACE_SECONDS)
     assert drain(reactor) == ["removed"]
     assert backend.paths == ["main.c"]
 

@@ -119,3 +119,41 @@ def test_burst_of_2000_files_all_fresh_without_duplicates(
     run_until(live, lambda: all(fresh(repo, p) for p in paths[-50:]), timeout=60)
     run_until(live, lambda: all(fresh(repo, p) for p in paths), timeout=60)
     assert len(backend.paths) == len(set(backend.paths)) == 2000
+
+
+def test_falls_back_to_polling_when_inotify_is_unavailable(
+    repo: Path,
+    backend: FakeBackend,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from reactor import watcher
+
+    class NoInotify:
+        def __init__(self) -> None:
+            raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watcher, "Observer", NoInotify)
+    caplog.set_level(logging.WARNING, logger="reactor")
+    config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.0)
+    with Reactor.open(repo, config=config, backend=backend) as reactor:
+        assert reactor.watcher is not None and reactor.watcher.mode == "polling"
+    assert any("polling" in m and "max_user_watches" in m for m in caplog.messages)
+
+
+def test_queue_overflow_warning_schedules_a_rescan(live: Reactor, repo: Path) -> None:
+    """watchdog only logs an overflow; the reactor must notice and rescan."""
+    write(repo, "lost.py", "LOST = 1\n")
+    deadline = time.monotonic() + 10
+    while "lost.py" not in live.dirty:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    for entry in live.dirty.settled(0, limit=100):  # make its event one of the lost ones
+        live.dirty.discard(entry)
+    assert "lost.py" not in live.dirty
+    logging.getLogger("watchdog.observers.inotify_c").warning(
+        "Inotify queue overflowed; filesystem events were lost"
+    )
+    assert live.dirty.has_trees()
+    assert live.tick().status == "rescanned"
+    run_until(live, lambda: fresh(repo, "lost.py"))

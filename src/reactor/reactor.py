@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 #: of them needed a generation; keeps a tick short under a storm of touches.
 MAX_DIRTY_CHECKS_PER_TICK = 64
 BACKEND_DOWN_RETRY_SECONDS = 60.0
+#: A deleted source keeps its doc this long, in case the delete was half of a rename.
+DELETE_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Reactor:
         self.watcher: Watcher | None = None
         self._backend_retry_at = 0.0
         self._indexed = False  # set by the first full refresh
+        self._dropped_reported = 0
         self._tick_lock = threading.Lock()
         self.dirty.add_tree("")  # the first tick brings the index up to date
 
@@ -229,6 +232,13 @@ class Reactor:
     def _tick(self) -> TickResult:
         tree = self.dirty.pop_tree()
         if tree is not None:
+            if self.dirty.dropped > self._dropped_reported:
+                log.warning(
+                    "more than %d changed paths pending; %d events folded into a rescan",
+                    self.dirty.max_entries,
+                    self.dirty.dropped - self._dropped_reported,
+                )
+                self._dropped_reported = self.dirty.dropped
             first_build = not self._indexed
             stats = self.refresh_index(under=tree)
             if not first_build:  # a startup backlog is the sampler's job, not the dirty set's
@@ -245,10 +255,13 @@ class Reactor:
                 )
             return TickResult(True, "rescanned", tree)
         settled = self.dirty.settled(self.config.settle_seconds, limit=MAX_DIRTY_CHECKS_PER_TICK)
-        # Paths that still exist go first: when a rename reached us as a delete plus a create,
-        # the new path must claim the old doc (same content) before the delete drops it.
-        settled.sort(key=lambda e: not os.path.lexists(os.path.join(self.policy.root_str, e.path)))
-        for entry in settled:
+        # Paths that still exist go first, and a vanished path waits a grace period: when a
+        # rename reaches us as a delete plus a (late) create, the new path must claim the old
+        # doc (same content) before the delete drops it.
+        present = [e for e in settled if os.path.lexists(self._abs(e.path))]
+        grace_cutoff = self.clock() - DELETE_GRACE_SECONDS
+        gone = [e for e in settled if e not in present and e.last_event <= grace_cutoff]
+        for entry in present + gone:
             result = self._process_dirty(entry)
             if result is None or result.status != "locked":
                 self.dirty.discard(entry)
@@ -277,7 +290,7 @@ class Reactor:
             self.sampler.advance(row)
             if row.path in self.dirty:  # still settling: its dirty entry will handle it
                 continue
-            if not os.path.lexists(os.path.join(self.policy.root_str, row.path)):
+            if not os.path.lexists(self._abs(row.path)):
                 # Gone without an event (yet): let the dirty path decide, so a rename whose
                 # events are still in flight keeps its doc instead of losing it here.
                 self.dirty.add(row.path)
@@ -305,6 +318,9 @@ class Reactor:
             return TickResult(False, "backend_down", rel, exc.reason)
         return TickResult(outcome.status != "fresh", outcome.status, rel, outcome.reason)
 
+    def _abs(self, rel: str) -> str:
+        return os.path.join(self.policy.root_str, rel)
+
     def _remove_doc(self, rel: str) -> bool:
         try:
             removed = self.docs.remove(rel)
@@ -318,7 +334,7 @@ class Reactor:
     def _vanished_twin(self, row: FileRow) -> FileRow | None:
         """An indexed file with the same content that no longer exists: ``row`` was renamed."""
         for twin in self.index.find_by_blake3(row.blake3, exclude=row.path):
-            if not os.path.lexists(os.path.join(self.policy.root_str, twin.path)):
+            if not os.path.lexists(self._abs(twin.path)):
                 return twin
         return None
 
