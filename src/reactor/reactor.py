@@ -172,6 +172,7 @@ class Reactor:
             self.index.refresh(self.policy)
         report = compute_status(self.index, self.docs)
         report.backend = self.backend.describe()
+        report.extra["backend_health"] = self.backend.health()
         return report
 
     def generate(

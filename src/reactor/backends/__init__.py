@@ -66,6 +66,10 @@ class Backend(abc.ABC):
         """One line for ``reactor status``."""
         return self.name
 
+    def health(self) -> str:
+        """``ok``, or why the backend cannot work right now (``reactor status`` shows it)."""
+        return "ok"
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections or processes."""
 
@@ -85,4 +89,21 @@ def make_backend(config: DocgenConfig, repo_root: Path) -> Backend:
             args=config.shell.args,
             timeout_seconds=config.shell.timeout_seconds,
         )
+    try:
+        if config.backend == "ollama":
+            from .ollama import OllamaBackend
+
+            return OllamaBackend(config.ollama)
+        if config.backend == "openai":
+            from .openai import OpenAIBackend
+
+            return OpenAIBackend(config.openai)
+    except ModuleNotFoundError as exc:
+        if exc.name != "httpx":
+            raise
+        raise ConfigError(
+            f"backend {config.backend!r} needs the 'llm' extra: pip install 'reactor[llm]'",
+            key="backend",
+            path=config.source,
+        ) from None
     raise ConfigError(f"backend {config.backend!r} is not available", key="backend")

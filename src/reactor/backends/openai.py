@@ -1,0 +1,54 @@
+"""The ``openai`` backend: ``POST {base_url}/chat/completions`` on any OpenAI-compatible server.
+
+Works with hosted APIs and local servers (llama.cpp, vLLM, LM Studio). The API key is read from
+the environment variable named by ``api_key_env`` at request time: never from the config file,
+never logged. Without that variable no ``Authorization`` header is sent (local servers need none).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..config import OpenAIConfig
+from ..errors import BackendError
+from . import DocRequest, Generated, NoOp
+from .llm import HTTPBackend, clean_output, messages
+
+
+class OpenAIBackend(HTTPBackend):
+    name = "openai"
+
+    def __init__(self, config: OpenAIConfig):
+        assert config.base_url and config.model, "validated by the config loader"
+        super().__init__(base_url=config.base_url, timeout_seconds=config.timeout_seconds)
+        self.model = config.model
+        self.api_key_env = config.api_key_env
+
+    def describe(self) -> str:
+        return f"openai (model {self.model} at {self.base_url})"
+
+    def health_url(self) -> str:
+        return f"{self.base_url}/models"
+
+    def _headers(self) -> dict[str, str]:
+        key = os.environ.get(self.api_key_env)
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def generate(self, request: DocRequest) -> Generated | NoOp:
+        body = {"model": self.model, "messages": messages(request), "temperature": 0.2}
+        with self._errors():
+            response = self._client.post(
+                f"{self.base_url}/chat/completions", json=body, headers=self._headers()
+            )
+            response.raise_for_status()
+            data = response.json()
+        try:
+            choice = data["choices"][0]
+            content = choice["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            raise BackendError(self.name, "malformed response: no choices[0].message") from None
+        if not isinstance(content, str):
+            raise BackendError(self.name, "malformed response: content is not text")
+        if choice.get("finish_reason") == "length":
+            raise BackendError(self.name, "the model ran out of tokens (finish_reason=length)")
+        return clean_output(content, self.name)
