@@ -199,11 +199,12 @@ class FileIndex:
                         stats.changed += 1
             batch.clear()
 
+        pop, seen = known.pop, 0  # locals: this loop runs once per file of the repo
         for rel, st in policy.walk(under):
-            stats.seen += 1
+            seen += 1
             if progress is not None:
                 progress(rel)
-            if known.pop(rel, None) == (st.st_size, st.st_mtime_ns):
+            if pop(rel, None) == (st.st_size, st.st_mtime_ns):
                 continue
             try:
                 batch.append((rel, fingerprint(os.path.join(policy.root_str, rel), rel, st)))
@@ -211,6 +212,7 @@ class FileIndex:
                 continue  # vanished or unreadable since the walk: the next event says
             if len(batch) >= WRITE_BATCH:
                 flush()
+        stats.seen = seen
         flush()
         with self._write():
             self._db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in known])

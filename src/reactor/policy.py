@@ -77,6 +77,18 @@ SECRET_PATTERNS = (
 )
 SECRET_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".docker"})
 _SECRET_RE = re.compile("|".join(fnmatch.translate(p) for p in SECRET_PATTERNS), re.IGNORECASE)
+# A cheap C-level pre-check (the walk runs it for every file): a secret name must start with one
+# of these or end with one of those; only then does the regex decide.
+_SECRET_HEADS = tuple({p.split("*")[0].lower() for p in SECRET_PATTERNS if not p.startswith("*")})
+_SECRET_TAILS = tuple({p.rsplit("*")[-1].lower() for p in SECRET_PATTERNS if "*" in p} - {""})
+
+
+def _secret_name(name: str) -> bool:
+    lowered = name.lower()
+    if not (lowered.startswith(_SECRET_HEADS) or lowered.endswith(_SECRET_TAILS)):
+        return False
+    return bool(_SECRET_RE.match(name))
+
 
 BINARY_SNIFF_BYTES = 8192
 
@@ -84,7 +96,7 @@ BINARY_SNIFF_BYTES = 8192
 def is_secret(rel_path: str) -> bool:
     """True for paths that look like credentials (by basename or a credentials directory)."""
     parts = rel_path.split("/")
-    return bool(_SECRET_RE.match(parts[-1])) or any(p in SECRET_DIRS for p in parts[:-1])
+    return _secret_name(parts[-1]) or any(p in SECRET_DIRS for p in parts[:-1])
 
 
 def looks_binary(head: bytes) -> bool:
@@ -151,6 +163,7 @@ class SourcePolicy:
         self.output_prefix = output_dir_relative(config, self.root).as_posix() + "/"
         self._include = _Patterns(config.include)
         self._exclude = _Patterns(config.exclude)
+        self._has_exclude = bool(self._exclude)
         self._gitignores: dict[str, _Patterns | None] = {}
 
     # -- single paths (CLI arguments, watcher events) -------------------------------------
@@ -215,7 +228,9 @@ class SourcePolicy:
         # pass through one generator frame per directory level.
         stack: list[tuple[str, str, _Chain]] = [(str(self.root / under), under, parent_chain)]
         limit = self.config.max_file_bytes
+        # locals, not attribute look-ups: this loop body runs once per entry of the repo
         includes, output_prefix = self._include.includes, self.output_prefix
+        excluded_in, secret_name, is_regular = self._excluded_in, _secret_name, stat.S_ISREG
         while stack:
             abs_dir, rel_dir, chain = stack.pop()
             try:
@@ -238,14 +253,14 @@ class SourcePolicy:
                             name in NEVER_DIRS
                             or name in SECRET_DIRS
                             or (rel + "/").startswith(output_prefix)
-                            or self._excluded_in(chain, rel, is_dir=True)
+                            or excluded_in(chain, rel, is_dir=True)
                         ):
                             subdirs.append((entry.path, rel, chain))
                         continue
                     if (
                         not includes(name, rel)
-                        or _SECRET_RE.match(name)
-                        or self._excluded_in(chain, rel, is_dir=False)
+                        or secret_name(name)
+                        or excluded_in(chain, rel, is_dir=False)
                     ):
                         continue
                     if entry.is_symlink():
@@ -254,7 +269,7 @@ class SourcePolicy:
                             continue
                     else:
                         st = entry.stat(follow_symlinks=False)
-                        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                        if not is_regular(st.st_mode) or st.st_size > limit:
                             continue
                 except OSError:
                     continue  # vanished during the walk
@@ -269,7 +284,7 @@ class SourcePolicy:
     def _excluded_in(self, chain: _Chain, rel: str, *, is_dir: bool) -> bool:
         """The deepest ``.gitignore`` with a verdict wins; ``exclude`` always excludes."""
         suffix = "/" if is_dir else ""
-        if self._exclude and self._exclude.check(rel + suffix):
+        if self._has_exclude and self._exclude.check(rel + suffix):
             return True
         for cut, patterns in reversed(chain):
             verdict = patterns.check(rel[cut:] + suffix)

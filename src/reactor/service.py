@@ -3,8 +3,9 @@
 Each iteration runs every high-priority step (a callable returning whether it did work). If any
 did, every reactor's ``note_work()`` is called and no tick runs. Otherwise reactors tick in
 round-robin order until one does work (one file per iteration across all repos). When nothing at
-all happened the loop's sleep doubles up to ``max_sleep_seconds``; any new filesystem event wakes
-it at once and resets the sleep, and so does :meth:`Service.stop`.
+all happened the loop's sleep doubles up to ``max_sleep_seconds``; a new filesystem event wakes
+it, and after the reactors' ``settle_seconds`` it ticks again with the sleep reset;
+:meth:`Service.stop` wakes it for good.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Service:
         self.iterations = 0
         for reactor in self.reactors:
             reactor.dirty.add_listener(self._wake)
+        #: After a wake-up, the loop waits this long: changes are taken once settled.
+        self.settle_seconds = max((r.config.settle_seconds for r in self.reactors), default=0.0)
 
     def run_once(self) -> bool:
         """One loop iteration; True when anything did work."""
@@ -83,9 +86,8 @@ class Service:
             if self._wake.wait(sleep):
                 self._wake.clear()
                 sleep = self.min_sleep_seconds
-                if not self._stop.is_set():
-                    # let the new change settle rather than ticking on a half-written file
-                    self._stop.wait(self.min_sleep_seconds)
+                # let the new change settle rather than ticking on a half-written file
+                self._stop.wait(self.settle_seconds)
 
     def stop(self) -> None:
         """Ask :meth:`run` to return; safe from signal handlers and other threads."""
