@@ -433,7 +433,9 @@ def main() -> int:
     seek_sizes = [1_000, 10_000, 100_000] + ([] if quick else [1_000_000])
     with tempfile.TemporaryDirectory(prefix=".bench-", dir=args.tmp) as tmpdir:
         tmp = Path(tmpdir)
-        fs = subprocess.run(["stat", "-f", "-c", "%T", tmpdir], capture_output=True, text=True)
+        fs = subprocess.run(
+            ["findmnt", "-n", "-o", "FSTYPE", "-T", tmpdir], capture_output=True, text=True
+        )
         results["machine"]["filesystem"] = fs.stdout.strip() or "unknown"
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("seek", lambda: bench_seek(tmp, seek_sizes, ticks=200 if quick else 1000)),

@@ -65,8 +65,10 @@ class DocGenerator:
         docs: DocStore,
         backend: Backend,
         clock: Callable[[], float] = time.monotonic,
+        gate: Callable[[str, str], str | None] | None = None,
     ):
         self.policy = policy
+        self.gate = gate
         self.index = index
         self.docs = docs
         self.backend = backend
@@ -83,6 +85,14 @@ class DocGenerator:
             return self.docs.header(row.path) == row.sha256
         except UnsafePath:
             return True  # never a candidate: writing it would be refused anyway
+
+    def gate_reason(self, rel: str, sha256: str) -> str | None:
+        """Why ``rel`` may not be documented yet (LLMC's RAG gate); ``None``: go ahead."""
+        return self.gate(rel, sha256) if self.gate is not None else None
+
+    def defer(self, rel: str, seconds: float) -> None:
+        """Try ``rel`` again no sooner than ``seconds`` from now (not a failure)."""
+        self._retry_at[rel] = self.clock() + seconds
 
     def may_attempt(self, row: FileRow) -> bool:
         """False while ``row`` is backed off, or when it exhausted its attempts for this content."""
@@ -112,6 +122,9 @@ class DocGenerator:
         if looks_binary(data):
             return Outcome(rel, "skipped", "binary file")
         sha256 = hashlib.sha256(data).hexdigest()
+        gated = self.gate_reason(rel, sha256)
+        if gated is not None:
+            return Outcome(rel, "skipped", gated)
         request = DocRequest(
             repo_root=self.root,
             relative_path=rel,

@@ -32,14 +32,17 @@ from .docgen import DocGenerator, Outcome
 from .docs import DocStore
 from .errors import BackendUnavailable, LockHeld, UnsafePath, UsageError
 from .idle import IdleDetector
-from .index import FileIndex, FileRow, RefreshStats
+from .index import DB_NAME, STATE_DIR, FileIndex, FileRow, RefreshStats
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
 from .policy import SourcePolicy
+from .rag import RagBusy, RagIndex
 from .sampler import Sampler
 from .status import StatusReport, compute_status
 from .watcher import Watcher
 
 log = logging.getLogger(__name__)
+
+STATE_DB = f"{STATE_DIR}/{DB_NAME}"
 
 #: Cheap dirty-path checks (stat, maybe hash) a single tick may do before it yields even if none
 #: of them needed a generation; keeps a tick short under a storm of touches.
@@ -47,6 +50,8 @@ MAX_DIRTY_CHECKS_PER_TICK = 64
 BACKEND_DOWN_RETRY_SECONDS = 60.0
 #: A deleted source keeps its doc this long, in case the delete was half of a rename.
 DELETE_GRACE_SECONDS = 2.0
+#: A file held back by the RAG gate is looked at again after this long.
+GATE_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,12 @@ class Reactor:
         self.backend = backend or make_backend(config, self.root)
         self.index = FileIndex.for_repo(self.root)
         self.generator = DocGenerator(
-            policy=self.policy, index=self.index, docs=self.docs, backend=self.backend, clock=clock
+            policy=self.policy,
+            index=self.index,
+            docs=self.docs,
+            backend=self.backend,
+            clock=clock,
+            gate=self._rag_gate if config.require_rag_fresh else None,
         )
         self.idle = IdleDetector(
             idle_after_seconds=config.idle_after_seconds,
@@ -90,6 +100,7 @@ class Reactor:
         )
         self.dirty = DirtySet(clock=clock, **({"max_entries": max_dirty} if max_dirty else {}))
         self.sampler = Sampler(self.index, sample_size=config.sample_size)
+        self._rag_samplers: dict[Path, Sampler] = {}
         self.lock = FileLock(self.root / DOCGEN_LOCK)
         self.watcher: Watcher | None = None
         self._backend_retry_at = 0.0
@@ -173,7 +184,32 @@ class Reactor:
         report = compute_status(self.index, self.docs)
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
+        rag = RagIndex.find(self.root)
+        report.extra["candidates"] = rag.describe() if rag else f"reactor index ({STATE_DB})"
+        report.extra["require_rag_fresh"] = self.config.require_rag_fresh
         return report
+
+    # -- LLMC's RAG index -----------------------------------------------------------------
+    def _rag_gate(self, rel: str, sha256: str) -> str | None:
+        """LLMC's gate: with a RAG index present, its row must carry the current SHA-256."""
+        rag = RagIndex.find(self.root)
+        if rag is None:
+            return None
+        try:
+            return rag.gate(rel, sha256)
+        except RagBusy:
+            return "RAG index busy"
+
+    def _candidate_sampler(self) -> Sampler:
+        """Sample LLMC's RAG index when there is one (it knows what exists), else our own."""
+        rag = RagIndex.find(self.root)
+        if rag is None:
+            return self.sampler
+        sampler = self._rag_samplers.get(rag.db_path)
+        if sampler is None:
+            sampler = Sampler(rag, sample_size=self.config.sample_size)
+            self._rag_samplers = {rag.db_path: sampler}
+        return sampler
 
     def generate(
         self,
@@ -282,30 +318,46 @@ class Reactor:
             old = self._vanished_twin(row)
         if old is not None and old.blake3 == row.blake3 and self._move_doc(old.path, row):
             return TickResult(True, "moved", rel, f"from {old.path}")
-        if row.binary or not self.generator.may_attempt(row) or self.generator.is_fresh(row):
+        if not self._needs_doc(row):
             return None
         return self._generate(rel)
 
     def _sample(self) -> TickResult:
-        for row in self.sampler.candidates():
-            self.sampler.advance(row)
+        sampler = self._candidate_sampler()
+        try:
+            candidates = sampler.candidates()
+        except RagBusy as exc:
+            return TickResult(False, "rag_busy", reason=str(exc))
+        for row in candidates:
+            sampler.advance(row)
             if row.path in self.dirty:  # still settling: its dirty entry will handle it
                 continue
+            if self.policy.reason_to_skip(row.path) is not None:
+                continue  # a RAG row the reactor's own policy refuses (secrets, ignored, ...)
             if not os.path.lexists(self._abs(row.path)):
                 # Gone without an event (yet): let the dirty path decide, so a rename whose
                 # events are still in flight keeps its doc instead of losing it here.
                 self.dirty.add(row.path)
                 continue
             current, _ = self.index.update_file(self.policy, row.path)
-            if current is None or current.binary or not self.generator.may_attempt(current):
-                continue
-            if self.generator.is_fresh(current):
+            if current is None or not self._needs_doc(current):
                 continue
             result = self._generate(row.path)
             if result.status == "locked":
-                self.sampler.cursor = row.id - 1  # retry this one next time
+                sampler.cursor = row.id - 1  # retry this one next time
             return result
         return TickResult(False, "idle")
+
+    def _needs_doc(self, row: FileRow) -> bool:
+        """Stale, not backed off, and allowed by the RAG gate (which defers, not fails)."""
+        if row.binary or not self.generator.may_attempt(row) or self.generator.is_fresh(row):
+            return False
+        reason = self.generator.gate_reason(row.path, row.sha256)
+        if reason is not None:
+            log.debug("not documenting %s yet: %s", row.path, reason)
+            self.generator.defer(row.path, GATE_RETRY_SECONDS)
+            return False
+        return True
 
     def _generate(self, rel: str) -> TickResult:
         try:

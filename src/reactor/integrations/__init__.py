@@ -1,0 +1,1 @@
+"""Adapters for the daemons that embed the reactor."""
