@@ -94,11 +94,11 @@ def test_explicit_secret_and_binary_are_refused(
 
 def test_lock_held_exits_3(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with FileLock(repo / DOCGEN_LOCK):
-        code, _, err = run(capsys, "generate", "--all", "--repo", str(repo))
+        code, _, err = run(capsys, "generate", "--all", "--repo", str(repo), "--wait", "0.2")
     assert code == 3 and "is held by pid" in err
     (repo / LLMC_BATCH_LOCK).parent.mkdir(parents=True, exist_ok=True)
     with FileLock(repo / LLMC_BATCH_LOCK):
-        code, _, err = run(capsys, "generate", "--all", "--repo", str(repo))
+        code, _, err = run(capsys, "generate", "--all", "--repo", str(repo), "--wait", "0")
     assert code == 3 and "docgen.lock" in err
 
 

@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         help="generate docs now, under the docgen lock",
         description="Generate docs for the given files or directories (or --all), skipping "
-        "fresh ones unless --force. Holds .llmc/locks/docgen.lock, so a running daemon pauses.",
+        "fresh ones unless --force. Holds .llmc/locks/docgen.lock, so a running daemon pauses. "
+        "Put -- before file names that start with a dash.",
     )
     generate.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or directories, relative to the cwd"
@@ -80,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--repo", default=".", help="repository root (default: .)")
     generate.add_argument("--all", action="store_true", help="every source file of the repo")
     generate.add_argument("--force", action="store_true", help="regenerate fresh docs too")
+    generate.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for a running daemon tick or run to release the docgen lock "
+        "before giving up with exit 3 (default: 10)",
+    )
 
     status = sub.add_parser(
         "status",
@@ -98,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "watch":
             return cmd_watch(Path(args.repo), polling=args.polling)
         if args.command == "generate":
-            return cmd_generate(args.paths, Path(args.repo), all_files=args.all, force=args.force)
+            return cmd_generate(
+                args.paths, Path(args.repo), all_files=args.all, force=args.force, wait=args.wait
+            )
         return cmd_status(Path(args.repo), as_json=args.json)
     except ReactorError as exc:
         print(f"reactor: error: {exc}", file=sys.stderr)
@@ -144,7 +155,7 @@ def _progress(total: int, what: str) -> Iterator[tqdm[NoReturn] | None]:
 
 
 # -- generate -------------------------------------------------------------------------------
-def cmd_generate(paths: list[str], repo: Path, *, all_files: bool, force: bool) -> int:
+def cmd_generate(paths: list[str], repo: Path, *, all_files: bool, force: bool, wait: float) -> int:
     root = _repo(repo)
     if not paths and not all_files:
         raise UsageError("nothing to do: name files or directories, or pass --all")
@@ -169,7 +180,7 @@ def cmd_generate(paths: list[str], repo: Path, *, all_files: bool, force: bool) 
                 if bar is not None:
                     bar.update(1)
 
-            reactor.generate(rels, force=force, progress=report)
+            reactor.generate(rels, force=force, progress=report, wait_seconds=wait)
     for outcome in problems:
         print(f"{outcome.status}: {outcome.path}: {outcome.reason}", file=sys.stderr)
     elapsed = time.monotonic() - started

@@ -49,6 +49,14 @@ class Outcome:
         return self.status != "failed"
 
 
+def printable(rel: str) -> str:
+    """``rel`` for a log line: control characters (a newline in a file name) escaped, so one
+    event stays one line and a hostile name cannot forge log entries."""
+    if rel.isprintable():
+        return rel
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in rel)
+
+
 def backoff_seconds(failures: int) -> float:
     """Delay before retry number ``failures + 1``: 30 s, 60 s, 120 s, … capped at an hour."""
     return float(min(BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0), BACKOFF_MAX_SECONDS))
@@ -153,7 +161,7 @@ class DocGenerator:
             return self._failed(row, _reason(exc))
         self._retry_at.pop(rel, None)
         self.index.record_result(rel, "generated")
-        log.info("📝 [Docgen] Generated doc for %s", rel)
+        log.info("📝 [Docgen] Generated doc for %s", printable(rel))
         return Outcome(rel, "generated")
 
     def _read_source(self, rel: str) -> bytes:
@@ -178,7 +186,7 @@ class DocGenerator:
         self._retry_at[row.path] = self.clock() + delay
         log.warning(
             "docgen failed for %s (attempt %d/%d, retry in %.0fs): %s",
-            row.path,
+            printable(row.path),
             failures,
             MAX_ATTEMPTS_PER_HASH,
             delay,

@@ -66,3 +66,11 @@ class BackendError(ReactorError):
 
 class BackendUnavailable(BackendError):
     """The backend as a whole is down (server unreachable); not the file's fault."""
+
+
+class RepoGone(ReactorError):
+    """The repository directory disappeared while the reactor was running."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"repository {path} no longer exists; stopping")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -33,8 +34,18 @@ class FileLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self) -> None:
-        """Take the lock or raise :class:`LockHeld` at once (never waits)."""
+    def acquire(self, *, timeout_seconds: float = 0.0) -> None:
+        """Take the lock, waiting up to ``timeout_seconds``, else raise :class:`LockHeld`."""
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            try:
+                return self._try_acquire()
+            except LockHeld:
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.05)
+
+    def _try_acquire(self) -> None:
         if self._fd is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,9 +28,9 @@ from types import TracebackType
 from .backends import Backend, make_backend
 from .config import DocgenConfig, load_config, output_dir_relative
 from .dirty import DirtyEntry, DirtySet
-from .docgen import DocGenerator, Outcome
+from .docgen import DocGenerator, Outcome, printable
 from .docs import DocStore
-from .errors import BackendUnavailable, LockHeld, UnsafePath, UsageError
+from .errors import BackendUnavailable, LockHeld, RepoGone, UnsafePath, UsageError
 from .idle import IdleDetector
 from .index import DB_NAME, STATE_DIR, FileIndex, FileRow, RefreshStats
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
@@ -217,14 +217,18 @@ class Reactor:
         *,
         force: bool = False,
         progress: Callable[[Outcome], None] | None = None,
+        wait_seconds: float = 0.0,
     ) -> list[Outcome]:
-        """Batch generation under the docgen lock (:class:`LockHeld` if another run has it).
+        """Batch generation under the docgen lock.
 
-        ``paths`` are repo-relative files or directories; ``None`` means every source.
+        ``paths`` are repo-relative files or directories; ``None`` means every source. Waits up
+        to ``wait_seconds`` for the lock (a daemon tick holds it for one file), then raises
+        :class:`LockHeld`.
         """
         if is_locked_elsewhere(self.root / LLMC_BATCH_LOCK):
             raise LockHeld(self.root / LLMC_BATCH_LOCK, "LLMC's docgen")
-        with self.lock:
+        self.lock.acquire(timeout_seconds=wait_seconds)
+        try:
             self.index.refresh(self.policy)
             targets = self.expand(paths)
             outcomes = []
@@ -234,6 +238,8 @@ class Reactor:
                 if progress is not None:
                     progress(outcome)
             return outcomes
+        finally:
+            self.lock.release()
 
     def expand(self, paths: Iterable[str] | None) -> list[str]:
         """Repo-relative files and directories → the files to process, in path order."""
@@ -253,7 +259,13 @@ class Reactor:
 
     # -- the tick -------------------------------------------------------------------------
     def tick(self) -> TickResult:
-        """Do at most one unit of docgen work if the host is idle. Never raises per file."""
+        """Do at most one unit of docgen work if the host is idle.
+
+        Never raises for a per-file problem; raises :class:`RepoGone` if the repository itself
+        was removed, since nothing can be documented any more.
+        """
+        if not os.path.isdir(self.policy.root_str):
+            raise RepoGone(self.root)
         if not (self.config.enabled and self.config.daemon_enabled):
             return TickResult(False, "disabled")
         if not self.idle.is_idle():
@@ -378,10 +390,10 @@ class Reactor:
         try:
             removed = self.docs.remove(rel)
         except (UnsafePath, OSError) as exc:
-            log.warning("cannot remove orphaned doc of %s: %s", rel, exc)
+            log.warning("cannot remove orphaned doc of %s: %s", printable(rel), exc)
             return False
         if removed:
-            log.info("removed orphaned doc for %s", rel)
+            log.info("removed orphaned doc for %s", printable(rel))
         return removed
 
     def _vanished_twin(self, row: FileRow) -> FileRow | None:
@@ -400,5 +412,5 @@ class Reactor:
         except (UnsafePath, OSError):
             return False
         self.index.remove(old_rel)
-        log.info("moved doc %s -> %s", old_rel, new_rel)
+        log.info("moved doc %s -> %s", printable(old_rel), printable(new_rel))
         return True

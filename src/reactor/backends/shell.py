@@ -12,10 +12,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import IO
 
 from ..docs import parse_header
 from ..errors import BackendError
@@ -60,22 +64,65 @@ class ShellBackend(Backend):
             raise BackendError(self.name, f"cannot run {self.script}: {exc.strerror}") from None
         with proc:  # closes the pipes and reaps the script on every path
             try:
-                out, err = proc.communicate(payload, timeout=self.timeout_seconds)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                raise BackendError(
-                    self.name, f"timed out after {self.timeout_seconds:g}s (process group killed)"
-                ) from None
-            except BaseException:
-                _kill_group(proc)
-                raise
-            _kill_group(proc)  # children it left behind in its group
+                out, err = self._exchange(proc, payload)
+            finally:
+                _kill_group(proc)  # on timeout or overflow; after success, its leftovers
         if proc.returncode != 0:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             raise BackendError(self.name, f"exit status {proc.returncode}: {tail[0][:200]}")
-        if len(out) > MAX_OUTPUT_BYTES:
-            raise BackendError(self.name, f"output of {len(out)} bytes exceeds {MAX_OUTPUT_BYTES}")
         return parse_output(out.decode("utf-8", "replace"), request.file_sha256)
+
+    def _exchange(self, proc: subprocess.Popen[bytes], payload: bytes) -> tuple[bytes, bytes]:
+        """Feed stdin, collect stdout (at most ``MAX_OUTPUT_BYTES``) and the tail of stderr.
+
+        Unlike ``communicate()`` nothing here can grow without bound: a script printing
+        gigabytes is cut off and killed as soon as it passes the limit.
+        """
+        assert proc.stdin and proc.stdout and proc.stderr
+        deadline = time.monotonic() + self.timeout_seconds
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True)
+        feeder.start()
+        out, err = bytearray(), bytearray()
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ, out)
+            selector.register(proc.stderr, selectors.EVENT_READ, err)
+            while selector.get_map():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise BackendError(
+                        self.name,
+                        f"timed out after {self.timeout_seconds:g}s (process group killed)",
+                    )
+                for key, _ in selector.select(remaining):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    buffer: bytearray = key.data
+                    buffer += chunk
+                    if buffer is err and len(err) > 8192:
+                        del err[:-4096]  # only the tail of stderr is ever reported
+                    if len(out) > MAX_OUTPUT_BYTES:
+                        raise BackendError(
+                            self.name, f"output exceeds {MAX_OUTPUT_BYTES} bytes (killed)"
+                        )
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:  # closed its pipes but kept running
+            raise BackendError(
+                self.name, f"timed out after {self.timeout_seconds:g}s (process group killed)"
+            ) from None
+        feeder.join(timeout=1)
+        return bytes(out), bytes(err)
+
+
+def _feed(stdin: IO[bytes], payload: bytes) -> None:
+    """Write the request on a side thread so a script that never reads cannot block us."""
+    # BrokenPipe: the script exited without reading; ValueError: we closed it after a kill
+    with contextlib.suppress(OSError, ValueError):
+        stdin.write(payload)
+    with contextlib.suppress(OSError, ValueError):
+        stdin.close()
 
 
 def parse_output(output: str, file_sha256: str) -> Generated | NoOp:
