@@ -126,7 +126,9 @@ class DocGenerator:
                 return Outcome(rel, "fresh")
             data = self._read_source(rel)
         except (UnsafePath, OSError) as exc:
-            return Outcome(rel, "skipped", _reason(exc))
+            # unreadable now (permission denied, replaced, vanished): a failure, so it is backed
+            # off like any other instead of being picked again on every sweep
+            return self._failed(row, _reason(exc))
         if looks_binary(data):
             return Outcome(rel, "skipped", "binary file")
         sha256 = hashlib.sha256(data).hexdigest()

@@ -52,6 +52,8 @@ BACKEND_DOWN_RETRY_SECONDS = 60.0
 DELETE_GRACE_SECONDS = 2.0
 #: A file held back by the RAG gate is looked at again after this long.
 GATE_RETRY_SECONDS = 30.0
+#: A file a tick found it could not document after all (binary, refused) waits this long.
+SKIP_RETRY_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -381,7 +383,13 @@ class Reactor:
             self._backend_retry_at = self.clock() + BACKEND_DOWN_RETRY_SECONDS
             log.warning("%s; docgen paused for %.0fs", exc, BACKEND_DOWN_RETRY_SECONDS)
             return TickResult(False, "backend_down", rel, exc.reason)
-        return TickResult(outcome.status != "fresh", outcome.status, rel, outcome.reason)
+        if outcome.status in ("skipped", "fresh"):
+            # nothing was generated; a skipped file (binary after all, gated, refused) is not
+            # looked at again for a while, so it cannot keep the host loop awake
+            if outcome.status == "skipped":
+                self.generator.defer(rel, SKIP_RETRY_SECONDS)
+            return TickResult(False, outcome.status, rel, outcome.reason)
+        return TickResult(True, outcome.status, rel, outcome.reason)
 
     def _abs(self, rel: str) -> str:
         return os.path.join(self.policy.root_str, rel)
