@@ -133,6 +133,9 @@ def _setup_logging(*, verbose: bool, command: str) -> None:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     root.propagate = False
+    # watchdog's own warnings (queue overflow, re-watching) are reported by the reactor in its
+    # words; without a handler Python would print them raw to stderr as well
+    logging.getLogger("watchdog").addHandler(logging.NullHandler())
 
 
 def _repo(path: Path) -> Path:

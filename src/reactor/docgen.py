@@ -135,15 +135,15 @@ class DocGenerator:
         gated = self.gate_reason(rel, sha256)
         if gated is not None:
             return Outcome(rel, "skipped", gated)
-        request = DocRequest(
-            repo_root=self.root,
-            relative_path=rel,
-            file_sha256=sha256,
-            source_contents=data.decode("utf-8", errors="replace"),
-            existing_doc_contents=self.docs.read(rel),
-            graph_context=format_context(*self.index.neighbours(rel)),
-        )
         try:
+            request = DocRequest(
+                repo_root=self.root,
+                relative_path=rel,
+                file_sha256=sha256,
+                source_contents=data.decode("utf-8", errors="replace"),
+                existing_doc_contents=self.docs.read(rel),
+                graph_context=format_context(*self.index.neighbours(rel)),
+            )
             result = self.backend.generate(request)
             if not isinstance(result, Generated):
                 self.index.record_result(

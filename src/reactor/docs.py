@@ -117,7 +117,8 @@ class DocStore:
         self._check_inside(path.parent)  # before mkdir: never create directories outside
         path.parent.mkdir(parents=True, exist_ok=True)
         self._check_inside(path.parent)  # and after: a racing symlink swap is caught too
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+        # a short name: a source name near the 255-byte limit must still fit its temp file
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=TEMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content.encode("utf-8"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import warnings
 
 from watchdog.events import (
@@ -47,6 +48,8 @@ EVENT_FILTER: list[type[FileSystemEvent]] = [
     DirMovedEvent,
 ]
 OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
+#: A storm can overflow the queue many times a second; say so once, not for every overflow.
+OVERFLOW_LOG_INTERVAL_SECONDS = 60.0
 
 
 class _OverflowFilter(logging.Filter):
@@ -117,6 +120,7 @@ class Watcher:
         self._polling = polling
         self._observer: BaseObserver | None = None
         self.overflows = 0
+        self._last_overflow_log = float("-inf")
 
     @property
     def mode(self) -> str:
@@ -136,8 +140,15 @@ class Watcher:
 
     def on_overflow(self) -> None:
         self.overflows += 1
-        log.warning("filesystem events were lost (queue overflow); rescanning %s", self.root)
         self.dirty.add_tree("")
+        now = time.monotonic()
+        if now - self._last_overflow_log >= OVERFLOW_LOG_INTERVAL_SECONDS:
+            self._last_overflow_log = now
+            log.warning(
+                "filesystem events were lost (queue overflow, %d so far); the repo will be "
+                "rescanned, no change is lost",
+                self.overflows,
+            )
 
     def start(self) -> None:
         if self._observer is not None:

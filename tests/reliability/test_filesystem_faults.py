@@ -79,16 +79,18 @@ def test_permission_denied_on_source_and_output(
     real_mkstemp = docs_module.tempfile.mkstemp
 
     def deny_output(*args: object, **kwargs: object) -> tuple[int, str]:
-        if "util.py" in str(kwargs.get("prefix", "")):
+        if str(kwargs.get("dir", "")).endswith("REPODOCS/pkg"):
             raise PermissionError(errno.EACCES, "Permission denied", str(kwargs.get("dir")))
         return real_mkstemp(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
 
     monkeypatch.setattr(docs_module.tempfile, "mkstemp", deny_output)
     caplog.set_level(logging.WARNING, logger="reactor")
+    write(repo, "ok.py", "OK = 1\n")
     reactor = make_reactor()
     settle(reactor)
     assert doc_header(repo, "main.c") is None and doc_header(repo, "pkg/util.py") is None
-    assert doc_header(repo, "pkg/__init__.py") is not None
+    assert doc_header(repo, "ok.py") is not None
+    assert any("main.c" in m and "Permission denied" in m for m in caplog.messages)
     assert any("pkg/util.py" in m and "Permission denied" in m for m in caplog.messages)
 
 
