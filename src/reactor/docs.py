@@ -107,9 +107,6 @@ class DocStore:
         line = head.split(b"\n", 1)[0] + (b"\n" if b"\n" in head else b"")
         return parse_header(line.decode("ascii", errors="replace"))
 
-    def exists(self, rel: str) -> bool:
-        return os.path.lexists(self.doc_path(rel))
-
     # -- writing ------------------------------------------------------------------------
     def write(self, rel: str, content: str) -> Path:
         """Atomically replace the doc of ``rel`` with ``content``."""

@@ -13,7 +13,6 @@ import fcntl
 import os
 import time
 from pathlib import Path
-from types import TracebackType
 
 from .errors import LockHeld, UnsafePath
 
@@ -77,12 +76,7 @@ class FileLock:
         self.acquire()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 

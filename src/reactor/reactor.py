@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from .backends import Backend, make_backend
 from .config import DocgenConfig, load_config, output_dir_relative
@@ -153,12 +152,7 @@ class Reactor:
     def __enter__(self) -> Reactor:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- host-facing API ------------------------------------------------------------------
