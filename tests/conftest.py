@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from reactor.backends import Backend, DocRequest, Generated, NoOp
@@ -108,16 +110,33 @@ def make_reactor(
 
 
 @pytest.fixture(autouse=True)
-def _no_leaked_threads() -> Iterator[None]:
-    """Every test must stop the threads it starts (observers, servers)."""
+def _no_leaked_threads_or_processes() -> Iterator[None]:
+    """Every test must stop the threads (observers, servers) and processes it starts."""
+    me = psutil.Process()
     before = set(threading.enumerate())
+    children_before = {p.pid for p in me.children(recursive=True)}
     yield
     for _ in range(50):
         leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
         if not leaked:
-            return
+            break
         leaked[0].join(timeout=0.1)
-    pytest.fail(f"leaked threads: {leaked}")
+    else:
+        pytest.fail(f"leaked threads: {leaked}")
+    for _ in range(50):
+        alive = [p for p in me.children(recursive=True) if p.pid not in children_before]
+        alive = [p for p in alive if _running(p)]
+        if not alive:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"leaked processes: {[(p.pid, p.cmdline()) for p in alive]}")
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 @pytest.fixture(autouse=True)
