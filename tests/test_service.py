@@ -139,3 +139,34 @@ def test_reactor_watch_process(repo: Path) -> None:
         log = proc.stderr.read() if proc.stderr else ""
     assert "📝 [Docgen] Generated doc for pkg/util.py" in log
     assert "received SIGTERM, shutting down" in log and "Traceback" not in log
+
+
+def test_a_vanished_repo_is_dropped_while_others_go_on(
+    tmp_path: Path, clock: FakeClock, backend: FakeBackend
+) -> None:
+    import shutil
+
+    import pytest
+
+    from reactor.errors import RepoGone
+
+    roots = [tmp_path / "keep", tmp_path / "gone"]
+    for root in roots:
+        write(root, "a.py", "A = 1\n")
+    reactors = [
+        Reactor.open(r, config=DocgenConfig(), clock=clock, backend=backend, watch=False)
+        for r in roots
+    ]
+    service = Service(reactors)
+    try:
+        shutil.rmtree(roots[1])
+        while service.run_once():
+            pass
+        assert [r.root for r in service.reactors] == [roots[0].resolve()]
+        assert doc_header(roots[0], "a.py") is not None
+        shutil.rmtree(roots[0])
+        with pytest.raises(RepoGone):  # the last one gone: the loop ends with the error
+            service.run_once()
+    finally:
+        for reactor in reactors:
+            reactor.close()

@@ -44,10 +44,6 @@ class Outcome:
     status: str
     reason: str = ""
 
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
-
 
 def printable(rel: str) -> str:
     """``rel`` for a log line: control characters (a newline in a file name) escaped, so one

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 
+from .errors import RepoGone
 from .reactor import Reactor
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ class Service:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._next = 0
-        self.iterations = 0
         for reactor in self.reactors:
             reactor.dirty.add_listener(self._wake)
         #: After a wake-up, the loop waits this long: changes are taken once settled.
@@ -47,7 +47,6 @@ class Service:
 
     def run_once(self) -> bool:
         """One loop iteration; True when anything did work."""
-        self.iterations += 1
         did_work = False
         for step in self.steps:
             try:
@@ -61,10 +60,24 @@ class Service:
         count = len(self.reactors)
         for offset in range(count):
             i = (self._next + offset) % count
-            if self.reactors[i].tick().work_done:
+            try:
+                did_work = self.reactors[i].tick().work_done
+            except RepoGone:
+                self._drop(self.reactors[i])
+                return True  # the rotation changed; the next iteration starts afresh
+            if did_work:
                 self._next = (i + 1) % count
                 return True
         return False
+
+    def _drop(self, reactor: Reactor) -> None:
+        """A repo vanished: stop serving it; when none is left there is nothing to do."""
+        if len(self.reactors) == 1:
+            raise RepoGone(reactor.root)
+        log.error("repository %s no longer exists; no longer serving it", reactor.root)
+        self.reactors.remove(reactor)
+        self._next = 0
+        reactor.close()
 
     def next_sleep(self, previous: float, did_work: bool) -> float:
         """Backlog → the minimum; nothing done → double, capped (and never past idle time)."""
