@@ -99,6 +99,18 @@ def is_secret(rel_path: str) -> bool:
     return _secret_name(parts[-1]) or any(p in SECRET_DIRS for p in parts[:-1])
 
 
+def _utf8(name: str) -> bool:
+    """False for names that are not valid UTF-8 on disk (``os`` hands them over with
+    surrogate escapes, which SQLite, JSON and HTTP cannot carry)."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def looks_binary(head: bytes) -> bool:
     """Git's heuristic: a NUL byte near the start means binary."""
     return b"\0" in head[:BINARY_SNIFF_BYTES]
@@ -172,6 +184,8 @@ class SourcePolicy:
         parts = rel.split("/")
         if not rel or rel.startswith("/") or ".." in parts or "" in parts:
             return "not a clean repo-relative path"
+        if not _utf8(rel):
+            return "file name is not valid UTF-8"
         if is_secret(rel):
             return "looks like a secret; never sent to a backend"
         if any(p in NEVER_DIRS for p in parts[:-1]):
@@ -247,6 +261,8 @@ class SourcePolicy:
             for entry in entries:
                 name = entry.name
                 rel = prefix + name
+                if not _utf8(name):
+                    continue  # the index, the docs and every backend speak UTF-8
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         if not (

@@ -81,6 +81,15 @@ class _Handler(FileSystemEventHandler):
         self.w = watcher
 
     def dispatch(self, event: FileSystemEvent) -> None:
+        # An exception here would end watchdog's dispatcher thread and, with it, all events;
+        # whatever goes wrong, fall back to a rescan instead.
+        try:
+            self._dispatch(event)
+        except Exception:
+            log.exception("cannot handle %r; rescanning instead", event)
+            self.w.dirty.add_tree("")
+
+    def _dispatch(self, event: FileSystemEvent) -> None:
         w = self.w
         src = w.relative(event.src_path)
         if isinstance(event, (FileMovedEvent, DirMovedEvent)):

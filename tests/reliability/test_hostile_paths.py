@@ -54,6 +54,7 @@ def test_hostile_tree_is_documented_safely(
     (repo / "loop_b.py").symlink_to(repo / "loop_a.py")
     (repo / "dirloop").symlink_to(repo)
     write(repo, "bad_utf8.py", b"\xff\xfe\xfa x = 1\n")
+    write(repo, os.fsdecode(b"name\xff.py"), "X = 1\n")  # a file name that is not UTF-8
     write(repo, "nul.py", b"x = 1\x00\n")
     with open(repo / "huge.py", "wb") as fh:
         fh.truncate(500 * 1024 * 1024)  # sparse: 500 MB by size, nothing on disk
@@ -66,7 +67,14 @@ def test_hostile_tree_is_documented_safely(
 
     for rel in [*WEIRD, "bad_utf8.py"]:
         assert doc_header(repo, rel) is not None, rel
-    for rel in ("escape.py", "loop_a.py", "nul.py", "huge.py", "oneline.py"):
+    for rel in (
+        "escape.py",
+        "loop_a.py",
+        "nul.py",
+        "huge.py",
+        "oneline.py",
+        os.fsdecode(b"name\xff.py"),
+    ):
         assert doc_header(repo, rel) is None, rel
     assert "TOKEN = 'outside'" not in "".join(r.source_contents for r in backend.requests)
     assert "\ufffd" in next(
