@@ -157,3 +157,18 @@ def test_queue_overflow_warning_schedules_a_rescan(live: Reactor, repo: Path) ->
     assert live.dirty.has_trees()
     assert live.tick().status == "rescanned"
     run_until(live, lambda: fresh(repo, "lost.py"))
+
+
+def test_directory_rename_moves_docs_without_regenerating(
+    live: Reactor, repo: Path, backend: FakeBackend
+) -> None:
+    backend.requests.clear()
+    os.rename(repo / "pkg", repo / "lib")
+    docs = repo / "DOCS/REPODOCS"
+    run_until(
+        live,
+        lambda: fresh(repo, "lib/util.py")
+        and fresh(repo, "lib/__init__.py")
+        and not (docs / "pkg").exists(),
+    )
+    assert backend.paths == []

@@ -95,11 +95,12 @@ class _Handler(FileSystemEventHandler):
         if isinstance(event, (FileMovedEvent, DirMovedEvent)):
             dest = w.relative(event.dest_path)
             if event.is_directory:
-                # watchdog emits per-file moves for a directory moved within the tree; a move
-                # out of it (or into it) needs a rescan of both sides.
-                for rel in (src, dest):
-                    if rel is not None:
-                        w.dirty.add_tree(rel)
+                # Within the tree watchdog follows with one move per file, which lets the docs
+                # move along; a move across the tree's edge arrives as a create or a delete.
+                if src is None or dest is None:
+                    for rel in (src, dest):
+                        if rel is not None:
+                            w.dirty.add_tree(rel)
                 return
             if dest is not None and w.is_candidate(dest):
                 w.dirty.add(dest, moved_from=src if src and w.is_candidate(src) else None)
