@@ -167,8 +167,10 @@ def test_directory_rename_moves_docs_without_regenerating(
     docs = repo / "DOCS/REPODOCS"
     run_until(
         live,
-        lambda: fresh(repo, "lib/util.py")
-        and fresh(repo, "lib/__init__.py")
-        and not (docs / "pkg").exists(),
+        lambda: (
+            fresh(repo, "lib/util.py")
+            and fresh(repo, "lib/__init__.py")
+            and not (docs / "pkg").exists()
+        ),
     )
     assert backend.paths == []
