@@ -205,6 +205,6 @@ def _imports(tree: ast.Module) -> list[str]:
     for node in tree.body:
         if isinstance(node, ast.Import):
             names += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
             names.append("." * node.level + (node.module or ""))
     return list(dict.fromkeys(names))
