@@ -31,7 +31,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from . import __version__
 from .docgen import Outcome
 from .errors import LockHeld, ReactorError, UsageError
-from .index import DB_NAME, STATE_DIR
+from .index import DB_PATH
 from .lock import WATCH_LOCK, FileLock
 from .reactor import Reactor
 from .service import Service
@@ -39,7 +39,6 @@ from .service import Service
 log = logging.getLogger("reactor")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
-INDEX_PATH = f"{STATE_DIR}/{DB_NAME}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reactor: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except sqlite3.Error as exc:
-        print(f"reactor: error: index {INDEX_PATH}: {exc}", file=sys.stderr)
+        print(f"reactor: error: index {DB_PATH}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 WRITE_BATCH = 256
 STATE_DIR = ".llmc"
 DB_NAME = "reactor.db"
+#: The index's path relative to the repo root, as messages show it.
+DB_PATH = f"{STATE_DIR}/{DB_NAME}"
 
 #: Named schema migrations, applied in order and recorded in ``migrations``.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -139,7 +141,7 @@ class FileIndex:
 
     @classmethod
     def for_repo(cls, repo_root: Path) -> FileIndex:
-        return cls(repo_root / STATE_DIR / DB_NAME)
+        return cls(repo_root / DB_PATH)
 
     def close(self) -> None:
         with self._lock:

@@ -31,7 +31,7 @@ from .docgen import DocGenerator, Outcome, printable
 from .docs import DocStore
 from .errors import BackendUnavailable, LockHeld, RepoGone, UnsafePath, UsageError
 from .idle import IdleDetector
-from .index import DB_NAME, STATE_DIR, FileIndex, FileRow, RefreshStats
+from .index import DB_PATH, FileIndex, FileRow, RefreshStats
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
 from .policy import SourcePolicy
 from .rag import RagBusy, RagIndex
@@ -40,8 +40,6 @@ from .status import StatusReport, compute_status
 from .watcher import Watcher
 
 log = logging.getLogger(__name__)
-
-STATE_DB = f"{STATE_DIR}/{DB_NAME}"
 
 #: Cheap dirty-path checks (stat, maybe hash) a single tick may do before it yields even if none
 #: of them needed a generation; keeps a tick short under a storm of touches.
@@ -101,7 +99,7 @@ class Reactor:
         )
         self.dirty = DirtySet(clock=clock, **({"max_entries": max_dirty} if max_dirty else {}))
         self.sampler = Sampler(self.index, sample_size=config.sample_size)
-        self._rag_samplers: dict[Path, Sampler] = {}
+        self._rag_sampler: tuple[Path, Sampler] | None = None  # (RAG db, its sampler)
         self.lock = FileLock(self.root / DOCGEN_LOCK)
         self.watcher: Watcher | None = None
         self._backend_retry_at = 0.0
@@ -181,7 +179,7 @@ class Reactor:
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
         rag = RagIndex.find(self.root)
-        report.extra["candidates"] = rag.describe() if rag else f"reactor index ({STATE_DB})"
+        report.extra["candidates"] = rag.describe() if rag else f"reactor index ({DB_PATH})"
         report.extra["require_rag_fresh"] = self.config.require_rag_fresh
         return report
 
@@ -201,11 +199,9 @@ class Reactor:
         rag = RagIndex.find(self.root)
         if rag is None:
             return self.sampler
-        sampler = self._rag_samplers.get(rag.db_path)
-        if sampler is None:
-            sampler = Sampler(rag, sample_size=self.config.sample_size)
-            self._rag_samplers = {rag.db_path: sampler}
-        return sampler
+        if self._rag_sampler is None or self._rag_sampler[0] != rag.db_path:
+            self._rag_sampler = (rag.db_path, Sampler(rag, sample_size=self.config.sample_size))
+        return self._rag_sampler[1]
 
     def generate(
         self,
@@ -303,9 +299,14 @@ class Reactor:
         # Paths that still exist go first, and a vanished path waits a grace period: when a
         # rename reaches us as a delete plus a (late) create, the new path must claim the old
         # doc (same content) before the delete drops it.
-        present = [e for e in settled if os.path.lexists(self._abs(e.path))]
         grace_cutoff = self.clock() - DELETE_GRACE_SECONDS
-        gone = [e for e in settled if e not in present and e.last_event <= grace_cutoff]
+        present: list[DirtyEntry] = []
+        gone: list[DirtyEntry] = []
+        for entry in settled:
+            if os.path.lexists(self._abs(entry.path)):
+                present.append(entry)
+            elif entry.last_event <= grace_cutoff:
+                gone.append(entry)
         for entry in present + gone:
             result = self._process_dirty(entry)
             if result is None or result.status != "locked":
