@@ -91,7 +91,7 @@ def test_real_inotify_overflow_loses_no_change(tmp_path: Path, backend: FakeBack
         pytest.skip("no inotify on this system")
     try:
         original = QUEUE_LIMIT.read_text()
-        QUEUE_LIMIT.write_text("64\n")
+        QUEUE_LIMIT.write_text("32\n")  # 64 overflowed only sometimes on 1,000 files
     except OSError:
         pytest.skip("lowering fs.inotify.max_queued_events needs root")
     repo = tmp_path / "repo"
