@@ -310,7 +310,7 @@ def test_missing_llm_extra_is_a_clear_config_error(
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "httpx", None)  # import httpx -> ModuleNotFoundError
     config = DocgenConfig().replace(backend="ollama", ollama=OllamaConfig(model="m"))
-    with pytest.raises(ConfigError, match=r"pip install 'reactor\[llm\]'"):
+    with pytest.raises(ConfigError, match=r"pip install 'llmc-reactor\[llm\]'"):
         make_backend(config, repo)
 
 

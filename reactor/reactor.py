@@ -100,7 +100,7 @@ class Reactor:
         self.dirty = DirtySet(clock=clock, **({"max_entries": max_dirty} if max_dirty else {}))
         self.sampler = Sampler(self.index, sample_size=config.sample_size)
         self._rag_sampler: tuple[Path, Sampler] | None = None  # (RAG db, its sampler)
-        self.lock = FileLock(self.root / DOCGEN_LOCK)
+        self.lock = FileLock.for_repo(self.root, DOCGEN_LOCK)
         self.watcher: Watcher | None = None
         self._backend_retry_at = 0.0
         self._indexed = False  # set by the first full refresh

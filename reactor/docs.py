@@ -22,6 +22,25 @@ TEMP_SUFFIX = ".reactor-tmp"
 DOC_SUFFIX = ".md"
 
 
+def _doc_mode() -> int:
+    """The mode an ordinary ``open()`` would give a new file: 0666 less the umask.
+
+    ``mkstemp`` creates 0600 files, which a web server, mkdocs or a teammate could not read. The
+    umask can only be read by setting it, so it is read from ``/proc`` where possible and the
+    set-and-restore (which races with other threads creating files) is the fallback.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def header_line(sha256: str) -> str:
     """The first line of every doc."""
     return f"SHA256: {sha256}\n"
@@ -41,6 +60,7 @@ class DocStore:
         self.output_rel = output_rel
         self.root = self.repo_root / output_rel
         self._root_str = str(self.root)
+        self._mode = _doc_mode()
 
     # -- paths --------------------------------------------------------------------------
     def doc_path(self, rel: str) -> Path:
@@ -118,6 +138,7 @@ class DocStore:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=TEMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), self._mode)
                 fh.write(content.encode("utf-8"))
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -102,7 +102,7 @@ def make_backend(config: DocgenConfig, repo_root: Path) -> Backend:
         if exc.name != "httpx":
             raise
         raise ConfigError(
-            f"backend {config.backend!r} needs the 'llm' extra: pip install 'reactor[llm]'",
+            f"backend {config.backend!r} needs the 'llm' extra: pip install 'llmc-reactor[llm]'",
             key="backend",
             path=config.source,
         ) from None

@@ -227,7 +227,7 @@ def cmd_status(repo: Path, *, as_json: bool) -> int:
 # -- watch ----------------------------------------------------------------------------------
 def cmd_watch(repo: Path, *, polling: bool) -> int:
     root = _repo(repo)
-    watch_lock = FileLock(root / WATCH_LOCK)
+    watch_lock = FileLock.for_repo(root, WATCH_LOCK)
     try:
         watch_lock.acquire()
     except LockHeld as exc:

@@ -24,12 +24,12 @@ import blake3
 
 from . import graph
 from .policy import SourcePolicy, looks_binary
+from .state import STATE_DIR, ensure_state_dir
 
 log = logging.getLogger(__name__)
 
 #: Changed files hashed before one short write transaction commits them.
 WRITE_BATCH = 256
-STATE_DIR = ".llmc"
 DB_NAME = "reactor.db"
 #: The index's path relative to the repo root, as messages show it.
 DB_PATH = f"{STATE_DIR}/{DB_NAME}"
@@ -141,6 +141,7 @@ class FileIndex:
 
     @classmethod
     def for_repo(cls, repo_root: Path) -> FileIndex:
+        ensure_state_dir(repo_root)
         return cls(repo_root / DB_PATH)
 
     def close(self) -> None:

@@ -20,12 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ReactorError
+
 #: Where LLMC keeps its RAG index, newest layout first.
 RAG_DB_PATHS = (Path(".llmc/rag/index_v2.db"), Path(".llmc/index_v2.db"), Path(".rag/index_v2.db"))
 BUSY_TIMEOUT_MS = 5
 
 
-class RagBusy(Exception):
+class RagBusy(ReactorError):
     """The RAG database is locked or being rebuilt right now; try on a later tick."""
 
 

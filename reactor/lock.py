@@ -4,6 +4,11 @@ The lock file is opened without truncation (``O_CREAT`` without ``O_TRUNC``) so 
 never clobbers the holder's pid note, and with ``O_NOFOLLOW`` so a planted symlink cannot make us
 create or truncate a file elsewhere. The holder writes its pid after acquiring, which lets the
 refusal message say who holds it.
+
+A :class:`FileLock` object is shared by the threads of one process (a host's tick thread and a
+batch ``generate()`` in another): ``flock`` alone cannot tell them apart, since both would use the
+same descriptor. So each lock also has a re-entrant thread lock taken first: one thread at a time
+owns it, that thread may nest ``with lock:`` blocks, and only the outermost exit releases.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
 from pathlib import Path
 
 from .errors import LockHeld, UnsafePath
+from .state import ensure_state_dir
 
 DOCGEN_LOCK = Path(".llmc/locks/docgen.lock")
 #: LLMC's own batch docgen CLI locks this one; a tick skips while it is held.
@@ -23,30 +30,48 @@ WATCH_LOCK = Path(".llmc/locks/watch.lock")
 
 
 class FileLock:
-    """A non-blocking exclusive ``flock``; use as a context manager or try/release."""
+    """An exclusive ``flock`` that is also exclusive between threads; re-entrant per thread."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, repo_root: Path | None = None):
         self.path = path
+        self._repo_root = repo_root  # set: the state dir is created with its .gitignore
         self._fd: int | None = None
+        self._owner = threading.RLock()
+        self._depth = 0
+
+    @classmethod
+    def for_repo(cls, repo_root: Path, rel: Path) -> FileLock:
+        """The lock at ``rel`` (e.g. :data:`DOCGEN_LOCK`) of the repo at ``repo_root``."""
+        return cls(repo_root / rel, repo_root=repo_root)
 
     @property
     def held(self) -> bool:
+        """Whether some thread of this process holds it."""
         return self._fd is not None
 
     def acquire(self, *, timeout_seconds: float = 0.0) -> None:
         """Take the lock, waiting up to ``timeout_seconds``, else raise :class:`LockHeld`."""
         deadline = time.monotonic() + timeout_seconds
-        while True:
-            try:
-                return self._try_acquire()
-            except LockHeld:
-                if time.monotonic() >= deadline:
-                    raise
-            time.sleep(0.05)
+        if not self._owner.acquire(timeout=max(timeout_seconds, 0.0)):
+            raise LockHeld(self.path, "another thread of this process")
+        try:
+            if self._depth == 0:
+                while True:
+                    try:
+                        self._try_acquire()
+                        break
+                    except LockHeld:
+                        if time.monotonic() >= deadline:
+                            raise
+                    time.sleep(0.05)  # flock has no timed wait; poll the other process
+            self._depth += 1
+        except BaseException:
+            self._owner.release()
+            raise
 
     def _try_acquire(self) -> None:
-        if self._fd is not None:
-            return
+        if self._repo_root is not None:
+            ensure_state_dir(self._repo_root)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
@@ -65,12 +90,25 @@ class FileLock:
         self._fd = fd
 
     def release(self) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-        os.close(fd)  # closing drops the flock
+        """Undo one :meth:`acquire` of the calling thread; the outermost one drops the flock.
+
+        A thread that does not hold the lock releases nothing (``close()`` paths call this
+        unconditionally).
+        """
+        if not self._owner.acquire(blocking=False):
+            return  # another thread holds it
+        try:
+            if self._depth == 0:
+                return
+            self._depth -= 1
+            if self._depth == 0 and self._fd is not None:
+                fd, self._fd = self._fd, None
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+                os.close(fd)  # closing drops the flock
+            self._owner.release()  # the acquire() this release undoes
+        finally:
+            self._owner.release()  # the probe above
 
     def __enter__(self) -> FileLock:
         self.acquire()
