@@ -112,3 +112,16 @@ def test_remove_prunes_empty_dirs_and_rename_moves(store: DocStore) -> None:
     assert not store.remove("d/c.py")
     assert not (store.root / "d").exists()
     assert store.root.exists()
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_docs_get_the_usual_mode_under_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    old = os.umask(umask)
+    try:
+        (tmp_path / "repo").mkdir()
+        store = DocStore(tmp_path / "repo", PurePosixPath("DOCS/REPODOCS"))  # reads the umask
+        path = store.write("pkg/mod.py", header_line(SHA) + "\n# doc\n")
+        store.write("pkg/mod.py", header_line(SHA) + "\n# doc again\n")  # a replacement too
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == mode

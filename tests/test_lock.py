@@ -54,3 +54,55 @@ def test_symlinked_lock_file_is_refused(tmp_path: Path) -> None:
 def test_missing_lock_is_not_locked_and_not_created(tmp_path: Path) -> None:
     assert not is_locked_elsewhere(tmp_path / "nope.lock")
     assert not (tmp_path / "nope.lock").exists()
+
+
+def test_nested_holds_release_only_at_the_outermost_exit(tmp_path: Path) -> None:
+    path = tmp_path / "docgen.lock"
+    lock = FileLock(path)
+    with lock:
+        with lock:  # a batch calling the one-file path, which takes the lock again
+            assert lock.held
+        assert lock.held and is_locked_elsewhere(path)  # the inner exit did not drop it
+    assert not lock.held and not is_locked_elsewhere(path)
+
+
+def test_threads_sharing_one_lock_exclude_each_other(tmp_path: Path) -> None:
+    import threading
+
+    lock = FileLock(tmp_path / "docgen.lock")
+    outcome: list[str] = []
+
+    def other_thread() -> None:
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            outcome.append(str(exc))
+            lock.release()  # a thread that does not hold it releases nothing
+        else:
+            outcome.append("acquired")
+            lock.release()
+
+    with lock:
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        assert lock.held and is_locked_elsewhere(tmp_path / "docgen.lock")
+    assert outcome == [f"lock {tmp_path / 'docgen.lock'} is held by another thread of this process; another docgen run is active"]
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert outcome[-1] == "acquired" and not lock.held
+
+
+def test_state_dir_gets_a_gitignore_once(tmp_path: Path) -> None:
+    from reactor.lock import DOCGEN_LOCK
+    from reactor.state import GITIGNORE_TEXT
+
+    with FileLock.for_repo(tmp_path, DOCGEN_LOCK):
+        pass
+    ignore = tmp_path / ".llmc/.gitignore"
+    assert ignore.read_text() == GITIGNORE_TEXT
+    ignore.write_text("mine\n")  # a user's own file is never rewritten
+    with FileLock.for_repo(tmp_path, DOCGEN_LOCK):
+        pass
+    assert ignore.read_text() == "mine\n"
