@@ -176,7 +176,7 @@ def cmd_generate(paths: list[str], repo: Path, *, all_files: bool, force: bool, 
             def report(outcome: Outcome) -> None:
                 counts[outcome.status] += 1
                 if outcome.status == "failed" or (
-                    outcome.status == "skipped" and outcome.path in explicit
+                    outcome.status in ("skipped", "deferred") and outcome.path in explicit
                 ):
                     problems.append(outcome)
                 if bar is not None:
@@ -193,6 +193,7 @@ def cmd_generate(paths: list[str], repo: Path, *, all_files: bool, force: bool, 
             ("fresh", counts["fresh"]),
             ("no-op", counts["noop"]),
             ("skipped", counts["skipped"]),
+            ("deferred", counts["deferred"]),
             ("failed", counts["failed"]),
         )
     )
@@ -243,19 +244,14 @@ def cmd_watch(repo: Path, *, polling: bool) -> int:
                 return EXIT_OK
             _lower_priority(config.nice)
             reactor.start_watching(polling=polling)  # before the scan: no change slips between
-            log.info("reactor watching %s (backend %s)", root, reactor.backend.describe())
-            with _progress(reactor.index.count(), "indexing") as bar:
-                stats = reactor.refresh_index(
-                    progress=None if bar is None else (lambda _rel: bar.update(1))
-                )
+            assert reactor.watcher is not None
             log.info(
-                "index: %d sources (%d new, %d changed, %d removed)",
-                stats.seen,
-                stats.added,
-                stats.changed,
-                stats.removed,
+                "reactor watching %s (backend %s, %s file watching)",
+                root,
+                reactor.backend.describe(),
+                reactor.watcher.mode,
             )
-            service = Service([reactor], min_sleep_seconds=config.tick_seconds)
+            service = Service([reactor])
 
             def on_signal(signum: int, frame: FrameType | None) -> None:
                 log.info("received %s, shutting down", signal.Signals(signum).name)

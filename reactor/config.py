@@ -71,6 +71,7 @@ class DocgenConfig:
     daemon_priority: str = "idle"
     idle_after_seconds: float = 10.0
     tick_seconds: float = 1.0
+    tick_budget_ms: float = 50.0
     sample_size: int = 10
     settle_seconds: float = 0.5
     max_file_bytes: int = 262144
@@ -174,6 +175,7 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
     need(config.daemon_priority in PRIORITIES, "daemon_priority", "must be 'idle' or 'normal'")
     need(config.idle_after_seconds >= 0, "idle_after_seconds", "must be >= 0")
     need(config.tick_seconds > 0, "tick_seconds", "must be > 0")
+    need(config.tick_budget_ms >= 0, "tick_budget_ms", "must be >= 0")
     need(config.settle_seconds >= 0, "settle_seconds", "must be >= 0")
     need(config.sample_size >= 1, "sample_size", "must be >= 1")
     need(config.max_file_bytes >= 1, "max_file_bytes", "must be >= 1")

@@ -43,18 +43,21 @@ class DirtySet:
         self._files: dict[str, DirtyEntry] = {}
         self._trees: set[str] = set()
         self._lock = threading.Lock()
-        self._listeners: list[threading.Event] = []
+        self._listeners: list[Callable[[], object]] = []
         self.events = 0  # accepted events, for benchmarks and logs
         self.dropped = 0  # paths not stored because the set was full
         self.high_water = 0
 
-    def add_listener(self, event: threading.Event) -> None:
-        """``event`` is set whenever something becomes dirty (wakes a sleeping host loop)."""
-        self._listeners.append(event)
+    def add_listener(self, callback: Callable[[], object]) -> None:
+        """``callback()`` runs whenever something becomes dirty (wakes a sleeping host loop).
+
+        It runs on the watcher's event thread, so it must be quick: e.g. ``event.set``.
+        """
+        self._listeners.append(callback)
 
     def _wake(self) -> None:
-        for event in self._listeners:
-            event.set()
+        for callback in self._listeners:
+            callback()
 
     def add(self, path: str, *, moved_from: str | None = None) -> None:
         """Mark ``path`` changed now. Called on the event thread: no I/O, O(1)."""
@@ -128,6 +131,11 @@ class DirtySet:
             else:
                 self._trees.discard(tree)
             return tree
+
+    def oldest_event(self) -> float | None:
+        """The earliest ``last_event`` among pending paths (when the next one settles)."""
+        with self._lock:
+            return min((e.last_event for e in self._files.values()), default=None)
 
     def has_trees(self) -> bool:
         return bool(self._trees)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from .backends import Backend, DocRequest, Generated
 from .docs import DocStore, header_line
 from .errors import BackendError, BackendUnavailable, UnsafePath
 from .graph import format_context
-from .index import FileIndex, FileRow
+from .index import FileIndex, FileRow, Synced
 from .policy import SourcePolicy, looks_binary
 
 log = logging.getLogger("reactor")
@@ -36,13 +35,15 @@ class Outcome:
     """What happened to one file.
 
     ``status`` is one of ``generated``, ``fresh`` (already up to date), ``noop`` (the backend
-    declined), ``skipped`` (not a documentable source now: gone, binary, too large, refused) or
-    ``failed`` (backend or write error; backed off).
+    declined), ``skipped`` (not a documentable source now: gone, binary, too large, refused),
+    ``deferred`` (LLMC's RAG gate holds it back for now; not a failure) or ``failed`` (backend
+    or write error; ``failures`` counts the failures for this content, which sets the backoff).
     """
 
     path: str
     status: str
     reason: str = ""
+    failures: int = 0
 
 
 def printable(rel: str) -> str:
@@ -59,7 +60,12 @@ def backoff_seconds(failures: int) -> float:
 
 
 class DocGenerator:
-    """Documents single files of one repo with one backend."""
+    """Documents single files of one repo with one backend.
+
+    It keeps no schedule: whether and when a file is tried again is the scheduler's business
+    (:mod:`reactor.scheduler`); the failure count per content hash lives in the index, so it
+    survives restarts and is shared with ``reactor generate``.
+    """
 
     def __init__(
         self,
@@ -68,7 +74,6 @@ class DocGenerator:
         index: FileIndex,
         docs: DocStore,
         backend: Backend,
-        clock: Callable[[], float] = time.monotonic,
         gate: Callable[[str, str], str | None] | None = None,
     ):
         self.policy = policy
@@ -76,14 +81,11 @@ class DocGenerator:
         self.index = index
         self.docs = docs
         self.backend = backend
-        self.clock = clock
-        self._retry_at: dict[str, float] = {}
 
     @property
     def root(self) -> Path:
         return self.policy.root
 
-    # -- selection helpers used by the reactor --------------------------------------------
     def is_fresh(self, row: FileRow) -> bool:
         try:
             return self.docs.header(row.path) == row.sha256
@@ -94,24 +96,25 @@ class DocGenerator:
         """Why ``rel`` may not be documented yet (LLMC's RAG gate); ``None``: go ahead."""
         return self.gate(rel, sha256) if self.gate is not None else None
 
-    def defer(self, rel: str, seconds: float) -> None:
-        """Try ``rel`` again no sooner than ``seconds`` from now (not a failure)."""
-        self._retry_at[rel] = self.clock() + seconds
-
-    def may_attempt(self, row: FileRow) -> bool:
-        """False while ``row`` is backed off, or when it exhausted its attempts for this content."""
-        if row.failed_blake3 == row.blake3 and row.failures >= MAX_ATTEMPTS_PER_HASH:
-            return False
-        retry_at = self._retry_at.get(row.path)
-        return retry_at is None or self.clock() >= retry_at
-
     # -- the one-file pipeline ------------------------------------------------------------
     def generate(self, rel: str, *, force: bool = False) -> Outcome:
-        """Make ``rel``'s doc fresh (or say why not). Raises only :class:`BackendUnavailable`."""
+        """Make ``rel``'s doc fresh (or say why not). Raises only :class:`BackendUnavailable`.
+
+        For a path named from outside (the CLI, a batch): the policy decides first, so a
+        secret is refused before anything reads it.
+        """
         reason = self.policy.reason_to_skip(rel)
         if reason is not None:
             return Outcome(rel, "skipped", reason)
-        row, _ = self.index.update_file(self.policy, rel)
+        return self.generate_synced(self.index.sync_file(self.policy, rel), rel, force=force)
+
+    def generate_synced(self, synced: Synced, rel: str, *, force: bool = False) -> Outcome:
+        """Generate from a path the caller has just synced with the disk (policy included).
+
+        The bytes the sync read (when the content changed) are reused: one read and one hash
+        per generated file.
+        """
+        row = synced.row
         if row is None:
             st = self.policy.stat_source(rel)
             return Outcome(rel, "skipped", st if isinstance(st, str) else "not a source")
@@ -120,17 +123,20 @@ class DocGenerator:
         try:
             if not force and self.docs.header(rel) == row.sha256:
                 return Outcome(rel, "fresh")
-            data = self._read_source(rel)
+            data = synced.data if synced.data is not None else self._read_source(rel)
         except (UnsafePath, OSError) as exc:
             # unreadable now (permission denied, replaced, vanished): a failure, so it is backed
             # off like any other instead of being picked again on every sweep
             return self._failed(row, _reason(exc))
-        if looks_binary(data):
-            return Outcome(rel, "skipped", "binary file")
-        sha256 = hashlib.sha256(data).hexdigest()
+        if synced.data is not None:
+            sha256 = row.sha256  # hashed by the sync, from these very bytes
+        else:
+            if looks_binary(data):
+                return Outcome(rel, "skipped", "binary file")
+            sha256 = hashlib.sha256(data).hexdigest()
         gated = self.gate_reason(rel, sha256)
         if gated is not None:
-            return Outcome(rel, "skipped", gated)
+            return Outcome(rel, "deferred", gated)
         try:
             request = DocRequest(
                 repo_root=self.root,
@@ -157,7 +163,6 @@ class DocGenerator:
             raise
         except (BackendError, UnsafePath, OSError) as exc:
             return self._failed(row, _reason(exc))
-        self._retry_at.pop(rel, None)
         self.index.record_result(rel, "generated")
         log.info("📝 [Docgen] Generated doc for %s", printable(rel))
         return Outcome(rel, "generated")
@@ -180,17 +185,12 @@ class DocGenerator:
         self.index.record_result(
             row.path, f"failed: {reason}", failures=failures, failed_blake3=row.blake3
         )
-        delay = backoff_seconds(failures)
-        self._retry_at[row.path] = self.clock() + delay
-        log.warning(
-            "docgen failed for %s (attempt %d/%d, retry in %.0fs): %s",
-            printable(row.path),
-            failures,
-            MAX_ATTEMPTS_PER_HASH,
-            delay,
-            reason,
-        )
-        return Outcome(row.path, "failed", reason)
+        return Outcome(row.path, "failed", reason, failures=failures)
+
+
+def exhausted(row: FileRow) -> bool:
+    """True when ``row`` used up its attempts (or was declined) for its current content."""
+    return row.failed_blake3 == row.blake3 and row.failures >= MAX_ATTEMPTS_PER_HASH
 
 
 def _reason(exc: BaseException) -> str:

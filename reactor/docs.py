@@ -180,8 +180,12 @@ class DocStore:
         return True
 
     # -- scanning -----------------------------------------------------------------------
-    def iter_docs(self) -> Iterator[tuple[str, str]]:
-        """Yield ``(source_rel, doc_abs_path)`` for every doc; symlinks are not followed."""
+    def iter_docs(self, *, with_temp_files: bool = False) -> Iterator[tuple[str, str]]:
+        """Yield ``(source_rel, doc_abs_path)`` for every doc; symlinks are not followed.
+
+        With ``with_temp_files`` also ``("", temp_abs_path)`` for each temp file, for the
+        docgen lock holder's sweep (a temp file is only ever removed under that lock).
+        """
         if not self.root.is_dir() or self.root.is_symlink():
             return
         base = len(str(self.root)) + 1
@@ -198,14 +202,16 @@ class DocStore:
                     stack.append(entry.path)
                 elif entry.name.endswith(DOC_SUFFIX):
                     yield entry.path[base : -len(DOC_SUFFIX)], entry.path
+                elif with_temp_files and entry.name.endswith(TEMP_SUFFIX):
+                    yield "", entry.path
 
     def remove_temp_files(self) -> int:
-        """Delete temp files a crash left behind; returns how many."""
+        """Delete temp files a crash left behind; returns how many. Only for the holder of the
+        docgen lock: another process's write in progress would lose its temp file."""
         removed = 0
-        for directory, _dirs, files in os.walk(self.root):
-            for name in files:
-                if name.endswith(TEMP_SUFFIX):
-                    with contextlib.suppress(OSError):
-                        os.unlink(os.path.join(directory, name))
-                        removed += 1
+        for rel, path in self.iter_docs(with_temp_files=True):
+            if rel == "":
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                    removed += 1
         return removed

@@ -1,10 +1,11 @@
 """The file index: ``.llmc/reactor.db`` (SQLite, WAL), one row per source file.
 
 Rows carry the content fingerprints (size, mtime_ns, blake3, sha256), the Python facts for graph
-context, and the reactor's bookkeeping for backoff. Refresh is incremental: every file is
-``stat``-ed, but only files whose size or mtime changed are read and hashed, so an unchanged tree
-costs about one directory walk. Rows are addressed by a stable integer ``id`` so the sampler can
-seek to any position in O(log N) without scanning (``WHERE id >= ? ORDER BY id LIMIT n``).
+context, and the reactor's bookkeeping for backoff. Refreshes (:mod:`reactor.scan`) are
+incremental: every file is ``stat``-ed, but only files whose size or mtime changed are read and
+hashed, so an unchanged tree costs about one directory walk. Rows are addressed by a stable
+integer ``id`` so the sampler can seek to any position in O(log N) without scanning
+(``WHERE id >= ? ORDER BY id LIMIT n``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,6 @@ from .state import STATE_DIR, ensure_state_dir
 
 log = logging.getLogger(__name__)
 
-#: Changed files hashed before one short write transaction commits them.
-WRITE_BATCH = 256
 DB_NAME = "reactor.db"
 #: The index's path relative to the repo root, as messages show it.
 DB_PATH = f"{STATE_DIR}/{DB_NAME}"
@@ -61,6 +60,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     ("0002_files_by_blake3", "CREATE INDEX files_by_blake3 ON files(blake3)"),
+    (
+        # Every way a source leaves the index (a tick, `status`, `generate`, another process)
+        # leaves a tombstone; the daemon consumes them and removes the orphaned doc, so removing
+        # docs stays the lock holder's job while any process may notice the deletion.
+        "0003_tombstones",
+        """
+        CREATE TABLE tombstones (
+            path TEXT PRIMARY KEY,
+            blake3 TEXT NOT NULL,
+            sha256 TEXT NOT NULL
+        )
+        """,
+    ),
 ]
 
 _COLUMNS = "id, path, size, mtime_ns, blake3, sha256, binary, failures, failed_blake3"
@@ -112,7 +124,11 @@ class Fingerprint:
 def fingerprint(path: Path | str, rel: str, st: os.stat_result) -> Fingerprint:
     """Read the file once: both hashes, the binary sniff and (for Python) imports and symbols."""
     with open(path, "rb") as fh:
-        data = fh.read()
+        return fingerprint_of(fh.read(), rel, st)
+
+
+def fingerprint_of(data: bytes, rel: str, st: os.stat_result) -> Fingerprint:
+    """The fingerprint of bytes already read (the one-file path reuses them for the backend)."""
     binary = looks_binary(data)
     facts = graph.python_facts(rel, data) if rel.endswith((".py", ".pyi")) and not binary else None
     return Fingerprint(
@@ -155,7 +171,7 @@ class FileIndex:
             "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
         )
         for name, sql in MIGRATIONS:
-            with self._write():
+            with self.write():
                 if self._db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                     continue
                 for statement in sql.split(";"):
@@ -164,66 +180,9 @@ class FileIndex:
                 self._db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
                 log.debug("applied migration %s to %s", name, self.db_path)
 
-    # -- refresh ------------------------------------------------------------------------
-    def refresh(
-        self,
-        policy: SourcePolicy,
-        *,
-        under: str = "",
-        progress: Callable[[str], object] | None = None,
-    ) -> RefreshStats:
-        """Bring the index in line with the tree (or the subtree ``under``).
-
-        Every file is ``stat``-ed; only those whose size or mtime changed are read and hashed.
-        Hashing happens outside any transaction and results are committed in small batches, so
-        another process (``reactor status`` beside ``reactor watch``) never waits long.
-        """
-        stats = RefreshStats()
-        if under:
-            query = "SELECT path, size, mtime_ns FROM files WHERE path >= ? AND path < ?"
-            args: tuple[str, ...] = (under + "/", under + "0")  # "0" sorts right after "/"
-        else:
-            query, args = "SELECT path, size, mtime_ns FROM files", ()
-        with self._lock:
-            known = {p: (size, mtime) for p, size, mtime in self._db.execute(query, args)}
-        batch: list[tuple[str, Fingerprint]] = []
-
-        def flush() -> None:
-            with self._write():
-                for rel, fp in batch:
-                    outcome = self._store(rel, fp)
-                    if outcome == "touched":
-                        stats.touched += 1
-                        continue
-                    stats.changed_paths.append(rel)
-                    if outcome == "added":
-                        stats.added += 1
-                    else:
-                        stats.changed += 1
-            batch.clear()
-
-        pop, seen = known.pop, 0  # locals: this loop runs once per file of the repo
-        for rel, st in policy.walk(under):
-            seen += 1
-            if progress is not None:
-                progress(rel)
-            if pop(rel, None) == (st.st_size, st.st_mtime_ns):
-                continue
-            try:
-                batch.append((rel, fingerprint(os.path.join(policy.root_str, rel), rel, st)))
-            except OSError:
-                continue  # vanished or unreadable since the walk: the next event says
-            if len(batch) >= WRITE_BATCH:
-                flush()
-        stats.seen = seen
-        flush()
-        with self._write():
-            self._db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in known])
-        stats.removed_paths = sorted(known)
-        return stats
-
+    # -- writes -----------------------------------------------------------------------
     @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
+    def write(self) -> Iterator[None]:
         """One short write transaction (IMMEDIATE: no read-to-write upgrade deadlocks)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -234,32 +193,60 @@ class FileIndex:
                 raise
             self._db.execute("COMMIT")
 
-    def update_file(self, policy: SourcePolicy, rel: str) -> tuple[FileRow | None, str]:
-        """Re-check one path against the disk (the source of truth, not the index).
+    def lookup(self, paths: list[str]) -> dict[str, tuple[int, int, int]]:
+        """``path -> (id, size, mtime_ns)`` for those of ``paths`` that are indexed."""
+        if not paths:
+            return {}
+        marks = ",".join("?" * len(paths))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT path, id, size, mtime_ns FROM files WHERE path IN ({marks})", paths
+            ).fetchall()
+        return {p: (i, size, mtime) for p, i, size, mtime in rows}
 
-        Returns the current row (``None`` if ``rel`` is not a source any more) and what
-        happened: ``unchanged``, ``touched`` (stat changed, content not), ``changed``,
-        ``added``, ``removed`` or ``absent``.
+    def paths_after(self, after: str, *, under: str = "", limit: int) -> list[tuple[int, str]]:
+        """``(id, path)`` of rows after ``after`` in path order, within ``under`` (a seek)."""
+        low = max(after, under + "/") if under else after
+        sql = "SELECT id, path FROM files WHERE path > ?"
+        args: tuple[object, ...] = (low,)
+        if under:
+            sql += " AND path < ?"
+            args += (under + "0",)  # "0" sorts right after "/"
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY path LIMIT ?", (*args, limit)).fetchall()
+        return [(int(i), str(p)) for i, p in rows]
+
+    def sync_file(self, policy: SourcePolicy, rel: str) -> Synced:
+        """Re-check one path against the disk (the source of truth, not the index), once.
+
+        ``what`` is ``unchanged``, ``touched`` (stat changed, content not), ``changed``,
+        ``added``, ``removed`` or ``absent``; ``data`` is the content when it had to be read, so
+        the caller that goes on to generate does not read and hash it again.
         """
         row = self.get(rel)
         st = policy.stat_source(rel) if policy.reason_to_skip(rel) is None else None
         if st is None or isinstance(st, str):
             if row is None:
-                return None, "absent"
-            self.remove(rel)
-            return None, "removed"
+                return Synced(None, "absent")
+            self.remove_paths([rel])
+            return Synced(None, "removed")
         if row is not None and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
-            return row, "unchanged"
+            return Synced(row, "unchanged")
         try:
-            fp = fingerprint(os.path.join(policy.root_str, rel), rel, st)
+            with open(os.path.join(policy.root_str, rel), "rb") as fh:
+                data = fh.read()
         except OSError:
-            return row, "unchanged"  # vanished between stat and read: the next event says
-        with self._write():
-            outcome = self._store(rel, fp)
-        return self.get(rel), outcome
+            return Synced(row, "unchanged")  # vanished between stat and read: the next event says
+        fp = fingerprint_of(data, rel, st)
+        with self.write():
+            outcome, _ = self.store(rel, fp)
+        return Synced(self.get(rel), outcome, data)
 
-    def _store(self, rel: str, fp: Fingerprint) -> str:
-        """Upsert one fingerprint (inside :meth:`_write`); the id of an existing row is kept."""
+    def store(self, rel: str, fp: Fingerprint) -> tuple[str, int]:
+        """Upsert one fingerprint (inside :meth:`write`), keeping an existing row's id.
+
+        Returns what happened (``added``, ``changed``, ``touched``) and the row id.
+        """
         old = self._db.execute("SELECT id, blake3 FROM files WHERE path = ?", (rel,)).fetchone()
         symbols = "\n".join(fp.facts.symbols) if fp.facts else ""
         cur = self._db.execute(
@@ -271,16 +258,17 @@ class FileIndex:
                RETURNING id""",
             (rel, fp.size, fp.mtime_ns, fp.blake3, fp.sha256, int(fp.binary), symbols),
         )
-        file_id = cur.fetchone()[0]
+        file_id = int(cur.fetchone()[0])
         if old is not None and old[1] == fp.blake3:
-            return "touched"
+            return "touched", file_id
         self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
         if fp.facts:
             self._db.executemany(
                 "INSERT INTO imports (file_id, module) VALUES (?, ?)",
                 [(file_id, m) for m in fp.facts.imports],
             )
-        return "added" if old is None else "changed"
+        self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
+        return ("added" if old is None else "changed"), file_id
 
     # -- reads --------------------------------------------------------------------------
     def get(self, rel: str) -> FileRow | None:
@@ -374,9 +362,55 @@ class FileIndex:
                 (result, failures, failed_blake3, rel),
             )
 
-    def remove(self, rel: str) -> None:
-        with self._write():
-            self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
+    def remove_paths(self, paths: list[str]) -> None:
+        """Drop rows whose source is gone, leaving a tombstone for each (see migration 0003)."""
+        with self.write():
+            for rel in paths:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO tombstones (path, blake3, sha256)"
+                    " SELECT path, blake3, sha256 FROM files WHERE path = ?",
+                    (rel,),
+                )
+                self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
+
+    def tombstones(self, limit: int) -> list[Tombstone]:
+        """Sources that left the index and whose docs may still need removing."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT path, blake3, sha256 FROM tombstones LIMIT ?", (limit,)
+            ).fetchall()
+        return [Tombstone(*r) for r in rows]
+
+    def find_tombstone(self, blake3_hex: str) -> Tombstone | None:
+        """A removed source with this content: a rename's other half, whose doc can move."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT path, blake3, sha256 FROM tombstones WHERE blake3 = ? LIMIT 1",
+                (blake3_hex,),
+            ).fetchone()
+        return Tombstone(*row) if row else None
+
+    def drop_tombstone(self, rel: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
+
+
+@dataclass(frozen=True)
+class Synced:
+    """One path re-checked against the disk (see :meth:`FileIndex.sync_file`)."""
+
+    row: FileRow | None
+    what: str
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """A source that left the index; its doc is removed (or moved) by the daemon."""
+
+    path: str
+    blake3: str
+    sha256: str
 
 
 def _row(r: Any) -> FileRow:

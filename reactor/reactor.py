@@ -1,17 +1,12 @@
-"""The reactor: one repo's docs kept fresh, one file per idle tick.
+"""The reactor: one repo's docs kept fresh, one file per idle tick. A small façade.
 
-``Reactor.open()`` wires config, policy, index, doc store, backend, dirty set, idle detector and
-watcher. :meth:`Reactor.tick` is the whole opportunistic algorithm:
-
-1. return at once when disabled, busy (not idle), or a manual run holds a docgen lock;
-2. a pending subtree rescan (startup, queue overflow, a directory moved away) comes first;
-3. else the oldest settled dirty path: re-checked against the disk, so a ``touch`` or a
-   checkout back and forth costs a stat and a hash but no generation; deleted sources lose
-   their doc, renamed ones keep it (moved) when the content is unchanged;
-4. else the sampler's next ``sample_size`` rows, each ``stat``-ed (the sweep heals whatever a
-   lost event hid); the first missing or stale doc is generated.
-
-A tick generates at most one doc and never touches ``last_work``.
+``Reactor.open()`` wires config, policy, index, doc store, backend, dirty set, idle detector,
+scheduler, worker and (optionally) the watcher. :meth:`Reactor.tick` checks the gates (enabled,
+idle, backend not paused, no docgen lock held elsewhere), then runs the
+:class:`~reactor.scheduler.Scheduler`'s jobs through the :class:`~reactor.worker.Worker` until one
+does work or ``tick_budget_ms`` is spent. At most one doc is generated per tick, and everything
+else a tick does (stat, hash, index writes, sweeps) stops at the budget and resumes next tick.
+A tick never touches ``last_work``.
 """
 
 from __future__ import annotations
@@ -21,46 +16,29 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .backends import Backend, make_backend
 from .config import DocgenConfig, load_config, output_dir_relative
-from .dirty import DirtyEntry, DirtySet
-from .docgen import DocGenerator, Outcome, printable
+from .dirty import DirtySet
+from .docgen import DocGenerator, Outcome
 from .docs import DocStore
-from .errors import BackendUnavailable, LockHeld, RepoGone, UnsafePath, UsageError
+from .errors import LockHeld, RepoGone, UsageError
 from .idle import IdleDetector
-from .index import DB_PATH, FileIndex, FileRow, RefreshStats
+from .index import DB_PATH, FileIndex, RefreshStats
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
 from .policy import SourcePolicy
 from .rag import RagBusy, RagIndex
 from .sampler import Sampler
+from .scan import Scan, refresh
+from .scheduler import Scheduler
 from .status import StatusReport, compute_status
 from .watcher import Watcher
+from .worker import TickResult, Worker
 
 log = logging.getLogger(__name__)
 
-#: Cheap dirty-path checks (stat, maybe hash) a single tick may do before it yields even if none
-#: of them needed a generation; keeps a tick short under a storm of touches.
-MAX_DIRTY_CHECKS_PER_TICK = 64
-BACKEND_DOWN_RETRY_SECONDS = 60.0
-#: A deleted source keeps its doc this long, in case the delete was half of a rename.
-DELETE_GRACE_SECONDS = 2.0
-#: A file held back by the RAG gate is looked at again after this long.
-GATE_RETRY_SECONDS = 30.0
-#: A file a tick found it could not document after all (binary, refused) waits this long.
-SKIP_RETRY_SECONDS = 300.0
-
-
-@dataclass(frozen=True)
-class TickResult:
-    """What one tick did. ``work_done`` keeps a host loop awake; it never means "busy"."""
-
-    work_done: bool
-    status: str
-    path: str | None = None
-    reason: str = ""
+__all__ = ["Reactor", "TickResult"]
 
 
 class Reactor:
@@ -89,7 +67,6 @@ class Reactor:
             index=self.index,
             docs=self.docs,
             backend=self.backend,
-            clock=clock,
             gate=self._rag_gate if config.require_rag_fresh else None,
         )
         self.idle = IdleDetector(
@@ -98,15 +75,29 @@ class Reactor:
             clock=clock,
         )
         self.dirty = DirtySet(clock=clock, **({"max_entries": max_dirty} if max_dirty else {}))
-        self.sampler = Sampler(self.index, sample_size=config.sample_size)
-        self._rag_sampler: tuple[Path, Sampler] | None = None  # (RAG db, its sampler)
+        self.scheduler = Scheduler(
+            root_str=self.policy.root_str,
+            index=self.index,
+            dirty=self.dirty,
+            idle=self.idle,
+            sampler=Sampler(self.index, sample_size=config.sample_size),
+            clock=clock,
+            settle_seconds=config.settle_seconds,
+            rag_finder=lambda: RagIndex.find(self.root),
+        )
+        self.worker = Worker(
+            policy=self.policy,
+            index=self.index,
+            docs=self.docs,
+            dirty=self.dirty,
+            generator=self.generator,
+            scheduler=self.scheduler,
+        )
         self.lock = FileLock.for_repo(self.root, DOCGEN_LOCK)
         self.watcher: Watcher | None = None
-        self._backend_retry_at = 0.0
-        self._indexed = False  # set by the first full refresh
         self._dropped_reported = 0
         self._tick_lock = threading.Lock()
-        self.dirty.add_tree("")  # the first tick brings the index up to date
+        self.dirty.add_tree("")  # the first ticks bring the index up to date, in slices
 
     @classmethod
     def open(
@@ -118,13 +109,15 @@ class Reactor:
         watch: bool = True,
         backend: Backend | None = None,
     ) -> Reactor:
-        """Read ``llmc.toml`` (unless ``config`` is given), open the index, start the watcher."""
+        """Read ``llmc.toml`` (unless ``config`` is given), open the index, start the watcher.
+
+        A host that already watches the tree passes ``watch=False`` and reports changes with
+        :meth:`notify` and :meth:`notify_rescan`. Opening never touches the docs: ``status``
+        beside a running daemon cannot disturb its writes.
+        """
         root = Path(repo_root)
         reactor = cls(root, config or load_config(root.resolve()), clock=clock, backend=backend)
         try:
-            removed = reactor.docs.remove_temp_files()
-            if removed:
-                log.info("removed %d temp file(s) left by an interrupted write", removed)
             if watch:
                 reactor.start_watching()
         except BaseException:
@@ -158,50 +151,65 @@ class Reactor:
         """The host did high-priority work just now: hold docgen off for ``idle_after_seconds``."""
         self.idle.note_work()
 
+    def notify(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """The host saw these files change (absolute, or relative to the repo root).
+
+        For hosts that run their own watcher (``Reactor.open(..., watch=False)``): the paths
+        go through the same policy and dirty set as the reactor's own events. Paths outside
+        the repo and non-sources are ignored.
+        """
+        for path in paths:
+            rel = self._relative(path)
+            if rel is None:
+                continue
+            if rel.endswith(".gitignore") and (rel == ".gitignore" or rel.endswith("/.gitignore")):
+                self.notify_rescan(rel.rpartition("/")[0])
+            elif self.policy.reason_to_skip(rel) is None:
+                self.dirty.add(rel)
+
+    def notify_rescan(self, subtree: str | os.PathLike[str] = "") -> None:
+        """Rescan ``subtree`` (``""``: the whole repo) in budgeted slices: for lost events, a
+        directory moved in or out, or a changed ``.gitignore``."""
+        rel = self._relative(subtree) if str(subtree) else ""
+        if rel is not None:
+            self.policy.forget_gitignore(rel)
+            self.dirty.add_tree(rel)
+
     def refresh_index(
         self, *, under: str = "", progress: Callable[[str], object] | None = None
     ) -> RefreshStats:
-        """Incrementally sync the index with the tree (or one subtree); drop orphaned docs."""
-        stats = self.index.refresh(self.policy, under=under, progress=progress)
-        for rel in stats.removed_paths:
-            self._remove_doc(rel)
+        """Bring the index up to date now, in one call (an embedder's startup, benchmarks).
+
+        It takes as long as the whole walk; the ticks do the same work in slices of
+        ``tick_budget_ms`` when this is not called. Docs of removed sources are left to the
+        ticks (tombstones), as for every other way the index learns of a removal.
+        """
+        stats = refresh(self.index, self.policy, under=under, progress=progress)
         if under == "":
-            self._indexed = True
+            self.scheduler.scan = None
+            self.scheduler.first_build_done = True
             while self.dirty.pop_tree() is not None:
-                pass  # a full refresh satisfies every pending subtree request
+                pass  # a whole-repo refresh satisfies every pending subtree request
         return stats
 
-    def status(self, *, refresh: bool = True) -> StatusReport:
-        """Counts of sources and fresh/stale/missing/orphaned docs."""
-        if refresh:
-            self.index.refresh(self.policy)
+    def seconds_until_due(self) -> float | None:
+        """How long a host loop may sleep before a tick has work without a new event
+        (a retry coming due, a settling change, a scan in progress); ``None``: until an event."""
+        return self.scheduler.seconds_until_due()
+
+    def status(self, *, refresh_index: bool = True) -> StatusReport:
+        """Counts of sources and fresh/stale/missing/orphaned docs. Never touches the docs."""
+        if refresh_index:
+            refresh(self.index, self.policy)
         report = compute_status(self.index, self.docs)
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
         rag = RagIndex.find(self.root)
         report.extra["candidates"] = rag.describe() if rag else f"reactor index ({DB_PATH})"
         report.extra["require_rag_fresh"] = self.config.require_rag_fresh
+        if self.watcher is not None:
+            report.extra["watch_mode"] = self.watcher.mode
         return report
-
-    # -- LLMC's RAG index -----------------------------------------------------------------
-    def _rag_gate(self, rel: str, sha256: str) -> str | None:
-        """LLMC's gate: with a RAG index present, its row must carry the current SHA-256."""
-        rag = RagIndex.find(self.root)
-        if rag is None:
-            return None
-        try:
-            return rag.gate(rel, sha256)
-        except RagBusy:
-            return "RAG index busy"
-
-    def _candidate_sampler(self) -> Sampler:
-        """Sample LLMC's RAG index when there is one (it knows what exists), else our own."""
-        rag = RagIndex.find(self.root)
-        if rag is None:
-            return self.sampler
-        if self._rag_sampler is None or self._rag_sampler[0] != rag.db_path:
-            self._rag_sampler = (rag.db_path, Sampler(rag, sample_size=self.config.sample_size))
-        return self._rag_sampler[1]
 
     def generate(
         self,
@@ -214,17 +222,24 @@ class Reactor:
         """Batch generation under the docgen lock.
 
         ``paths`` are repo-relative files or directories; ``None`` means every source. Waits up
-        to ``wait_seconds`` for the lock (a daemon tick holds it for one file), then raises
-        :class:`LockHeld`.
+        to ``wait_seconds`` for the lock (a daemon tick holds it for one file) and for LLMC's
+        own batch lock, then raises :class:`LockHeld`. Holding the lock, it also removes the
+        docs of sources that left the index and temp files a crash left behind.
         """
-        if is_locked_elsewhere(self.root / LLMC_BATCH_LOCK):
-            raise LockHeld(self.root / LLMC_BATCH_LOCK, "LLMC's docgen")
-        self.lock.acquire(timeout_seconds=wait_seconds)
+        deadline = time.monotonic() + wait_seconds
+        batch_lock = self.root / LLMC_BATCH_LOCK
+        while is_locked_elsewhere(batch_lock):
+            if time.monotonic() >= deadline:
+                raise LockHeld(batch_lock, "LLMC's docgen")
+            time.sleep(0.05)  # flock has no timed wait for another process's lock
+        self.lock.acquire(timeout_seconds=max(0.0, deadline - time.monotonic()))
         try:
-            self.index.refresh(self.policy)
-            targets = self.expand(paths)
+            self.docs.remove_temp_files()
+            refresh(self.index, self.policy)
+            for tombstone in self.index.tombstones(limit=1_000_000):
+                self.worker.settle_tombstone(tombstone)
             outcomes = []
-            for rel in targets:
+            for rel in self.expand(paths):
                 outcome = self.generator.generate(rel, force=force)
                 outcomes.append(outcome)
                 if progress is not None:
@@ -262,158 +277,59 @@ class Reactor:
             return TickResult(False, "disabled")
         if not self.idle.is_idle():
             return TickResult(False, "busy")
-        if self.clock() < self._backend_retry_at:
+        if self.scheduler.backoff.backend_paused():
             return TickResult(False, "backend_down")
         for lock_path in (DOCGEN_LOCK, LLMC_BATCH_LOCK):
             if not self.lock.held and is_locked_elsewhere(self.root / lock_path):
                 return TickResult(False, "locked", reason=str(lock_path))
         with self._tick_lock:
-            return self._tick()
+            try:
+                with self.lock:
+                    return self._tick()
+            except LockHeld as exc:
+                return TickResult(False, "locked", reason=str(exc))
 
     def _tick(self) -> TickResult:
-        tree = self.dirty.pop_tree()
-        if tree is not None:
-            if self.dirty.dropped > self._dropped_reported:
-                log.warning(
-                    "more than %d changed paths pending; %d events folded into a rescan",
-                    self.dirty.max_entries,
-                    self.dirty.dropped - self._dropped_reported,
-                )
-                self._dropped_reported = self.dirty.dropped
-            first_build = not self._indexed
-            stats = self.refresh_index(under=tree)
-            if not first_build:  # a startup backlog is the sampler's job, not the dirty set's
-                for rel in stats.changed_paths:
-                    if not self.dirty.offer(rel):
-                        break
-            if stats.added or stats.changed or stats.removed:
-                log.info(
-                    "rescanned %s: %d added, %d changed, %d removed",
-                    tree or "repo",
-                    stats.added,
-                    stats.changed,
-                    stats.removed,
-                )
-            return TickResult(True, "rescanned", tree)
-        settled = self.dirty.settled(self.config.settle_seconds, limit=MAX_DIRTY_CHECKS_PER_TICK)
-        # Paths that still exist go first, and a vanished path waits a grace period: when a
-        # rename reaches us as a delete plus a (late) create, the new path must claim the old
-        # doc (same content) before the delete drops it.
-        grace_cutoff = self.clock() - DELETE_GRACE_SECONDS
-        present: list[DirtyEntry] = []
-        gone: list[DirtyEntry] = []
-        for entry in settled:
-            if os.path.lexists(self._abs(entry.path)):
-                present.append(entry)
-            elif entry.last_event <= grace_cutoff:
-                gone.append(entry)
-        for entry in present + gone:
-            result = self._process_dirty(entry)
-            if result is None or result.status != "locked":
-                self.dirty.discard(entry)
-            if result is not None:
-                return result
-        return self._sample()
-
-    def _process_dirty(self, entry: DirtyEntry) -> TickResult | None:
-        rel = entry.path
-        old = self.index.get(entry.moved_from) if entry.moved_from else None
-        row, what = self.index.update_file(self.policy, rel)
-        if row is None:
-            if self._remove_doc(rel):
-                return TickResult(True, "removed", rel, "source deleted")
-            return None
-        if old is None and what == "added":
-            old = self._vanished_twin(row)
-        if old is not None and old.blake3 == row.blake3 and self._move_doc(old.path, row):
-            return TickResult(True, "moved", rel, f"from {old.path}")
-        if not self._needs_doc(row):
-            return None
-        return self._generate(rel)
-
-    def _sample(self) -> TickResult:
-        sampler = self._candidate_sampler()
+        deadline = time.perf_counter() + self.config.tick_budget_ms / 1000
+        self._report_dropped()
         try:
-            candidates = sampler.candidates()
+            for job in self.scheduler.jobs(self._make_scan, deadline):
+                result = self.worker.run(job, deadline)
+                if result is not None:
+                    return result
         except RagBusy as exc:
             return TickResult(False, "rag_busy", reason=str(exc))
-        for row in candidates:
-            sampler.advance(row)
-            if row.path in self.dirty:  # still settling: its dirty entry will handle it
-                continue
-            if self.policy.reason_to_skip(row.path) is not None:
-                continue  # a RAG row the reactor's own policy refuses (secrets, ignored, ...)
-            if not os.path.lexists(self._abs(row.path)):
-                # Gone without an event (yet): let the dirty path decide, so a rename whose
-                # events are still in flight keeps its doc instead of losing it here.
-                self.dirty.add(row.path)
-                continue
-            current, _ = self.index.update_file(self.policy, row.path)
-            if current is None or not self._needs_doc(current):
-                continue
-            result = self._generate(row.path)
-            if result.status == "locked":
-                sampler.cursor = row.id - 1  # retry this one next time
-            return result
         return TickResult(False, "idle")
 
-    def _needs_doc(self, row: FileRow) -> bool:
-        """Stale, not backed off, and allowed by the RAG gate (which defers, not fails)."""
-        if row.binary or not self.generator.may_attempt(row) or self.generator.is_fresh(row):
-            return False
-        reason = self.generator.gate_reason(row.path, row.sha256)
-        if reason is not None:
-            log.debug("not documenting %s yet: %s", row.path, reason)
-            self.generator.defer(row.path, GATE_RETRY_SECONDS)
-            return False
-        return True
+    def _make_scan(self, under: str) -> Scan:
+        return Scan(self.index, self.policy, under=under)
 
-    def _generate(self, rel: str) -> TickResult:
+    def _report_dropped(self) -> None:
+        if self.dirty.dropped > self._dropped_reported:
+            log.warning(
+                "more than %d changed paths pending; %d events folded into a rescan",
+                self.dirty.max_entries,
+                self.dirty.dropped - self._dropped_reported,
+            )
+            self._dropped_reported = self.dirty.dropped
+
+    # -- helpers --------------------------------------------------------------------------
+    def _relative(self, path: str | os.PathLike[str]) -> str | None:
+        """A repo-relative POSIX path, or ``None`` for a path outside the repo."""
+        text = os.fspath(path)
+        if not os.path.isabs(text):
+            return text.strip("/") if text not in (".", "") else ""
+        if text == self.policy.root_str:
+            return ""
+        prefix = self.policy.root_str + os.sep
+        return text[len(prefix) :] if text.startswith(prefix) else None
+
+    def _rag_gate(self, rel: str, sha256: str) -> str | None:
+        """LLMC's gate: with a RAG index present, its row must carry the current SHA-256."""
+        rag = RagIndex.find(self.root)
+        if rag is None:
+            return None
         try:
-            with self.lock:
-                outcome = self.generator.generate(rel)
-        except LockHeld as exc:
-            return TickResult(False, "locked", rel, str(exc))
-        except BackendUnavailable as exc:
-            self._backend_retry_at = self.clock() + BACKEND_DOWN_RETRY_SECONDS
-            log.warning("%s; docgen paused for %.0fs", exc, BACKEND_DOWN_RETRY_SECONDS)
-            return TickResult(False, "backend_down", rel, exc.reason)
-        if outcome.status in ("skipped", "fresh"):
-            # nothing was generated; a skipped file (binary after all, gated, refused) is not
-            # looked at again for a while, so it cannot keep the host loop awake
-            if outcome.status == "skipped":
-                self.generator.defer(rel, SKIP_RETRY_SECONDS)
-            return TickResult(False, outcome.status, rel, outcome.reason)
-        return TickResult(True, outcome.status, rel, outcome.reason)
-
-    def _abs(self, rel: str) -> str:
-        return os.path.join(self.policy.root_str, rel)
-
-    def _remove_doc(self, rel: str) -> bool:
-        try:
-            removed = self.docs.remove(rel)
-        except (UnsafePath, OSError) as exc:
-            log.warning("cannot remove orphaned doc of %s: %s", printable(rel), exc)
-            return False
-        if removed:
-            log.info("removed orphaned doc for %s", printable(rel))
-        return removed
-
-    def _vanished_twin(self, row: FileRow) -> FileRow | None:
-        """An indexed file with the same content that no longer exists: ``row`` was renamed."""
-        for twin in self.index.find_by_blake3(row.blake3, exclude=row.path):
-            if not os.path.lexists(self._abs(twin.path)):
-                return twin
-        return None
-
-    def _move_doc(self, old_rel: str, row: FileRow) -> bool:
-        """A rename with unchanged content keeps its fresh doc: move it, do not regenerate."""
-        new_rel = row.path
-        try:
-            if self.docs.header(old_rel) != row.sha256 or not self.docs.rename(old_rel, new_rel):
-                return False
-        except (UnsafePath, OSError):
-            return False
-        self.index.remove(old_rel)
-        log.info("moved doc %s -> %s", printable(old_rel), printable(new_rel))
-        return True
+            return rag.gate(rel, sha256)
+        except RagBusy:
+            return "RAG index busy"

@@ -1,25 +1,53 @@
 """A host loop for daemons: high-priority steps first, docgen ticks only when they idle.
 
 Each iteration runs every high-priority step (a callable returning whether it did work). If any
-did, every reactor's ``note_work()`` is called and no tick runs. Otherwise reactors tick in
-round-robin order until one does work (one file per iteration across all repos). When nothing at
-all happened the loop's sleep doubles up to ``max_sleep_seconds``; a new filesystem event wakes
-it, and after the reactors' ``settle_seconds`` it ticks again with the sleep reset;
-:meth:`Service.stop` wakes it for good.
+did, every reactor's ``note_work()`` is called and no tick runs. Otherwise the reactors whose
+turn has come tick in round-robin order until one does work: one unit per iteration across all
+repos, so the host's steps run again between any two docs.
+
+Pacing is per reactor. After a tick that generated (or moved, removed) something, that repo's
+next tick comes ``tick_seconds`` later; after an index slice it comes one ``tick_budget_ms``
+later, so indexing takes at most about half the time and a first index of a big repo is not
+paced like LLM calls. After a tick that found nothing, the repo's pause doubles from
+``tick_seconds`` up to ``max_sleep_seconds`` but never past the moment it has work due (a retry,
+a settling change, the host becoming idle). A filesystem event brings the repo's turn forward to
+``settle_seconds`` from now. The loop sleeps until the earliest turn; :meth:`Service.stop` wakes
+it for good.
+
+A repo whose tick raises an unexpected exception is logged (with a traceback the first time),
+paused with a growing delay, and the others go on; a repo that disappeared is dropped.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from .errors import RepoGone
-from .reactor import Reactor
+from .reactor import Reactor, TickResult
 
 log = logging.getLogger(__name__)
 
 Step = Callable[[], bool]
+#: Tick statuses that did index work rather than docs: the next one comes a budget later.
+SLICE_STATUSES = frozenset({"rescanned"})
+#: The shortest pause of a repo whose tick found nothing (no hot loop on a due time at "now").
+MIN_QUIET_SECONDS = 0.05
+ERROR_BACKOFF_SECONDS = 5.0
+ERROR_BACKOFF_MAX_SECONDS = 600.0
+
+
+class _Pace:
+    """One repo's turn in the loop."""
+
+    def __init__(self, reactor: Reactor, now: float):
+        self.reactor = reactor
+        self.next_at = now
+        self.quiet = 0.0
+        self.errors = 0
 
 
 class Service:
@@ -30,24 +58,41 @@ class Service:
         reactors: Sequence[Reactor],
         *,
         steps: Sequence[Step] = (),
-        min_sleep_seconds: float = 1.0,
+        min_sleep_seconds: float | None = None,
         max_sleep_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
+        """``min_sleep_seconds`` is the pause after an iteration whose steps did work
+        (default: the shortest ``tick_seconds`` of the reactors)."""
         self.reactors = list(reactors)
         self.steps = list(steps)
-        self.min_sleep_seconds = min_sleep_seconds
-        self.max_sleep_seconds = max(max_sleep_seconds, min_sleep_seconds)
+        self.clock = clock
+        shortest_tick = min((r.config.tick_seconds for r in self.reactors), default=1.0)
+        self.min_sleep_seconds = shortest_tick if min_sleep_seconds is None else min_sleep_seconds
+        self.max_sleep_seconds = max(max_sleep_seconds, self.min_sleep_seconds)
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._changed: set[int] = set()
+        self._changed_lock = threading.Lock()
         self._next = 0
+        self._steps_worked = False
+        #: How long :meth:`run` is sleeping right now (0 while it works); for diagnostics.
+        self.sleeping_seconds = 0.0
+        now = clock()
+        self._pace = {id(r): _Pace(r, now) for r in self.reactors}
         for reactor in self.reactors:
-            reactor.dirty.add_listener(self._wake)
-        #: After a wake-up, the loop waits this long: changes are taken once settled.
-        self.settle_seconds = max((r.config.settle_seconds for r in self.reactors), default=0.0)
+            reactor.dirty.add_listener(functools.partial(self._on_change, id(reactor)))
 
+    def _on_change(self, key: int) -> None:
+        """Called on a watcher thread: note which repo changed and wake the loop."""
+        with self._changed_lock:
+            self._changed.add(key)
+        self._wake.set()
+
+    # -- one iteration --------------------------------------------------------------------
     def run_once(self) -> bool:
         """One loop iteration; True when anything did work."""
-        did_work = False
+        did_work = self._steps_worked = False
         for step in self.steps:
             try:
                 did_work = bool(step()) or did_work
@@ -56,19 +101,75 @@ class Service:
         if did_work:
             for reactor in self.reactors:
                 reactor.note_work()
+            self._steps_worked = True
             return True
+        self._take_changes()
+        now = self.clock()
         count = len(self.reactors)
         for offset in range(count):
             i = (self._next + offset) % count
+            pace = self._pace[id(self.reactors[i])]
+            if now < pace.next_at:
+                continue
             try:
-                did_work = self.reactors[i].tick().work_done
+                result = pace.reactor.tick()
             except RepoGone:
-                self._drop(self.reactors[i])
+                self._drop(pace.reactor)
                 return True  # the rotation changed; the next iteration starts afresh
-            if did_work:
+            except Exception:
+                self._failed(pace, now)
+                continue
+            pace.errors = 0
+            self._schedule(pace, result, now)
+            if result.work_done:
                 self._next = (i + 1) % count
                 return True
         return False
+
+    def _schedule(self, pace: _Pace, result: TickResult, now: float) -> None:
+        config = pace.reactor.config
+        if result.work_done:
+            slice_done = result.status in SLICE_STATUSES
+            pace.quiet = 0.0
+            pace.next_at = now + (
+                config.tick_budget_ms / 1000 if slice_done else config.tick_seconds
+            )
+            return
+        pace.quiet = min(max(pace.quiet * 2, config.tick_seconds), self.max_sleep_seconds)
+        wait = pace.quiet
+        due = pace.reactor.seconds_until_due()
+        if due is not None:
+            wait = min(wait, due)
+        until_idle = pace.reactor.idle.seconds_until_idle()
+        if until_idle > 0:
+            wait = min(wait, until_idle)
+        pace.next_at = now + max(wait, min(MIN_QUIET_SECONDS, config.tick_seconds))
+
+    def _failed(self, pace: _Pace, now: float) -> None:
+        """A bug or an unexpected error in one repo: log it, pause that repo, go on."""
+        pace.errors += 1
+        delay = min(ERROR_BACKOFF_SECONDS * 2 ** (pace.errors - 1), ERROR_BACKOFF_MAX_SECONDS)
+        if pace.errors == 1:
+            log.exception("docgen tick for %s failed; retrying in %.0fs", pace.reactor.root, delay)
+        else:
+            log.error(
+                "docgen tick for %s failed again (%d in a row); retrying in %.0fs",
+                pace.reactor.root,
+                pace.errors,
+                delay,
+            )
+        pace.next_at = now + delay
+
+    def _take_changes(self) -> None:
+        """Repos with new filesystem events get their turn once the change has settled."""
+        with self._changed_lock:
+            changed, self._changed = self._changed, set()
+        now = self.clock()
+        for key in changed:
+            pace = self._pace.get(key)
+            if pace is not None and pace.errors == 0:
+                pace.quiet = 0.0
+                pace.next_at = min(pace.next_at, now + pace.reactor.config.settle_seconds)
 
     def _drop(self, reactor: Reactor) -> None:
         """A repo vanished: stop serving it; when none is left there is nothing to do."""
@@ -76,31 +177,28 @@ class Service:
             raise RepoGone(reactor.root)
         log.error("repository %s no longer exists; no longer serving it", reactor.root)
         self.reactors.remove(reactor)
+        del self._pace[id(reactor)]
         self._next = 0
         reactor.close()
 
-    def next_sleep(self, previous: float, did_work: bool) -> float:
-        """Backlog → the minimum; nothing done → double, capped (and never past idle time)."""
-        if did_work:
+    # -- the loop -------------------------------------------------------------------------
+    def next_sleep(self) -> float:
+        """How long to sleep after an iteration: ``min_sleep_seconds`` after the host's steps
+        did work, else until the earliest repo's turn."""
+        if self._steps_worked:
             return self.min_sleep_seconds
-        sleep = min(previous * 2, self.max_sleep_seconds)
-        until_idle = [r.idle.seconds_until_idle() for r in self.reactors]
-        pending = [s for s in until_idle if s > 0]
-        if pending:
-            sleep = min(sleep, max(min(pending), self.min_sleep_seconds))
-        return sleep
+        self._take_changes()
+        earliest = min((p.next_at for p in self._pace.values()), default=float("inf"))
+        return max(0.0, min(earliest - self.clock(), self.max_sleep_seconds))
 
     def run(self) -> None:
         """Loop until :meth:`stop`."""
-        sleep = self.min_sleep_seconds
         while not self._stop.is_set():
-            did_work = self.run_once()
-            sleep = self.next_sleep(sleep, did_work)
-            if self._wake.wait(sleep):
+            self.run_once()
+            self.sleeping_seconds = self.next_sleep()
+            if self.sleeping_seconds > 0 and self._wake.wait(self.sleeping_seconds):
                 self._wake.clear()
-                sleep = self.min_sleep_seconds
-                # let the new change settle rather than ticking on a half-written file
-                self._stop.wait(self.settle_seconds)
+            self.sleeping_seconds = 0.0
 
     def stop(self) -> None:
         """Ask :meth:`run` to return; safe from signal handlers and other threads."""

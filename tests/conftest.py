@@ -59,6 +59,17 @@ class FakeBackend(Backend):
             return [r.relative_path for r in self.requests]
 
 
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
+    """Wait for state that another thread or process changes; the timeout is a safety net.
+
+    For state with no event to wait on (a file another process writes, a loop's sleep).
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
+        time.sleep(0.01)  # the poll interval of a state wait, not a fixed wait
+
+
 def write(root: Path, rel: str, text: str | bytes) -> Path:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +110,9 @@ def make_reactor(
     opened: list[Reactor] = []
 
     def make(*, watch: bool = False, **changes: object) -> Reactor:
-        config = DocgenConfig().replace(idle_after_seconds=10.0, settle_seconds=0.5, **changes)
+        config = DocgenConfig().replace(
+            **{"idle_after_seconds": 10.0, "settle_seconds": 0.5, **changes}
+        )
         reactor = Reactor.open(repo, config=config, clock=clock, watch=watch, backend=backend)
         opened.append(reactor)
         return reactor

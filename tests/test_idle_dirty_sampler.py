@@ -15,6 +15,7 @@ from reactor.idle import IdleDetector
 from reactor.index import FileIndex
 from reactor.policy import SourcePolicy
 from reactor.sampler import Sampler
+from reactor.scan import refresh
 
 
 def test_idle_follows_last_work_only(clock: FakeClock) -> None:
@@ -82,7 +83,7 @@ def test_tree_requests_shallowest_first_and_root_covers_all(clock: FakeClock) ->
 def test_listeners_are_woken(clock: FakeClock) -> None:
     dirty = DirtySet(clock=clock)
     wake = threading.Event()
-    dirty.add_listener(wake)
+    dirty.add_listener(wake.set)
     dirty.add("x.py")
     assert wake.is_set()
 
@@ -94,7 +95,7 @@ def big_index(tmp_path: Path) -> tuple[SourcePolicy, FileIndex]:
         write(root, f"d{i % 10}/f{i}.py", f"X = {i}\n")
     policy = SourcePolicy(root, DocgenConfig())
     index = FileIndex.for_repo(root)
-    index.refresh(policy)
+    refresh(index, policy)
     yield policy, index
     index.close()
 

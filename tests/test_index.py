@@ -10,9 +10,11 @@ import pytest
 
 from conftest import write
 from reactor import index as index_module
+from reactor import scan as scan_module
 from reactor.config import DocgenConfig
-from reactor.index import FileIndex
+from reactor.index import FileIndex, Synced
 from reactor.policy import SourcePolicy
+from reactor.scan import refresh
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         hashed.append(rel)
         return real(path, rel, st)
 
-    monkeypatch.setattr(index_module, "fingerprint", counting)
+    monkeypatch.setattr(scan_module, "fingerprint", counting)
     return hashed
 
 
@@ -43,41 +45,44 @@ def test_refresh_is_incremental(
     repo: Path, policy: SourcePolicy, index: FileIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashed = count_hashes(monkeypatch)
-    stats = index.refresh(policy)
+    stats = refresh(index, policy)
     assert stats.added == 4 and stats.seen == 4  # .env never indexed
     assert sorted(hashed) == ["blob.py", "main.c", "pkg/__init__.py", "pkg/util.py"]
     assert index.count() == 3  # blob.py is binary: indexed (so it is not re-read) but no source
 
     hashed.clear()
-    stats = index.refresh(policy)
+    stats = refresh(index, policy)
     assert hashed == [] and stats.added == stats.changed == stats.removed == 0
 
     os.utime(repo / "main.c", ns=(1, 1))  # a touch: stat changed, content did not
     write(repo, "pkg/util.py", "def helper(): return 2\n")
     (repo / "pkg/__init__.py").unlink()
-    stats = index.refresh(policy)
+    stats = refresh(index, policy)
     assert sorted(hashed) == ["main.c", "pkg/util.py"]
     assert stats.touched == 1 and stats.changed_paths == ["pkg/util.py"]
     assert stats.removed_paths == ["pkg/__init__.py"]
 
 
-def test_update_file_reads_the_disk(repo: Path, policy: SourcePolicy, index: FileIndex) -> None:
-    index.refresh(policy)
-    row, what = index.update_file(policy, "main.c")
-    assert what == "unchanged" and row is not None
+def test_sync_file_reads_the_disk(repo: Path, policy: SourcePolicy, index: FileIndex) -> None:
+    refresh(index, policy)
+    synced = index.sync_file(policy, "main.c")
+    row = synced.row
+    assert synced.what == "unchanged" and row is not None and synced.data is None
     write(repo, "main.c", "int main(void) { return 1; }\n")
-    row2, what = index.update_file(policy, "main.c")
-    assert what == "changed" and row2 is not None and row2.id == row.id
+    synced = index.sync_file(policy, "main.c")
+    row2 = synced.row
+    assert synced.what == "changed" and row2 is not None and row2.id == row.id
     assert row2.sha256 != row.sha256
+    assert synced.data == (repo / "main.c").read_bytes()  # read once, handed to the generator
     (repo / "main.c").unlink()
-    assert index.update_file(policy, "main.c") == (None, "removed")
-    assert index.update_file(policy, ".env") == (None, "absent")
+    assert index.sync_file(policy, "main.c") == Synced(None, "removed")
+    assert index.sync_file(policy, ".env") == Synced(None, "absent")
 
 
 def test_rows_after_seeks_and_skips_binaries(policy: SourcePolicy, index: FileIndex) -> None:
-    index.refresh(policy)
+    refresh(index, policy)
     rows = index.rows_after(0, 100)
-    assert [r.path for r in rows] == sorted(r.path for r in rows) or len(rows) == 3
+    assert [r.id for r in rows] == sorted(r.id for r in rows)  # id order: one index seek
     assert len(rows) == 3 and not any(r.binary for r in rows)
     first = rows[0]
     assert [r.id for r in index.rows_after(first.id, 1)] == [rows[1].id]
@@ -90,7 +95,7 @@ def test_neighbours_resolve_relative_and_src_layout(repo: Path, index: FileIndex
     write(repo, "src/app/models.py", "class Model: ...\n")
     write(repo, "src/app/cli.py", "from .core import *\n")
     policy = SourcePolicy(repo, DocgenConfig())
-    index.refresh(policy)
+    refresh(index, policy)
     imports, importers = index.neighbours("src/app/core.py")
     assert [n.path for n in imports] == ["src/app/helpers.py", "src/app/models.py"]
     assert imports[0].symbols == ("def help_me", "class Helper", "LIMIT")

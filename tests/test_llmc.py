@@ -109,7 +109,7 @@ def test_manual_generate_reports_gated_files(repo: Path, backend: FakeBackend) -
     with Reactor.open(repo, config=config, backend=backend, watch=False) as reactor:
         outcomes = {o.path: o for o in reactor.generate(["pkg/util.py", "main.c"])}
     assert outcomes["pkg/util.py"].status == "generated"
-    assert outcomes["main.c"].status == "skipped"
+    assert outcomes["main.c"].status == "deferred"
     assert outcomes["main.c"].reason == "not indexed in the RAG index yet"
 
 
@@ -209,11 +209,15 @@ def test_llmc_loop_adapter_with_fake_pipeline(
         return run
 
     config = DocgenConfig().replace(idle_after_seconds=5.0)
-    opener = functools.partial(
-        Reactor.open, config=config, clock=clock, backend=backend, watch=False
-    )
+    opener = functools.partial(Reactor.open, config=config, clock=clock, backend=backend)
     with LLMCLoop(
-        repos, sync=step("sync"), enrich=step("enrich"), embed=step("embed"), open_reactor=opener
+        repos,
+        sync=step("sync"),
+        enrich=step("enrich"),
+        embed=step("embed"),
+        host_watches=True,
+        clock=clock,
+        open_reactor=opener,
     ) as loop:
         while loop.run_once() and queue != {"sync": 0, "enrich": 0, "embed": 0}:
             pass
@@ -222,7 +226,24 @@ def test_llmc_loop_adapter_with_fake_pipeline(
         last = [r.idle.last_work for r in loop.reactors]
         assert not loop.run_once()  # pipeline idle, host not idle long enough yet
         clock.advance(5)
-        while loop.run_once():  # docgen: startup rescans, then one file per iteration
-            pass
+        for _ in range(100):  # docgen: startup rescans, then one file per iteration
+            loop.run_once()
+            clock.advance(loop.service.next_sleep())
         assert [r.idle.last_work for r in loop.reactors] == last  # docgen never touched it
-    assert sorted(backend.paths) == ["app/core.py", "app/util.py", "lib/core.py", "lib/util.py"]
+        assert sorted(backend.paths) == [
+            "app/core.py",
+            "app/util.py",
+            "lib/core.py",
+            "lib/util.py",
+        ]
+        # the host watches: no second inotify watch set; its events come in by notify()
+        assert all(r.watcher is None for r in loop.reactors)
+        write(repos[0], "app/util.py", "def helper(): return 2\n")
+        loop.notify(repos[0], [repos[0] / "app/util.py", "/elsewhere/x.py", "app/.env"])
+        assert [e.path for e in loop.reactors[0].dirty.settled(0, limit=10)] == ["app/util.py"]
+        for _ in range(20):
+            loop.run_once()
+            clock.advance(loop.service.next_sleep())
+        assert doc_header(repos[0], "app/util.py") == (
+            f"SHA256: {sha256_of(repos[0] / 'app/util.py')}"
+        )

@@ -87,7 +87,9 @@ def test_threads_sharing_one_lock_exclude_each_other(tmp_path: Path) -> None:
         thread.start()
         thread.join()
         assert lock.held and is_locked_elsewhere(tmp_path / "docgen.lock")
-    assert outcome == [f"lock {tmp_path / 'docgen.lock'} is held by another thread of this process; another docgen run is active"]
+    assert outcome == [
+        f"lock {tmp_path / 'docgen.lock'} is held by another thread of this process; another docgen run is active"
+    ]
     thread = threading.Thread(target=other_thread)
     thread.start()
     thread.join()

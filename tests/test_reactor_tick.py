@@ -11,7 +11,8 @@ import pytest
 from conftest import FakeBackend, FakeClock, doc_header, sha256_of, write
 from reactor.docgen import MAX_ATTEMPTS_PER_HASH
 from reactor.lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock
-from reactor.reactor import DELETE_GRACE_SECONDS, Reactor
+from reactor.reactor import Reactor
+from reactor.scheduler import DELETE_GRACE_SECONDS
 
 MakeReactor = Callable[..., Reactor]
 

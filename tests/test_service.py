@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -10,12 +12,29 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import FakeBackend, FakeClock, doc_header, sha256_of, write
+import pytest
+
+from conftest import FakeBackend, FakeClock, doc_header, sha256_of, wait_until, write
+from reactor.backends import DocRequest, Generated, NoOp
 from reactor.config import DocgenConfig
-from reactor.reactor import Reactor
+from reactor.reactor import Reactor, TickResult
+from reactor.scheduler import BACKOFF_BASE_SECONDS
 from reactor.service import Service
 
 MakeReactor = Callable[..., Reactor]
+
+
+def drive(service: Service, clock: FakeClock, *, iterations: int = 10_000) -> float:
+    """Run the loop on the fake clock, jumping over each sleep it asks for, until it has done
+    nothing for twice its longest sleep; returns the simulated seconds until its last work."""
+    started = last_work = clock()
+    for _ in range(iterations):
+        if service.run_once():
+            last_work = clock()
+        elif clock() - last_work > 2 * service.max_sleep_seconds:
+            return last_work - started
+        clock.advance(service.next_sleep())
+    raise AssertionError("the loop never went quiet")
 
 
 def test_high_priority_steps_first_and_ticks_only_when_they_idle(
@@ -31,15 +50,38 @@ def test_high_priority_steps_first_and_ticks_only_when_they_idle(
             return True
         return False
 
-    service = Service([reactor], steps=[step])
+    service = Service([reactor], steps=[step], clock=clock)
     for _ in range(3):
         assert service.run_once()  # a step did work: no tick, last_work noted
+        assert service.next_sleep() == service.min_sleep_seconds
     assert calls == ["sync", "enrich", "embed"] and backend.requests == []
     assert not service.run_once()  # steps idle, but the host is not idle yet
+    assert service.next_sleep() <= 10  # it comes back when the host turns idle, not later
     clock.advance(10)
-    while service.run_once():
-        pass
+    drive(service, clock)
     assert len(backend.requests) == 3
+
+
+def test_host_work_every_200ms_holds_docgen_off(
+    make_reactor: MakeReactor, clock: FakeClock, backend: FakeBackend
+) -> None:
+    reactor = make_reactor(idle_after_seconds=1.0)
+    busy = {"left": 50}
+
+    def step() -> bool:  # the host's own work, every 200 ms for 10 s
+        busy["left"] -= 1
+        return busy["left"] >= 0
+
+    service = Service([reactor], steps=[step], min_sleep_seconds=0.2, clock=clock)
+    statuses = []
+    while busy["left"] >= 0:
+        service.run_once()
+        statuses.append(reactor.tick().status)
+        clock.advance(0.2)
+    assert set(statuses) == {"busy"} and backend.requests == []
+    clock.advance(1.0)
+    drive(service, clock)
+    assert len(backend.requests) == 3  # idle at last: the backlog is documented
 
 
 def test_round_robin_across_repos(tmp_path: Path, clock: FakeClock, backend: FakeBackend) -> None:
@@ -52,57 +94,168 @@ def test_round_robin_across_repos(tmp_path: Path, clock: FakeClock, backend: Fak
             Reactor.open(root, config=DocgenConfig(), clock=clock, backend=backend, watch=False)
         )
     try:
-        service = Service(reactors)
-        for _ in range(2):  # the startup rescans
-            service.run_once()
-        for _ in range(4):
-            service.run_once()
-        assert [p[0] for p in backend.paths] == ["a", "b", "a", "b"]
+        service = Service(reactors, clock=clock)
+        drive(service, clock)
+        assert [p[0] for p in backend.paths] == ["a", "b", "a", "b", "a", "b"]
     finally:
         for r in reactors:
             r.close()
 
 
-def test_sleep_backs_off_exponentially_and_resets_on_work(make_reactor: MakeReactor) -> None:
-    service = Service([make_reactor()], min_sleep_seconds=1, max_sleep_seconds=30)
-    sleeps = [1.0]
-    for _ in range(7):
-        sleeps.append(service.next_sleep(sleeps[-1], did_work=False))
-    assert sleeps == [1, 2, 4, 8, 16, 30, 30, 30]
-    assert service.next_sleep(30, did_work=True) == 1
+def test_each_repo_is_paced_by_its_own_tick_seconds(
+    tmp_path: Path, clock: FakeClock, backend: FakeBackend
+) -> None:
+    reactors = []
+    for name, tick in (("fast", 0.5), ("slow", 2.0)):
+        root = tmp_path / name
+        for i in range(4):
+            write(root, f"{name}{i}.py", f"X = {i}\n")
+        config = DocgenConfig().replace(tick_seconds=tick, idle_after_seconds=0.0)
+        reactors.append(
+            Reactor.open(root, config=config, clock=clock, backend=backend, watch=False)
+        )
+    generated_at: dict[str, list[float]] = {"fast": [], "slow": []}
+    real_generate = backend.generate
+
+    def timed(request: DocRequest) -> Generated | NoOp:
+        generated_at[request.relative_path[:4]].append(clock())
+        return real_generate(request)
+
+    backend.generate = timed  # type: ignore[method-assign]
+    try:
+        drive(Service(reactors, clock=clock), clock)
+    finally:
+        for r in reactors:
+            r.close()
+    for name, tick in (("fast", 0.5), ("slow", 2.0)):
+        times = generated_at[name]
+        assert len(times) == 4
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert all(abs(gap - tick) < 1e-6 for gap in gaps), (name, gaps)
 
 
-def test_sleep_never_past_the_moment_the_host_becomes_idle(
+def test_fifty_repos_converge_at_their_tick_pace(
+    tmp_path: Path, clock: FakeClock, backend: FakeBackend
+) -> None:
+    """50 repos x 5 files at tick_seconds = 0.01: index slices do not eat the iterations."""
+    config = DocgenConfig().replace(tick_seconds=0.01, idle_after_seconds=0.0)
+    reactors = []
+    try:
+        for r in range(50):
+            root = tmp_path / f"r{r}"
+            for i in range(5):
+                write(root, f"m{i}.py", f"X = {i}\n")
+            reactors.append(
+                Reactor.open(root, config=config, clock=clock, backend=backend, watch=False)
+            )
+        simulated = drive(Service(reactors, clock=clock), clock)
+    finally:
+        for reactor in reactors:
+            reactor.close()
+    assert len(backend.requests) == 250
+    # one file per repo every 0.01 s, all repos in parallel turns: about 5 x 0.01 s of pacing
+    # plus the startup slices; the old loop needed 250 iterations of a fixed 1 s sleep
+    assert simulated < 1.0, simulated
+
+
+def test_nothing_to_do_backs_off_exponentially_up_to_the_cap(
     make_reactor: MakeReactor, clock: FakeClock
 ) -> None:
+    reactor = make_reactor(tick_seconds=1.0)
+    service = Service([reactor], max_sleep_seconds=30, clock=clock)
+    drive(service, clock)  # index and document the small repo
+    sleeps = []
+    for _ in range(8):
+        service.run_once()
+        sleeps.append(service.next_sleep())
+        clock.advance(sleeps[-1])
+    assert sleeps[-3:] == [30, 30, 30] and sleeps == sorted(sleeps)
+
+
+def test_a_failed_file_is_retried_when_its_backoff_ends_not_later(
+    make_reactor: MakeReactor, clock: FakeClock, backend: FakeBackend, repo: Path
+) -> None:
+    """A converged, idle repo: the loop sleeps long, but wakes for the retry on time."""
+    backend.fail = lambda rel: rel == "main.c" and backend.paths.count("main.c") < 2
     reactor = make_reactor()
-    service = Service([reactor], min_sleep_seconds=1, max_sleep_seconds=30)
-    reactor.note_work()
-    clock.advance(7)
-    assert service.next_sleep(16, did_work=False) == 3
+    service = Service([reactor], max_sleep_seconds=3600, clock=clock)
+    for _ in range(50):  # converge: everything but main.c, which failed once
+        service.run_once()
+        if backend.paths.count("main.c") == 1:
+            break
+        clock.advance(service.next_sleep())
+    failed_at = clock()
+    for _ in range(50):
+        service.run_once()
+        if doc_header(repo, "main.c") is not None:
+            break
+        clock.advance(service.next_sleep())
+    assert doc_header(repo, "main.c") == f"SHA256: {sha256_of(repo / 'main.c')}"
+    # at its due time (30 s), not when an hour-long idle sleep or a sweep came back to it
+    assert BACKOFF_BASE_SECONDS <= clock() - failed_at <= BACKOFF_BASE_SECONDS + 0.1
 
 
-def test_run_wakes_on_events_and_stops_promptly(repo: Path, backend: FakeBackend) -> None:
-    config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.05)
+def test_a_raising_repo_does_not_stop_the_others(
+    tmp_path: Path, clock: FakeClock, backend: FakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    roots = [tmp_path / "ok", tmp_path / "broken"]
+    for root in roots:
+        write(root, "a.py", "A = 1\n")
+        write(root, "b.py", "B = 1\n")
+    reactors = [
+        Reactor.open(r, config=DocgenConfig(), clock=clock, backend=backend, watch=False)
+        for r in roots
+    ]
+    calls = {"n": 0}
+
+    def broken_tick() -> TickResult:
+        calls["n"] += 1
+        raise sqlite3.OperationalError("disk I/O error")
+
+    reactors[1].tick = broken_tick  # type: ignore[method-assign]
+    try:
+        service = Service(reactors, clock=clock, max_sleep_seconds=30)
+        end = clock() + 300
+        while clock() < end:
+            service.run_once()
+            clock.advance(service.next_sleep())
+    finally:
+        for reactor in reactors:
+            reactor.close()
+    assert doc_header(roots[0], "a.py") and doc_header(roots[0], "b.py")
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1 and "disk I/O error" in caplog.text  # a traceback once
+    # in 300 s: tried at 0, 5, 15, 35, 75, 155 and 315 s at the latest (a growing delay), not
+    # on each of the loop's iterations
+    assert 2 <= calls["n"] <= 7
+
+
+def test_run_wakes_on_events_and_stops(tmp_path: Path, backend: FakeBackend) -> None:
+    """A real loop thread asleep for an hour wakes for a new file at once, and stops."""
+    repo = tmp_path / "empty"
+    repo.mkdir()
+    config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.05, tick_seconds=3600)
     with Reactor.open(repo, config=config, backend=backend) as reactor:
-        service = Service([reactor], min_sleep_seconds=0.05, max_sleep_seconds=30)
+        service = Service([reactor], max_sleep_seconds=3600)
+        generated = threading.Event()
+        real_generate = backend.generate
+
+        def signalling(request: DocRequest) -> Generated | NoOp:
+            result = real_generate(request)
+            generated.set()
+            return result
+
+        backend.generate = signalling  # type: ignore[method-assign]
         thread = threading.Thread(target=service.run)
         thread.start()
         try:
-            deadline = time.monotonic() + 20
-            while len(backend.requests) < 3:
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
-            time.sleep(0.5)  # let the loop back off into a long sleep
-            write(repo, "late.py", "LATE = 1\n")
-            while doc_header(repo, "late.py") is None:
-                assert time.monotonic() < deadline, "a new file did not wake the loop"
-                time.sleep(0.02)
+            wait_until(lambda: service.sleeping_seconds >= 3000, what="the loop to go quiet")
+            write(repo, "late.py", "LATE = 1\n")  # only the event can end that sleep
+            assert generated.wait(20), "a new file did not wake the loop"
         finally:
-            started = time.monotonic()
             service.stop()
-            thread.join(timeout=5)
-        assert not thread.is_alive() and time.monotonic() - started < 2
+            thread.join(timeout=20)
+        assert not thread.is_alive() and backend.paths == ["late.py"]
 
 
 def test_reactor_watch_process(repo: Path) -> None:
@@ -146,8 +299,6 @@ def test_a_vanished_repo_is_dropped_while_others_go_on(
 ) -> None:
     import shutil
 
-    import pytest
-
     from reactor.errors import RepoGone
 
     roots = [tmp_path / "keep", tmp_path / "gone"]
@@ -157,14 +308,14 @@ def test_a_vanished_repo_is_dropped_while_others_go_on(
         Reactor.open(r, config=DocgenConfig(), clock=clock, backend=backend, watch=False)
         for r in roots
     ]
-    service = Service(reactors)
+    service = Service(reactors, clock=clock)
     try:
         shutil.rmtree(roots[1])
-        while service.run_once():
-            pass
+        drive(service, clock)
         assert [r.root for r in service.reactors] == [roots[0].resolve()]
         assert doc_header(roots[0], "a.py") is not None
         shutil.rmtree(roots[0])
+        clock.advance(service.next_sleep())
         with pytest.raises(RepoGone):  # the last one gone: the loop ends with the error
             service.run_once()
     finally:

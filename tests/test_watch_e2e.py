@@ -25,7 +25,7 @@ def fresh(repo: Path, rel: str) -> bool:
 def run_until(reactor: Reactor, done: Callable[[], bool], timeout: float = 20.0) -> None:
     """Tick as a host loop would, waking on filesystem events, until ``done()``."""
     wake = threading.Event()
-    reactor.dirty.add_listener(wake)
+    reactor.dirty.add_listener(wake.set)
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, "condition not reached in time"

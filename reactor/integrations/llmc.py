@@ -25,7 +25,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ..reactor import Reactor
@@ -36,7 +38,14 @@ RepoStep = Callable[[Path], bool]
 
 
 class LLMCLoop:
-    """LLMC's service loop with one reactor per repo as its idle-time docgen."""
+    """LLMC's service loop with one reactor per repo as its idle-time docgen.
+
+    Pacing comes from each repo's ``llmc.toml`` (``tick_seconds``, ``tick_budget_ms``), as in
+    ``reactor watch``. With ``host_watches=True`` the reactors start no watcher of their own
+    (LLMC's service already watches every repo; a second inotify watch set would double the
+    use of ``max_user_watches``): feed its events in with :meth:`notify` and
+    :meth:`notify_rescan`.
+    """
 
     def __init__(
         self,
@@ -45,17 +54,20 @@ class LLMCLoop:
         sync: RepoStep,
         enrich: RepoStep,
         embed: RepoStep,
-        min_sleep_seconds: float = 1.0,
+        host_watches: bool = False,
+        min_sleep_seconds: float | None = None,
         max_sleep_seconds: float = 30.0,
-        open_reactor: Callable[[Path], Reactor] = Reactor.open,
+        clock: Callable[[], float] = time.monotonic,
+        open_reactor: Callable[..., Reactor] = Reactor.open,
     ):
         self.reactors: list[Reactor] = []
         try:
             for repo in repos:
-                self.reactors.append(open_reactor(Path(repo)))
+                self.reactors.append(open_reactor(Path(repo), watch=not host_watches))
         except BaseException:
             self.close()
             raise
+        self._by_root = {reactor.root: reactor for reactor in self.reactors}
         steps = [
             self._bind(step, reactor.root)
             for reactor in self.reactors
@@ -66,11 +78,23 @@ class LLMCLoop:
             steps=steps,
             min_sleep_seconds=min_sleep_seconds,
             max_sleep_seconds=max_sleep_seconds,
+            clock=clock,
         )
 
     @staticmethod
     def _bind(step: RepoStep, repo: Path) -> Callable[[], bool]:
         return lambda: step(repo)
+
+    def notify(self, repo: Path | str, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """The host's watcher saw ``paths`` (absolute or repo-relative) change in ``repo``."""
+        self._reactor(repo).notify(paths)
+
+    def notify_rescan(self, repo: Path | str, subtree: str = "") -> None:
+        """The host lost events for ``repo`` (or a subtree of it): rescan it in slices."""
+        self._reactor(repo).notify_rescan(subtree)
+
+    def _reactor(self, repo: Path | str) -> Reactor:
+        return self._by_root[Path(repo).resolve()]
 
     def run_once(self) -> bool:
         """One iteration: the pipeline steps, else one docgen tick. True if anything worked."""

@@ -11,8 +11,8 @@ import psutil
 
 from conftest import FakeClock, doc_header, write
 from reactor.config import DocgenConfig, ShellConfig
-from reactor.docgen import BACKOFF_BASE_SECONDS
 from reactor.reactor import Reactor
+from reactor.scheduler import BACKOFF_BASE_SECONDS
 
 SCRIPT = """\
 #!{python}

@@ -47,7 +47,7 @@ def all_fresh(reactor: Reactor, paths: list[str]) -> bool:
 def storm(reactor: Reactor, paths: list[str], rounds: int) -> float:
     """Run the writer process while ticking like a host loop; return the writer's seconds."""
     wake = threading.Event()
-    reactor.dirty.add_listener(wake)
+    reactor.dirty.add_listener(wake.set)
     started = time.monotonic()
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(reactor.root), str(len(paths)), str(rounds)]

@@ -1,0 +1,259 @@
+"""What a tick does next, or why nothing: the one place that orders and times docgen work.
+
+Priority within one tick (each kind is tried only while the tick's budget lasts, and a tick ends
+at the first unit that generated, moved or removed something):
+
+1. settled dirty paths, in the order they were first marked (existing files first; a vanished
+   one waits ``DELETE_GRACE_SECONDS`` in case it is half of a rename);
+2. files whose retry time has come (a failure's backoff, a deferral), even in a converged repo;
+3. a slice of a pending index scan, alternating with 4 while a scan is pending, so the first
+   docs appear while a big repo is still being indexed;
+4. tombstones (sources that left the index; their docs go), then the sampler's next rows;
+5. a slice of the slow orphan sweep over the output dir, when nothing else is pending.
+
+:class:`Backoff` holds every due time — failed, deferred and skipped files and the backend's
+pause — so :meth:`Scheduler.seconds_until_due` can tell the host loop exactly when to come back.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from .dirty import DirtyEntry, DirtySet
+from .idle import IdleDetector
+from .index import FileIndex, Tombstone
+from .rag import RagIndex
+from .sampler import Candidate, Sampler
+from .scan import Scan
+
+BACKOFF_BASE_SECONDS = 30.0
+BACKOFF_MAX_SECONDS = 3600.0
+BACKEND_DOWN_RETRY_SECONDS = 60.0
+#: A deleted source keeps its doc this long, in case the delete was half of a rename.
+DELETE_GRACE_SECONDS = 2.0
+#: A file held back by the RAG gate is looked at again after this long.
+GATE_RETRY_SECONDS = 30.0
+#: A file a tick found it could not document after all (binary, refused) waits this long.
+SKIP_RETRY_SECONDS = 300.0
+#: Settled dirty paths peeked at per tick (each costs a stat, maybe a hash).
+DIRTY_PEEK = 64
+#: Tombstones looked at per tick.
+TOMBSTONE_PEEK = 16
+#: A full pass of the orphan sweep over the output dir starts this long after the last one.
+SWEEP_INTERVAL_SECONDS = 600.0
+
+
+def backoff_seconds(failures: int) -> float:
+    """Delay before retry number ``failures + 1``: 30 s, 60 s, 120 s, … capped at an hour."""
+    return float(min(BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+class Backoff:
+    """Due times of files that must wait, and of the backend's pause. One clock, one place."""
+
+    def __init__(self, clock: Callable[[], float]):
+        self.clock = clock
+        self._due: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+        self.backend_until = float("-inf")
+
+    def wait(self, rel: str, seconds: float) -> None:
+        """``rel`` is not tried before ``seconds`` from now, and is tried then."""
+        due = self.clock() + seconds
+        self._due[rel] = due
+        heapq.heappush(self._heap, (due, rel))
+
+    def clear(self, rel: str) -> None:
+        """``rel`` changed or succeeded: no waiting (its stale heap entry is skipped later)."""
+        self._due.pop(rel, None)
+
+    def blocked(self, rel: str) -> bool:
+        due = self._due.get(rel)
+        return due is not None and self.clock() < due
+
+    def pop_due(self) -> str | None:
+        """A path whose time has come (each is returned once per :meth:`wait`)."""
+        now = self.clock()
+        while self._heap and self._heap[0][0] <= now:
+            due, rel = heapq.heappop(self._heap)
+            if self._due.get(rel) == due:
+                del self._due[rel]
+                return rel
+        return None
+
+    def next_due(self) -> float | None:
+        while self._heap and self._due.get(self._heap[0][1]) != self._heap[0][0]:
+            heapq.heappop(self._heap)  # superseded or cleared
+        return self._heap[0][0] if self._heap else None
+
+    def pause_backend(self, seconds: float) -> None:
+        self.backend_until = self.clock() + seconds
+
+    def backend_paused(self) -> bool:
+        return self.clock() < self.backend_until
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit a tick may run. ``kind`` names it; one of the payload fields goes with it."""
+
+    kind: Literal["dirty", "retry", "scan", "tombstone", "sample", "sweep"]
+    entry: DirtyEntry | None = None
+    path: str = ""
+    scan: Scan | None = None
+    tombstone: Tombstone | None = None
+    candidate: Candidate | None = None
+
+
+class Scheduler:
+    """Decides the order of work for one repo; the :class:`~reactor.worker.Worker` does it."""
+
+    def __init__(
+        self,
+        *,
+        root_str: str,
+        index: FileIndex,
+        dirty: DirtySet,
+        idle: IdleDetector,
+        sampler: Sampler,
+        clock: Callable[[], float],
+        settle_seconds: float,
+        rag_finder: Callable[[], RagIndex | None],
+    ):
+        self.root_str = root_str
+        self.index = index
+        self.dirty = dirty
+        self.idle = idle
+        self.sampler = sampler
+        self.clock = clock
+        self.settle_seconds = settle_seconds
+        self.backoff = Backoff(clock)
+        self.scan: Scan | None = None
+        self.first_build_done = False
+        self._scan_first = True
+        self._rag_finder = rag_finder
+        self._rag_sampler: tuple[object, Sampler] | None = None
+        self.sweep_active = False
+        self.next_sweep_at = float("-inf")
+        self.lap_rows_left = 0
+
+    def owe_lap(self) -> None:
+        """Changes were found that the dirty set had no room for: sample a whole lap of the
+        index, window after window within each tick's budget, until it is done."""
+        self.lap_rows_left = self.index.count()
+
+    # -- scans ----------------------------------------------------------------------------
+    def pending_scan(self, make: Callable[[str], Scan]) -> Scan | None:
+        """The scan in progress, or a new one for the next requested subtree."""
+        if self.scan is None:
+            tree = self.dirty.pop_tree()
+            if tree is not None:
+                self.scan = make(tree)
+        return self.scan
+
+    def scan_finished(self) -> None:
+        assert self.scan is not None
+        if self.scan.under == "":
+            self.first_build_done = True
+            while self.dirty.pop_tree() is not None:
+                pass  # a whole-repo scan satisfied every pending subtree request
+        self.scan = None
+
+    # -- the order of work ----------------------------------------------------------------
+    def jobs(self, make_scan: Callable[[str], Scan], deadline: float) -> Iterator[Job]:
+        """Candidate units in priority order; the caller stops at the first that did work.
+
+        ``deadline`` is on ``time.perf_counter``: cheap checks stop when the budget is spent.
+        """
+
+        def spent() -> bool:
+            return time.perf_counter() >= deadline
+
+        yield from self._dirty_jobs()
+        if spent():
+            return
+        while (rel := self.backoff.pop_due()) is not None:
+            yield Job("retry", path=rel)
+            if spent():
+                return
+        scan = self.pending_scan(make_scan)
+        self._scan_first = not self._scan_first if scan is not None else True
+        if scan is not None and self._scan_first:
+            yield Job("scan", scan=scan)
+            return
+        if len(self.dirty) == 0:  # a delete still in its grace period may be half a rename
+            for tombstone in self.index.tombstones(TOMBSTONE_PEEK):
+                yield Job("tombstone", tombstone=tombstone)
+        sampler = self.candidate_sampler()
+        while True:
+            rows = sampler.candidates()
+            for row in rows:
+                sampler.advance(row)
+                self.lap_rows_left -= 1
+                if row.path in self.dirty or self.backoff.blocked(row.path):
+                    continue  # its dirty entry or its due time will bring it back
+                yield Job("sample", candidate=row)
+                if spent():
+                    return
+            # more windows only while a lap is owed (a rescan found more changes than the dirty
+            # set could take): the stale files are found now, not one window per idle tick
+            if self.lap_rows_left <= 0 or not rows or spent():
+                break
+        self.lap_rows_left = max(self.lap_rows_left, 0)
+        if scan is not None:
+            yield Job("scan", scan=scan)
+        elif self.first_build_done and (self.sweep_active or self.clock() >= self.next_sweep_at):
+            yield Job("sweep")
+
+    def _dirty_jobs(self) -> Iterator[Job]:
+        settled = self.dirty.settled(self.settle_seconds, limit=DIRTY_PEEK)
+        # Paths that still exist go first, and a vanished path waits a grace period: when a
+        # rename reaches us as a delete plus a (late) create, the new path must claim the old
+        # doc (same content) before the delete drops it.
+        grace_cutoff = self.clock() - DELETE_GRACE_SECONDS
+        present: list[DirtyEntry] = []
+        gone: list[DirtyEntry] = []
+        for entry in settled:
+            if os.path.lexists(os.path.join(self.root_str, entry.path)):
+                present.append(entry)
+            elif entry.last_event <= grace_cutoff:
+                gone.append(entry)
+        for entry in present + gone:
+            yield Job("dirty", entry=entry)
+
+    def candidate_sampler(self) -> Sampler:
+        """Sample LLMC's RAG index when there is one (it knows what exists), else our own."""
+        rag = self._rag_finder()
+        if rag is None:
+            return self.sampler
+        if self._rag_sampler is None or self._rag_sampler[0] != rag.db_path:
+            self._rag_sampler = (rag.db_path, Sampler(rag, sample_size=self.sampler.sample_size))
+        return self._rag_sampler[1]
+
+    def sweep_finished(self) -> None:
+        self.sweep_active = False
+        self.next_sweep_at = self.clock() + SWEEP_INTERVAL_SECONDS
+
+    # -- timing for the host loop ---------------------------------------------------------
+    def seconds_until_due(self) -> float | None:
+        """How soon a tick will have something to do without a new event (``None``: not
+        before one). The host loop never sleeps past it."""
+        now = self.clock()
+        times: list[float] = []
+        busy = self.scan is not None or self.sweep_active or self.lap_rows_left > 0
+        if busy or self.dirty.has_trees():
+            times.append(now)
+        next_due = self.backoff.next_due()
+        if next_due is not None:
+            times.append(max(next_due, self.backoff.backend_until))
+        oldest = self.dirty.oldest_event()
+        if oldest is not None:
+            times.append(oldest + self.settle_seconds)
+        if not times:
+            return None
+        return max(0.0, min(times) - now, self.idle.seconds_until_idle())
