@@ -186,10 +186,8 @@ class Reactor:
         """
         stats = refresh(self.index, self.policy, under=under, progress=progress)
         if under == "":
-            self.scheduler.scan = None
-            self.scheduler.first_build_done = True
-            while self.dirty.pop_tree() is not None:
-                pass  # a whole-repo refresh satisfies every pending subtree request
+            self.scheduler.scan = None  # a slice in progress is superseded
+            self.scheduler.whole_repo_indexed()
         return stats
 
     def seconds_until_due(self) -> float | None:

@@ -46,6 +46,9 @@ DIRTY_PEEK = 64
 TOMBSTONE_PEEK = 16
 #: A full pass of the orphan sweep over the output dir starts this long after the last one.
 SWEEP_INTERVAL_SECONDS = 600.0
+#: A whole-repo rescan (in slices) this long after the last one: a safety net for creations
+#: no event reported and no overflow announced (network filesystems, a host's own watcher).
+RESCAN_INTERVAL_SECONDS = 3600.0
 
 
 def backoff_seconds(failures: int) -> float:
@@ -141,6 +144,7 @@ class Scheduler:
         self.sweep_active = False
         self.next_sweep_at = float("-inf")
         self.lap_rows_left = 0
+        self.next_rescan_at = float("inf")  # set when the first build is done
 
     def owe_lap(self) -> None:
         """Changes were found that the dirty set had no room for: sample a whole lap of the
@@ -159,28 +163,40 @@ class Scheduler:
     def scan_finished(self) -> None:
         assert self.scan is not None
         if self.scan.under == "":
-            self.first_build_done = True
-            while self.dirty.pop_tree() is not None:
-                pass  # a whole-repo scan satisfied every pending subtree request
+            self.whole_repo_indexed()
         self.scan = None
+
+    def whole_repo_indexed(self) -> None:
+        """A whole-repo scan ended: it satisfied every pending subtree request."""
+        self.first_build_done = True
+        self.next_rescan_at = self.clock() + RESCAN_INTERVAL_SECONDS
+        while self.dirty.pop_tree() is not None:
+            pass
 
     # -- the order of work ----------------------------------------------------------------
     def jobs(self, make_scan: Callable[[str], Scan], deadline: float) -> Iterator[Job]:
         """Candidate units in priority order; the caller stops at the first that did work.
 
-        ``deadline`` is on ``time.perf_counter``: cheap checks stop when the budget is spent.
+        ``deadline`` is on ``time.perf_counter``: cheap checks stop when the budget is spent,
+        but only after the first unit, so every tick makes progress whatever the budget.
         """
+        ran = 0
 
         def spent() -> bool:
-            return time.perf_counter() >= deadline
+            return ran > 0 and time.perf_counter() >= deadline
 
-        yield from self._dirty_jobs()
+        for job in self._dirty_jobs():
+            ran += 1
+            yield job
         if spent():
             return
         while (rel := self.backoff.pop_due()) is not None:
+            ran += 1
             yield Job("retry", path=rel)
             if spent():
                 return
+        if self.scan is None and self.clock() >= self.next_rescan_at:
+            self.dirty.add_tree("")
         scan = self.pending_scan(make_scan)
         self._scan_first = not self._scan_first if scan is not None else True
         if scan is not None and self._scan_first:
@@ -197,6 +213,7 @@ class Scheduler:
                 self.lap_rows_left -= 1
                 if row.path in self.dirty or self.backoff.blocked(row.path):
                     continue  # its dirty entry or its due time will bring it back
+                ran += 1
                 yield Job("sample", candidate=row)
                 if spent():
                     return
