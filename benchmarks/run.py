@@ -39,6 +39,9 @@ from reactor.sampler import Sampler
 from reactor.scan import refresh
 from reactor.service import Service
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ticks
+
 SAMPLE_SIZE = 10
 
 
@@ -405,6 +408,7 @@ def table(results: dict[str, Any]) -> str:
         f"| outline backend | files/s on {o['tree']} ({o['files']} files) | "
         f"{o['files_per_s']} | — | — |"
     )
+    lines += ticks.table_rows(results)
     return "\n".join(lines)
 
 
@@ -446,6 +450,19 @@ def main() -> int:
             ("latency", lambda: bench_latency(tmp, 5 if quick else 20)),
             ("refresh", lambda: bench_refresh(tmp, 20_000 if quick else 100_000)),
             ("outline", bench_outline),
+            (
+                "tick_latency",
+                lambda: ticks.bench_tick_latency(
+                    tmp, [10_000, 30_000] if quick else [10_000, 100_000], steady_ticks=300
+                ),
+            ),
+            (
+                "host_interference",
+                lambda: ticks.bench_host_interference(
+                    tmp, 30_000 if quick else 100_000, 8.0 if quick else 20.0
+                ),
+            ),
+            ("multi_repo", lambda: ticks.bench_multi_repo(tmp, 50, 5, 5.0 if quick else 10.0)),
         ]
         for name, step in steps:
             t = time.monotonic()

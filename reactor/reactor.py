@@ -21,7 +21,7 @@ from pathlib import Path
 from .backends import Backend, make_backend
 from .config import DocgenConfig, load_config, output_dir_relative
 from .dirty import DirtySet
-from .docgen import DocGenerator, Outcome
+from .docgen import DocGenerator, Outcome, printable
 from .docs import DocStore
 from .errors import LockHeld, RepoGone, UsageError
 from .idle import IdleDetector
@@ -239,6 +239,7 @@ class Reactor:
             outcomes = []
             for rel in self.expand(paths):
                 outcome = self.generator.generate(rel, force=force)
+                log.debug("%s %s %s", outcome.status, printable(rel), outcome.reason)
                 outcomes.append(outcome)
                 if progress is not None:
                     progress(outcome)

@@ -3,13 +3,14 @@
 Priority within one tick (each kind is tried only while the tick's budget lasts, and a tick ends
 at the first unit that generated, moved or removed something):
 
-1. settled dirty paths, in the order they were first marked (existing files first; a vanished
+1. while an index scan is pending, every other tick is a slice of it (so neither a big first
+   index nor a backlog of docs starves the other: the first docs appear within seconds);
+2. settled dirty paths, in the order they were first marked (existing files first; a vanished
    one waits ``DELETE_GRACE_SECONDS`` in case it is half of a rename);
-2. files whose retry time has come (a failure's backoff, a deferral), even in a converged repo;
-3. a slice of a pending index scan, alternating with 4 while a scan is pending, so the first
-   docs appear while a big repo is still being indexed;
+3. files whose retry time has come (a failure's backoff, a deferral), even in a converged repo;
 4. tombstones (sources that left the index; their docs go), then the sampler's next rows;
-5. a slice of the slow orphan sweep over the output dir, when nothing else is pending.
+5. a slice of the pending scan if 1 did not run one, else of the slow orphan sweep over the
+   output dir, when nothing else is pending.
 
 :class:`Backoff` holds every due time — failed, deferred and skipped files and the backend's
 pause — so :meth:`Scheduler.seconds_until_due` can tell the host loop exactly when to come back.
@@ -138,7 +139,7 @@ class Scheduler:
         self.backoff = Backoff(clock)
         self.scan: Scan | None = None
         self.first_build_done = False
-        self._scan_first = True
+        self._scan_first = False  # toggled before use: the first tick scans first
         self._rag_finder = rag_finder
         self._rag_sampler: tuple[object, Sampler] | None = None
         self.sweep_active = False
@@ -185,6 +186,13 @@ class Scheduler:
         def spent() -> bool:
             return ran > 0 and time.perf_counter() >= deadline
 
+        if self.scan is None and self.clock() >= self.next_rescan_at:
+            self.dirty.add_tree("")
+        scan = self.pending_scan(make_scan)
+        self._scan_first = not self._scan_first if scan is not None else False
+        if scan is not None and self._scan_first:
+            yield Job("scan", scan=scan)
+            return
         for job in self._dirty_jobs():
             ran += 1
             yield job
@@ -195,13 +203,6 @@ class Scheduler:
             yield Job("retry", path=rel)
             if spent():
                 return
-        if self.scan is None and self.clock() >= self.next_rescan_at:
-            self.dirty.add_tree("")
-        scan = self.pending_scan(make_scan)
-        self._scan_first = not self._scan_first if scan is not None else True
-        if scan is not None and self._scan_first:
-            yield Job("scan", scan=scan)
-            return
         if len(self.dirty) == 0:  # a delete still in its grace period may be half a rename
             for tombstone in self.index.tombstones(TOMBSTONE_PEEK):
                 yield Job("tombstone", tombstone=tombstone)

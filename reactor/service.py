@@ -120,6 +120,14 @@ class Service:
                 self._failed(pace, now)
                 continue
             pace.errors = 0
+            if result.status not in ("busy", "idle"):
+                log.debug(
+                    "tick %s: %s %s %s",
+                    pace.reactor.root,
+                    result.status,
+                    result.path or "",
+                    result.reason,
+                )
             self._schedule(pace, result, now)
             if result.work_done:
                 self._next = (i + 1) % count

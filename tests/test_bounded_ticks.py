@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,22 +152,26 @@ def test_status_beside_a_writing_daemon_leaves_its_temp_file(
 
 
 class OverlapDetector(Backend):
-    """Fails the test if two generations ever run at once; slow enough to make a race real."""
+    """Fails the test if two generations ever run at once.
+
+    A batch generation (main thread) waits until a tick has been refused meanwhile, so every
+    batch really runs while the other thread ticks.
+    """
 
     name = "overlap"
 
     def __init__(self) -> None:
         self.active = 0
         self.max_active = 0
-        self.calls = 0
+        self.tick_refused = threading.Event()
         self._lock = threading.Lock()
 
     def generate(self, request: DocRequest) -> Generated | NoOp:
         with self._lock:
             self.active += 1
-            self.calls += 1
             self.max_active = max(self.max_active, self.active)
-        time.sleep(0.002)  # a fake backend simulating a slow model, widening any race window
+        if threading.current_thread() is threading.main_thread():
+            assert self.tick_refused.wait(30), "no tick ran during the batch"
         with self._lock:
             self.active -= 1
         return Generated(f"# {request.relative_path}\n")
@@ -179,6 +182,7 @@ def test_a_batch_and_ticks_in_two_threads_never_overlap(repo: Path, clock: FakeC
     config = DocgenConfig().replace(idle_after_seconds=0, daemon_priority="normal")
     with Reactor.open(repo, config=config, clock=clock, backend=backend, watch=False) as reactor:
         stop = threading.Event()
+        tick_generated = threading.Event()
         statuses: list[str] = []
 
         def ticker() -> None:
@@ -188,15 +192,23 @@ def test_a_batch_and_ticks_in_two_threads_never_overlap(repo: Path, clock: FakeC
                     path.write_text(path.read_text() + "#\n")
                     reactor.notify([rel])
                 clock.advance(1)
-                statuses.append(reactor.tick().status)
+                status = reactor.tick().status
+                statuses.append(status)
+                if status == "locked":
+                    backend.tick_refused.set()
+                elif status == "generated":
+                    tick_generated.set()
 
         thread = threading.Thread(target=ticker)
         thread.start()
         try:
-            for _ in range(20):
+            for _ in range(5):
+                backend.tick_refused.clear()
                 reactor.generate(None, force=True, wait_seconds=30)
+                assert tick_generated.wait(30)  # and ticks generate between the batches
+                tick_generated.clear()
         finally:
             stop.set()
             thread.join()
     assert backend.max_active == 1
-    assert "generated" in statuses and "locked" in statuses  # both sides really ran
+    assert statuses.count("generated") >= 5 and "locked" in statuses

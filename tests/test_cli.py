@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from conftest import doc_header, sha256_of, wait_until, write
 from reactor import cli
 from reactor.lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock
 
@@ -146,3 +146,111 @@ def test_console_script_runs(repo: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["sources"] == 3
+
+
+def test_verbose_prints_debug_lines(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "generate", "--all", "--repo", str(repo))[0] == 0
+    code, _, err = run(capsys, "generate", "--all", "--repo", str(repo))
+    assert code == 0 and "fresh main.c" not in err
+    code, _, err = run(capsys, "-v", "generate", "--all", "--repo", str(repo))
+    assert code == 0 and "fresh main.c" in err  # one DEBUG line per file
+
+
+def test_help_and_readme_name_version_polling_and_verbose() -> None:
+    text = cli.build_parser().format_help()
+    watch = cli.build_parser()._subparsers._group_actions[0].choices["watch"].format_help()  # type: ignore[union-attr]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for flag in ("--version", "-v"):
+        assert flag in text and f"`{flag}" in readme
+    assert "--polling" in watch and "--polling" in readme
+
+
+def test_generate_waits_for_the_lock_and_then_succeeds(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daemon tick holds the docgen lock; `generate --wait` waits for it instead of failing."""
+    import threading
+
+    from reactor.lock import FileLock as Lock
+
+    holder = Lock(repo / DOCGEN_LOCK)
+    holder.acquire()
+    refused = threading.Event()
+    real_try = Lock._try_acquire
+
+    def observed(self: Lock) -> None:
+        try:
+            real_try(self)
+        except Exception:
+            refused.set()  # generate found the lock held and is waiting
+            raise
+
+    monkeypatch.setattr(Lock, "_try_acquire", observed)
+    result: list[tuple[int, str, str]] = []
+    thread = threading.Thread(
+        target=lambda: result.append(
+            run(capsys, "generate", "--all", "--repo", str(repo), "--wait", "60")
+        )
+    )
+    thread.start()
+    assert refused.wait(30)
+    holder.release()  # the tick finishes
+    thread.join(timeout=60)
+    assert result and result[0][0] == 0 and "3 generated" in result[0][1]
+
+
+def test_generate_waits_for_llmcs_batch_lock_too(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from reactor import reactor as reactor_module
+
+    (repo / LLMC_BATCH_LOCK).parent.mkdir(parents=True, exist_ok=True)
+    holder = FileLock(repo / LLMC_BATCH_LOCK)
+    holder.acquire()
+    seen_held = threading.Event()
+    real_check = reactor_module.is_locked_elsewhere
+
+    def observed(path: Path) -> bool:
+        held = real_check(path)
+        if held and path.name == "docgen.lock" and path.parent.name == ".llmc":
+            seen_held.set()
+        return held
+
+    monkeypatch.setattr(reactor_module, "is_locked_elsewhere", observed)
+    result: list[tuple[int, str, str]] = []
+    thread = threading.Thread(
+        target=lambda: result.append(
+            run(capsys, "generate", "--all", "--repo", str(repo), "--wait", "60")
+        )
+    )
+    thread.start()
+    assert seen_held.wait(30) and not result  # waiting, not failed at once
+    holder.release()
+    thread.join(timeout=60)
+    assert result and result[0][0] == 0 and "3 generated" in result[0][1]
+
+
+def test_watch_polling_documents_an_edit(repo: Path) -> None:
+    write(
+        repo,
+        "llmc.toml",
+        "[docs.docgen]\nidle_after_seconds = 0\nsettle_seconds = 0.1\ntick_seconds = 0.05\n",
+    )
+    cmd = [sys.executable, "-m", "reactor.cli", "watch", "--polling", str(repo)]
+    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                if "polling file watching" in line:
+                    break
+            wait_until(lambda: doc_header(repo, "main.c") is not None, what="the first docs")
+            write(repo, "main.c", "int main(void) { return 7; }\n")
+            wait_until(
+                lambda: doc_header(repo, "main.c") == f"SHA256: {sha256_of(repo / 'main.c')}",
+                what="the edit to be documented by polling",
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

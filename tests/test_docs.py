@@ -125,3 +125,29 @@ def test_docs_get_the_usual_mode_under_the_umask(tmp_path: Path, umask: int, mod
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == mode
+
+
+def test_status_from_the_api_counts_every_state(tmp_path: Path) -> None:
+    from conftest import FakeBackend, write
+    from reactor.config import DocgenConfig
+    from reactor.reactor import Reactor
+
+    repo = tmp_path / "repo"
+    for rel in ("fresh.py", "stale.py", "missing.py", "gone.py"):
+        write(repo, rel, f"# {rel}\n")
+    with Reactor.open(repo, config=DocgenConfig(), backend=FakeBackend(), watch=False) as r:
+        r.generate(["fresh.py", "stale.py", "gone.py"])
+        write(repo, "stale.py", "# edited\n")
+        (repo / "gone.py").unlink()
+        report = r.status()
+    assert (report.sources, report.fresh, report.stale, report.missing, report.orphaned) == (
+        3,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert report.stale_paths == ["stale.py"] and report.missing_paths == ["missing.py"]
+    assert report.orphaned_paths == ["gone.py"]
+    assert report.to_json()["paths"]["orphaned"] == ["gone.py"]
+    assert "orphaned:   1" in report.to_text()

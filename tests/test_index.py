@@ -114,3 +114,50 @@ def test_migrations_are_named_recorded_and_idempotent(repo: Path, index: FileInd
     db.close()
     assert names == [name for name, _ in index_module.MIGRATIONS]
     assert mode == "wal"
+
+
+def test_an_old_database_is_migrated_in_place(repo: Path) -> None:
+    """A `.llmc/reactor.db` from the first release (only 0001) upgrades and keeps its rows."""
+    db_path = repo / ".llmc/reactor.db"
+    db_path.parent.mkdir(parents=True)
+    db = sqlite3.connect(db_path, isolation_level=None)
+    name, sql = index_module.MIGRATIONS[0]
+    db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
+    db.execute(
+        "INSERT INTO files (path, size, mtime_ns, blake3, sha256, failures) "
+        "VALUES ('main.c', 1, 2, 'b3', 'sha', 3)"
+    )
+    db.close()
+    index = FileIndex.for_repo(repo)
+    try:
+        row = index.get("main.c")
+        assert row is not None and row.failures == 3  # the old bookkeeping survives
+        index.remove_paths(["main.c"])  # 0003's table is there and used
+        assert [t.path for t in index.tombstones(10)] == ["main.c"]
+        assert index.find_by_blake3("b3", exclude="") == []  # 0002's index serves lookups
+    finally:
+        index.close()
+    db = sqlite3.connect(db_path)
+    names = [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")]
+    db.close()
+    assert names == [n for n, _ in index_module.MIGRATIONS]
+
+
+def test_graph_context_is_bounded() -> None:
+    from reactor.graph import MAX_NEIGHBOURS, MAX_SYMBOLS, Neighbour, format_context
+
+    many = [
+        Neighbour(f"m{i:02}.py", tuple(f"def f{j}" for j in range(MAX_SYMBOLS + 5)))
+        for i in range(MAX_NEIGHBOURS + 3)
+    ]
+    text = format_context(many, [Neighbour("user.py", ())])
+    assert text is not None
+    imports, importers = text.split("\n\nImported by:\n")
+    assert imports.count("\n- ") == MAX_NEIGHBOURS  # the extra neighbours are cut
+    assert "m14.py" not in text and "… (+5)" in text and f"def f{MAX_SYMBOLS}" not in text
+    assert importers == "- user.py"
+    assert format_context([], []) is None

@@ -214,7 +214,7 @@ def cut_stream(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
 
 
 def slow(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
-    time.sleep(1.5)
+    time.sleep(1.5)  # a fake server slower than the client's timeout
     send_json(handler, {})
 
 

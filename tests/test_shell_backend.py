@@ -7,13 +7,12 @@ import os
 import stat
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from conftest import doc_header, sha256_of, write
+from conftest import doc_header, sha256_of, wait_until, write
 from reactor.backends import DocRequest, Generated, NoOp
 from reactor.backends.shell import ShellBackend
 from reactor.config import DocgenConfig
@@ -152,19 +151,19 @@ def test_timeout_kills_the_whole_process_group(repo: Path, tmp_path: Path) -> No
         import subprocess, sys, time
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         open({str(pidfile)!r}, "w").write(str(child.pid))
-        time.sleep(60)
+        time.sleep(60)  # a hung script: the backend must kill it and its child
         """,
     )
     backend = ShellBackend(script=path, args=[], timeout_seconds=1.0)
-    started = time.monotonic()
     with pytest.raises(BackendError, match="timed out after 1s"):
         backend.generate(request(repo))
-    assert time.monotonic() - started < 5
     child = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline, "the script's child survived the timeout"
-        time.sleep(0.02)
+    wait_until(
+        lambda: (
+            not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+        ),
+        what="the script's child to die with its group",
+    )
 
 
 def test_non_executable_python_script_runs_with_this_python(repo: Path) -> None:

@@ -14,7 +14,6 @@ import pytest
 from conftest import FakeBackend, doc_header, sha256_of, write
 from reactor.config import DocgenConfig
 from reactor.reactor import Reactor
-from reactor.service import Service
 
 
 def fresh(repo: Path, rel: str) -> bool:
@@ -22,8 +21,11 @@ def fresh(repo: Path, rel: str) -> bool:
     return path.exists() and doc_header(repo, rel) == f"SHA256: {sha256_of(path)}"
 
 
-def run_until(reactor: Reactor, done: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Tick as a host loop would, waking on filesystem events, until ``done()``."""
+def run_until(reactor: Reactor, done: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Tick as a host loop would, waking on filesystem events, until ``done()``.
+
+    The timeout is a safety net against a hang, not a speed requirement.
+    """
     wake = threading.Event()
     reactor.dirty.add_listener(wake.set)
     deadline = time.monotonic() + timeout
@@ -57,20 +59,6 @@ def test_edit_makes_doc_fresh_and_logs(
     assert not fresh(repo, "pkg/util.py")
     run_until(live, lambda: fresh(repo, "pkg/util.py"))
     assert "📝 [Docgen] Generated doc for pkg/util.py" in caplog.messages
-
-
-def test_note_work_every_200ms_holds_docgen_off(repo: Path, backend: FakeBackend) -> None:
-    config = DocgenConfig().replace(idle_after_seconds=1.0, settle_seconds=0.0)
-    with Reactor.open(repo, config=config, backend=backend) as reactor:
-        service = Service([reactor], steps=[lambda: True], min_sleep_seconds=0.2)
-        statuses = []
-        end = time.monotonic() + 2.0
-        while time.monotonic() < end:
-            service.run_once()  # the step did work: note_work(), no tick
-            statuses.append(reactor.tick().status)
-            time.sleep(0.2)  # the host's own pace, not a wait for the reactor
-        assert set(statuses) == {"busy"}
-        assert backend.requests == []
 
 
 def test_delete_and_rename_handle_orphans(live: Reactor, repo: Path, backend: FakeBackend) -> None:
@@ -109,6 +97,7 @@ def test_touch_causes_no_generation(live: Reactor, repo: Path, backend: FakeBack
     assert marker.exists()
 
 
+@pytest.mark.timeout(300)
 def test_burst_of_2000_files_all_fresh_without_duplicates(
     live: Reactor, repo: Path, backend: FakeBackend
 ) -> None:
@@ -116,8 +105,8 @@ def test_burst_of_2000_files_all_fresh_without_duplicates(
     for i in range(2000):
         write(repo, f"burst/d{i % 20}/f{i}.py", f"VALUE = {i}\n")
     paths = [f"burst/d{i % 20}/f{i}.py" for i in range(2000)]
-    run_until(live, lambda: all(fresh(repo, p) for p in paths[-50:]), timeout=60)
-    run_until(live, lambda: all(fresh(repo, p) for p in paths), timeout=60)
+    run_until(live, lambda: all(fresh(repo, p) for p in paths[-50:]))
+    run_until(live, lambda: all(fresh(repo, p) for p in paths))
     assert len(backend.paths) == len(set(backend.paths)) == 2000
 
 
@@ -143,11 +132,12 @@ def test_falls_back_to_polling_when_inotify_is_unavailable(
 
 def test_queue_overflow_warning_schedules_a_rescan(live: Reactor, repo: Path) -> None:
     """watchdog only logs an overflow; the reactor must notice and rescan."""
+    arrived = threading.Event()
+    live.dirty.add_listener(arrived.set)
     write(repo, "lost.py", "LOST = 1\n")
-    deadline = time.monotonic() + 10
     while "lost.py" not in live.dirty:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+        assert arrived.wait(30), "the event never arrived"
+        arrived.clear()
     for entry in live.dirty.settled(0, limit=100):  # make its event one of the lost ones
         live.dirty.discard(entry)
     assert "lost.py" not in live.dirty

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -25,7 +24,7 @@ mode = {mode!r} or os.path.basename(rel).split(".")[0]
 if mode == "hang":
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     open({pids!r}, "a").write(f"{{child.pid}}\\n")
-    time.sleep(60)
+    time.sleep(60)  # a hung backend: the reactor must kill it at its timeout
 elif mode == "fail":
     sys.exit(3)
 elif mode == "garbage":
@@ -71,9 +70,8 @@ def calls(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
 
-def run_ticks(reactor: Reactor, n: int) -> None:
-    for _ in range(n):
-        reactor.tick()
+def run_ticks(reactor: Reactor, n: int) -> list[str]:
+    return [reactor.tick().status for _ in range(n)]
 
 
 def test_each_fault_is_skipped_backed_off_and_the_rest_documented(tmp_path: Path) -> None:
@@ -92,11 +90,9 @@ def test_each_fault_is_skipped_backed_off_and_the_rest_documented(tmp_path: Path
         )
 
         # no hot loop: hundreds of ticks while everything bad is backed off cost no backend call
-        cpu = psutil.Process().cpu_times()
-        run_ticks(reactor, 500)
-        after = psutil.Process().cpu_times()
+        statuses = run_ticks(reactor, 500)
         assert len(calls(log)) == 9
-        assert (after.user + after.system) - (cpu.user + cpu.system) < 2.0
+        assert not any(s in ("generated", "failed") for s in statuses)
 
         clock.advance(BACKOFF_BASE_SECONDS)  # the backoff expires: one more try each
         run_ticks(reactor, 15)
@@ -110,9 +106,7 @@ def test_a_backend_that_crashes_on_every_file_goes_quiet(tmp_path: Path) -> None
     repo, log, _, config = setup(tmp_path, mode="fail")
     clock = FakeClock()
     with Reactor.open(repo, config=config, clock=clock, watch=False) as reactor:
-        started = time.process_time()
         statuses = [reactor.tick().status for _ in range(300)]
-        assert time.process_time() - started < 5.0
     assert statuses.count("failed") == 9
     assert statuses[-1] == "idle"
     assert len(calls(log)) == 9

@@ -5,19 +5,18 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import write
+from conftest import wait_until, write
 
 SCRIPT = """\
 #!{python}
 import json, os, sys, time
 req = json.load(sys.stdin)
 start = time.monotonic()
-time.sleep(0.03)
+time.sleep(0.03)  # a backend that takes a while: overlapping runs would show
 print("SHA256: " + req["file_sha256"])
 print("# " + req["relative_path"])
 with open({log!r}, "a") as log:
@@ -44,10 +43,12 @@ def test_generate_and_watch_never_generate_at_the_same_time(tmp_path: Path) -> N
         [sys.executable, "-m", "reactor.cli", "watch", str(repo)], stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 30
-        while not log.exists() or len(log.read_text().splitlines()) < 3:
-            assert time.monotonic() < deadline and watch.poll() is None
-            time.sleep(0.02)
+        wait_until(
+            lambda: (
+                watch.poll() is None and log.exists() and len(log.read_text().splitlines()) >= 3
+            ),
+            what="the watch to generate",
+        )
         manual = subprocess.run(
             [
                 sys.executable,

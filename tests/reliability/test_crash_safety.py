@@ -1,4 +1,6 @@
-"""kill -9 during generation, 50 times: no torn doc, no leftover temp file, a consistent index."""
+"""kill -9 during generation, 50 times: no torn doc, a consistent index, temp files cleaned by the
+next lock holder. Half the kills land at random moments; the other half are made to land
+between the temp file's creation and its rename, and the test counts that they did."""
 
 from __future__ import annotations
 
@@ -18,8 +20,22 @@ from reactor.docs import TEMP_SUFFIX, parse_header
 from reactor.reactor import Reactor
 
 CHILD = """
-import sys
+import os, sys
 from reactor.reactor import Reactor
+
+block_at = int(sys.argv[2])  # the n-th rename blocks (0: none) until the parent kills us
+renames = 0
+real_replace = os.replace
+
+def replace(src, dst):
+    global renames
+    renames += 1
+    if renames == block_at:
+        print("mid-write", flush=True)  # the temp file is written and fsynced, not renamed
+        sys.stdin.read()
+    real_replace(src, dst)
+
+os.replace = replace
 with Reactor.open(sys.argv[1], watch=False) as reactor:
     print("ready", flush=True)
     while True:
@@ -27,8 +43,12 @@ with Reactor.open(sys.argv[1], watch=False) as reactor:
 """
 
 
-@pytest.mark.timeout(120)
-def test_kill_9_at_random_moments(tmp_path: Path) -> None:
+def temp_files(out: Path) -> set[Path]:
+    return {p for p in out.rglob("*") if p.name.endswith(TEMP_SUFFIX)}
+
+
+@pytest.mark.timeout(180)
+def test_kill_9_at_random_moments_and_mid_write(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     for i in range(40):
         write(
@@ -42,17 +62,30 @@ def test_kill_9_at_random_moments(tmp_path: Path) -> None:
     expected = {p: p.read_bytes() for p in out.rglob("*.md")}
     assert len(expected) == 40
     rng = random.Random(42)
+    mid_write_kills = 0
 
     for attempt in range(50):
+        block_at = 0 if attempt % 2 == 0 else rng.randint(1, 60)
+        before = temp_files(out)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(repo)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", CHILD, str(repo), str(block_at)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert child.stdout is not None and child.stdout.readline() == "ready\n"
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(timeout=rng.uniform(0.0, 0.25))
+        if block_at:
+            assert child.stdout.readline() == "mid-write\n"
+        else:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=rng.uniform(0.0, 0.25))
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         child.stdout.close()
+        assert child.stdin is not None
+        child.stdin.close()
+        if temp_files(out) - before:
+            mid_write_kills += 1  # died between creating the temp file and renaming it
 
         for path, content in expected.items():
             data = path.read_bytes()  # never torn: old or new, and both are complete
@@ -65,6 +98,10 @@ def test_kill_9_at_random_moments(tmp_path: Path) -> None:
         finally:
             db.close()
 
-    with Reactor.open(repo, watch=False) as reactor:  # the next start cleans up
+    assert mid_write_kills >= 25, mid_write_kills  # every blocked kill, plus any random one
+    assert temp_files(out)  # the crashes left temp files behind ...
+    with Reactor.open(repo, watch=False) as reactor:
         assert reactor.status().fresh == 40
-    assert not [p for p in out.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
+        assert temp_files(out)  # ... which status (not the lock holder) leaves alone ...
+        reactor.generate(None)
+    assert not temp_files(out)  # ... and the next holder of the docgen lock removes

@@ -7,13 +7,12 @@ import logging
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import FakeBackend, FakeClock, doc_header, sha256_of, write
+from conftest import FakeBackend, FakeClock, doc_header, sha256_of, wait_until, write
 from reactor import docgen as docgen_module
 from reactor import docs as docs_module
 from reactor.docs import TEMP_SUFFIX
@@ -132,10 +131,11 @@ def test_repo_removed_while_watching(repo: Path) -> None:
         [sys.executable, "-m", "reactor.cli", "watch", str(repo)], stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 30
-        while doc_header(repo, "main.c") != f"SHA256: {sha256_of(repo / 'main.c')}":
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.05)
+        wait_until(
+            lambda: doc_header(repo, "main.c") == f"SHA256: {sha256_of(repo / 'main.c')}",
+            what="main.c documented",
+        )
+        assert proc.poll() is None
         shutil.rmtree(repo)
         code = proc.wait(timeout=30)
     finally:

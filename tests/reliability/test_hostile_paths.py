@@ -33,7 +33,9 @@ def settle(reactor: Reactor, clock: FakeClock) -> None:
     for _ in range(3):
         while reactor.tick().work_done:
             pass
-        clock.advance(3600)
+        clock.advance(3600)  # every backoff expires (and the hourly rescan comes due)
+    while reactor.tick().work_done:
+        pass
 
 
 @pytest.mark.timeout(60)

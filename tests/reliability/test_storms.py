@@ -44,27 +44,22 @@ def all_fresh(reactor: Reactor, paths: list[str]) -> bool:
     return True
 
 
-def storm(reactor: Reactor, paths: list[str], rounds: int) -> float:
-    """Run the writer process while ticking like a host loop; return the writer's seconds."""
+def storm(reactor: Reactor, paths: list[str], rounds: int) -> None:
+    """Run the writer process while ticking like a host loop, until every doc is fresh."""
     wake = threading.Event()
     reactor.dirty.add_listener(wake.set)
-    started = time.monotonic()
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(reactor.root), str(len(paths)), str(rounds)]
     )
-    write_s = 0.0
-    deadline = started + 90
+    deadline = time.monotonic() + 90  # a safety net against a hang, not a speed requirement
     while True:
-        if writer.poll() is not None and not write_s:
-            write_s = time.monotonic() - started
         assert time.monotonic() < deadline, "the storm never converged"
         if not reactor.tick().work_done:
-            if write_s and all_fresh(reactor, paths):  # checked only when the reactor idles
+            if writer.poll() is not None and all_fresh(reactor, paths):  # checked when idle
                 break
             wake.wait(0.05)
             wake.clear()
     assert writer.returncode == 0
-    return write_s
 
 
 @pytest.mark.timeout(120)
@@ -77,9 +72,8 @@ def test_20k_changes_all_end_fresh_with_bounded_memory(
     with Reactor.open(repo, config=config, backend=backend) as reactor:
         reactor.refresh_index()
         rss_before = psutil.Process().memory_info().rss
-        write_s = storm(reactor, paths, rounds=20)  # 1,000 files x 20 rewrites = 20,000 changes
+        storm(reactor, paths, rounds=20)  # 1,000 files x 20 rewrites = 20,000 changes
         rss_growth = (psutil.Process().memory_info().rss - rss_before) / 2**20
-        assert write_s > 0  # the writer's pace depends on the machine, not on the reactor
         assert reactor.dirty.high_water <= reactor.dirty.max_entries
         assert rss_growth < 100, f"RSS grew {rss_growth:.0f} MB"
         assert len(backend.requests) < 1000 * 4  # settling coalesces: not once per change

@@ -1,0 +1,249 @@
+"""Never in the way: how long a tick holds its host, what a host loop feels, many repos at once.
+
+Imported by ``run.py``; each function makes its own data under ``tmp``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import statistics
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from reactor.backends import Backend, DocRequest, Generated, NoOp
+from reactor.backends.outline import OutlineBackend
+from reactor.config import DocgenConfig
+from reactor.reactor import Reactor
+from reactor.service import Service
+
+#: Files per inode in the synthetic trees: one append changes a whole group's content at once.
+GROUP = 20_000
+
+
+class TimedOutline(Backend):
+    """The outline backend, with the time spent inside it summed (ticks are reported without)."""
+
+    name = "outline"
+
+    def __init__(self) -> None:
+        self.inner = OutlineBackend()
+        self.seconds = 0.0
+
+    def generate(self, request: DocRequest) -> Generated | NoOp:
+        started = time.perf_counter()
+        try:
+            return self.inner.generate(request)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def linked_tree(root: Path, n: int) -> list[str]:
+    """``n`` sources as hard links in groups of ``GROUP`` (inode creation is slow on this VM)."""
+    rels = [f"d{i // 500}/f{i}.py" for i in range(n)]
+    first = ""
+    for i, rel in enumerate(rels):
+        path = root / rel
+        if i % 500 == 0:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if i % GROUP == 0:
+            first = str(path)
+            path.write_bytes(f'"""Group {i // GROUP}."""\n\ndef f(x):\n    return x\n'.encode())
+        else:
+            os.link(first, path)
+    return rels
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def _tick_ms(reactor: Reactor, backend: TimedOutline) -> tuple[float, str]:
+    """One tick's milliseconds, less the time inside the backend."""
+    before = backend.seconds
+    started = time.perf_counter()
+    result = reactor.tick()
+    spent = time.perf_counter() - started - (backend.seconds - before)
+    return spent * 1000, result.status
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "ticks": len(samples),
+        "max_ms": round(max(samples), 1),
+        "p99_ms": round(_percentile(samples, 0.99), 1),
+        "p50_ms": round(statistics.median(samples), 2),
+    }
+
+
+def bench_tick_latency(tmp: Path, sizes: list[int], steady_ticks: int) -> dict[str, Any]:
+    """Longest and p99 tick during (a) a first index, (b) a 20k-file change burst, (c) steady
+    state, at each size; backend time excluded. Budget: the default 50 ms."""
+    config = DocgenConfig().replace(idle_after_seconds=0.0)
+    out: dict[str, Any] = {"budget_ms": config.tick_budget_ms}
+    for n in sizes:
+        root = tmp / f"ticks{n}"
+        rels = linked_tree(root, n)
+        backend = TimedOutline()
+        with Reactor.open(root, config=config, backend=backend, watch=False) as reactor:
+            first: list[float] = []
+            while reactor.scheduler.scan is not None or reactor.dirty.has_trees():
+                first.append(_tick_ms(reactor, backend)[0])
+            with open(root / rels[0], "a") as fh:  # one inode: GROUP files change at once
+                fh.write("# changed\n")
+            reactor.notify_rescan()  # as after an overflow: the burst is found by a rescan
+            burst: list[float] = []
+            while reactor.scheduler.scan is not None or reactor.dirty.has_trees():
+                burst.append(_tick_ms(reactor, backend)[0])
+            for _ in range(200):  # the burst's dirty paths and the owed lap
+                burst.append(_tick_ms(reactor, backend)[0])
+            steady = [_tick_ms(reactor, backend)[0] for _ in range(steady_ticks)]
+        out[str(n)] = {
+            "first_index": _summary(first),
+            "burst": _summary(burst),
+            "steady": _summary(steady),
+        }
+    return out
+
+
+def _host_delays(seconds: float, stop_early: threading.Event | None = None) -> list[float]:
+    """A host loop: every 10 ms a small fixed CPU step; returns how late each step started."""
+    delays = []
+    period = 0.010
+    payload = b"x" * 20_000
+    next_at = time.perf_counter() + period
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and not (stop_early and stop_early.is_set()):
+        now = time.perf_counter()
+        if now < next_at:
+            time.sleep(next_at - now)
+        delays.append((time.perf_counter() - next_at) * 1000)
+        hashlib.sha256(payload).digest()  # the host's own small step
+        next_at += period
+    return delays
+
+
+def bench_host_interference(tmp: Path, n: int, seconds: float) -> dict[str, Any]:
+    """The host's step delay without and with a Service running the reactor in the same process
+    (startup index of ``n`` files, then a 20k-file burst found by a rescan)."""
+    root = tmp / "host"
+    rels = linked_tree(root, n)
+    alone = _host_delays(seconds)
+    config = DocgenConfig().replace(idle_after_seconds=0.0, tick_seconds=0.05)
+    with Reactor.open(root, config=config, watch=False) as reactor:
+        service = Service([reactor])
+        thread = threading.Thread(target=service.run)
+        thread.start()
+        try:
+
+            def burst() -> None:
+                time.sleep(seconds / 2)
+                with open(root / rels[0], "a") as fh:
+                    fh.write("# changed\n")
+                reactor.notify_rescan()
+
+            burster = threading.Thread(target=burst)
+            burster.start()
+            beside = _host_delays(seconds)
+            burster.join()
+            indexed = reactor.index.count()
+        finally:
+            service.stop()
+            thread.join()
+
+    def figures(delays: list[float]) -> dict[str, float]:
+        return {
+            "p50_ms": round(statistics.median(delays), 2),
+            "p99_ms": round(_percentile(delays, 0.99), 2),
+            "max_ms": round(max(delays), 1),
+        }
+
+    with_reactor, without = figures(beside), figures(alone)
+    return {
+        "files": n,
+        "seconds": seconds,
+        "indexed_during_run": indexed,
+        "without": without,
+        "with": with_reactor,
+        "added_p99_ms": round(with_reactor["p99_ms"] - without["p99_ms"], 2),
+        "budget_ms": config.tick_budget_ms,
+    }
+
+
+def bench_multi_repo(tmp: Path, repos: int, files: int, idle_seconds: float) -> dict[str, Any]:
+    """``repos`` repos in one Service with ``tick_seconds = 0.01``: time until every doc is
+    fresh, then the process's CPU while converged (watchers on, nothing changing)."""
+    roots = []
+    for r in range(repos):
+        root = tmp / f"multi/r{r}"
+        for i in range(files):
+            path = root / f"m{i}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"def f{i}():\n    return {i}\n")
+        roots.append(root)
+    config = DocgenConfig().replace(idle_after_seconds=0.0, tick_seconds=0.01)
+    reactors = [Reactor.open(root, config=config) for root in roots]
+    try:
+        service = Service(reactors)
+        thread = threading.Thread(target=service.run)
+        started = time.monotonic()
+        thread.start()
+        try:
+            while not all(
+                r.docs.header(f"m{i}.py")
+                == hashlib.sha256((r.root / f"m{i}.py").read_bytes()).hexdigest()
+                for r in reactors
+                for i in range(files)
+            ):
+                time.sleep(0.05)  # the benchmark's own poll, outside the measured process work
+            converged_s = time.monotonic() - started
+            time.sleep(2)  # let the loop back off
+            me = psutil.Process()
+            cpu0 = me.cpu_times()
+            time.sleep(idle_seconds)
+            cpu1 = me.cpu_times()
+        finally:
+            service.stop()
+            thread.join()
+    finally:
+        for reactor in reactors:
+            reactor.close()
+    cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
+    return {
+        "repos": repos,
+        "files_each": files,
+        "converged_s": round(converged_s, 2),
+        "idle_seconds": idle_seconds,
+        "idle_cpu_percent": round(cpu / idle_seconds * 100, 3),
+    }
+
+
+def table_rows(results: dict[str, Any]) -> list[str]:
+    rows = []
+    t = results["tick_latency"]
+    for n in [k for k in t if k != "budget_ms"]:
+        for phase in ("first_index", "burst", "steady"):
+            f = t[n][phase]
+            rows.append(
+                f"| tick_latency N={int(n):,} {phase.replace('_', ' ')} | max / p99 / p50 ms "
+                f"of {f['ticks']:,} ticks (backend excluded) | {f['max_ms']} / {f['p99_ms']} / "
+                f"{f['p50_ms']} | budget {t['budget_ms']:g} | — |"
+            )
+    h = results["host_interference"]
+    rows.append(
+        f"| host_interference N={h['files']:,}, {h['seconds']:g} s | host step delay p50 / p99 "
+        f"/ max ms | {h['with']['p50_ms']} / {h['with']['p99_ms']} / {h['with']['max_ms']} | "
+        f"{h['without']['p50_ms']} / {h['without']['p99_ms']} / {h['without']['max_ms']} "
+        f"(no reactor) | +{h['added_p99_ms']} ms p99 |"
+    )
+    m = results["multi_repo"]
+    rows.append(
+        f"| multi_repo {m['repos']} × {m['files_each']} files, tick 0.01 s | converged s, "
+        f"idle CPU % | {m['converged_s']} s, {m['idle_cpu_percent']} % | — | — |"
+    )
+    return rows
