@@ -29,6 +29,8 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__
+from .check import check
+from .config import load_config
 from .docgen import Outcome
 from .errors import LockHeld, ReactorError, UsageError
 from .index import DB_PATH
@@ -81,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--all", action="store_true", help="every source file of the repo")
     generate.add_argument("--force", action="store_true", help="regenerate fresh docs too")
     generate.add_argument(
+        "--sources-only",
+        action="store_true",
+        help="skip named paths that are not sources quietly instead of failing on them "
+        "(for a pre-commit hook, which passes every staged file)",
+    )
+    generate.add_argument(
         "--wait",
         type=float,
         default=10.0,
@@ -88,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to wait for a running daemon tick or run to release the docgen lock "
         "before giving up with exit 3 (default: 10)",
     )
+
+    check = sub.add_parser(
+        "check",
+        help="exit 1 if any doc is stale, missing or orphaned; writes nothing (CI, pre-commit)",
+        description="Compare each source with its doc's SHA256 line and print one "
+        "'<state> <path>' line per problem, then a summary. Exit 0 when every doc in scope is "
+        "fresh, 1 otherwise. Writes nothing (no index, no lock, no state dir), so it works in a "
+        "read-only checkout. With PATHS only those sources' docs are checked; paths that are "
+        "not sources are ignored.",
+    )
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories, relative to the cwd"
+    )
+    check.add_argument("--repo", default=".", help="repository root (default: .)")
+    check.add_argument("--json", action="store_true", help="print one JSON object instead")
 
     status = sub.add_parser(
         "status",
@@ -107,8 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_watch(Path(args.repo), polling=args.polling)
         if args.command == "generate":
             return cmd_generate(
-                args.paths, Path(args.repo), all_files=args.all, force=args.force, wait=args.wait
+                args.paths,
+                Path(args.repo),
+                all_files=args.all,
+                force=args.force,
+                wait=args.wait,
+                sources_only=args.sources_only,
             )
+        if args.command == "check":
+            return cmd_check(args.paths, Path(args.repo), as_json=args.json)
         return cmd_status(Path(args.repo), as_json=args.json)
     except ReactorError as exc:
         print(f"reactor: error: {exc}", file=sys.stderr)
@@ -157,9 +187,19 @@ def _progress(total: int, what: str) -> Iterator[tqdm[NoReturn] | None]:
 
 
 # -- generate -------------------------------------------------------------------------------
-def cmd_generate(paths: list[str], repo: Path, *, all_files: bool, force: bool, wait: float) -> int:
+def cmd_generate(
+    paths: list[str],
+    repo: Path,
+    *,
+    all_files: bool,
+    force: bool,
+    wait: float,
+    sources_only: bool = False,
+) -> int:
     root = _repo(repo)
     if not paths and not all_files:
+        if sources_only:
+            return EXIT_OK  # a hook run with no staged file
         raise UsageError("nothing to do: name files or directories, or pass --all")
     rels = None if all_files else [_repo_relative(p, root) for p in paths]
     started = time.monotonic()
@@ -176,7 +216,9 @@ def cmd_generate(paths: list[str], repo: Path, *, all_files: bool, force: bool, 
             def report(outcome: Outcome) -> None:
                 counts[outcome.status] += 1
                 if outcome.status == "failed" or (
-                    outcome.status in ("skipped", "deferred") and outcome.path in explicit
+                    outcome.status in ("skipped", "deferred")
+                    and outcome.path in explicit
+                    and not (sources_only and outcome.status == "skipped")
                 ):
                     problems.append(outcome)
                 if bar is not None:
@@ -211,6 +253,21 @@ def _repo_relative(path: str, root: Path) -> str:
     except ValueError:
         raise UsageError(f"{path} is outside the repository {root}") from None
     return rel.as_posix() if rel.parts else "."
+
+
+# -- check ----------------------------------------------------------------------------------
+def cmd_check(paths: list[str], repo: Path, *, as_json: bool) -> int:
+    root = _repo(repo)
+    config = load_config(root)
+    rels = [_repo_relative(p, root) for p in paths] if paths else None
+    report = check(root, config, rels)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for state, path in report.problems():
+            print(f"{state} {path}")
+        print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 # -- status ---------------------------------------------------------------------------------

@@ -92,6 +92,10 @@ class DocStore:
             raise UnsafePath(directory, "a symlink leads outside the output directory")
 
     # -- reading ------------------------------------------------------------------------
+    def exists(self, rel: str) -> bool:
+        """Whether a doc file (fresh or not) is there for ``rel``; a lexical check."""
+        return os.path.lexists(self._lexical(rel))
+
     def read(self, rel: str) -> str | None:
         """The whole doc, or ``None`` when missing/unreadable. Symlinked docs are not followed."""
         path = self.doc_path(rel)
