@@ -281,6 +281,16 @@ class FileIndex:
             row = self._db.execute("SELECT count(*) FROM files WHERE binary = 0").fetchone()
         return int(row[0])
 
+    def count_under(self, under: str) -> int:
+        """Rows (binary ones too) whose path lies in ``under`` (``""``: all)."""
+        with self._lock:
+            if not under:
+                return int(self._db.execute("SELECT count(*) FROM files").fetchone()[0])
+            row = self._db.execute(
+                "SELECT count(*) FROM files WHERE path > ? AND path < ?", (under + "/", under + "0")
+            ).fetchone()
+        return int(row[0])
+
     def max_id(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT coalesce(max(id), 0) FROM files").fetchone()[0])

@@ -17,6 +17,7 @@ phases:
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections import deque
@@ -26,7 +27,7 @@ from .index import FileIndex, Fingerprint, RefreshStats, fingerprint
 from .policy import SourcePolicy
 
 #: Files looked up in the index with one query.
-LOOKUP_CHUNK = 64
+LOOKUP_CHUNK = 128
 #: Changed files hashed before one write transaction commits them.
 WRITE_BATCH = 256
 #: Indexed paths checked per sweep query.
@@ -72,7 +73,7 @@ class Scan:
         while not self._sweep_done and (first or self.clock() < deadline):
             first = False
             if self._walk is not None:
-                self._walk_one(batch, delta)
+                self._walk_some(batch, delta, deadline)
                 if len(batch) >= WRITE_BATCH:
                     self._flush(batch, delta)
             else:
@@ -83,32 +84,40 @@ class Scan:
         return delta
 
     # -- walk phase -----------------------------------------------------------------------
-    def _walk_one(self, batch: list[tuple[str, Fingerprint]], delta: RefreshStats) -> None:
-        if not self._pending:
+    def _walk_some(
+        self, batch: list[tuple[str, Fingerprint]], delta: RefreshStats, deadline: float
+    ) -> None:
+        """Take the next chunk off the walk (one lookup query) and work through it, stopping
+        early at the deadline or when the write batch is full; the rest waits in ``_pending``."""
+        pending = self._pending
+        if not pending:
             assert self._walk is not None
-            chunk = []
-            for item in self._walk:
-                chunk.append(item)
-                if len(chunk) >= LOOKUP_CHUNK:
-                    break
+            chunk = list(itertools.islice(self._walk, LOOKUP_CHUNK))
             if not chunk:
                 self._walk = None  # walk finished: the sweep phase begins
                 return
             known = self.index.lookup([rel for rel, _ in chunk])
-            self._pending.extend((rel, st, known.get(rel)) for rel, st in chunk)
-        rel, st, known_row = self._pending.popleft()
-        delta.seen += 1
-        if self.progress is not None:
-            self.progress(rel)
-        if known_row is not None and known_row[1:] == (st.st_size, st.st_mtime_ns):
-            self._seen.add(known_row[0])
-            return
-        try:
-            batch.append((rel, fingerprint(os.path.join(self.policy.root_str, rel), rel, st)))
-        except OSError:
-            if known_row is not None:
-                self._seen.add(known_row[0])  # unreadable now: the next event or sweep says
-            return
+            pending.extend((rel, st, known.get(rel)) for rel, st in chunk)
+        seen, progress, root, clock = self._seen, self.progress, self.policy.root_str, self.clock
+        done = 0
+        while pending:
+            rel, st, known_row = pending.popleft()
+            done += 1
+            if progress is not None:
+                progress(rel)
+            if known_row is not None and known_row[1:] == (st.st_size, st.st_mtime_ns):
+                seen.add(known_row[0])
+                continue
+            try:
+                batch.append((rel, fingerprint(os.path.join(root, rel), rel, st)))
+            except OSError:
+                if known_row is not None:
+                    seen.add(known_row[0])  # unreadable now: the next event or scan says
+                continue
+            # hashing is the costly part: look at the clock after each file that needed it
+            if len(batch) >= WRITE_BATCH or clock() >= deadline:
+                break
+        delta.seen += done
 
     def _flush(self, batch: list[tuple[str, Fingerprint]], delta: RefreshStats) -> None:
         if not batch:
@@ -129,10 +138,12 @@ class Scan:
 
     # -- sweep phase ----------------------------------------------------------------------
     def _sweep_chunk(self, delta: RefreshStats) -> None:
+        if not self._sweep_after and self.index.count_under(self.under) == len(self._seen):
+            self._finish_sweep()  # every indexed row was seen: nothing can be gone
+            return
         rows = self.index.paths_after(self._sweep_after, under=self.under, limit=SWEEP_CHUNK)
         if not rows:
-            self._sweep_done = True
-            self._seen.clear()
+            self._finish_sweep()
             return
         self._sweep_after = rows[-1][1]
         gone = [
@@ -143,6 +154,10 @@ class Scan:
         if gone:
             self.index.remove_paths(gone)
             delta.removed_paths.extend(gone)
+
+    def _finish_sweep(self) -> None:
+        self._sweep_done = True
+        self._seen.clear()
 
     def _still_a_source(self, rel: str) -> bool:
         """A row the walk did not see may have been added by a tick meanwhile: ask the disk."""

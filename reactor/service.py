@@ -9,10 +9,10 @@ Pacing is per reactor. After a tick that generated (or moved, removed) something
 next tick comes ``tick_seconds`` later; after an index slice it comes one ``tick_budget_ms``
 later, so indexing takes at most about half the time and a first index of a big repo is not
 paced like LLM calls. After a tick that found nothing, the repo's pause doubles from
-``tick_seconds`` up to ``max_sleep_seconds`` but never past the moment it has work due (a retry,
-a settling change, the host becoming idle). A filesystem event brings the repo's turn forward to
-``settle_seconds`` from now. The loop sleeps until the earliest turn; :meth:`Service.stop` wakes
-it for good.
+``tick_seconds`` (at least a second) up to ``max_sleep_seconds``, but never past the moment it
+has work due (a retry, a settling change, the host becoming idle). A filesystem event brings
+the repo's turn forward to ``settle_seconds`` from now. The loop sleeps until the earliest turn;
+:meth:`Service.stop` wakes it for good.
 
 A repo whose tick raises an unexpected exception is logged (with a traceback the first time),
 paused with a growing delay, and the others go on; a repo that disappeared is dropped.
@@ -36,6 +36,8 @@ Step = Callable[[], bool]
 SLICE_STATUSES = frozenset({"rescanned"})
 #: The shortest pause of a repo whose tick found nothing (no hot loop on a due time at "now").
 MIN_QUIET_SECONDS = 0.05
+#: The first pause of a repo whose tick found nothing, then doubled up to the cap.
+QUIET_START_SECONDS = 1.0
 ERROR_BACKOFF_SECONDS = 5.0
 ERROR_BACKOFF_MAX_SECONDS = 600.0
 
@@ -143,7 +145,10 @@ class Service:
                 config.tick_budget_ms / 1000 if slice_done else config.tick_seconds
             )
             return
-        pace.quiet = min(max(pace.quiet * 2, config.tick_seconds), self.max_sleep_seconds)
+        # nothing to do: events and due times wake the repo, so the pause may grow fast; it
+        # starts at a second even when tick_seconds is tiny (50 idle repos cost no CPU)
+        start = max(config.tick_seconds, QUIET_START_SECONDS)
+        pace.quiet = min(max(pace.quiet * 2, start), self.max_sleep_seconds)
         wait = pace.quiet
         due = pace.reactor.seconds_until_due()
         if due is not None:
