@@ -400,6 +400,11 @@ class FileIndex:
             ).fetchone()
         return Tombstone(*row) if row else None
 
+    def has_tombstone(self, rel: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM tombstones WHERE path = ?", (rel,)).fetchone()
+        return row is not None
+
     def drop_tombstone(self, rel: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))

@@ -223,56 +223,42 @@ class SourcePolicy:
         self._gitignores.pop(rel_dir, None)
 
     # -- the walk -----------------------------------------------------------------------
+    def dir_allowed(self, rel_dir: str) -> bool:
+        """Whether the walk would enter ``rel_dir`` (``""``: the root); the watcher asks this
+        for directories created, moved in or un-ignored."""
+        if not rel_dir:
+            return True
+        parts = rel_dir.split("/")
+        if any(p in NEVER_DIRS or p in SECRET_DIRS for p in parts) or (
+            (rel_dir + "/").startswith(self.output_prefix)
+        ):
+            return False
+        return not any(
+            self._excluded("/".join(parts[:depth]), is_dir=True)
+            for depth in range(1, len(parts) + 1)
+        )
+
+    def walk_dirs(self, under: str = "") -> Iterator[str]:
+        """Every directory the walk would enter, ``under`` itself first (``""``: the root).
+
+        Ignored subtrees (gitignored, excluded, tool caches, the output dir) are never
+        listed, so their size costs nothing here.
+        """
+        for rel_dir, _chain, _entries in self._dirs(under, list_files=False):
+            yield rel_dir
+
     def walk(self, under: str = "") -> Iterator[tuple[str, os.stat_result]]:
         """Yield ``(rel_path, stat)`` for every source file (below ``under``), opening none."""
-        if under:
-            parts = under.split("/")
-            if any(p in NEVER_DIRS or p in SECRET_DIRS for p in parts) or (
-                (under + "/").startswith(self.output_prefix)
-            ):
-                return
-            for depth in range(1, len(parts) + 1):
-                if self._excluded("/".join(parts[:depth]), is_dir=True):
-                    return
-            top = self.root / under
-            if top.is_symlink() or not top.is_dir():
-                return
-        parent_chain = self._chain(under.rpartition("/")[0]) if under else ()
-        # An explicit stack, not recursive ``yield from``: every yielded file would otherwise
-        # pass through one generator frame per directory level.
-        stack: list[tuple[str, str, _Chain]] = [(str(self.root / under), under, parent_chain)]
         limit = self.config.max_file_bytes
         # locals, not attribute look-ups: this loop body runs once per entry of the repo
-        includes, output_prefix = self._include.includes, self.output_prefix
-        excluded_in, secret_name, is_regular = self._excluded_in, _secret_name, stat.S_ISREG
-        while stack:
-            abs_dir, rel_dir, chain = stack.pop()
-            try:
-                with os.scandir(abs_dir) as it:
-                    entries = list(it)
-            except OSError:
-                continue  # vanished or unreadable directory: nothing to document there
-            if rel_dir == "" or any(e.name == ".gitignore" for e in entries):
-                patterns = self._gitignore(rel_dir)
-                if patterns is not None:
-                    chain = (*chain, (len(rel_dir) + 1 if rel_dir else 0, patterns))
+        includes, excluded_in, secret_name = self._include.includes, self._excluded_in, _secret_name
+        is_regular = stat.S_ISREG
+        for rel_dir, chain, entries in self._dirs(under, list_files=True):
             prefix = rel_dir + "/" if rel_dir else ""
-            subdirs = []
             for entry in entries:
                 name = entry.name
                 rel = prefix + name
-                if not _utf8(name):
-                    continue  # the index, the docs and every backend speak UTF-8
                 try:
-                    if entry.is_dir(follow_symlinks=False):
-                        if not (
-                            name in NEVER_DIRS
-                            or name in SECRET_DIRS
-                            or (rel + "/").startswith(output_prefix)
-                            or excluded_in(chain, rel, is_dir=True)
-                        ):
-                            subdirs.append((entry.path, rel, chain))
-                        continue
                     if (
                         not includes(name, rel)
                         or secret_name(name)
@@ -290,6 +276,58 @@ class SourcePolicy:
                 except OSError:
                     continue  # vanished during the walk
                 yield rel, st
+
+    def _dirs(
+        self, under: str, *, list_files: bool
+    ) -> Iterator[tuple[str, _Chain, list[os.DirEntry[str]]]]:
+        """The directories to enter below ``under``, each with its ``.gitignore`` chain and,
+        when ``list_files``, its non-directory entries (UTF-8 names only)."""
+        if not self.dir_allowed(under):
+            return
+        if under:
+            top = self.root / under
+            if top.is_symlink() or not top.is_dir():
+                return
+        parent_chain = self._chain(under.rpartition("/")[0]) if under else ()
+        # An explicit stack, not recursion: every yielded item would otherwise pass through one
+        # generator frame per directory level.
+        stack: list[tuple[str, str, _Chain]] = [(str(self.root / under), under, parent_chain)]
+        output_prefix, excluded_in = self.output_prefix, self._excluded_in
+        while stack:
+            abs_dir, rel_dir, chain = stack.pop()
+            try:
+                with os.scandir(abs_dir) as it:
+                    entries = list(it)
+            except OSError:
+                continue  # vanished or unreadable directory: nothing to document there
+            if rel_dir == "" or any(e.name == ".gitignore" for e in entries):
+                patterns = self._gitignore(rel_dir)
+                if patterns is not None:
+                    chain = (*chain, (len(rel_dir) + 1 if rel_dir else 0, patterns))
+            prefix = rel_dir + "/" if rel_dir else ""
+            subdirs = []
+            files = []
+            for entry in entries:
+                name = entry.name
+                if not _utf8(name):
+                    continue  # the index, the docs and every backend speak UTF-8
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                if not is_dir:
+                    if list_files:
+                        files.append(entry)
+                    continue
+                rel = prefix + name
+                if not (
+                    name in NEVER_DIRS
+                    or name in SECRET_DIRS
+                    or (rel + "/").startswith(output_prefix)
+                    or excluded_in(chain, rel, is_dir=True)
+                ):
+                    subdirs.append((entry.path, rel, chain))
+            yield rel_dir, chain, files
             stack.extend(reversed(subdirs))
 
     # -- gitignore ----------------------------------------------------------------------

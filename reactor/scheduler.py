@@ -145,6 +145,7 @@ class Scheduler:
         self.sweep_active = False
         self.next_sweep_at = float("-inf")
         self.lap_rows_left = 0
+        self._tombstone_seen: dict[str, float] = {}
         self.next_rescan_at = float("inf")  # set when the first build is done
 
     def owe_lap(self) -> None:
@@ -204,7 +205,7 @@ class Scheduler:
             if spent():
                 return
         if len(self.dirty) == 0:  # a delete still in its grace period may be half a rename
-            for tombstone in self.index.tombstones(TOMBSTONE_PEEK):
+            for tombstone in self._graced_tombstones():
                 yield Job("tombstone", tombstone=tombstone)
         sampler = self.candidate_sampler()
         while True:
@@ -225,8 +226,22 @@ class Scheduler:
         self.lap_rows_left = max(self.lap_rows_left, 0)
         if scan is not None:
             yield Job("scan", scan=scan)
-        elif self.first_build_done and (self.sweep_active or self.clock() >= self.next_sweep_at):
+        elif (
+            self.first_build_done
+            and len(self.dirty) == 0  # a pending move may still claim a doc the sweep would drop
+            and (self.sweep_active or self.clock() >= self.next_sweep_at)
+        ):
             yield Job("sweep")
+
+    def _graced_tombstones(self) -> list[Tombstone]:
+        """Tombstones first seen ``DELETE_GRACE_SECONDS`` ago: the other half of a rename (a
+        directory's files arriving by events while its old place is rescanned) gets to claim
+        the doc first."""
+        now = self.clock()
+        tombstones = self.index.tombstones(TOMBSTONE_PEEK)
+        seen = {t.path: self._tombstone_seen.get(t.path, now) for t in tombstones}
+        self._tombstone_seen = seen  # bounded: only the peeked ones are remembered
+        return [t for t in tombstones if now - seen[t.path] >= DELETE_GRACE_SECONDS]
 
     def _dirty_jobs(self) -> Iterator[Job]:
         settled = self.dirty.settled(self.settle_seconds, limit=DIRTY_PEEK)
@@ -272,6 +287,8 @@ class Scheduler:
         oldest = self.dirty.oldest_event()
         if oldest is not None:
             times.append(oldest + self.settle_seconds)
+        if self._tombstone_seen:
+            times.append(min(self._tombstone_seen.values()) + DELETE_GRACE_SECONDS)
         if not times:
             return None
         return max(0.0, min(times) - now, self.idle.seconds_until_idle())

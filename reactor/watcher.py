@@ -1,193 +1,171 @@
 """The only module that imports watchdog: filesystem events → repo-relative dirty paths.
 
-The handler runs on watchdog's event thread and stays cheap: a string prefix test, the source
-policy's pure path checks (no file I/O beyond a cached ``.gitignore``), and an O(1) add to the
-dirty set. The inotify mask is narrowed with ``event_filter`` to create/close-after-write/move/
-delete, about one kernel event per changed file instead of four (open, modify, close,
-parent-modified), which keeps bursts under the kernel's queue limit; a ``touch`` produces no event
-at all.
+It watches only what can hold sources. watchdog's recursive observer puts an inotify watch on
+every directory under the root, ignored or not (excluding a subtree is watchdog issue #212, open
+since 2014): a gitignored ``node_modules`` of 30,000 directories took 30,000 of the user's
+``fs.inotify.max_user_watches`` (8,192 on many systems, shared with editors and LLMC's own
+watcher) and cost CPU for every write inside it. So on Linux this module builds on watchdog's
+inotify layer (:class:`~watchdog.observers.inotify_c.InotifyFD`): one inotify instance of its
+own and one non-recursive watch per directory that the source policy would walk into. The set
+follows the tree:
 
-watchdog reports a kernel queue overflow only in a log line (``Inotify queue overflowed``) and
-never to the handler, so a filter on that logger turns it into a rescan request. If native
-watching cannot start (e.g. the inotify watch limit), a polling observer takes over with a warning.
+* a new or moved-in directory that is not ignored gets a watch, and a rescan of it picks up the
+  files it already holds (listing it is the only I/O on the event thread);
+* a removed or moved-out directory drops its watches and is rescanned (its sources are gone);
+* a changed ``.gitignore`` reloads its patterns and adds or drops watches below it.
+
+The mask is narrowed to create/close-after-write/move/delete: about one kernel event per changed
+file, none for a ``touch``. A kernel queue overflow reaches the reactor as a rescan request. A
+rename within the tree is paired by its cookie, so a file (or every file of a directory) keeps
+its doc. Elsewhere, or when native watching cannot start (the watch limit), watchdog's polling
+observer runs, listing only directories the policy would enter.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
-import time
-import warnings
+from collections import OrderedDict
+from collections.abc import Iterator
 
 from watchdog.events import (
+    DirCreatedEvent,
     DirDeletedEvent,
     DirMovedEvent,
-    FileClosedEvent,
-    FileCreatedEvent,
-    FileDeletedEvent,
     FileMovedEvent,
     FileSystemEvent,
     FileSystemEventHandler,
 )
-from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
+from watchdog.observers.polling import PollingObserverVFS
 
 from .dirty import DirtySet
 from .policy import SourcePolicy
 
+try:  # Linux only
+    from watchdog.observers.inotify_c import (
+        CallbackId,
+        InotifyConstants,
+        InotifyEvent,
+        InotifyFD,
+        Mask,
+        WatchDescriptor,
+    )
+except (ImportError, OSError):  # pragma: no cover - other platforms
+    InotifyFD = None  # type: ignore[assignment,misc]
+
 log = logging.getLogger(__name__)
 
-EVENT_FILTER: list[type[FileSystemEvent]] = [
-    FileCreatedEvent,
-    FileClosedEvent,
-    FileMovedEvent,
-    FileDeletedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-]
-OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
-#: A storm can overflow the queue many times a second; say so once, not for every overflow.
-OVERFLOW_LOG_INTERVAL_SECONDS = 60.0
-
-
-class _OverflowFilter(logging.Filter):
-    """Turns watchdog's overflow warning into a callback on every live watcher."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.watchers: set[Watcher] = set()
-        self._lock = threading.Lock()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if "overflow" in record.getMessage().lower():
-            with self._lock:
-                watchers = list(self.watchers)
-            for watcher in watchers:
-                watcher.on_overflow()
-        return True
-
-
-_overflow = _OverflowFilter()
-logging.getLogger(OVERFLOW_LOGGER).addFilter(_overflow)
-# watchdog warns on its own thread when a directory is removed and re-created quickly (the doc
-# store prunes and re-creates output dirs); it overwrites the stale callback, which is correct.
-warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
-
-
-class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: Watcher):
-        self.w = watcher
-
-    def dispatch(self, event: FileSystemEvent) -> None:
-        # An exception here would end watchdog's dispatcher thread and, with it, all events;
-        # whatever goes wrong, fall back to a rescan instead.
-        try:
-            self._dispatch(event)
-        except Exception:
-            log.exception("cannot handle %r; rescanning instead", event)
-            self.w.dirty.add_tree("")
-
-    def _dispatch(self, event: FileSystemEvent) -> None:
-        w = self.w
-        src = w.relative(event.src_path)
-        if isinstance(event, (FileMovedEvent, DirMovedEvent)):
-            dest = w.relative(event.dest_path)
-            if event.is_directory:
-                # Within the tree watchdog follows with one move per file, which lets the docs
-                # move along; a move across the tree's edge arrives as a create or a delete.
-                if src is None or dest is None:
-                    for rel in (src, dest):
-                        if rel is not None:
-                            w.dirty.add_tree(rel)
-                return
-            if dest is not None and w.is_candidate(dest):
-                w.dirty.add(dest, moved_from=src if src and w.is_candidate(src) else None)
-            if src is not None and w.is_candidate(src):
-                w.dirty.add(src)
-            return
-        if src is None:
-            return
-        if event.is_directory:  # DirDeletedEvent: its files may not get their own events
-            w.dirty.add_tree(src)
-        elif w.is_candidate(src):
-            w.dirty.add(src)
-        elif src.endswith(".gitignore") and (src == ".gitignore" or src.endswith("/.gitignore")):
-            parent = src.rpartition("/")[0]
-            w.policy.forget_gitignore(parent)
-            w.dirty.add_tree(parent)
+POLL_INTERVAL_SECONDS = 2.0
+#: Unpaired move cookies remembered (a rename's two halves arrive back to back).
+MOVE_COOKIES = 64
+_CALLBACK = 0
 
 
 class Watcher:
-    """Watches one repo recursively and feeds a :class:`DirtySet`. A context manager."""
+    """Watches one repo and feeds a :class:`DirtySet`. A context manager."""
 
     def __init__(self, policy: SourcePolicy, dirty: DirtySet, *, polling: bool = False):
         self.policy = policy
         self.dirty = dirty
         self.root = str(policy.root)
-        self._prefix = self.root + os.sep
         self._polling = polling
+        self._tree: _InotifyTree | None = None
         self._observer: BaseObserver | None = None
         self.overflows = 0
-        self._last_overflow_log = float("-inf")
 
     @property
     def mode(self) -> str:
         """``native``, ``polling`` or ``stopped``."""
-        if self._observer is None:
-            return "stopped"
-        return "polling" if isinstance(self._observer, PollingObserver) else "native"
+        if self._tree is not None:
+            return "native"
+        return "polling" if self._observer is not None else "stopped"
+
+    @property
+    def watched_dirs(self) -> int:
+        """Directories watched natively (0 when polling or stopped)."""
+        return self._tree.count if self._tree is not None else 0
+
+    def start(self) -> None:
+        if self._tree is not None or self._observer is not None:
+            return
+        if not self._polling and InotifyFD is not None:
+            tree = self._tree = _InotifyTree(self)  # before start: its events may use it
+            try:
+                tree.start()
+                return
+            except OSError as exc:
+                self._tree = None
+                tree.stop()
+                dirs = sum(1 for _ in self.policy.walk_dirs())
+                log.warning(
+                    "native file watching unavailable (%s); polling %d directories of %s every "
+                    "%gs instead (higher CPU). Native watching needs one inotify watch per "
+                    "directory: raise fs.inotify.max_user_watches (now %s, shared by all your "
+                    "programs) by at least %d, e.g. sysctl fs.inotify.max_user_watches=524288",
+                    exc.strerror or exc,
+                    dirs,
+                    self.root,
+                    POLL_INTERVAL_SECONDS,
+                    _max_user_watches(),
+                    dirs,
+                )
+        self._observer = self._start_polling()
+
+    def _start_polling(self) -> BaseObserver:
+        observer = PollingObserverVFS(
+            stat=os.stat, listdir=self._listdir, polling_interval=POLL_INTERVAL_SECONDS
+        )
+        observer.schedule(_PollHandler(self), self.root, recursive=True)
+        observer.start()
+        return observer
+
+    def _listdir(self, path: str | None) -> Iterator[os.DirEntry[str]]:
+        """The polling emitter's directory listing, without the subtrees the policy skips."""
+        assert path is not None
+        rel_dir = self.relative(path)
+        with os.scandir(path) as it:
+            entries = list(it)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and rel_dir is not None:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if not self.policy.dir_allowed(rel):
+                    continue
+            yield entry
 
     def relative(self, path: str | bytes) -> str | None:
         path = os.fsdecode(path)
-        if path.startswith(self._prefix):
-            return path[len(self._prefix) :]
-        return None
+        if path == self.root:
+            return ""
+        prefix = self.root + os.sep
+        return path[len(prefix) :] if path.startswith(prefix) else None
 
     def is_candidate(self, rel: str) -> bool:
         return self.policy.reason_to_skip(rel) is None
 
+    def gitignore_changed(self, rel_dir: str) -> None:
+        """A ``.gitignore`` in ``rel_dir`` changed: new patterns, new watches, a rescan."""
+        self.policy.forget_gitignore(rel_dir)
+        if self._tree is not None:
+            self._tree.resync(rel_dir)
+        self.dirty.add_tree(rel_dir)
+
     def on_overflow(self) -> None:
         self.overflows += 1
         self.dirty.add_tree("")
-        now = time.monotonic()
-        if now - self._last_overflow_log >= OVERFLOW_LOG_INTERVAL_SECONDS:
-            self._last_overflow_log = now
+        if self.overflows == 1 or self.overflows % 100 == 0:
             log.warning(
                 "filesystem events were lost (queue overflow, %d so far); the repo will be "
                 "rescanned, no change is lost",
                 self.overflows,
             )
 
-    def start(self) -> None:
-        if self._observer is not None:
-            return
-        _overflow.watchers.add(self)
-        if not self._polling:
-            try:
-                self._observer = self._start(Observer())
-                return
-            except OSError as exc:
-                log.warning(
-                    "native file watching unavailable (%s); polling %s instead (higher CPU, "
-                    "raise fs.inotify.max_user_watches to fix)",
-                    exc.strerror or exc,
-                    self.root,
-                )
-        self._observer = self._start(PollingObserver(timeout=2.0))
-
-    def _start(self, observer: BaseObserver) -> BaseObserver:
-        observer.schedule(_Handler(self), self.root, recursive=True, event_filter=EVENT_FILTER)
-        try:
-            observer.start()
-        except BaseException:
-            observer.unschedule_all()
-            raise
-        return observer
-
     def stop(self) -> None:
-        _overflow.watchers.discard(self)
+        tree, self._tree = self._tree, None
+        if tree is not None:
+            tree.stop()
         observer, self._observer = self._observer, None
         if observer is not None:
             observer.stop()
@@ -199,3 +177,193 @@ class Watcher:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _InotifyTree:
+    """One inotify instance with a non-recursive watch per directory the policy walks into.
+
+    Implements watchdog's ``WatchCallback``: its methods run on the instance's reader thread.
+    """
+
+    MASK = Mask(
+        InotifyConstants.IN_CREATE
+        | InotifyConstants.IN_CLOSE_WRITE
+        | InotifyConstants.IN_MOVED_FROM
+        | InotifyConstants.IN_MOVED_TO
+        | InotifyConstants.IN_DELETE
+        | InotifyConstants.IN_ONLYDIR
+        | InotifyConstants.IN_DONT_FOLLOW
+        | InotifyConstants.IN_EXCL_UNLINK
+        if InotifyFD is not None
+        else 0
+    )
+
+    def __init__(self, watcher: Watcher):
+        self.w = watcher
+        self.fd = InotifyFD()  # our own instance, not watchdog's shared one
+        self._lock = threading.RLock()
+        self._dir_of: dict[int, str] = {}
+        self._wd_of: dict[str, int] = {}
+        self._moves: OrderedDict[int, tuple[str, bool]] = OrderedDict()
+
+    @property
+    def count(self) -> int:
+        return len(self._wd_of)
+
+    def start(self) -> None:
+        self.add_tree("")
+        self.fd.start()
+
+    def stop(self) -> None:
+        if self.fd.is_alive():
+            self.fd.stop()
+            self.fd.join(timeout=10)
+        else:
+            self.fd.close()
+
+    # -- the watch set --------------------------------------------------------------------
+    def add_tree(self, rel_dir: str) -> None:
+        """Watch ``rel_dir`` and every allowed directory below it. Raises the limit error
+        (ENOSPC) at start; later, it is logged and the tree is left to the hourly rescan."""
+        for rel in self.w.policy.walk_dirs(rel_dir):
+            self._add(rel)
+
+    def _add(self, rel: str) -> None:
+        if rel in self._wd_of:
+            return  # `mkdir -p a/b`: a's listing found b before b's own create event came
+        path = os.fsencode(os.path.join(self.w.root, rel) if rel else self.w.root)
+        try:
+            wd = self.fd.add_callback(path, self.MASK, self, CallbackId(_CALLBACK))
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return  # gone already: its parent's event says so
+            raise
+        with self._lock:
+            old = self._wd_of.get(rel)
+            if old is not None and old != wd:
+                self._dir_of.pop(old, None)
+            self._dir_of[wd] = rel
+            self._wd_of[rel] = wd
+
+    def drop_tree(self, rel_dir: str) -> None:
+        """Stop watching ``rel_dir`` and everything below it."""
+        prefix = rel_dir + "/"
+        with self._lock:
+            gone = [r for r in self._wd_of if r == rel_dir or r.startswith(prefix) or not rel_dir]
+            wds = [self._wd_of.pop(r) for r in gone]
+            for wd in wds:
+                self._dir_of.pop(wd, None)
+        self.fd.remove_callbacks([(WatchDescriptor(wd), CallbackId(_CALLBACK)) for wd in wds])
+
+    def resync(self, rel_dir: str) -> None:
+        """Patterns changed below ``rel_dir``: watch what is now allowed, drop what is not."""
+        allowed = set(self.w.policy.walk_dirs(rel_dir))
+        prefix = rel_dir + "/" if rel_dir else ""
+        with self._lock:
+            watched = {r for r in self._wd_of if r == rel_dir or r.startswith(prefix)}
+        for rel in sorted(watched - allowed, key=len):
+            if rel in self._wd_of:
+                self.drop_tree(rel)
+        for rel in sorted(allowed - watched):
+            self._add(rel)
+
+    # -- watchdog's WatchCallback ---------------------------------------------------------
+    def on_event(self, event: InotifyEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            # an exception here would end the reader thread and, with it, all events
+            log.exception("cannot handle %r; rescanning instead", event)
+            self.w.dirty.add_tree("")
+
+    def _on_event(self, event: InotifyEvent) -> None:
+        parent = self._dir_of.get(event.wd)
+        if parent is None or not event.name:
+            return
+        name = os.fsdecode(event.name)
+        rel = f"{parent}/{name}" if parent else name
+        w = self.w
+        moved_from = None
+        if event.is_moved_from:
+            self._remember_move(event.cookie, rel, event.is_directory)
+        elif event.is_moved_to:
+            moved_from = self._moves.pop(event.cookie, None)
+        if event.is_directory:
+            self._on_directory(event, rel, moved_from)
+        elif name == ".gitignore":
+            w.gitignore_changed(parent)
+        elif w.is_candidate(rel):
+            if moved_from is not None and not moved_from[1] and w.is_candidate(moved_from[0]):
+                w.dirty.add(rel, moved_from=moved_from[0])
+            else:
+                w.dirty.add(rel)
+
+    def _on_directory(
+        self, event: InotifyEvent, rel: str, moved_from: tuple[str, bool] | None
+    ) -> None:
+        w = self.w
+        if event.is_delete or event.is_moved_from:
+            self.drop_tree(rel)
+            w.dirty.add_tree(rel)  # its sources are gone (or went elsewhere)
+        elif (event.is_create or event.is_moved_to) and w.policy.dir_allowed(rel):
+            self.add_tree(rel)
+            if moved_from is not None and moved_from[1]:
+                # a rename within the tree: every file keeps its doc
+                for new, _st in w.policy.walk(rel):
+                    old = moved_from[0] + new[len(rel) :]
+                    w.dirty.add(new, moved_from=old)
+                    w.dirty.add(old)
+            else:
+                w.dirty.add_tree(rel)  # files written before its watch was in place
+
+    def _remember_move(self, cookie: int, rel: str, is_dir: bool) -> None:
+        self._moves[cookie] = (rel, is_dir)
+        while len(self._moves) > MOVE_COOKIES:
+            self._moves.popitem(last=False)
+
+    def on_watch_deleted(self, wd: WatchDescriptor) -> None:
+        with self._lock:
+            rel = self._dir_of.pop(wd, None)
+            if rel is not None and self._wd_of.get(rel) == wd:
+                del self._wd_of[rel]
+
+    def on_queue_overflow(self) -> None:
+        self.w.on_overflow()
+
+
+class _PollHandler(FileSystemEventHandler):
+    """The polling fallback's events, through the same policy."""
+
+    def __init__(self, watcher: Watcher):
+        self.w = watcher
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        try:
+            self._dispatch(event)
+        except Exception:
+            log.exception("cannot handle %r; rescanning instead", event)
+            self.w.dirty.add_tree("")
+
+    def _dispatch(self, event: FileSystemEvent) -> None:
+        w = self.w
+        paths = [w.relative(event.src_path)]
+        if isinstance(event, (FileMovedEvent, DirMovedEvent)):
+            paths.append(w.relative(event.dest_path))
+        for rel in paths:
+            if rel is None:
+                continue
+            if event.is_directory:
+                if isinstance(event, (DirMovedEvent, DirDeletedEvent, DirCreatedEvent)):
+                    w.dirty.add_tree(rel)
+            elif rel.rpartition("/")[2] == ".gitignore":
+                w.gitignore_changed(rel.rpartition("/")[0])
+            elif w.is_candidate(rel):
+                w.dirty.add(rel)
+
+
+def _max_user_watches() -> str:
+    try:
+        with open("/proc/sys/fs/inotify/max_user_watches", encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return "unknown"

@@ -251,7 +251,8 @@ class Worker:
             if rel == "":  # a temp file: only the docgen lock holder gets here
                 with contextlib.suppress(OSError):
                     os.unlink(path)
-            elif self.index.get(rel) is None:
+            elif self.index.get(rel) is None and not self.index.has_tombstone(rel):
+                # (a tombstoned source's doc goes through its grace period instead)
                 if self._is_source(rel):
                     self.dirty.offer(rel)
                 elif self._remove_doc(rel):
