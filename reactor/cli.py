@@ -35,6 +35,7 @@ from .docgen import Outcome
 from .errors import LockHeld, ReactorError, UsageError
 from .index import DB_PATH
 from .lock import WATCH_LOCK, FileLock
+from .progress import ProgressReporter
 from .reactor import Reactor
 from .service import Service
 
@@ -165,6 +166,10 @@ def _setup_logging(*, verbose: bool, command: str) -> None:
     # watchdog's own warnings (queue overflow, re-watching) are reported by the reactor in its
     # words; without a handler Python would print them raw to stderr as well
     logging.getLogger("watchdog").addHandler(logging.NullHandler())
+
+
+def _tty() -> bool:
+    return sys.stderr.isatty()
 
 
 def _repo(path: Path) -> Path:
@@ -308,7 +313,7 @@ def cmd_watch(repo: Path, *, polling: bool) -> int:
                 reactor.backend.describe(),
                 reactor.watcher.mode,
             )
-            service = Service([reactor])
+            service = Service([reactor], steps=[ProgressReporter(reactor, highlight=_tty())])
 
             def on_signal(signum: int, frame: FrameType | None) -> None:
                 log.info("received %s, shutting down", signal.Signals(signum).name)

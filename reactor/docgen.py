@@ -87,10 +87,14 @@ class DocGenerator:
         return self.policy.root
 
     def is_fresh(self, row: FileRow) -> bool:
+        """Whether ``row``'s doc carries its SHA-256; the header seen is noted in the index."""
         try:
-            return self.docs.header(row.path) == row.sha256
+            header = self.docs.header(row.path)
         except UnsafePath:
             return True  # never a candidate: writing it would be refused anyway
+        if header != row.doc_sha256:
+            self.index.note_doc(row.path, header)
+        return header == row.sha256
 
     def gate_reason(self, rel: str, sha256: str) -> str | None:
         """Why ``rel`` may not be documented yet (LLMC's RAG gate); ``None``: go ahead."""
@@ -164,6 +168,7 @@ class DocGenerator:
         except (BackendError, UnsafePath, OSError) as exc:
             return self._failed(row, _reason(exc))
         self.index.record_result(rel, "generated")
+        self.index.note_doc(rel, sha256)
         log.info("📝 [Docgen] Generated doc for %s", printable(rel))
         return Outcome(rel, "generated")
 

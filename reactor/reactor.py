@@ -32,7 +32,7 @@ from .rag import RagBusy, RagIndex
 from .sampler import Sampler
 from .scan import Scan, refresh
 from .scheduler import Scheduler
-from .status import StatusReport, compute_status
+from .status import StatusReport, compute_status, watch_state
 from .watcher import Watcher
 from .worker import TickResult, Worker
 
@@ -184,7 +184,9 @@ class Reactor:
         ``tick_budget_ms`` when this is not called. Docs of removed sources are left to the
         ticks (tombstones), as for every other way the index learns of a removal.
         """
-        stats = refresh(self.index, self.policy, under=under, progress=progress)
+        stats = refresh(
+            self.index, self.policy, under=under, progress=progress, doc_header=self.docs.header
+        )
         if under == "":
             self.scheduler.scan = None  # a slice in progress is superseded
             self.scheduler.whole_repo_indexed()
@@ -198,15 +200,22 @@ class Reactor:
     def status(self, *, refresh_index: bool = True) -> StatusReport:
         """Counts of sources and fresh/stale/missing/orphaned docs. Never touches the docs."""
         if refresh_index:
-            refresh(self.index, self.policy)
+            refresh(self.index, self.policy, doc_header=self.docs.header)
         report = compute_status(self.index, self.docs)
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
         rag = RagIndex.find(self.root)
         report.extra["candidates"] = rag.describe() if rag else f"reactor index ({DB_PATH})"
         report.extra["require_rag_fresh"] = self.config.require_rag_fresh
-        if self.watcher is not None:
-            report.extra["watch_mode"] = self.watcher.mode
+        if self.watcher is not None:  # this process watches (an embedding host)
+            report.extra["watch"] = {
+                "running": True,
+                "pid": os.getpid(),
+                "mode": self.watcher.mode,
+                "watched_dirs": self.watcher.watched_dirs,
+            }
+        else:
+            report.extra["watch"] = watch_state(self.root)
         return report
 
     def generate(
@@ -233,7 +242,7 @@ class Reactor:
         self.lock.acquire(timeout_seconds=max(0.0, deadline - time.monotonic()))
         try:
             self.docs.remove_temp_files()
-            refresh(self.index, self.policy)
+            refresh(self.index, self.policy, doc_header=self.docs.header)
             for tombstone in self.index.tombstones(limit=1_000_000):
                 self.worker.settle_tombstone(tombstone)
             outcomes = []
@@ -301,7 +310,7 @@ class Reactor:
         return TickResult(False, "idle")
 
     def _make_scan(self, under: str) -> Scan:
-        return Scan(self.index, self.policy, under=under)
+        return Scan(self.index, self.policy, under=under, doc_header=self.docs.header)
 
     def _report_dropped(self) -> None:
         if self.dirty.dropped > self._dropped_reported:

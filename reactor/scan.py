@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from .errors import UnsafePath
 from .index import FileIndex, Fingerprint, RefreshStats, fingerprint
 from .policy import SourcePolicy
 
@@ -44,9 +45,13 @@ class Scan:
         *,
         under: str = "",
         progress: Callable[[str], object] | None = None,
+        doc_header: Callable[[str], str | None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ):
+        """``doc_header`` (the doc store's) lets the scan record the doc header of each new or
+        changed source, which keeps the index's fresh count right without a separate pass."""
         self.index = index
+        self.doc_header = doc_header
         self.policy = policy
         self.under = under
         self.progress = progress
@@ -130,6 +135,8 @@ class Scan:
                     delta.touched += 1
                     continue
                 delta.changed_paths.append(rel)
+                if self.doc_header is not None:
+                    self.index.note_doc(rel, self._header(rel))
                 if outcome == "added":
                     delta.added += 1
                 else:
@@ -154,6 +161,13 @@ class Scan:
         if gone:
             self.index.remove_paths(gone)
             delta.removed_paths.extend(gone)
+
+    def _header(self, rel: str) -> str | None:
+        assert self.doc_header is not None
+        try:
+            return self.doc_header(rel)
+        except UnsafePath:
+            return None
 
     def _finish_sweep(self) -> None:
         self._sweep_done = True
@@ -181,13 +195,14 @@ def refresh(
     *,
     under: str = "",
     progress: Callable[[str], object] | None = None,
+    doc_header: Callable[[str], str | None] | None = None,
 ) -> RefreshStats:
     """Bring the index in line with the tree (or the subtree ``under``) all at once.
 
     For ``status`` and ``generate``, which want the answer now; the daemon steps a
     :class:`Scan` within its tick budget instead.
     """
-    scan = Scan(index, policy, under=under, progress=progress)
+    scan = Scan(index, policy, under=under, progress=progress, doc_header=doc_header)
     while not scan.done:
         scan.step(float("inf"))
     return scan.stats

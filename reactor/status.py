@@ -7,11 +7,18 @@ no per-file path resolution is needed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .docs import DocStore
 from .index import FileIndex
+from .lock import WATCH_LOCK, is_locked_elsewhere
+from .state import STATE_DIR
+
+#: What a running ``reactor watch`` last reported (see :mod:`reactor.progress`).
+WATCH_STATE_FILE = "watch.json"
 
 
 @dataclass
@@ -48,12 +55,15 @@ class StatusReport:
         }
 
     def to_text(self) -> str:
+        percent = self.fresh * 100 // self.sources if self.sources else 100
+        watch = self.extra.get("watch")
         lines = [
             f"backend:    {self.backend}",
             f"output dir: {self.output_dir}",
-            *(f"{k + ':':<11} {v}" for k, v in self.extra.items()),
+            *(f"{k + ':':<11} {v}" for k, v in self.extra.items() if k != "watch"),
+            f"watch:      {_describe_watch(watch)}",
             f"sources:    {self.sources}",
-            f"fresh:      {self.fresh}",
+            f"fresh:      {self.fresh:,}/{self.sources:,} ({percent}%)",
             f"stale:      {self.stale}",
             f"missing:    {self.missing}",
             f"orphaned:   {self.orphaned}",
@@ -68,6 +78,32 @@ class StatusReport:
                 more = f" (+{len(paths) - 10} more)" if len(paths) > 10 else ""
                 lines.append(f"{title}: {', '.join(shown)}{more}")
         return "\n".join(lines)
+
+
+def _describe_watch(watch: dict[str, Any] | None) -> str:
+    if not watch:
+        return "not running"
+    if "mode" not in watch:
+        return f"running (pid {watch.get('pid', '?')})"
+    return (
+        f"running (pid {watch.get('pid', '?')}), {watch['mode']} file watching of "
+        f"{watch.get('watched_dirs', 0):,} directories"
+    )
+
+
+def watch_state(repo_root: Path) -> dict[str, Any] | None:
+    """What a running ``reactor watch`` last reported, or ``None`` when none runs.
+
+    The file is trusted only while the watch lock is held, so a crashed watch's leftover file
+    never shows as running.
+    """
+    if not is_locked_elsewhere(repo_root / WATCH_LOCK):
+        return None
+    try:
+        data = json.loads((repo_root / STATE_DIR / WATCH_STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return {"running": True}
+    return {"running": True, **data} if isinstance(data, dict) else {"running": True}
 
 
 def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:

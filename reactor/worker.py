@@ -180,6 +180,7 @@ class Worker:
                     continue
             except (UnsafePath, OSError):
                 continue
+            self.index.note_doc(row.path, row.sha256)
             if self.index.get(old) is not None:
                 self.index.remove_paths([old])
             self.index.drop_tombstone(old)

@@ -1,0 +1,84 @@
+"""Where a watch stands: the progress line, its cadence, and `status` beside a running watch."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FakeClock, write
+from reactor.progress import REPORT_INTERVAL_SECONDS, ProgressReporter, progress_line
+from reactor.reactor import Reactor
+
+
+def test_progress_line() -> None:
+    assert (
+        progress_line(412, 1203, 1.0)
+        == "412/1,203 fresh (34%) · 791 to go · ~13 min at the current pace"
+    )
+    assert progress_line(0, 10, None) == "0/10 fresh (0%) · 10 to go"
+    assert progress_line(9, 10, 0.001) == "9/10 fresh (90%) · 1 to go · ~17 min at the current pace"
+    assert progress_line(10, 10, 5.0) == "all 10 docs fresh"
+
+
+def test_reported_at_start_every_30s_with_backlog_and_once_when_converged(
+    make_reactor: ...,  # type: ignore[valid-type]
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="reactor")
+    reactor: Reactor = make_reactor(idle_after_seconds=0)
+    report = ProgressReporter(reactor, clock=clock)
+    lines = lambda: [m for m in caplog.messages if "fresh" in m and "Docgen" not in m]  # noqa: E731
+    assert report() is False  # a step that never counts as the host's work
+    assert caplog.messages[-1] == "indexing the repo; docs follow as files are found"
+    reactor.tick()  # the index: 3 sources
+    report()  # not yet: 30 s have not passed
+    assert lines() == []
+    reactor.tick()  # one doc
+    clock.advance(REPORT_INTERVAL_SECONDS)
+    report()
+    assert lines()[-1].startswith("1/3 fresh (33%) · 2 to go · ~")
+    while reactor.tick().work_done:
+        pass
+    clock.advance(REPORT_INTERVAL_SECONDS)
+    report()
+    clock.advance(REPORT_INTERVAL_SECONDS * 20)
+    report()
+    assert lines()[-1] == "all 3 docs fresh" and lines().count("all 3 docs fresh") == 1
+    state = json.loads((reactor.root / ".llmc/watch.json").read_text())
+    assert (state["fresh"], state["sources"], state["mode"]) == (3, 3, "stopped")
+
+
+def test_status_beside_a_running_watch_shows_its_mode_and_progress(repo: Path) -> None:
+    write(repo, "llmc.toml", "[docs.docgen]\nidle_after_seconds = 0\ntick_seconds = 0.05\n")
+    cmd = [sys.executable, "-m", "reactor.cli", "watch", str(repo)]
+    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stderr is not None
+            for line in proc.stderr:  # the log, line by line, as a user watches it
+                if "all 3 docs fresh" in line:
+                    break
+            status = subprocess.run(
+                [sys.executable, "-m", "reactor.cli", "status", str(repo)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            assert "fresh:      3/3 (100%)" in status.stdout
+            assert "native file watching of 3 directories" in status.stdout  # root, pkg, DOCS
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    after = subprocess.run(
+        [sys.executable, "-m", "reactor.cli", "status", str(repo)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "watch:      not running" in after.stdout
