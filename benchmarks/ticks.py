@@ -8,8 +8,11 @@ from __future__ import annotations
 import hashlib
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +205,7 @@ def bench_multi_repo(tmp: Path, repos: int, files: int, idle_seconds: float) -> 
             ):
                 time.sleep(0.05)  # the benchmark's own poll, outside the measured process work
             converged_s = time.monotonic() - started
-            time.sleep(2)  # let the loop back off
+            time.sleep(5)  # let the loop back off
             me = psutil.Process()
             cpu0 = me.cpu_times()
             time.sleep(idle_seconds)
@@ -241,9 +244,105 @@ def table_rows(results: dict[str, Any]) -> list[str]:
         f"{h['without']['p50_ms']} / {h['without']['p99_ms']} / {h['without']['max_ms']} "
         f"(no reactor) | +{h['added_p99_ms']} ms p99 |"
     )
+    w = results["watch_cost"]
+    rows.append(
+        f"| watch_cost {w['source_dirs']} source dirs + {w['ignored_dirs']:,} ignored | inotify "
+        f"watches; CPU of a {w['ignored_dirs']:,}-file burst in the ignored tree | "
+        f"{w['reactor_watches']:,} ({w['reactor_mode']}); {w['reactor_burst_cpu_s']} s | "
+        f"{w['recursive_watches']:,}; {w['recursive_burst_cpu_s']} s (recursive observer) | "
+        f"{'≥ ' if w['cpu_ratio_is_lower_bound'] else ''}{w['cpu_ratio']}× less CPU |"
+    )
     m = results["multi_repo"]
     rows.append(
         f"| multi_repo {m['repos']} × {m['files_each']} files, tick 0.01 s | converged s, "
         f"idle CPU % | {m['converged_s']} s, {m['idle_cpu_percent']} % | — | — |"
     )
     return rows
+
+
+WRITER = """
+import os, sys
+root, dirs = sys.argv[1], int(sys.argv[2])
+for i in range(dirs):
+    fd = os.open(f"{root}/node_modules/p{i}/index.js", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.write(fd, b"module.exports = 1;\\n")
+    os.close(fd)
+"""
+
+
+def _watch_burst(root: Path, dirs: int, watcher_cpu: Callable[[], float]) -> float:
+    """CPU the watching side spends while another process writes one file in each ignored dir."""
+    before = watcher_cpu()
+    subprocess.run([sys.executable, "-c", WRITER, str(root), str(dirs)], check=True)
+    time.sleep(1.0)  # let the event thread drain what the kernel queued
+    return watcher_cpu() - before
+
+
+def bench_watch_cost(tmp: Path, ignored_dirs: int) -> dict[str, Any]:
+    """200 source dirs and a gitignored ``node_modules`` of ``ignored_dirs`` dirs: the watches
+    held and the CPU of a burst inside the ignored tree, the reactor's per-directory watcher
+    against watchdog's recursive observer (what the reactor used before), in one run."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    from reactor.dirty import DirtySet
+    from reactor.policy import SourcePolicy
+    from reactor.watcher import Watcher
+
+    root = tmp / "watchcost"
+    for i in range(200):
+        path = root / f"src/m{i}/mod.py"
+        path.parent.mkdir(parents=True)
+        path.write_text(f"X = {i}\n")
+    for i in range(ignored_dirs):
+        (root / f"node_modules/p{i}").mkdir(parents=True)
+    (root / ".gitignore").write_text("node_modules/\n")
+    policy = SourcePolicy(root, DocgenConfig())
+    me = psutil.Process()
+    main = threading.get_native_id()
+
+    def threads_cpu() -> float:  # every thread but the benchmark's own
+        return sum(t.user_time + t.system_time for t in me.threads() if t.id != main)
+
+    out: dict[str, Any] = {"source_dirs": 201, "ignored_dirs": ignored_dirs}
+    watcher = Watcher(policy, DirtySet())
+    watcher.start()
+    try:
+        out["reactor_watches"] = _inotify_watches()
+        out["reactor_mode"] = watcher.mode
+        out["reactor_burst_cpu_s"] = round(_watch_burst(root, ignored_dirs, threads_cpu), 3)
+    finally:
+        watcher.stop()
+
+    class Recursive(FileSystemEventHandler):
+        """The old handler's work per event: make it repo-relative, ask the policy."""
+
+        def dispatch(self, event: FileSystemEvent) -> None:
+            path = os.fsdecode(event.src_path)
+            policy.reason_to_skip(os.path.relpath(path, root))
+
+    observer = Observer()
+    observer.schedule(Recursive(), str(root), recursive=True)
+    observer.start()
+    try:
+        out["recursive_watches"] = _inotify_watches()
+        out["recursive_burst_cpu_s"] = round(_watch_burst(root, ignored_dirs, threads_cpu), 3)
+    finally:
+        observer.stop()
+        observer.join()
+    # psutil's CPU times tick in 10 ms: below that the ratio is a lower bound
+    out["cpu_ratio"] = round(out["recursive_burst_cpu_s"] / max(out["reactor_burst_cpu_s"], 0.01))
+    out["cpu_ratio_is_lower_bound"] = out["reactor_burst_cpu_s"] < 0.01
+    return out
+
+
+def _inotify_watches() -> int:
+    """Inotify watches this process holds (every instance), from ``/proc/self/fdinfo``."""
+    total = 0
+    for fd in os.listdir("/proc/self/fdinfo"):
+        try:
+            with open(f"/proc/self/fdinfo/{fd}") as fh:
+                total += sum(1 for line in fh if line.startswith("inotify wd:"))
+        except OSError:
+            continue
+    return total

@@ -15,7 +15,6 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,6 @@ from .docs import DocStore
 from .index import DB_PATH
 from .policy import SourcePolicy, looks_binary
 
-#: Sources hashed per worker batch; reads and hashes release the GIL, so two threads use
-#: both cores of a small machine.
-BATCH = 256
 STATES = ("stale", "missing", "orphaned")
 
 
@@ -81,14 +77,12 @@ def check(root: Path, config: DocgenConfig, paths: Iterable[str] | None = None) 
     sources = list(_sources(policy, paths))
     cache = _stat_cache(root)
     report = CheckReport()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        batches = [sources[i : i + BATCH] for i in range(0, len(sources), BATCH)]
-        for results in pool.map(lambda b: [_state(policy, docs, cache, *s) for s in b], batches):
-            for rel, state in results:
-                if state == "fresh":
-                    report.fresh += 1
-                elif state is not None:
-                    getattr(report, state).append(rel)
+    for rel, st in sources:
+        state = _state(policy, docs, cache, rel, st)
+        if state == "fresh":
+            report.fresh += 1
+        elif state is not None:
+            getattr(report, state).append(rel)
     if paths is None:
         known = {rel for rel, _ in sources}
         report.orphaned = sorted(rel for rel, _ in docs.iter_docs() if rel not in known)
@@ -142,21 +136,28 @@ def _state(
     cache: dict[str, tuple[int, int, str, bool]],
     rel: str,
     st: os.stat_result,
-) -> tuple[str, str | None]:
+) -> str | None:
+    """``fresh``, ``stale``, ``missing`` or ``None`` (not a documentable source after all).
+
+    Raw ``os`` calls, not ``open()``: this runs for every source of the repo.
+    """
     cached = cache.get(rel)
     if cached is not None and cached[:2] == (st.st_size, st.st_mtime_ns):
         _, _, sha256, binary = cached
     else:
         try:
-            with open(os.path.join(policy.root_str, rel), "rb") as fh:
-                data = fh.read()
+            fd = os.open(os.path.join(policy.root_str, rel), os.O_RDONLY)
+            try:
+                data = os.read(fd, st.st_size + 1)
+            finally:
+                os.close(fd)
         except OSError:
-            return rel, None  # vanished or unreadable since the walk: not a source now
+            return None  # vanished or unreadable since the walk: not a source now
         binary = looks_binary(data)
         sha256 = hashlib.sha256(data).hexdigest()
     if binary:
-        return rel, None  # never documented
+        return None  # never documented
     header = docs.header(rel)
     if header is None and not docs.exists(rel):
-        return rel, "missing"
-    return rel, "fresh" if header == sha256 else "stale"
+        return "missing"
+    return "fresh" if header == sha256 else "stale"

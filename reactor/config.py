@@ -17,6 +17,8 @@ from typing import Any
 from .errors import ConfigError
 
 CONFIG_FILE = "llmc.toml"
+#: The reply bound for one file's doc: ample for the four sections the prompt asks for.
+DEFAULT_MAX_TOKENS = 1024
 BACKENDS = ("outline", "shell", "ollama", "openai")
 PRIORITIES = ("idle", "normal")
 
@@ -48,6 +50,8 @@ class OllamaConfig:
     model: str | None = None
     keep_alive: str = "5m"
     timeout_seconds: float = 120.0
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    context_tokens: int = 0  # 0: the model's window as the server reports it, at most 8192
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class OpenAIConfig:
     model: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     timeout_seconds: float = 120.0
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    context_tokens: int = 4096
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,14 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
         ("openai.timeout_seconds", config.openai.timeout_seconds),
     ):
         need(timeout > 0, key, "must be > 0")
+    for name, llm in (("ollama", config.ollama), ("openai", config.openai)):
+        need(llm.max_tokens >= 16, f"{name}.max_tokens", "must be >= 16")
+        need(
+            llm.context_tokens == 0 or llm.context_tokens >= llm.max_tokens + 512,
+            f"{name}.context_tokens",
+            "must leave room for the prompt: >= max_tokens + 512 (or 0 for ollama: ask the server)",
+        )
+    need(config.openai.context_tokens > 0, "openai.context_tokens", "must be > 0")
     if config.backend == "shell":
         need(bool(config.shell.script), "shell.script", "is required when backend = 'shell'")
     if config.backend in ("ollama", "openai"):

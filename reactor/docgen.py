@@ -142,15 +142,7 @@ class DocGenerator:
         if gated is not None:
             return Outcome(rel, "deferred", gated)
         try:
-            request = DocRequest(
-                repo_root=self.root,
-                relative_path=rel,
-                file_sha256=sha256,
-                source_contents=data.decode("utf-8", errors="replace"),
-                existing_doc_contents=self.docs.read(rel),
-                graph_context=format_context(*self.index.neighbours(rel)),
-            )
-            result = self.backend.generate(request)
+            result = self.backend.generate(self.request(rel, sha256, data))
             if not isinstance(result, Generated):
                 self.index.record_result(
                     rel,
@@ -171,6 +163,34 @@ class DocGenerator:
         self.index.note_doc(rel, sha256)
         log.info("📝 [Docgen] Generated doc for %s", printable(rel))
         return Outcome(rel, "generated")
+
+    def request(self, rel: str, sha256: str, data: bytes) -> DocRequest:
+        """What the backend is given for ``rel``: the LLMC shell protocol's fields."""
+        return DocRequest(
+            repo_root=self.root,
+            relative_path=rel,
+            file_sha256=sha256,
+            source_contents=data.decode("utf-8", errors="replace"),
+            existing_doc_contents=self.docs.read(rel),
+            graph_context=format_context(*self.index.neighbours(rel)),
+        )
+
+    def backlog_prompt_tokens(self, paths: list[str]) -> int | None:
+        """The estimated prompt tokens of documenting ``paths`` (``None``: the backend does not
+        count tokens). Secrets are never read: the policy is asked first."""
+        count = getattr(self.backend, "prompt_tokens", None)
+        if count is None:
+            return None
+        total = 0
+        for rel in paths:
+            if self.policy.reason_to_skip(rel) is not None:
+                continue
+            try:
+                data = self._read_source(rel)
+                total += count(self.request(rel, hashlib.sha256(data).hexdigest(), data))
+            except (UnsafePath, OSError):
+                continue
+        return int(total)
 
     def _read_source(self, rel: str) -> bytes:
         """Read at most ``max_file_bytes`` of ``rel``, refusing a symlink that now escapes."""

@@ -207,6 +207,9 @@ class Reactor:
         rag = RagIndex.find(self.root)
         report.extra["candidates"] = rag.describe() if rag else f"reactor index ({DB_PATH})"
         report.extra["require_rag_fresh"] = self.config.require_rag_fresh
+        backlog = self.generator.backlog_prompt_tokens(report.stale_paths + report.missing_paths)
+        if backlog is not None:
+            report.extra["backlog_prompt_tokens"] = backlog
         if self.watcher is not None:  # this process watches (an embedding host)
             report.extra["watch"] = {
                 "running": True,

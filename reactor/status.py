@@ -17,6 +17,8 @@ from .index import FileIndex
 from .lock import WATCH_LOCK, is_locked_elsewhere
 from .state import STATE_DIR
 
+#: Extras that ``to_text`` shows in their own words.
+_FORMATTED = frozenset({"watch", "backlog_prompt_tokens"})
 #: What a running ``reactor watch`` last reported (see :mod:`reactor.progress`).
 WATCH_STATE_FILE = "watch.json"
 
@@ -60,7 +62,7 @@ class StatusReport:
         lines = [
             f"backend:    {self.backend}",
             f"output dir: {self.output_dir}",
-            *(f"{k + ':':<11} {v}" for k, v in self.extra.items() if k != "watch"),
+            *(f"{k + ':':<11} {v}" for k, v in self.extra.items() if k not in _FORMATTED),
             f"watch:      {_describe_watch(watch)}",
             f"sources:    {self.sources}",
             f"fresh:      {self.fresh:,}/{self.sources:,} ({percent}%)",
@@ -68,6 +70,9 @@ class StatusReport:
             f"missing:    {self.missing}",
             f"orphaned:   {self.orphaned}",
         ]
+        tokens = self.extra.get("backlog_prompt_tokens")
+        if tokens is not None:
+            lines.append(f"backlog:    ~{tokens:,} prompt tokens (stale and missing docs)")
         for title, paths in (
             ("stale", self.stale_paths),
             ("missing", self.missing_paths),

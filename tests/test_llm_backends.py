@@ -15,7 +15,7 @@ import pytest
 
 from conftest import doc_header, sha256_of
 from reactor.backends import DocRequest, Generated, make_backend
-from reactor.backends.llm import MAX_SOURCE_CHARS, clean_output, user_prompt
+from reactor.backends.llm import clean_output, estimate_tokens, prompt_budget, user_prompt
 from reactor.backends.ollama import OllamaBackend
 from reactor.backends.openai import OpenAIBackend
 from reactor.config import DocgenConfig, OllamaConfig, OpenAIConfig
@@ -93,6 +93,9 @@ def ollama_ok(text: str) -> Callable[[BaseHTTPRequestHandler, Seen], None]:
         if seen.path == "/api/version":
             send_json(handler, {"version": "0.9.0"})
             return
+        if seen.path == "/api/show":
+            send_json(handler, {"model_info": {"qwen2.context_length": 32768}})
+            return
         half = len(text) // 2
         ollama_stream(
             handler,
@@ -165,7 +168,8 @@ def test_ollama_request_shape_and_doc(server: FakeServer, repo: Path) -> None:
     finally:
         backend.close()
     assert result == Generated("# `pkg/util.py`\n\nHelpers.\n")
-    chat = server.seen[0]
+    show, chat = server.seen[:2]  # the window is asked of the server once, then the chat
+    assert (show.path, show.body) == ("/api/show", {"model": "qwen2.5-coder:7b"})
     assert (chat.method, chat.path) == ("POST", "/api/chat")
     assert chat.body is not None
     assert chat.body["model"] == "qwen2.5-coder:7b" and chat.body["keep_alive"] == "30m"
@@ -244,12 +248,32 @@ def truncated_body(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
         (ollama, http_500, "HTTP 500"),
         (ollama, malformed, "malformed response"),
         (ollama, slow, "timed out after 0.5s"),
-        (ollama, ollama_ok("   "), "empty doc"),
+        (ollama, ollama_ok("   "), "degenerate doc (empty)"),
+        (ollama, ollama_ok("```"), "degenerate doc (empty)"),
+        (ollama, ollama_ok("---\n***\n"), "degenerate doc (no text, only fences or punctuation)"),
+        (ollama, ollama_ok("```markdown\n```\n"), "degenerate doc"),
+        (ollama, ollama_ok("- item\n" * 30), "degenerate doc (30 lines but only 1 distinct"),
+        (
+            ollama,
+            lambda h, s: ollama_stream(
+                h, [{"message": {"content": "# a"}, "done": True, "done_reason": "length"}]
+            ),
+            "cut at max_tokens (1024)",
+        ),
+        (
+            openai,
+            lambda h, s: send_json(
+                h,
+                {"error": {"message": "This model's maximum context length is 4096 tokens"}},
+                status=400,
+            ),
+            "HTTP 400",
+        ),
         (openai, http_500, 'HTTP 500: {"error": "model \'x\' not found"}'),
         (openai, malformed, "malformed response"),
         (openai, slow, "timed out after 0.5s"),
         (openai, truncated_body, "cut mid-response"),
-        (openai, openai_ok("# doc", finish="length"), "ran out of tokens"),
+        (openai, openai_ok("# doc", finish="length"), "cut at max_tokens (1024)"),
         (openai, lambda h, s: send_json(h, {"choices": []}), "malformed response"),
     ],
 )
@@ -314,19 +338,73 @@ def test_missing_llm_extra_is_a_clear_config_error(
         make_backend(config, repo)
 
 
-def test_prompt_truncates_and_carries_the_previous_doc(repo: Path) -> None:
-    big = "x = 1\n" * (MAX_SOURCE_CHARS // 3)
-    text = user_prompt(
-        request(
-            repo, source_contents=big, existing_doc_contents="SHA256: " + "a" * 64 + "\n\n# old doc"
-        )
+def test_the_prompt_fits_the_window_cutting_in_the_stated_order(repo: Path) -> None:
+    budget = prompt_budget(4096, 1024)
+    old_doc = "SHA256: " + "a" * 64 + "\n\n# old doc\n" + "A line of the old doc.\n" * 600
+    neighbours = "Imports (in this repo):\n" + "\n".join(
+        f"- pkg/m{i}.py: " + ", ".join(f"def f{j}" for j in range(12)) for i in range(12)
     )
-    assert f"[truncated: {MAX_SOURCE_CHARS} of {len(big)} characters shown]" in text
-    assert "<previous-doc>\n# old doc\n</previous-doc>" in text and "SHA256" not in text
+    small = request(repo, existing_doc_contents=old_doc, graph_context=neighbours)
+    text = user_prompt(small, budget_tokens=budget)
+    assert estimate_tokens(text) <= budget
+    assert "previous doc cut" in text and "def helper" in text  # the old doc gave way first
+    assert "def f11" in text  # the neighbours' symbols were not needed
+
+    source = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(2000))
+    big = request(
+        repo, source_contents=source, existing_doc_contents=old_doc, graph_context=neighbours
+    )
+    text = user_prompt(big, budget_tokens=budget)
+    assert estimate_tokens(text) <= budget
+    assert "<previous-doc>" not in text  # gone entirely
+    assert "- pkg/m3.py\n" in text and "def f11, " not in text  # paths kept, symbols dropped
+    assert "def f0(x)" in text and "def f1999(x)" in text  # head and tail of the source kept
+    assert "[source cut: " in text and "def f1000(x)" not in text  # the middle went
+
+
+def test_requests_bound_the_reply_and_the_window(server: FakeServer, repo: Path) -> None:
+    server.reply = ollama_ok("# `pkg/util.py`\n\nHelpers.")
+    backend = ollama(server)
+    try:
+        backend.generate(request(repo))
+    finally:
+        backend.close()
+    chat = next(s for s in server.seen if s.path == "/api/chat")
+    assert chat.body is not None
+    assert chat.body["options"] == {"temperature": 0.2, "num_predict": 1024, "num_ctx": 8192}
+    server.seen.clear()
+    server.reply = openai_ok("# doc")
+    backend2 = OpenAIBackend(
+        OpenAIConfig(base_url=server.url + "/v1", model="m", max_tokens=300, context_tokens=2048)
+    )
+    try:
+        backend2.generate(request(repo))
+    finally:
+        backend2.close()
+    assert server.seen[0].body is not None and server.seen[0].body["max_tokens"] == 300
+
+
+def test_status_shows_what_the_backlog_will_cost(server: FakeServer, repo: Path) -> None:
+    server.reply = openai_ok("# doc")
+    config = DocgenConfig().replace(
+        backend="openai", openai=OpenAIConfig(base_url=server.url + "/v1", model="m")
+    )
+    with Reactor.open(repo, config=config, watch=False) as reactor:
+        report = reactor.status()
+        assert report.missing == 3
+        tokens = report.extra["backlog_prompt_tokens"]
+        assert isinstance(tokens, int) and tokens > 3 * estimate_tokens("You write concise")
+        assert f"backlog:    ~{tokens:,} prompt tokens" in report.to_text()
+        reactor.generate(["main.c"])
+        assert reactor.status().extra["backlog_prompt_tokens"] < tokens
 
 
 def test_clean_output() -> None:
     assert clean_output("```md\n# t\n```", "x") == Generated("# t\n")
     assert clean_output("SHA256: 00\nSHA256: 11\n\n# t", "x") == Generated("# t\n")
-    with pytest.raises(BackendError, match="empty"):
+    assert clean_output("```markdown\n# t\n\nText.", "x") == Generated("# t\n\nText.\n")
+    assert clean_output("# t\n\nText.\n```", "x") == Generated("# t\n\nText.\n")
+    kept = "# t\n\n```python\nx = 1\n```\n"  # a code block inside the doc stays
+    assert clean_output(kept, "x") == Generated(kept)
+    with pytest.raises(BackendError, match="degenerate"):
         clean_output("```\n```", "x")

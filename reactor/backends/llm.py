@@ -1,7 +1,10 @@
 """What the LLM backends share: the prompt, output cleaning, and HTTP error mapping.
 
-The reactor, not the model, writes the ``SHA256:`` header; whatever the model returns is cleaned
-(a wrapping code fence and stray header lines removed) and refused when empty. A server that
+The whole prompt is fitted to the model's window (``context_tokens`` less the reply's
+``max_tokens``), estimated at ``CHARS_PER_TOKEN``; what gives way first is the previous doc,
+then the neighbours' symbols, then the middle of the source, each cut marked. The reactor, not the
+model, writes the ``SHA256:`` header; whatever the model returns is cleaned (code fences and stray
+header lines removed) and refused when empty or degenerate (a lone fence, a loop). A server that
 cannot be reached raises :class:`BackendUnavailable`, which pauses the whole backend instead of
 marking every file failed; every other HTTP problem skips just this file with a reason.
 """
@@ -17,9 +20,11 @@ import httpx  # the 'llm' extra; this module is imported only when such a backen
 from ..errors import BackendError, BackendUnavailable
 from . import Backend, DocRequest, Generated
 
-#: Source beyond this many characters is cut with a marker (about 6k tokens).
-MAX_SOURCE_CHARS = 24_000
-MAX_PREVIOUS_DOC_CHARS = 8_000
+#: A token is estimated at this many characters (code and Markdown run 3–4; the smaller figure
+#: errs towards a prompt that fits). ``benchmarks/real_model.py`` measures the miss.
+CHARS_PER_TOKEN = 3.5
+#: Kept free in the window besides the reply, for the chat template's own tokens.
+TEMPLATE_TOKENS = 64
 
 SYSTEM_PROMPT = (
     "You write concise, accurate Markdown documentation for one source file of a software "
@@ -31,54 +36,143 @@ SYSTEM_PROMPT = (
     "no preamble, no code fence around the whole answer, no SHA256 line."
 )
 
-_FENCE_RE = re.compile(r"\A```[\w-]*\n(?P<body>.*?)\n?```\Z", re.DOTALL)
+_FENCE_RE = re.compile(r"\A```[\w+.-]*[ \t]*\n(?P<body>.*?)\n?```[ \t]*\Z", re.DOTALL)
+_FENCE_LINE_RE = re.compile(r"\A[ \t]*```[\w+.-]*[ \t]*\Z")
 _HEADER_LINE_RE = re.compile(r"\ASHA256:[^\n]*\n?")
 
 
-def user_prompt(request: DocRequest) -> str:
-    """The per-file message: path, neighbours, previous doc, and the (possibly cut) source."""
+def estimate_tokens(text: str) -> int:
+    """Tokens ``text`` takes, estimated from its length (no tokenizer is loaded)."""
+    return int(-(-len(text) // CHARS_PER_TOKEN))
+
+
+def _cut_middle(text: str, keep_chars: int, what: str) -> str:
+    """Keep the head (2/3) and the tail (1/3) of ``text``, with a marker where it was cut."""
+    if len(text) <= keep_chars:
+        return text
+    head, tail = keep_chars * 2 // 3, keep_chars // 3
+    marker = f"\n… [{what} cut: {len(text) - head - tail:,} of {len(text):,} characters left out]\n"
+    return text[:head] + marker + (text[-tail:] if tail else "")
+
+
+def _neighbour_paths_only(graph_context: str) -> str:
+    """The graph context with each neighbour's symbol list dropped (``- path: a, b`` → path)."""
+    return "\n".join(line.split(": ", 1)[0] for line in graph_context.splitlines())
+
+
+def user_prompt(request: DocRequest, *, budget_tokens: int) -> str:
+    """The per-file message, fitted to ``budget_tokens``.
+
+    What gives way, in order: the previous doc, the neighbours' symbols (then the neighbours),
+    then the middle of the source; every cut leaves a marker.
+    """
+    header = f"File: `{request.relative_path}`"
     source = request.source_contents
-    if len(source) > MAX_SOURCE_CHARS:
-        shown = source[:MAX_SOURCE_CHARS]
-        total = len(request.source_contents)
-        source = f"{shown}\n… [truncated: {MAX_SOURCE_CHARS} of {total} characters shown]"
-    parts = [f"File: `{request.relative_path}`"]
-    if request.graph_context:
-        parts.append(f"Neighbouring files in this repository:\n{request.graph_context}")
+    previous = ""
     if request.existing_doc_contents:
         previous = _HEADER_LINE_RE.sub("", request.existing_doc_contents, count=1).strip()
+    neighbours = request.graph_context or ""
+
+    def render(previous: str, neighbours: str, source: str) -> str:
+        parts = [header]
+        if neighbours:
+            parts.append(f"Neighbouring files in this repository:\n{neighbours}")
         if previous:
-            previous = previous[:MAX_PREVIOUS_DOC_CHARS]
             parts.append(
                 "The previous version of this doc (update it to match the source; keep what is "
                 f"still true):\n<previous-doc>\n{previous}\n</previous-doc>"
             )
-    parts.append(f"Source:\n<source>\n{source}\n</source>")
-    return "\n\n".join(parts)
+        parts.append(f"Source:\n<source>\n{source}\n</source>")
+        return "\n\n".join(parts)
+
+    def fits(text: str) -> bool:
+        return estimate_tokens(text) <= budget_tokens
+
+    prompt = render(previous, neighbours, source)
+    if fits(prompt):
+        return prompt
+    overflow = (estimate_tokens(prompt) - budget_tokens) * CHARS_PER_TOKEN
+    # (the marker and rounding take a few characters: leave some slack)
+    previous = _cut_middle(previous, max(0, int(len(previous) - overflow) - 200), "previous doc")
+    if len(previous) < 200:
+        previous = ""
+    prompt = render(previous, neighbours, source)
+    if fits(prompt):
+        return prompt
+    neighbours = _neighbour_paths_only(neighbours)
+    prompt = render(previous, neighbours, source)
+    if fits(prompt):
+        return prompt
+    room = int(budget_tokens * CHARS_PER_TOKEN) - (len(prompt) - len(source)) - 120
+    if room < budget_tokens * CHARS_PER_TOKEN / 2:  # the neighbours' paths alone crowd it out
+        neighbours = ""
+        room = int(budget_tokens * CHARS_PER_TOKEN) - len(render(previous, "", "")) - 120
+    return render(previous, neighbours, _cut_middle(source, max(room, 0), "source"))
 
 
-def messages(request: DocRequest) -> list[dict[str, str]]:
+def messages(request: DocRequest, *, budget_tokens: int) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": user_prompt(request)},
+        {"role": "user", "content": user_prompt(request, budget_tokens=budget_tokens)},
     ]
 
 
+def prompt_budget(context_tokens: int, max_tokens: int) -> int:
+    """Tokens the user message may take: the window less the reply, system prompt, template."""
+    system = estimate_tokens(SYSTEM_PROMPT)
+    return max(256, context_tokens - max_tokens - system - TEMPLATE_TOKENS)
+
+
 def clean_output(text: str, backend: str) -> Generated:
-    """Strip a wrapping code fence and stray ``SHA256:`` lines; refuse an empty doc."""
+    """Strip code fences around the doc and stray ``SHA256:`` lines; refuse a degenerate doc.
+
+    Small and local models often wrap the answer in a fence, open one they never close, reply
+    with a lone fence, or loop on a line until the token limit: each is either repaired (fences)
+    or refused as a failed attempt with a reason (the file is backed off, nothing is written).
+    """
     body = text.strip()
     fenced = _FENCE_RE.match(body)
     if fenced:
         body = fenced.group("body").strip()
+    lines = body.split("\n")
+    if (
+        lines
+        and _FENCE_LINE_RE.match(lines[0])
+        and not any(_FENCE_LINE_RE.match(line) for line in lines[1:])
+    ):
+        lines = lines[1:]  # an opening fence never closed
+    while (
+        lines
+        and _FENCE_LINE_RE.match(lines[-1])
+        and sum(bool(_FENCE_LINE_RE.match(line)) for line in lines) % 2
+    ):
+        lines = lines[:-1]  # a closing fence never opened
+    body = "\n".join(lines).strip()
     while _HEADER_LINE_RE.match(body):
         body = _HEADER_LINE_RE.sub("", body, count=1).lstrip()
-    if not body:
-        raise BackendError(backend, "the model returned an empty doc")
+    reason = degenerate(body)
+    if reason is not None:
+        raise BackendError(backend, f"the model returned a degenerate doc ({reason})")
     return Generated(body + "\n")
+
+
+def degenerate(body: str) -> str | None:
+    """Why ``body`` is not a doc (``None``: it is one)."""
+    if not body:
+        return "empty"
+    if not re.search(r"[^\W_]", body):
+        return "no text, only fences or punctuation"
+    nonblank = [line.strip() for line in body.splitlines() if line.strip()]
+    if len(nonblank) >= 6 and len(set(nonblank)) * 3 < len(nonblank):
+        return f"{len(nonblank)} lines but only {len(set(nonblank))} distinct: a loop"
+    return None
 
 
 class HTTPBackend(Backend):
     """Base for servers spoken to over HTTP with one shared ``httpx.Client``."""
+
+    #: The prompt tokens the server reported for the last reply (when it reports them).
+    last_prompt_tokens: int | None = None
 
     def __init__(self, *, base_url: str, timeout_seconds: float):
         self.base_url = base_url.rstrip("/")
@@ -121,6 +215,14 @@ class HTTPBackend(Backend):
     def health_url(self) -> str:
         """A cheap GET that any healthy server of this kind answers."""
         raise NotImplementedError
+
+    def prompt(self, request: DocRequest) -> list[dict[str, str]]:
+        """The chat messages for ``request``, fitted to the model's window."""
+        raise NotImplementedError
+
+    def prompt_tokens(self, request: DocRequest) -> int:
+        """The estimated prompt tokens of ``request`` (``reactor status`` sums the backlog's)."""
+        return sum(estimate_tokens(m["content"]) for m in self.prompt(request)) + TEMPLATE_TOKENS
 
     def _headers(self) -> dict[str, str]:
         """Per-request headers (credentials are read at request time, never stored)."""

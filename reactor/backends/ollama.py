@@ -12,7 +12,12 @@ import json
 from ..config import OllamaConfig
 from ..errors import BackendError
 from . import DocRequest, Generated, NoOp
-from .llm import HTTPBackend, clean_output, messages
+from .llm import HTTPBackend, clean_output, messages, prompt_budget
+
+#: ``context_tokens = 0``: the model's own window as ``/api/show`` reports it, at most this
+#: (a bigger window costs memory on every call), or this fallback when it reports none.
+AUTO_CONTEXT_MAX = 8192
+AUTO_CONTEXT_FALLBACK = 4096
 
 
 class OllamaBackend(HTTPBackend):
@@ -23,6 +28,8 @@ class OllamaBackend(HTTPBackend):
         assert config.model, "validated by the config loader"
         self.model = config.model
         self.keep_alive = config.keep_alive
+        self.max_tokens = config.max_tokens
+        self._context_tokens = config.context_tokens or None  # None: ask the server once
 
     def describe(self) -> str:
         return f"ollama (model {self.model} at {self.base_url})"
@@ -30,13 +37,44 @@ class OllamaBackend(HTTPBackend):
     def health_url(self) -> str:
         return f"{self.base_url}/api/version"
 
+    @property
+    def context_tokens(self) -> int:
+        """The window the prompt is fitted to; asked of the server once when not configured."""
+        if self._context_tokens is None:
+            self._context_tokens = self._reported_context() or AUTO_CONTEXT_FALLBACK
+        return self._context_tokens
+
+    def _reported_context(self) -> int | None:
+        """``<arch>.context_length`` from ``/api/show`` (capped), or ``None``."""
+        try:
+            with self._errors():
+                response = self._client.post(
+                    f"{self.base_url}/api/show", json={"model": self.model}
+                )
+                response.raise_for_status()
+                info = response.json().get("model_info", {})
+        except (BackendError, AttributeError):
+            return None
+        lengths = [
+            v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)
+        ]
+        return min(max(lengths), AUTO_CONTEXT_MAX) if lengths else None
+
+    def prompt(self, request: DocRequest) -> list[dict[str, str]]:
+        return messages(request, budget_tokens=prompt_budget(self.context_tokens, self.max_tokens))
+
     def payload(self, request: DocRequest) -> dict[str, object]:
         return {
             "model": self.model,
-            "messages": messages(request),
+            "messages": self.prompt(request),
             "stream": True,
             "keep_alive": self.keep_alive,
-            "options": {"temperature": 0.2},
+            # num_ctx: Ollama would otherwise truncate to its own default window, silently
+            "options": {
+                "temperature": 0.2,
+                "num_predict": self.max_tokens,
+                "num_ctx": self.context_tokens,
+            },
         }
 
     def generate(self, request: DocRequest) -> Generated | NoOp:
@@ -60,6 +98,12 @@ class OllamaBackend(HTTPBackend):
                 parts.append(chunk.get("message", {}).get("content", ""))
                 if chunk.get("done"):
                     done = True
+                    if chunk.get("done_reason") == "length":
+                        raise BackendError(
+                            self.name, f"the reply was cut at max_tokens ({self.max_tokens})"
+                        )
+                    if isinstance(chunk.get("prompt_eval_count"), int):
+                        self.last_prompt_tokens = chunk["prompt_eval_count"]
                     break
         if not done:
             raise BackendError(self.name, "stream ended before the model finished")

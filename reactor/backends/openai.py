@@ -12,7 +12,7 @@ import os
 from ..config import OpenAIConfig
 from ..errors import BackendError
 from . import DocRequest, Generated, NoOp
-from .llm import HTTPBackend, clean_output, messages
+from .llm import HTTPBackend, clean_output, messages, prompt_budget
 
 
 class OpenAIBackend(HTTPBackend):
@@ -23,6 +23,8 @@ class OpenAIBackend(HTTPBackend):
         super().__init__(base_url=config.base_url, timeout_seconds=config.timeout_seconds)
         self.model = config.model
         self.api_key_env = config.api_key_env
+        self.max_tokens = config.max_tokens
+        self.context_tokens = config.context_tokens
 
     def describe(self) -> str:
         return f"openai (model {self.model} at {self.base_url})"
@@ -34,8 +36,16 @@ class OpenAIBackend(HTTPBackend):
         key = os.environ.get(self.api_key_env)
         return {"Authorization": f"Bearer {key}"} if key else {}
 
+    def prompt(self, request: DocRequest) -> list[dict[str, str]]:
+        return messages(request, budget_tokens=prompt_budget(self.context_tokens, self.max_tokens))
+
     def generate(self, request: DocRequest) -> Generated | NoOp:
-        body = {"model": self.model, "messages": messages(request), "temperature": 0.2}
+        body = {
+            "model": self.model,
+            "messages": self.prompt(request),
+            "temperature": 0.2,
+            "max_tokens": self.max_tokens,
+        }
         with self._errors():
             response = self._client.post(
                 f"{self.base_url}/chat/completions", json=body, headers=self._headers()
@@ -50,5 +60,11 @@ class OpenAIBackend(HTTPBackend):
         if not isinstance(content, str):
             raise BackendError(self.name, "malformed response: content is not text")
         if choice.get("finish_reason") == "length":
-            raise BackendError(self.name, "the model ran out of tokens (finish_reason=length)")
+            raise BackendError(
+                self.name,
+                f"the reply was cut at max_tokens ({self.max_tokens}): finish_reason=length",
+            )
+        usage = data.get("usage")
+        if isinstance(usage, dict) and isinstance(usage.get("prompt_tokens"), int):
+            self.last_prompt_tokens = usage["prompt_tokens"]
         return clean_output(content, self.name)

