@@ -6,9 +6,9 @@ backlog, and once when everything is fresh::
 
     412/1,203 fresh (34%) · 791 to go · ~13 min at the current pace
 
-The same figures, with the watch mode and the number of watched directories, go to
-``.llmc/watch.json`` so that ``reactor status`` (another process) can show them while the
-watch runs; status trusts the file only while the watch lock is held.
+The watch's mode and the number of watched directories go to ``.llmc/watch.json`` so that
+``reactor status`` (another process) can show them while the watch runs; status trusts the file
+only while the watch lock is held.
 """
 
 from __future__ import annotations
@@ -97,19 +97,17 @@ class ProgressReporter:
             self._said_converged = True
             line = progress_line(fresh, total, None)
             log.info("\033[1;32m%s\033[0m" if self.highlight else "%s", line)
-        self._write_state(fresh, total)
+        self._write_state()
         interval = IDLE_STATE_INTERVAL_SECONDS if converged else REPORT_INTERVAL_SECONDS
         self._next_at = now + interval
         return False
 
-    def _write_state(self, fresh: int, total: int) -> None:
+    def _write_state(self) -> None:
         watcher = self.reactor.watcher
-        state = {
+        state = {  # status counts docs itself; this is what only the watch knows
             "pid": os.getpid(),
             "mode": watcher.mode if watcher else "stopped",
             "watched_dirs": watcher.watched_dirs if watcher else 0,
-            "fresh": fresh,
-            "sources": total,
             "updated": time.time(),
         }
         directory = ensure_state_dir(self.reactor.root)

@@ -28,7 +28,8 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -57,6 +58,7 @@ except (ImportError, OSError):  # pragma: no cover - other platforms
     InotifyFD = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
+_Event = TypeVar("_Event", bound=Any)
 
 POLL_INTERVAL_SECONDS = 2.0
 #: Unpaired move cookies remembered (a rename's two halves arrive back to back).
@@ -144,6 +146,15 @@ class Watcher:
 
     def is_candidate(self, rel: str) -> bool:
         return self.policy.reason_to_skip(rel) is None
+
+    def handle(self, handler: Callable[[_Event], None], event: _Event) -> None:
+        """Run an event handler on the event thread; whatever goes wrong becomes a rescan (an
+        exception there would end the thread and, with it, every later event)."""
+        try:
+            handler(event)
+        except Exception:
+            log.exception("cannot handle %r; rescanning instead", event)
+            self.dirty.add_tree("")
 
     def gitignore_changed(self, rel_dir: str) -> None:
         """A ``.gitignore`` in ``rel_dir`` changed: new patterns, new watches, a rescan."""
@@ -269,12 +280,7 @@ class _InotifyTree:
 
     # -- watchdog's WatchCallback ---------------------------------------------------------
     def on_event(self, event: InotifyEvent) -> None:
-        try:
-            self._on_event(event)
-        except Exception:
-            # an exception here would end the reader thread and, with it, all events
-            log.exception("cannot handle %r; rescanning instead", event)
-            self.w.dirty.add_tree("")
+        self.w.handle(self._on_event, event)
 
     def _on_event(self, event: InotifyEvent) -> None:
         parent = self._dir_of.get(event.wd)
@@ -338,11 +344,7 @@ class _PollHandler(FileSystemEventHandler):
         self.w = watcher
 
     def dispatch(self, event: FileSystemEvent) -> None:
-        try:
-            self._dispatch(event)
-        except Exception:
-            log.exception("cannot handle %r; rescanning instead", event)
-            self.w.dirty.add_tree("")
+        self.w.handle(self._dispatch, event)
 
     def _dispatch(self, event: FileSystemEvent) -> None:
         w = self.w

@@ -70,6 +70,22 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str =
         time.sleep(0.01)  # the poll interval of a state wait, not a fixed wait
 
 
+def tick_until(reactor: Reactor, done: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Tick as a host loop would, waking on filesystem events, until ``done()``.
+
+    For a reactor with a real watcher; the timeout is a safety net against a hang, not a speed
+    requirement.
+    """
+    wake = threading.Event()
+    reactor.dirty.add_listener(wake.set)
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        if not reactor.tick().work_done:
+            wake.wait(0.05)
+            wake.clear()
+
+
 def write(root: Path, rel: str, text: str | bytes) -> Path:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,7 +157,7 @@ def _no_leaked_threads_or_processes() -> Iterator[None]:
         alive = [p for p in alive if _running(p)]
         if not alive:
             return
-        time.sleep(0.1)
+        time.sleep(0.1)  # the poll interval of a state wait: children take a moment to exit
     pytest.fail(f"leaked processes: {[(p.pid, p.cmdline()) for p in alive]}")
 
 

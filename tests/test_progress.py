@@ -52,7 +52,7 @@ def test_reported_at_start_every_30s_with_backlog_and_once_when_converged(
     report()
     assert lines()[-1] == "all 3 docs fresh" and lines().count("all 3 docs fresh") == 1
     state = json.loads((reactor.root / ".llmc/watch.json").read_text())
-    assert (state["fresh"], state["sources"], state["mode"]) == (3, 3, "stopped")
+    assert (state["mode"], state["watched_dirs"]) == ("stopped", 0)
 
 
 def test_status_beside_a_running_watch_shows_its_mode_and_progress(repo: Path) -> None:

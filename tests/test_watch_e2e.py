@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import FakeBackend, doc_header, sha256_of, write
+from conftest import FakeBackend, doc_header, sha256_of, tick_until, write
 from reactor.config import DocgenConfig
 from reactor.reactor import Reactor
 
@@ -21,27 +20,12 @@ def fresh(repo: Path, rel: str) -> bool:
     return path.exists() and doc_header(repo, rel) == f"SHA256: {sha256_of(path)}"
 
 
-def run_until(reactor: Reactor, done: Callable[[], bool], timeout: float = 120.0) -> None:
-    """Tick as a host loop would, waking on filesystem events, until ``done()``.
-
-    The timeout is a safety net against a hang, not a speed requirement.
-    """
-    wake = threading.Event()
-    reactor.dirty.add_listener(wake.set)
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        if not reactor.tick().work_done:
-            wake.wait(0.05)
-            wake.clear()
-
-
 @pytest.fixture
 def live(repo: Path, backend: FakeBackend) -> Iterator[Reactor]:
     config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.1)
     reactor = Reactor.open(repo, config=config, backend=backend)
     try:
-        run_until(
+        tick_until(
             reactor,
             lambda: all(fresh(repo, r) for r in ("pkg/util.py", "pkg/__init__.py", "main.c")),
         )
@@ -57,7 +41,7 @@ def test_edit_makes_doc_fresh_and_logs(
     caplog.set_level(logging.INFO, logger="reactor")
     write(repo, "pkg/util.py", "def helper(x):\n    return x * 3\n")
     assert not fresh(repo, "pkg/util.py")
-    run_until(live, lambda: fresh(repo, "pkg/util.py"))
+    tick_until(live, lambda: fresh(repo, "pkg/util.py"))
     assert "📝 [Docgen] Generated doc for pkg/util.py" in caplog.messages
 
 
@@ -66,7 +50,7 @@ def test_delete_and_rename_handle_orphans(live: Reactor, repo: Path, backend: Fa
     docs = repo / "DOCS/REPODOCS"
     (repo / "main.c").unlink()
     os.rename(repo / "pkg/util.py", repo / "pkg/tools.py")
-    run_until(
+    tick_until(
         live,
         lambda: (
             not (docs / "main.c.md").exists()
@@ -82,7 +66,7 @@ def test_editor_save_via_temp_and_rename(live: Reactor, repo: Path, backend: Fak
     tmp = repo / "pkg/.util.py.swp"
     tmp.write_text("def helper(x):\n    return -x\n")
     os.replace(tmp, repo / "pkg/util.py")
-    run_until(live, lambda: fresh(repo, "pkg/util.py"))
+    tick_until(live, lambda: fresh(repo, "pkg/util.py"))
     assert backend.paths == ["pkg/util.py"]
 
 
@@ -92,7 +76,7 @@ def test_touch_causes_no_generation(live: Reactor, repo: Path, backend: FakeBack
         os.utime(repo / "pkg/util.py")
         (repo / "pkg/util.py").write_bytes((repo / "pkg/util.py").read_bytes())  # same bytes
     marker = write(repo, "marker.py", "M = 1\n")  # a real change, to know events arrived
-    run_until(live, lambda: fresh(repo, "marker.py") and len(live.dirty) == 0)
+    tick_until(live, lambda: fresh(repo, "marker.py") and len(live.dirty) == 0)
     assert backend.paths == ["marker.py"]
     assert marker.exists()
 
@@ -105,8 +89,8 @@ def test_burst_of_2000_files_all_fresh_without_duplicates(
     for i in range(2000):
         write(repo, f"burst/d{i % 20}/f{i}.py", f"VALUE = {i}\n")
     paths = [f"burst/d{i % 20}/f{i}.py" for i in range(2000)]
-    run_until(live, lambda: all(fresh(repo, p) for p in paths[-50:]))
-    run_until(live, lambda: all(fresh(repo, p) for p in paths))
+    tick_until(live, lambda: all(fresh(repo, p) for p in paths[-50:]))
+    tick_until(live, lambda: all(fresh(repo, p) for p in paths))
     assert len(backend.paths) == len(set(backend.paths)) == 2000
 
 
@@ -148,7 +132,7 @@ def test_queue_overflow_warning_schedules_a_rescan(live: Reactor, repo: Path) ->
     fd.handle_event(InotifyEvent(-1, InotifyConstants.IN_Q_OVERFLOW, 0, b""))  # type: ignore[arg-type]
     assert live.dirty.has_trees()
     assert live.tick().status == "rescanned"
-    run_until(live, lambda: fresh(repo, "lost.py"))
+    tick_until(live, lambda: fresh(repo, "lost.py"))
 
 
 def test_directory_rename_moves_docs_without_regenerating(
@@ -157,7 +141,7 @@ def test_directory_rename_moves_docs_without_regenerating(
     backend.requests.clear()
     os.rename(repo / "pkg", repo / "lib")
     docs = repo / "DOCS/REPODOCS"
-    run_until(
+    tick_until(
         live,
         lambda: (
             fresh(repo, "lib/util.py")

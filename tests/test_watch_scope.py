@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import FakeBackend, doc_header, sha256_of, write
+from conftest import FakeBackend, doc_header, sha256_of, tick_until, write
 from reactor.config import DocgenConfig
 from reactor.reactor import Reactor
 
@@ -33,18 +31,6 @@ def make_repo(root: Path, *, ignored_dirs: int) -> None:
     write(root, "generated/api/client.py", "C = 1\n")
 
 
-def run_until(reactor: Reactor, done: Callable[[], bool], timeout: float = 120.0) -> None:
-    """Tick as a host loop would, waking on events; the timeout is a safety net only."""
-    wake = threading.Event()
-    reactor.dirty.add_listener(wake.set)
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        if not reactor.tick().work_done:
-            wake.wait(0.05)
-            wake.clear()
-
-
 @pytest.fixture
 def live(tmp_path: Path, backend: FakeBackend) -> Iterator[tuple[Reactor, Path]]:
     repo = tmp_path / "repo"
@@ -52,7 +38,7 @@ def live(tmp_path: Path, backend: FakeBackend) -> Iterator[tuple[Reactor, Path]]
     config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.05)
     reactor = Reactor.open(repo, config=config, backend=backend)
     try:
-        run_until(reactor, lambda: all(fresh(repo, f"src/m{i}/mod.py") for i in range(5)))
+        tick_until(reactor, lambda: all(fresh(repo, f"src/m{i}/mod.py") for i in range(5)))
         yield reactor, repo
     finally:
         reactor.close()
@@ -75,10 +61,10 @@ def test_watches_equal_the_directories_that_can_hold_sources(
 def test_a_new_source_dir_is_watched_and_documented(live: tuple[Reactor, Path]) -> None:
     reactor, repo = live
     write(repo, "lib/deep/new.py", "N = 1\n")  # created, then written into before any watch
-    run_until(reactor, lambda: fresh(repo, "lib/deep/new.py"))
+    tick_until(reactor, lambda: fresh(repo, "lib/deep/new.py"))
     assert kernel_watches(reactor) == 10
     write(repo, "lib/deep/later.py", "L = 2\n")  # an event from the new watch
-    run_until(reactor, lambda: fresh(repo, "lib/deep/later.py"))
+    tick_until(reactor, lambda: fresh(repo, "lib/deep/later.py"))
 
 
 def test_a_new_dir_in_an_ignored_tree_gets_no_watch(live: tuple[Reactor, Path]) -> None:
@@ -87,7 +73,7 @@ def test_a_new_dir_in_an_ignored_tree_gets_no_watch(live: tuple[Reactor, Path]) 
     for i in range(50):  # an `npm install`
         write(repo, f"node_modules/new{i}/index.js", "module.exports = 1\n")
     write(repo, "marker.py", "M = 1\n")  # a real change, to know the events were handled
-    run_until(reactor, lambda: fresh(repo, "marker.py"))
+    tick_until(reactor, lambda: fresh(repo, "marker.py"))
     assert kernel_watches(reactor) == before
 
 
@@ -95,10 +81,10 @@ def test_unignoring_a_subtree_starts_watching_it(live: tuple[Reactor, Path]) -> 
     reactor, repo = live
     before = kernel_watches(reactor)
     write(repo, ".gitignore", "node_modules/\n")  # generated/ is a source tree now
-    run_until(reactor, lambda: fresh(repo, "generated/api/client.py"))
+    tick_until(reactor, lambda: fresh(repo, "generated/api/client.py"))
     assert kernel_watches(reactor) == before + 2
     write(repo, "generated/api/client.py", "C = 2\n")
-    run_until(reactor, lambda: fresh(repo, "generated/api/client.py"))
+    tick_until(reactor, lambda: fresh(repo, "generated/api/client.py"))
 
 
 @pytest.mark.timeout(300)
@@ -119,6 +105,6 @@ def test_native_watching_under_a_low_watch_limit(tmp_path: Path, backend: FakeBa
         with Reactor.open(repo, config=config, backend=backend) as reactor:
             assert reactor.watcher is not None and reactor.watcher.mode == "native"
             write(repo, "src/m1/mod.py", "X = 'edited'\n")
-            run_until(reactor, lambda: fresh(repo, "src/m1/mod.py"))
+            tick_until(reactor, lambda: fresh(repo, "src/m1/mod.py"))
     finally:
         MAX_WATCHES.write_text(original)
