@@ -1,14 +1,14 @@
-"""Per-file import edges and the just-in-time graph context of one file.
+"""The just-in-time graph context of one file, and Python's module names.
 
-The index stores, for each Python file, the dotted modules it imports and its top-level symbols
-(both computed from ``ast`` when the file's content changes). Graph context is assembled only for
-the one file being documented: its in-repo imports and importers, each with its symbols.
+The index stores, for each file, the keys of what it imports and provides and its top-level
+symbols (see :mod:`reactor.facts`; computed when the file's content changes). Graph context is
+assembled only for the one file being documented: its in-repo imports and importers, each with
+its symbols, bounded.
 """
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: Leading directories that are source roots rather than packages (``src/pkg/mod.py`` is
@@ -16,75 +16,6 @@ from dataclasses import dataclass
 SOURCE_ROOTS = ("src", "lib", "python")
 MAX_NEIGHBOURS = 12
 MAX_SYMBOLS = 12
-
-
-@dataclass(frozen=True)
-class PythonFacts:
-    """What the index keeps about a Python file."""
-
-    imports: tuple[str, ...]
-    symbols: tuple[str, ...]
-
-
-def python_facts(rel: str, source: bytes) -> PythonFacts | None:
-    """Imports (absolute dotted names) and top-level symbols; ``None`` if it does not parse."""
-    try:
-        tree = ast.parse(source, filename=rel)
-    except (SyntaxError, ValueError):
-        return None
-    package = module_names(rel)[0].split(".")
-    if not rel.endswith("__init__.py"):
-        package = package[:-1]
-    imports: list[str] = []
-    for node in _statements(tree.body):
-        if isinstance(node, ast.Import):
-            imports += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - node.level + 1]
-                prefix = ".".join(base + ([node.module] if node.module else []))
-            else:
-                prefix = node.module or ""
-            if prefix:
-                imports.append(prefix)
-            # `from pkg import mod` may name a submodule: record both candidates.
-            imports += [f"{prefix}.{a.name}" if prefix else a.name for a in node.names]
-    return PythonFacts(tuple(dict.fromkeys(i for i in imports if i)), top_level_symbols(tree))
-
-
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement, nested ones included, without visiting expressions.
-
-    Imports are statements, so this finds all of them (also inside ``try``, ``if`` and
-    functions) while touching a fraction of the nodes ``ast.walk`` would.
-    """
-    stack = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, name, None)
-            if children:
-                stack.extend(reversed(children))
-
-
-def top_level_symbols(tree: ast.Module) -> tuple[str, ...]:
-    """``def f``, ``class C``, ``NAME`` for each top-level definition, in source order."""
-    out: list[str] = []
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out.append(f"def {node.name}")
-        elif isinstance(node, ast.ClassDef):
-            out.append(f"class {node.name}")
-        elif isinstance(node, ast.Assign):
-            out += [t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
-        elif (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and node.target.id.isupper()
-        ):
-            out.append(node.target.id)
-    return tuple(out)
 
 
 def module_names(rel: str) -> list[str]:

@@ -1,6 +1,6 @@
 """The file index: ``.llmc/reactor.db`` (SQLite, WAL), one row per source file.
 
-Rows carry the content fingerprints (size, mtime_ns, blake3, sha256), the Python facts for graph
+Rows carry the content fingerprints (size, mtime_ns, blake3, sha256), the facts for graph
 context, and the reactor's bookkeeping for backoff. Refreshes (:mod:`reactor.scan`) are
 incremental: every file is ``stat``-ed, but only files whose size or mtime changed are read and
 hashed, so an unchanged tree costs about one directory walk. Rows are addressed by a stable
@@ -24,6 +24,9 @@ from typing import Any
 import blake3
 
 from . import graph
+from .facts import Facts
+from .facts import extract as extract_facts
+from .facts.resolve import Resolver
 from .policy import SourcePolicy, looks_binary
 from .state import STATE_DIR, ensure_state_dir
 
@@ -79,6 +82,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0004_files_doc_sha256",
         "ALTER TABLE files ADD COLUMN doc_sha256 TEXT",
     ),
+    (
+        # Keys under which other files' imports reach a file (Go packages, Java types, headers;
+        # see reactor.facts.resolve). Imports hold the importing side's keys.
+        "0005_provides",
+        """
+        CREATE TABLE provides (
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            key TEXT NOT NULL
+        );
+        CREATE INDEX provides_by_key ON provides(key);
+        CREATE INDEX provides_by_file ON provides(file_id)
+        """,
+    ),
 ]
 
 _COLUMNS = "id, path, size, mtime_ns, blake3, sha256, binary, failures, failed_blake3, doc_sha256"
@@ -125,7 +141,7 @@ class Fingerprint:
     blake3: str
     sha256: str
     binary: bool
-    facts: graph.PythonFacts | None
+    facts: Facts | None
 
 
 def fingerprint(path: Path | str, rel: str, st: os.stat_result) -> Fingerprint:
@@ -137,7 +153,7 @@ def fingerprint(path: Path | str, rel: str, st: os.stat_result) -> Fingerprint:
 def fingerprint_of(data: bytes, rel: str, st: os.stat_result) -> Fingerprint:
     """The fingerprint of bytes already read (the one-file path reuses them for the backend)."""
     binary = looks_binary(data)
-    facts = graph.python_facts(rel, data) if rel.endswith((".py", ".pyi")) and not binary else None
+    facts = None if binary else extract_facts(rel, data)
     return Fingerprint(
         size=st.st_size,
         mtime_ns=st.st_mtime_ns,
@@ -151,8 +167,9 @@ def fingerprint_of(data: bytes, rel: str, st: os.stat_result) -> Fingerprint:
 class FileIndex:
     """The SQLite index of one repo. Thread-safe: one connection behind a lock."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, *, repo_root: Path | None = None):
         self.db_path = db_path
+        self.resolver = Resolver(repo_root or db_path.parent.parent)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
@@ -165,7 +182,7 @@ class FileIndex:
     @classmethod
     def for_repo(cls, repo_root: Path) -> FileIndex:
         ensure_state_dir(repo_root)
-        return cls(repo_root / DB_PATH)
+        return cls(repo_root / DB_PATH, repo_root=repo_root)
 
     def close(self) -> None:
         with self._lock:
@@ -255,7 +272,7 @@ class FileIndex:
         Returns what happened (``added``, ``changed``, ``touched``) and the row id.
         """
         old = self._db.execute("SELECT id, blake3 FROM files WHERE path = ?", (rel,)).fetchone()
-        symbols = "\n".join(fp.facts.symbols) if fp.facts else ""
+        symbols = "\n".join(s.label for s in fp.facts.symbols if s.exported) if fp.facts else ""
         cur = self._db.execute(
             """INSERT INTO files (path, size, mtime_ns, blake3, sha256, binary, symbols)
                VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -269,10 +286,15 @@ class FileIndex:
         if old is not None and old[1] == fp.blake3:
             return "touched", file_id
         self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
+        self._db.execute("DELETE FROM provides WHERE file_id = ?", (file_id,))
         if fp.facts:
             self._db.executemany(
                 "INSERT INTO imports (file_id, module) VALUES (?, ?)",
-                [(file_id, m) for m in fp.facts.imports],
+                [(file_id, key) for key in self.resolver.imports(rel, fp.facts)],
+            )
+            self._db.executemany(
+                "INSERT INTO provides (file_id, key) VALUES (?, ?)",
+                [(file_id, key) for key in self.resolver.provides(rel, fp.facts)],
             )
         self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
         return ("added" if old is None else "changed"), file_id
@@ -346,27 +368,37 @@ class FileIndex:
 
     # -- graph --------------------------------------------------------------------------
     def neighbours(self, rel: str) -> tuple[list[graph.Neighbour], list[graph.Neighbour]]:
-        """In-repo modules ``rel`` imports, and files that import ``rel``."""
+        """In-repo files ``rel`` imports, and files that import ``rel`` (see
+        :mod:`reactor.facts.resolve` for the keys that join them)."""
         with self._lock:
             row = self._db.execute("SELECT id FROM files WHERE path = ?", (rel,)).fetchone()
             if row is None:
                 return [], []
-            modules = [
-                m for (m,) in self._db.execute("SELECT module FROM imports WHERE file_id = ?", row)
+            keys = [
+                k for (k,) in self._db.execute("SELECT module FROM imports WHERE file_id = ?", row)
             ]
-            candidates = [p for m in modules for p in graph.module_candidates(m)]
+            paths = [k[5:] for k in keys if k.startswith("path:")]
+            paths += [p for k in keys if ":" not in k for p in graph.module_candidates(k)]
             imports = self._symbols_of(
-                "SELECT path, symbols FROM files WHERE path IN ({}) AND path != ?",
-                candidates,
+                "SELECT path, symbols FROM files WHERE path IN ({}) AND path != ?", paths, rel
+            )
+            provided = [k for k in keys if k.startswith(("go:", "java:", "inc:"))]
+            imports += self._symbols_of(
+                "SELECT DISTINCT f.path, f.symbols FROM provides p JOIN files f ON f.id = p.file_id"
+                " WHERE p.key IN ({}) AND f.path != ?",
+                provided,
                 rel,
             )
+            mine = [
+                k for (k,) in self._db.execute("SELECT key FROM provides WHERE file_id = ?", row)
+            ]
             importers = self._symbols_of(
                 "SELECT DISTINCT f.path, f.symbols FROM imports i JOIN files f ON f.id = i.file_id"
                 " WHERE i.module IN ({}) AND f.path != ?",
-                graph.module_names(rel),
+                [*graph.module_names(rel), f"path:{rel}", *mine],
                 rel,
             )
-        return imports, importers
+        return _unique(imports), importers
 
     def _symbols_of(self, sql: str, keys: list[str], rel: str) -> list[graph.Neighbour]:
         if not keys:
@@ -446,6 +478,16 @@ class Tombstone:
     path: str
     blake3: str
     sha256: str
+
+
+def _unique(neighbours: list[graph.Neighbour]) -> list[graph.Neighbour]:
+    seen: set[str] = set()
+    out = []
+    for n in sorted(neighbours, key=lambda n: n.path):
+        if n.path not in seen:
+            seen.add(n.path)
+            out.append(n)
+    return out
 
 
 def _row(r: Any) -> FileRow:

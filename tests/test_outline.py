@@ -60,11 +60,11 @@ def test_unparsable_python_falls_back_to_generic() -> None:
 
 def test_generic_page_and_leading_comment() -> None:
     result = generate(
-        "src/main.rs", "#!/usr/bin/env run\n//! Crate root.\n//! Does X.\nfn main() {}\n"
+        "src/main.kt", "#!/usr/bin/env run\n// App root.\n// Does X.\nfun main() {}\n"
     )
     assert isinstance(result, Generated)
-    assert "*Rust source — 4 lines" in result.body
-    assert "> Crate root.\n> Does X." in result.body
+    assert "*Kotlin source — 4 lines" in result.body
+    assert "> App root.\n> Does X." in result.body
     assert leading_comment("/*\n * Block\n * comment\n */\nint x;") == ["Block", "comment"]
 
 

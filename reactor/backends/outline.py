@@ -1,16 +1,18 @@
 """The ``outline`` backend: a useful page from the source alone, offline and instant.
 
-Python files get a structural outline from ``ast`` (module docstring, classes with their methods,
-functions with signatures and the first line of each docstring, imports and importers from the
-graph context). Other languages get a generic page: language, size, line count, the leading
-comment block, and the graph context when there is one.
+Every language :mod:`reactor.facts` understands (Python, JavaScript, TypeScript, Go, Rust, Java,
+C, C++) gets a structural outline in one layout: the file's own doc, its types with their
+methods, functions with signatures and the first sentence of each doc comment, constants,
+imports, and the neighbours (imports and importers with their symbols) from the graph context.
+Other languages, and files that yield nothing, get a generic page: language, size, line count,
+the leading comment block, and the graph context when there is one.
 """
 
 from __future__ import annotations
 
-import ast
 from pathlib import PurePosixPath
 
+from ..facts import Facts, Symbol, extract
 from . import Backend, DocRequest, Generated, NoOp
 
 LANGUAGES = {
@@ -77,12 +79,12 @@ class OutlineBackend(Backend):
         return "outline (built-in, offline)"
 
     def generate(self, request: DocRequest) -> Generated | NoOp:
-        rel = request.relative_path
-        if rel.endswith((".py", ".pyi")):
-            body = python_page(rel, request.source_contents, request.graph_context)
-            if body is not None:
-                return Generated(body)
-        return Generated(generic_page(rel, request.source_contents, request.graph_context))
+        rel, source = request.relative_path, request.source_contents
+        if source.strip():
+            facts = extract(rel, source.encode("utf-8", errors="replace"))
+            if facts is not None and (facts.symbols or facts.imports or facts.doc):
+                return Generated(facts_page(rel, source, facts, request.graph_context))
+        return Generated(generic_page(rel, source, request.graph_context))
 
 
 def _language(rel: str) -> str:
@@ -133,78 +135,48 @@ def leading_comment(source: str) -> list[str]:
     return found
 
 
-def _first_line(node: ast.AST) -> str:
-    doc = ast.get_docstring(node)  # type: ignore[arg-type]
-    return doc.strip().splitlines()[0] if doc and doc.strip() else ""
+#: How each kind of declaration is headed, in the order the page lists them.
+TYPE_KINDS = ("class", "struct", "interface", "trait", "enum", "record", "type", "annotation")
 
 
-def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
-    return f"{prefix} {node.name}({ast.unparse(node.args)}){returns}"
-
-
-def _public(name: str) -> bool:
-    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
-
-
-def python_page(rel: str, source: str, graph_context: str | None) -> str | None:
-    """An outline of a Python module; ``None`` if it does not parse (generic page instead)."""
-    if not source.strip():
-        return None  # the generic page says "empty"
-    try:
-        tree = ast.parse(source, filename=rel)
-    except (SyntaxError, ValueError):
-        return None
-    out = [f"# `{rel}`", "", f"*{_language(rel)} module — {_stats(source)}.*"]
-    doc = ast.get_docstring(tree)
-    if doc:
-        out += ["", "## Purpose", "", doc.strip()]
-    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
-    functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    if classes:
-        out += ["", "## Classes"]
-        for cls in classes:
-            bases = ", ".join(ast.unparse(b) for b in cls.bases)
-            out += ["", f"### `class {cls.name}{f'({bases})' if bases else ''}`"]
-            if summary := _first_line(cls):
-                out += ["", summary]
-            methods = [
-                m
-                for m in cls.body
-                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public(m.name)
-            ]
-            if methods:
+def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -> str:
+    """The outline of a file from its facts: the same layout for every language."""
+    noun = "module" if facts.language == "python" else "source"
+    out = [f"# `{rel}`", "", f"*{_language(rel)} {noun} — {_stats(source)}.*"]
+    if facts.package:
+        out[-1] = out[-1][:-2] + f", package `{facts.package}`.*"
+    if facts.doc:
+        out += ["", "## Purpose", "", facts.doc.strip()]
+    types = [s for s in facts.top_level() if s.kind in TYPE_KINDS]
+    nested_types = [s for s in facts.symbols if s.parent and s.kind in TYPE_KINDS]
+    if types or nested_types:
+        out += ["", "## Types"]
+        for symbol in types + nested_types:
+            out += ["", f"### `{symbol.signature or symbol.kind + ' ' + symbol.name}`"]
+            if symbol.doc:
+                out += ["", symbol.doc]
+            members = [m for m in facts.members(symbol.name) if m.kind not in TYPE_KINDS]
+            if members:
                 out.append("")
-                for m in methods:
-                    summary = _first_line(m)
-                    out.append(f"- `{_signature(m)}`" + (f" — {summary}" if summary else ""))
-    if functions:
+                out += [_entry(m) for m in members]
+    owners = {s.name for s in facts.symbols if s.kind in TYPE_KINDS}
+    loose_methods = [s for s in facts.symbols if s.kind == "method" and s.parent not in owners]
+    functions = [s for s in facts.top_level() if s.kind in ("function", "macro")]
+    if functions or loose_methods:
         out += ["", "## Functions", ""]
-        for fn in functions:
-            summary = _first_line(fn)
-            out.append(f"- `{_signature(fn)}`" + (f" — {summary}" if summary else ""))
-    constants = [
-        t.id
-        for n in tree.body
-        if isinstance(n, ast.Assign)
-        for t in n.targets
-        if isinstance(t, ast.Name) and t.id.isupper()
-    ]
+        out += [_entry(s) for s in functions + loose_methods]
+    constants = [s for s in facts.top_level() if s.kind in ("const", "module")]
     if constants:
-        out += ["", "## Constants", "", ", ".join(f"`{c}`" for c in constants)]
-    imports = _imports(tree)
-    if imports:
-        out += ["", "## Imports", "", ", ".join(f"`{i}`" for i in imports)]
+        out += ["", "## Constants" if facts.language == "python" else "## Values and modules", ""]
+        out.append(", ".join(f"`{s.name}`" for s in constants))
+    if facts.imports:
+        out += ["", "## Imports", "", ", ".join(f"`{i}`" for i in facts.imports)]
     out += _context_section(graph_context)
     return "\n".join(out) + "\n"
 
 
-def _imports(tree: ast.Module) -> list[str]:
-    names: list[str] = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            names += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
-            names.append("." * node.level + (node.module or ""))
-    return list(dict.fromkeys(names))
+def _entry(symbol: Symbol) -> str:
+    owner = f"{symbol.parent}::" if symbol.parent and symbol.kind == "method" else ""
+    signature = symbol.signature or f"{owner}{symbol.name}"
+    private = "" if symbol.exported else " *(private)*"
+    return f"- `{signature}`{private}" + (f" — {symbol.doc}" if symbol.doc else "")
