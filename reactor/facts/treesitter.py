@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from collections.abc import Callable, Iterator
 
 import tree_sitter as ts
@@ -73,7 +74,8 @@ class _Walker:
             text = self.text(prev)
             if text.startswith(("//!", "/*!")):
                 break  # an inner doc comment belongs to the file (Rust), not to this item
-            lines[:0] = _comment_text(text)
+            kept = [line for line in _comment_text(text) if not _TOOL_DIRECTIVE.match(line)]
+            lines[:0] = kept
             expected_row = prev.start_point[0] - 1
             prev = prev.prev_sibling
         return summary("\n".join(lines))
@@ -97,6 +99,14 @@ class _Walker:
     def string(self, node: ts.Node | None) -> str:
         """A string literal's contents."""
         return self.text(node).strip().strip("\"'`<>")
+
+
+#: Comments addressed to tools, not readers: never a symbol's doc.
+_TOOL_DIRECTIVE = re.compile(
+    r"(eslint|@ts-|prettier-ignore|istanbul |c8 |NOLINT|clang-format|noinspection|"
+    r"#region|#endregion|biome-ignore|tslint:|jshint|global )",
+    re.IGNORECASE,
+)
 
 
 def _comment_text(comment: str) -> list[str]:
@@ -136,6 +146,9 @@ def _js(w: _Walker, root: ts.Node) -> None:
         if node.type == "import_statement":
             w.facts.imports.append(w.string(node.child_by_field_name("source")))
             continue
+        if node.type == "expression_statement":
+            _js_assignment(w, node)
+            continue
         if declaration is None:
             continue
         doc = w.doc(node)
@@ -146,6 +159,20 @@ def _js(w: _Walker, root: ts.Node) -> None:
         if following is None or following.start_point[0] > first.end_point[0] + 1:
             # a file header: a comment that a blank line separates from the first declaration
             w.facts.doc = summary("\n".join(_comment_text(w.text(first))))
+
+
+def _js_assignment(w: _Walker, statement: ts.Node) -> None:
+    """CommonJS and prototype style: ``exports.f = function …``, ``app.use = (…) => …``."""
+    expression = statement.named_children[0] if statement.named_child_count else None
+    if expression is None or expression.type != "assignment_expression":
+        return
+    left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
+    if left is None or right is None or left.type != "member_expression":
+        return
+    if right.type in ("function_expression", "arrow_function", "function"):
+        name = w.text(left).removeprefix("module.").removeprefix("exports.")
+        signature = one_line(f"{name} = {w.signature(right)}")
+        w.add("function", name, expression, signature=signature, doc=w.doc(statement))
 
 
 def _js_declaration(w: _Walker, node: ts.Node, *, exported: bool, doc: str) -> None:
@@ -160,7 +187,9 @@ def _js_declaration(w: _Walker, node: ts.Node, *, exported: bool, doc: str) -> N
             _named(body) if body is not None and kind.endswith("class_declaration") else ()
         ):
             if member.type in ("method_definition", "abstract_method_signature"):
-                w.add("method", w.name(member), member, parent=name, exported=exported)
+                method = w.name(member)
+                hidden = method.startswith("#") or "private" in w.text(member).split("(")[0]
+                w.add("method", method, member, parent=name, exported=exported and not hidden)
     elif kind in ("lexical_declaration", "variable_declaration"):
         for declarator in _named(node):
             if declarator.type != "variable_declarator":
