@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -165,12 +166,24 @@ def test_help_and_readme_name_version_polling_and_verbose() -> None:
     assert "--polling" in watch and "--polling" in readme
 
 
+def generate_in_a_thread(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> tuple[threading.Thread, list[tuple[int, str, str]]]:
+    """`reactor generate --all --wait 60` started in another thread; its result lands in the list."""
+    result: list[tuple[int, str, str]] = []
+    thread = threading.Thread(
+        target=lambda: result.append(
+            run(capsys, "generate", "--all", "--repo", str(repo), "--wait", "60")
+        )
+    )
+    thread.start()
+    return thread, result
+
+
 def test_generate_waits_for_the_lock_and_then_succeeds(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A daemon tick holds the docgen lock; `generate --wait` waits for it instead of failing."""
-    import threading
-
     from reactor.lock import FileLock as Lock
 
     holder = Lock(repo / DOCGEN_LOCK)
@@ -186,13 +199,7 @@ def test_generate_waits_for_the_lock_and_then_succeeds(
             raise
 
     monkeypatch.setattr(Lock, "_try_acquire", observed)
-    result: list[tuple[int, str, str]] = []
-    thread = threading.Thread(
-        target=lambda: result.append(
-            run(capsys, "generate", "--all", "--repo", str(repo), "--wait", "60")
-        )
-    )
-    thread.start()
+    thread, result = generate_in_a_thread(capsys, repo)
     assert refused.wait(30)
     holder.release()  # the tick finishes
     thread.join(timeout=60)
@@ -202,8 +209,6 @@ def test_generate_waits_for_the_lock_and_then_succeeds(
 def test_generate_waits_for_llmcs_batch_lock_too(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-
     from reactor import reactor as reactor_module
 
     (repo / LLMC_BATCH_LOCK).parent.mkdir(parents=True, exist_ok=True)
@@ -219,13 +224,7 @@ def test_generate_waits_for_llmcs_batch_lock_too(
         return held
 
     monkeypatch.setattr(reactor_module, "is_locked_elsewhere", observed)
-    result: list[tuple[int, str, str]] = []
-    thread = threading.Thread(
-        target=lambda: result.append(
-            run(capsys, "generate", "--all", "--repo", str(repo), "--wait", "60")
-        )
-    )
-    thread.start()
+    thread, result = generate_in_a_thread(capsys, repo)
     assert seen_held.wait(30) and not result  # waiting, not failed at once
     holder.release()
     thread.join(timeout=60)
