@@ -196,3 +196,32 @@ def stream(x):
     )
     assert doc.count("def stream(") == 1 and "- `def stream(x)` — Stream it." in doc
     assert doc.count("def name(") == 1
+
+
+def test_cpp_declarations_inside_unexpanded_macros_are_found() -> None:
+    """Library headers wrap everything in macros tree-sitter cannot expand (fmt's
+    FMT_BEGIN_NAMESPACE): the declarations inside still count; guards and #else twins do not."""
+    header = b"""#ifndef LIB_H_
+#define LIB_H_
+#ifdef _WIN32
+#  define LIB_API __declspec(dllexport)
+#else
+#  define LIB_API
+#endif
+#define LIB_MAX(a, b) ((a) > (b) ? (a) : (b))
+LIB_BEGIN_NAMESPACE
+/// Formats values.
+class LIB_API Formatter {
+ public:
+  /// Formats one value.
+  std::string format(int value) const;
+};
+LIB_END_NAMESPACE
+#endif
+"""
+    facts = extract("include/lib.h", header)
+    assert facts is not None
+    labels = [s.label for s in facts.symbols]
+    assert "macro LIB_MAX" in labels and labels.count("macro LIB_API") <= 1
+    assert "macro LIB_H_" not in labels  # an include guard
+    assert any(s.name == "format" and s.parent == "Formatter" for s in facts.symbols), labels

@@ -161,7 +161,8 @@ def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -
                 out += [_entry(m) for m in members]
     owners = {s.name for s in facts.symbols if s.kind in TYPE_KINDS}
     loose_methods = [s for s in facts.symbols if s.kind == "method" and s.parent not in owners]
-    functions = [s for s in facts.top_level() if s.kind in ("function", "macro")]
+    functions = [s for s in facts.top_level() if s.kind == "function"]
+    functions += [s for s in facts.top_level() if s.kind == "macro"]  # after the functions
     if functions or loose_methods:
         out += ["", "## Functions", ""]
         out += [_entry(s) for s in functions + loose_methods]

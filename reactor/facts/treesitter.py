@@ -37,6 +37,8 @@ def _parser(language: str) -> ts.Parser:
 
 
 def tree_sitter_facts(language: str, data: bytes) -> Facts:
+    if language in ("c", "cpp"):
+        data = _blank_macro_noise(data)
     tree = _parser(language).parse(data)
     walker = _Walker(language, data)
     extract = _EXTRACTORS["js" if language in ("javascript", "typescript", "tsx") else language]
@@ -336,9 +338,13 @@ def _c(w: _Walker, root: ts.Node) -> None:
 
 
 def _c_scope(w: _Walker, scope: ts.Node, parent: str) -> None:
-    for node in _named(scope):
+    for node in scope.named_children:
         kind = node.type
-        if kind == "preproc_include":
+        if kind == "ERROR":
+            # what a macro tree-sitter cannot expand (FMT_BEGIN_NAMESPACE, EXPORT_API …) wraps:
+            # the declarations inside still parse, so look in
+            _c_scope(w, node, parent)
+        elif kind == "preproc_include":
             w.facts.imports.append(w.text(node.child_by_field_name("path")))
         elif kind in ("preproc_ifdef", "preproc_if", "linkage_specification", "preproc_else"):
             _c_scope(w, node.child_by_field_name("body") or node, parent)
@@ -363,8 +369,12 @@ def _c_scope(w: _Walker, scope: ts.Node, parent: str) -> None:
             _c_types(w, node, parent)
             for declarator in node.children_by_field_name("declarator"):
                 w.add("type", w.text(declarator).strip("*& "), node, parent=parent)
-        elif kind == "preproc_function_def" or kind == "preproc_def":
-            w.add("macro", w.name(node), node, signature=one_line(w.text(node)), parent=parent)
+        elif kind in ("preproc_function_def", "preproc_def"):
+            name = w.name(node)
+            valued = kind == "preproc_function_def" or node.child_by_field_name("value") is not None
+            known = any(s.kind == "macro" and s.name == name for s in w.facts.symbols)
+            if valued and not known:  # not an include guard, not the #else twin of a macro
+                w.add("macro", name, node, signature=one_line(w.text(node)), parent=parent)
 
 
 def _c_types(w: _Walker, node: ts.Node, parent: str) -> None:
@@ -387,6 +397,18 @@ def _c_type(w: _Walker, node: ts.Node, parent: str, doc_node: ts.Node) -> None:
     w.add(kind, name, node, parent=parent, doc=w.doc(doc_node), signature=f"{kind} {name}")
     if kind in ("class", "struct"):
         _c_scope(w, body, parent=name)
+
+
+#: A line that is one bare macro (``FMT_BEGIN_NAMESPACE``, ``Q_OBJECT``), and an export macro
+#: between ``class``/``struct`` and the name (``class LIB_API Widget``): tree-sitter does not
+#: expand macros and would misparse what follows, so both are blanked (offsets kept).
+_BARE_MACRO_LINE = re.compile(rb"^[ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*;?[ \t]*$", re.MULTILINE)
+_EXPORT_MACRO = re.compile(rb"\b(class|struct)([ \t]+)([A-Z][A-Z0-9_]{2,})(?=[ \t]+[A-Za-z_])")
+
+
+def _blank_macro_noise(data: bytes) -> bytes:
+    data = _BARE_MACRO_LINE.sub(lambda m: b" " * len(m.group(0)), data)
+    return _EXPORT_MACRO.sub(lambda m: m.group(1) + m.group(2) + b" " * len(m.group(3)), data)
 
 
 def _c_function_name(w: _Walker, declarator: ts.Node | None) -> str:
