@@ -129,3 +129,106 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+#: One generated source file per language, ~60 lines: documented functions, a type with
+#: methods, and imports of two siblings (``{i}`` is the file number, ``{j}``/``{k}`` siblings).
+TEMPLATES = {
+    "py": '"""Module {i}."""\nfrom .m{j} import f{j}\nimport pkg.m{k}\n\n'
+    + "".join(
+        f'def f{{i}}_{n}(x: int) -> int:\n    """Adds {n}."""\n    return x + {n}\n\n\n'
+        for n in range(6)
+    )
+    + 'class C{i}:\n    """A thing."""\n\n    def run(self) -> None:\n        """Runs."""\n',
+    "ts": 'import {{f{j}_0}} from "./m{j}.js";\nimport * as k from "./m{k}";\n\n'
+    + "".join(
+        f"/** Adds {n}. */\nexport function f{{i}}_{n}(x: number): number {{{{ return x + {n}; }}}}\n\n"
+        for n in range(6)
+    )
+    + "/** A thing. */\nexport class C{i} {{\n  /** Runs. */\n  run(): void {{}}\n}}\n",
+    "go": 'package p\n\nimport (\n\t"fmt"\n\t"example.com/m/q"\n)\n\n'
+    + "".join(
+        f"// F{{i}}_{n} adds {n}.\nfunc F{{i}}_{n}(x int) int {{{{ return x + {n} }}}}\n\n"
+        for n in range(6)
+    )
+    + "// C{i} is a thing.\ntype C{i} struct{{ n int }}\n\n// Run runs.\nfunc (c *C{i}) Run() {{ fmt.Println(q.X) }}\n",
+    "rs": "use crate::m{j}::f;\nmod m{k};\n\n"
+    + "".join(
+        f"/// Adds {n}.\npub fn f{{i}}_{n}(x: i32) -> i32 {{{{ x + {n} }}}}\n\n" for n in range(6)
+    )
+    + "/// A thing.\npub struct C{i} {{ n: i32 }}\n\nimpl C{i} {{\n    /// Runs.\n    pub fn run(&self) {{}}\n}}\n",
+    "java": "package p;\n\nimport p.q.M{j};\nimport java.util.List;\n\n/** A thing. */\npublic class M{i} {{\n"
+    + "".join(
+        f"  /** Adds {n}. */\n  public int f{n}(int x) {{{{ return x + {n}; }}}}\n\n"
+        for n in range(6)
+    )
+    + "}}\n",
+    "c": '#include "m{j}.h"\n#include <stdio.h>\n\n'
+    + "".join(
+        f"/** Adds {n}. */\nint f{{i}}_{n}(int x) {{{{ return x + {n}; }}}}\n\n" for n in range(6)
+    )
+    + "/** A thing. */\nstruct c{i} {{ int n; }};\n",
+    "cpp": '#include "m{j}.hpp"\n#include <vector>\n\nnamespace p {{\n'
+    + "".join(
+        f"/// Adds {n}.\nint f{{i}}_{n}(int x) {{{{ return x + {n}; }}}}\n\n" for n in range(6)
+    )
+    + "/// A thing.\nclass C{i} {{\n public:\n  /// Runs.\n  void run();\n}};\n}}\n",
+}
+
+
+def bench_facts(tmp: Path, files: int) -> dict[str, Any]:
+    """Per language, on ``files`` generated files: facts and outline files/s, and a refresh of
+    a tree whose every file changed (read, hash, facts, store) in files/s, Python's the
+    baseline of the first release."""
+    from reactor.config import DocgenConfig
+    from reactor.index import FileIndex
+    from reactor.policy import SourcePolicy
+    from reactor.scan import refresh
+
+    out: dict[str, Any] = {}
+    for ext, template in TEMPLATES.items():
+        root = tmp / f"facts-{ext}"
+        rels = [f"pkg/m{i}.{ext}" for i in range(files)]
+        sources = [
+            template.format(i=i, j=(i + 1) % files, k=(i + 2) % files).encode()
+            for i in range(files)
+        ]
+        (root / "pkg").mkdir(parents=True)
+        for rel, data in zip(rels, sources, strict=True):
+            (root / rel).write_bytes(data)
+        t0 = time.perf_counter()
+        facts = [extract(rel, data) for rel, data in zip(rels, sources, strict=True)]
+        t1 = time.perf_counter()
+        backend = OutlineBackend()
+        for rel, data in zip(rels, sources, strict=True):
+            backend.generate(DocRequest(root, rel, "0" * 64, data.decode(), None, None))
+        t2 = time.perf_counter()
+        index = FileIndex.for_repo(root)
+        policy = SourcePolicy(root, DocgenConfig())
+        refresh(index, policy)
+        for rel, data in zip(rels, sources, strict=True):
+            (root / rel).write_bytes(data + b"\n")  # every file changed
+        t3 = time.perf_counter()
+        stats = refresh(index, policy)
+        t4 = time.perf_counter()
+        index.close()
+        assert stats.changed == files and all(f is not None and f.symbols for f in facts)
+        out[ext] = {
+            "facts_files_per_s": round(files / (t1 - t0)),
+            "outline_files_per_s": round(files / (t2 - t1)),
+            "changed_refresh_files_per_s": round(files / (t4 - t3)),
+        }
+        shutil.rmtree(root)
+    return {"files": files, "languages": out}
+
+
+def facts_rows(results: dict[str, Any]) -> list[str]:
+    f = results["facts"]
+    base = f["languages"]["py"]["changed_refresh_files_per_s"]
+    return [
+        f"| facts {ext} ({f['files']} generated files) | facts / outline / changed-tree refresh "
+        f"files/s | {s['facts_files_per_s']} / {s['outline_files_per_s']} / "
+        f"{s['changed_refresh_files_per_s']} | {base} (Python refresh) | "
+        f"{round(s['changed_refresh_files_per_s'] / base, 2)}× |"
+        for ext, s in f["languages"].items()
+    ]

@@ -41,6 +41,7 @@ from reactor.scan import refresh
 from reactor.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import languages
 import ticks
 
 SAMPLE_SIZE = 10
@@ -427,6 +428,7 @@ def table(results: dict[str, Any]) -> str:
         f"{o['files_per_s']} | — | — |"
     )
     lines += ticks.table_rows(results)
+    lines += languages.facts_rows(results)
     return "\n".join(lines)
 
 
@@ -482,6 +484,7 @@ def main() -> int:
             ),
             ("multi_repo", lambda: ticks.bench_multi_repo(tmp, 50, 5, 5.0 if quick else 20.0)),
             ("watch_cost", lambda: ticks.bench_watch_cost(tmp, 5_000 if quick else 30_000)),
+            ("facts", lambda: languages.bench_facts(tmp, 200 if quick else 1000)),
         ]
         for name, step in steps:
             t = time.monotonic()
