@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeBackend, doc_header, sha256_of, tick_until, write
+from conftest import FakeBackend, doc_header, sha256_of, tick_until, wait_until, write
 from reactor.config import DocgenConfig
 from reactor.reactor import Reactor
 
@@ -39,6 +39,9 @@ def live(tmp_path: Path, backend: FakeBackend) -> Iterator[tuple[Reactor, Path]]
     reactor = Reactor.open(repo, config=config, backend=backend)
     try:
         tick_until(reactor, lambda: all(fresh(repo, f"src/m{i}/mod.py") for i in range(5)))
+        # the event thread adds DOCS/'s watch when the first doc creates it: wait for that state
+        assert reactor.watcher is not None
+        wait_until(lambda: reactor.watcher is not None and reactor.watcher.watched_dirs == 8)
         yield reactor, repo
     finally:
         reactor.close()
