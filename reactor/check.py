@@ -100,11 +100,9 @@ def _sources(policy: SourcePolicy, paths: Iterable[str] | None) -> Iterator[tupl
             candidates: Iterable[tuple[str, Any]] = policy.walk()
         elif os.path.isdir(os.path.join(policy.root_str, rel)):
             candidates = policy.walk(rel.rstrip("/"))
-        elif policy.reason_to_skip(rel) is None:
-            st = policy.stat_source(rel)
-            candidates = [] if isinstance(st, str) else [(rel, st)]
         else:
-            candidates = []
+            st = policy.source_stat(rel)
+            candidates = [] if st is None else [(rel, st)]
         for item in candidates:
             if item[0] not in seen:
                 seen.add(item[0])

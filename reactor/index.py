@@ -248,8 +248,8 @@ class FileIndex:
         the caller that goes on to generate does not read and hash it again.
         """
         row = self.get(rel)
-        st = policy.stat_source(rel) if policy.reason_to_skip(rel) is None else None
-        if st is None or isinstance(st, str):
+        st = policy.source_stat(rel)
+        if st is None:
             if row is None:
                 return Synced(None, "absent")
             self.remove_paths([rel])

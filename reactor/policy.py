@@ -201,6 +201,13 @@ class SourcePolicy:
             return "gitignored or excluded"
         return None
 
+    def source_stat(self, rel: str) -> os.stat_result | None:
+        """The stat of ``rel`` if it is a source right now (path policy, then the disk)."""
+        if self.reason_to_skip(rel) is not None:
+            return None
+        st = self.stat_source(rel)
+        return None if isinstance(st, str) else st
+
     def stat_source(self, rel: str) -> os.stat_result | str:
         """``lstat`` + symlink and size checks: the stat, or why the file is not a source."""
         path = os.path.join(self.root_str, rel)

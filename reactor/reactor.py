@@ -290,11 +290,10 @@ class Reactor:
             return TickResult(False, "busy")
         if self.scheduler.backoff.backend_paused():
             return TickResult(False, "backend_down")
-        for lock_path in (DOCGEN_LOCK, LLMC_BATCH_LOCK):
-            if not self.lock.held and is_locked_elsewhere(self.root / lock_path):
-                return TickResult(False, "locked", reason=str(lock_path))
+        if is_locked_elsewhere(self.root / LLMC_BATCH_LOCK):  # LLMC's own batch run
+            return TickResult(False, "locked", reason=str(LLMC_BATCH_LOCK))
         with self._tick_lock:
-            try:
+            try:  # the docgen lock (a manual run, or a batch in another thread) says "locked"
                 with self.lock:
                     return self._tick()
             except LockHeld as exc:

@@ -156,7 +156,8 @@ class Scan:
         gone = [
             rel
             for file_id, rel in rows
-            if file_id not in self._seen and not self._still_a_source(rel)
+            # a row the walk did not see may have been added by a tick meanwhile: ask the disk
+            if file_id not in self._seen and self.policy.source_stat(rel) is None
         ]
         if gone:
             self.index.remove_paths(gone)
@@ -172,12 +173,6 @@ class Scan:
     def _finish_sweep(self) -> None:
         self._sweep_done = True
         self._seen.clear()
-
-    def _still_a_source(self, rel: str) -> bool:
-        """A row the walk did not see may have been added by a tick meanwhile: ask the disk."""
-        if self.policy.reason_to_skip(rel) is not None:
-            return False
-        return not isinstance(self.policy.stat_source(rel), str)
 
     def _merge(self, delta: RefreshStats) -> None:
         total = self.stats

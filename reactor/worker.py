@@ -191,7 +191,7 @@ class Worker:
     def settle_tombstone(self, tombstone: Tombstone) -> TickResult | None:
         """Remove the doc of a source that left the index, unless the source came back."""
         rel = tombstone.path
-        if self._is_source(rel):
+        if self.policy.source_stat(rel) is not None:
             self.index.drop_tombstone(rel)  # it came back; a scan or an event indexes it
             self.dirty.offer(rel)
             return None
@@ -208,11 +208,6 @@ class Worker:
         if removed:
             log.info("removed orphaned doc for %s", printable(rel))
         return removed
-
-    def _is_source(self, rel: str) -> bool:
-        if self.policy.reason_to_skip(rel) is not None:
-            return False
-        return not isinstance(self.policy.stat_source(rel), str)
 
     # -- slices ---------------------------------------------------------------------------
     def _scan(self, scan: Scan, deadline: float) -> TickResult:
@@ -254,7 +249,7 @@ class Worker:
                     os.unlink(path)
             elif self.index.get(rel) is None and not self.index.has_tombstone(rel):
                 # (a tombstoned source's doc goes through its grace period instead)
-                if self._is_source(rel):
+                if self.policy.source_stat(rel) is not None:
                     self.dirty.offer(rel)
                 elif self._remove_doc(rel):
                     removed.append(rel)
