@@ -4,9 +4,14 @@ Unlike ``status`` it opens no index for writing, takes no lock and creates no st
 works in a read-only checkout and never makes pre-commit report "files were modified by this
 hook". Freshness is decided from the bytes: each source in scope is hashed and compared with its
 doc's ``SHA256:`` line. When the reactor's index exists it is read (immutable) as a stat cache:
-a source whose size and mtime match its row is not read again. Docs without a source are
-``orphaned``; with PATHS only those sources' docs are checked, and paths that are not sources
-are ignored, so a hook can pass every staged file.
+a source whose size and mtime match its row is not read again.
+
+It fails (exit 1) on ``stale``, ``missing`` and ``orphaned`` docs (ours, without a source), and
+on sources it cannot read (``unreadable``: their docs cannot be judged). What is not documented
+by design is named but does not fail: too large, binary, or a file of the user's where the doc
+would go. Files in the output dir that are not ours are never a failure. With PATHS only those
+sources' docs are checked, and paths that are not sources are ignored, so a hook can pass every
+staged file.
 """
 
 from __future__ import annotations
@@ -20,25 +25,31 @@ from pathlib import Path
 from typing import Any
 
 from .config import DocgenConfig, output_dir_relative
-from .docs import DocStore
+from .docs import DocStore, removal_held
 from .index import DB_PATH
-from .policy import SourcePolicy, looks_binary
+from .observe import BINARY, FOREIGN, SKIP_REASONS, TOO_LARGE, UNREADABLE
+from .paths import quote_path
+from .policy import GONE_ERRNOS, NotSource, SourcePolicy, looks_binary
 
-STATES = ("stale", "missing", "orphaned")
+STATES = ("stale", "missing", "orphaned", "unreadable")
 
 
 @dataclass
 class CheckReport:
-    """Paths by state; ``ok`` when nothing is stale, missing or orphaned."""
+    """Paths by state; ``ok`` when nothing is stale, missing, orphaned or unreadable."""
 
     fresh: int = 0
     stale: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # too_large, binary, foreign
+    foreign: int = 0  # files in the output dir that are not ours (left alone)
+    held_back: bool = False  # so many orphans that the daemon will not remove them unasked
 
     @property
     def ok(self) -> bool:
-        return not (self.stale or self.missing or self.orphaned)
+        return not (self.stale or self.missing or self.orphaned or self.unreadable)
 
     @property
     def checked(self) -> int:
@@ -50,13 +61,32 @@ class CheckReport:
         for path, state in sorted(rows):
             yield state, path
 
+    def skipped_lines(self) -> Iterator[str]:
+        """``skipped <path> (<reason>)`` for what is not documented by design."""
+        rows = sorted((p, r) for r, paths in self.skipped.items() for p in paths)
+        for path, reason in rows:
+            yield f"skipped {quote_path(path)} ({SKIP_REASONS[reason]})"
+
     def summary(self) -> str:
         if self.ok:
-            return f"all {self.checked:,} docs fresh"
-        return (
-            f"{self.fresh:,}/{self.checked:,} docs fresh: {len(self.stale):,} stale, "
-            f"{len(self.missing):,} missing, {len(self.orphaned):,} orphaned"
-        )
+            text = f"all {self.checked:,} docs fresh"
+        else:
+            text = (
+                f"{self.fresh:,}/{self.checked:,} docs fresh: {len(self.stale):,} stale, "
+                f"{len(self.missing):,} missing, {len(self.orphaned):,} orphaned"
+            )
+            if self.unreadable:
+                text += f", {len(self.unreadable):,} unreadable"
+        skipped = sum(len(p) for p in self.skipped.values())
+        if skipped:
+            kinds = ", ".join(f"{len(p)} {SKIP_REASONS[r]}" for r, p in self.skipped.items() if p)
+            text += f" · {skipped:,} not documented ({kinds})"
+        if self.held_back:
+            text += (
+                " · the orphans are more than the daemon removes at once: "
+                "`reactor generate --prune` removes them"
+            )
+        return text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +96,10 @@ class CheckReport:
             "stale": sorted(self.stale),
             "missing": sorted(self.missing),
             "orphaned": sorted(self.orphaned),
+            "unreadable": sorted(self.unreadable),
+            "skipped": {k: sorted(v) for k, v in self.skipped.items()},
+            "foreign": self.foreign,
+            "held_back": self.held_back,
         }
 
 
@@ -74,43 +108,64 @@ def check(root: Path, config: DocgenConfig, paths: Iterable[str] | None = None) 
     root = root.resolve()
     policy = SourcePolicy(root, config)
     docs = DocStore(root, output_dir_relative(config, root))
-    sources = list(_sources(policy, paths))
+    report = CheckReport(skipped={TOO_LARGE: [], BINARY: [], FOREIGN: []})
+    hidden: list[str] = []
+    sources = list(_sources(policy, paths, hidden))
     cache = _stat_cache(root)
-    report = CheckReport()
     for rel, st in sources:
         state = _state(policy, docs, cache, rel, st)
         if state == "fresh":
             report.fresh += 1
+        elif state in report.skipped:
+            report.skipped[state].append(rel)
         elif state is not None:
             getattr(report, state).append(rel)
+    report.unreadable += hidden
     if paths is None:
         known = {rel for rel, _ in sources}
-        report.orphaned = sorted(rel for rel, _ in docs.iter_docs() if rel not in known)
+        ours = report.fresh + len(report.stale)
+        for rel, path in docs.iter_docs():
+            if rel in known or any(rel == h or rel.startswith(h + "/") for h in hidden):
+                continue
+            if DocStore.header_at(path) is None:
+                report.foreign += 1
+            else:
+                report.orphaned.append(rel)
+        report.orphaned.sort()
+        report.held_back = removal_held(len(report.orphaned), ours + len(report.orphaned))
     return report
 
 
-def _sources(policy: SourcePolicy, paths: Iterable[str] | None) -> Iterator[tuple[str, Any]]:
-    """``(rel, stat)`` of the sources in scope; named paths that are not sources are dropped."""
+def _sources(
+    policy: SourcePolicy, paths: Iterable[str] | None, hidden: list[str]
+) -> Iterator[tuple[str, Any]]:
+    """``(rel, stat)`` of the sources in scope; named paths that are not sources are dropped,
+    what cannot be listed or stat-ed goes to ``hidden``."""
     if paths is None:
-        yield from policy.walk()
+        yield from policy.walk(on_unreadable=hidden.append)
         return
     seen: set[str] = set()
     for rel in paths:
         if rel in ("", "."):
-            candidates: Iterable[tuple[str, Any]] = policy.walk()
+            candidates: Iterable[tuple[str, Any]] = policy.walk(on_unreadable=hidden.append)
         elif os.path.isdir(os.path.join(policy.root_str, rel)):
-            candidates = policy.walk(rel.rstrip("/"))
+            candidates = policy.walk(rel.rstrip("/"), on_unreadable=hidden.append)
         else:
             st = policy.source_stat(rel)
-            candidates = [] if st is None else [(rel, st)]
+            if isinstance(st, NotSource):
+                if st.unreadable:
+                    hidden.append(rel)
+                candidates = []
+            else:
+                candidates = [(rel, st)]
         for item in candidates:
             if item[0] not in seen:
                 seen.add(item[0])
                 yield item
 
 
-def _stat_cache(root: Path) -> dict[str, tuple[int, int, str, bool]]:
-    """``path -> (size, mtime_ns, sha256, binary)`` from the index, opened read-only."""
+def _stat_cache(root: Path) -> dict[str, tuple[int, int, str, str | None]]:
+    """``path -> (size, mtime_ns, sha256, skip)`` from the index, opened read-only."""
     db_path = root / DB_PATH
     if not db_path.is_file():
         return {}
@@ -120,28 +175,36 @@ def _stat_cache(root: Path) -> dict[str, tuple[int, int, str, bool]]:
         # hashed again.
         db = sqlite3.connect(f"{db_path.as_uri()}?immutable=1", uri=True)
         try:
-            rows = db.execute("SELECT path, size, mtime_ns, sha256, binary FROM files").fetchall()
+            rows = db.execute("SELECT path, size, mtime_ns, sha256, skip FROM files").fetchall()
         finally:
             db.close()
     except sqlite3.Error:
         return {}  # locked, read-only WAL without its -shm, an old schema: hash everything
-    return {p: (size, mtime, sha, bool(binary)) for p, size, mtime, sha, binary in rows}
+    return {p: (size, mtime, sha, skip) for p, size, mtime, sha, skip in rows}
 
 
 def _state(
     policy: SourcePolicy,
     docs: DocStore,
-    cache: dict[str, tuple[int, int, str, bool]],
+    cache: dict[str, tuple[int, int, str, str | None]],
     rel: str,
     st: os.stat_result,
 ) -> str | None:
-    """``fresh``, ``stale``, ``missing`` or ``None`` (not a documentable source after all).
-
-    Raw ``os`` calls, not ``open()``: this runs for every source of the repo.
-    """
+    """``fresh``, ``stale``, ``missing``, ``unreadable``, a skip reason, or ``None`` (not a
+    source after all). Raw ``os`` calls, not ``open()``: this runs for every source."""
+    if st.st_size > policy.config.max_file_bytes:
+        return TOO_LARGE
     cached = cache.get(rel)
-    if cached is not None and cached[:2] == (st.st_size, st.st_mtime_ns):
-        _, _, sha256, binary = cached
+    if (
+        cached is not None
+        and cached[:2] == (st.st_size, st.st_mtime_ns)
+        and cached[3]
+        in (
+            None,
+            BINARY,
+        )
+    ):
+        sha256, binary = cached[2], cached[3] == BINARY
     else:
         try:
             fd = os.open(os.path.join(policy.root_str, rel), os.O_RDONLY)
@@ -149,13 +212,15 @@ def _state(
                 data = os.read(fd, st.st_size + 1)
             finally:
                 os.close(fd)
-        except OSError:
-            return None  # vanished or unreadable since the walk: not a source now
+        except OSError as exc:
+            return None if exc.errno in GONE_ERRNOS else UNREADABLE
         binary = looks_binary(data)
         sha256 = hashlib.sha256(data).hexdigest()
     if binary:
-        return None  # never documented
-    header = docs.header(rel)
-    if header is None and not docs.exists(rel):
+        return BINARY
+    doc = docs.inspect(rel)
+    if doc.in_the_way is not None:
+        return FOREIGN
+    if doc.kind == "absent":
         return "missing"
-    return "fresh" if header == sha256 else "stale"
+    return "fresh" if doc.sha256 == sha256 else "stale"

@@ -1,9 +1,13 @@
-"""The ``reactor`` command: ``watch``, ``generate`` and ``status``.
+"""The ``reactor`` command: ``watch``, ``generate``, ``status`` and ``check``.
 
 Thin on purpose: each command parses arguments, opens a :class:`~reactor.Reactor` and calls the
 same API an embedding daemon uses. Expected failures are :class:`~reactor.errors.ReactorError`
 subclasses, mapped to exit codes here in one place (0 ok, 1 some files failed, 2 usage or config
 error, 3 lock held) and printed as one line, never as a traceback.
+
+Without ``--repo`` (or ``watch``/``status``'s REPO) the repo is found the way git finds its work
+tree: the nearest ancestor of the current directory holding ``llmc.toml`` or ``.git``. PATHS are
+relative to the current directory.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
 import shutil
 import signal
@@ -22,7 +27,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import NoReturn
 
 from tqdm import tqdm
@@ -30,18 +34,34 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__
 from .check import check
-from .config import load_config
+from .config import discover_root, load_config
 from .docgen import Outcome
-from .errors import LockHeld, ReactorError, UsageError
+from .errors import Interrupted, LockHeld, ReactorError, UsageError
 from .index import DB_PATH
 from .lock import WATCH_LOCK, FileLock
+from .observe import SKIP_REASONS
+from .paths import quote_path
 from .progress import ProgressReporter
 from .reactor import Reactor
 from .service import Service
+from .shutdown import Shutdown
 
 log = logging.getLogger("reactor")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+#: Skipped files named one per line after a batch run; beyond this, a count.
+LISTED_SKIPS = 20
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a finite, non-negative number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reactor",
         description="Keep DOCS/REPODOCS/{path}.md fresh for every source file of a repository, "
         "generating docs only while the machine is otherwise idle. Settings come from "
-        "llmc.toml [docs.docgen] in the repo root.",
+        "llmc.toml [docs.docgen] in the repo root. Without --repo, the repo is the nearest "
+        "ancestor of the current directory holding llmc.toml or .git.",
         epilog="Exit codes: 0 ok, 1 some files failed, 2 usage or config error, "
         "3 lock held by another run.",
     )
@@ -58,14 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="debug logging (per-tick decisions)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    repo_help = "repository root (default: the repo holding the current directory)"
 
     watch = sub.add_parser(
         "watch",
         help="run the reactor for one repo until interrupted",
         description="Index the repo, then watch it and regenerate one stale doc per idle tick "
-        "until SIGINT/SIGTERM. Runs at low CPU and I/O priority (config key 'nice').",
+        "until SIGINT/SIGTERM (a second signal exits at once). Runs at low CPU and I/O "
+        "priority (config key 'nice').",
     )
-    watch.add_argument("repo", nargs="?", default=".", help="repository root (default: .)")
+    watch.add_argument("repo", nargs="?", metavar="REPO", help=repo_help)
+    watch.add_argument("--repo", dest="repo_option", metavar="R", help=repo_help)
     watch.add_argument(
         "--polling", action="store_true", help="poll instead of inotify (network filesystems)"
     )
@@ -80,9 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or directories, relative to the cwd"
     )
-    generate.add_argument("--repo", default=".", help="repository root (default: .)")
+    generate.add_argument("--repo", metavar="R", help=repo_help)
     generate.add_argument("--all", action="store_true", help="every source file of the repo")
     generate.add_argument("--force", action="store_true", help="regenerate fresh docs too")
+    generate.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove every orphaned doc of ours, even more than the brake on mass removal "
+        "allows at once (max of 20 and 25%% of the docs)",
+    )
     generate.add_argument(
         "--sources-only",
         action="store_true",
@@ -91,34 +121,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "--wait",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="SECONDS",
         help="how long to wait for a running daemon tick or run to release the docgen lock "
         "before giving up with exit 3 (default: 10)",
     )
 
-    check = sub.add_parser(
+    check_cmd = sub.add_parser(
         "check",
         help="exit 1 if any doc is stale, missing or orphaned; writes nothing (CI, pre-commit)",
         description="Compare each source with its doc's SHA256 line and print one "
-        "'<state> <path>' line per problem, then a summary. Exit 0 when every doc in scope is "
-        "fresh, 1 otherwise. Writes nothing (no index, no lock, no state dir), so it works in a "
-        "read-only checkout. With PATHS only those sources' docs are checked; paths that are "
-        "not sources are ignored.",
+        "'<state> <path>' line per problem (stale, missing, orphaned, unreadable), then a "
+        "summary. What is not documented by design (too large, binary, a file of yours where "
+        "the doc would go) is named as 'skipped' and does not fail. Exit 0 when every doc in "
+        "scope is fresh, 1 otherwise. Writes nothing (no index, no lock, no state dir), so it "
+        "works in a read-only checkout. With PATHS only those sources' docs are checked; paths "
+        "that are not sources are ignored.",
     )
-    check.add_argument(
+    check_cmd.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or directories, relative to the cwd"
     )
-    check.add_argument("--repo", default=".", help="repository root (default: .)")
-    check.add_argument("--json", action="store_true", help="print one JSON object instead")
+    check_cmd.add_argument("--repo", metavar="R", help=repo_help)
+    check_cmd.add_argument("--json", action="store_true", help="print one JSON object instead")
 
     status = sub.add_parser(
         "status",
-        help="count fresh, stale, missing and orphaned docs",
-        description="Refresh the index incrementally and compare every source with its doc.",
+        help="count fresh, stale, missing and orphaned docs; name skipped and failing files",
+        description="Refresh the index incrementally and compare every source with its doc: "
+        "fresh, stale, missing and orphaned docs, skipped sources with the reason, failing "
+        "files with their last error and next retry, and files in the output dir that are not "
+        "ours.",
     )
-    status.add_argument("repo", nargs="?", default=".", help="repository root (default: .)")
+    status.add_argument("repo", nargs="?", metavar="REPO", help=repo_help)
+    status.add_argument("--repo", dest="repo_option", metavar="R", help=repo_help)
     status.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -128,27 +164,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(verbose=args.verbose, command=args.command)
     try:
         if args.command == "watch":
-            return cmd_watch(Path(args.repo), polling=args.polling)
+            return cmd_watch(_root(args.repo, args.repo_option), polling=args.polling)
+        if args.command == "status":
+            return cmd_status(_root(args.repo, args.repo_option), as_json=args.json)
+        root = _root(args.repo)
         if args.command == "generate":
             return cmd_generate(
                 args.paths,
-                Path(args.repo),
+                root,
                 all_files=args.all,
                 force=args.force,
+                prune=args.prune,
                 wait=args.wait,
                 sources_only=args.sources_only,
             )
-        if args.command == "check":
-            return cmd_check(args.paths, Path(args.repo), as_json=args.json)
-        return cmd_status(Path(args.repo), as_json=args.json)
+        return cmd_check(args.paths, root, as_json=args.json)
     except ReactorError as exc:
         print(f"reactor: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except sqlite3.Error as exc:
         print(f"reactor: error: index {DB_PATH}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        return 130
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        return 128 + signum
     except BrokenPipeError:
         # the reader went away (`reactor status | head`): not an error; keep shutdown quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -168,14 +207,33 @@ def _setup_logging(*, verbose: bool, command: str) -> None:
     logging.getLogger("watchdog").addHandler(logging.NullHandler())
 
 
-def _tty() -> bool:
-    return sys.stderr.isatty()
-
-
-def _repo(path: Path) -> Path:
+def _root(positional: str | None, option: str | None = None) -> Path:
+    """The repo to work on: named (positional REPO or ``--repo``, which must agree), else the
+    one holding the current directory."""
+    if positional is not None and option is not None and positional != option:
+        raise UsageError(f"two repos named: {positional!r} and --repo {option!r}; name one")
+    named = positional if positional is not None else option
+    if named is None:
+        return discover_root(Path.cwd())
+    path = Path(named)
     if not path.is_dir():
-        raise UsageError(f"{path} is not a directory")
+        raise UsageError(f"{named} is not a directory")
     return path.resolve()
+
+
+def _repo_relative(path: str, root: Path) -> str:
+    """A cwd-relative argument → repo-relative POSIX path. Outside the repo, or naming nothing
+    at all (a typo), is a usage error."""
+    absolute = Path(os.path.abspath(path))
+    # resolve the directory, not the file itself: a symlinked source keeps its own name
+    real = Path(os.path.realpath(absolute.parent)) / absolute.name if absolute != root else root
+    try:
+        rel = real.relative_to(root)
+    except ValueError:
+        raise UsageError(f"{path} is outside the repository {root}") from None
+    if not os.path.lexists(real):
+        raise UsageError(f"{path}: no such file or directory")
+    return rel.as_posix() if rel.parts else "."
 
 
 @contextlib.contextmanager
@@ -194,75 +252,104 @@ def _progress(total: int, what: str) -> Iterator[tqdm[NoReturn] | None]:
 # -- generate -------------------------------------------------------------------------------
 def cmd_generate(
     paths: list[str],
-    repo: Path,
+    root: Path,
     *,
     all_files: bool,
     force: bool,
+    prune: bool = False,
     wait: float,
     sources_only: bool = False,
 ) -> int:
-    root = _repo(repo)
-    if not paths and not all_files:
+    if not paths and not all_files and not prune:
         if sources_only:
             return EXIT_OK  # a hook run with no staged file
         raise UsageError("nothing to do: name files or directories, or pass --all")
     rels = None if all_files else [_repo_relative(p, root) for p in paths]
     started = time.monotonic()
-    with Reactor.open(root, watch=False) as reactor:
+    shutdown = Shutdown()
+    with shutdown.installed(), Reactor.open(root, watch=False) as reactor:
+        shutdown.cleans(reactor.docs)
+        reactor.generator.guard = shutdown.abortable
         if not reactor.config.enabled:
             print("docgen is disabled ([docs.docgen] enabled = false); nothing done")
             return EXIT_OK
-        total = len(reactor.expand(rels)) if rels is not None else reactor.index.count()
         counts: Counter[str] = Counter()
         explicit = set(rels or ())
         problems: list[Outcome] = []
+        skipped: list[Outcome] = []
+        total = len(reactor.expand(rels)) if rels is not None else reactor.index.count_under("")
         with _progress(total, "docgen") as bar:
 
             def report(outcome: Outcome) -> None:
                 counts[outcome.status] += 1
+                quiet_skip = sources_only and outcome.skip is None
                 if outcome.status == "failed" or (
                     outcome.status in ("skipped", "deferred")
                     and outcome.path in explicit
-                    and not (sources_only and outcome.status == "skipped")
+                    and not quiet_skip
                 ):
                     problems.append(outcome)
-                if bar is not None:
+                elif outcome.status == "skipped" and outcome.skip is not None:
+                    skipped.append(outcome)
+                if bar is not None and outcome.status != "removed":
                     bar.update(1)
+                shutdown.check()  # a signal during a write: stop at this boundary
 
-            reactor.generate(rels, force=force, progress=report, wait_seconds=wait)
+            selected = rels if (rels or all_files) else []
+            try:
+                reactor.generate(
+                    selected, force=force, prune=prune, progress=report, wait_seconds=wait
+                )
+            except Interrupted as exc:
+                _print_summary(counts, started, interrupted=True)
+                return 128 + exc.signum
+            held_back = reactor.scheduler.held_back
     for outcome in problems:
-        print(f"{outcome.status}: {outcome.path}: {outcome.reason}", file=sys.stderr)
-    elapsed = time.monotonic() - started
+        print(f"{outcome.status}: {quote_path(outcome.path)}: {outcome.reason}", file=sys.stderr)
+    _print_skips(skipped)
+    _print_summary(counts, started)
+    if held_back:
+        print(
+            f"held back: {held_back} orphaned docs not removed (more than the brake allows at "
+            "once); run `reactor generate --prune` if their sources really are gone",
+            file=sys.stderr,
+        )
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def _print_skips(skipped: list[Outcome]) -> None:
+    """Name what a batch run could not document (too large, binary, unreadable, in the way)."""
+    for outcome in skipped[:LISTED_SKIPS]:
+        assert outcome.skip is not None
+        what = SKIP_REASONS[outcome.skip]
+        print(f"not documented ({what}): {quote_path(outcome.path)}: {outcome.reason}")
+    if len(skipped) > LISTED_SKIPS:
+        print(f"not documented: … (+{len(skipped) - LISTED_SKIPS} more; see reactor status)")
+
+
+def _print_summary(counts: Counter[str], started: float, *, interrupted: bool = False) -> None:
     summary = ", ".join(
         f"{n} {name}"
         for name, n in (
             ("generated", counts["generated"]),
             ("fresh", counts["fresh"]),
+            ("moved", counts["moved"]),
             ("no-op", counts["noop"]),
             ("skipped", counts["skipped"]),
             ("deferred", counts["deferred"]),
             ("failed", counts["failed"]),
+            ("removed", counts["removed"]),
         )
+        if n or name in ("generated", "fresh", "skipped", "failed")
     )
-    print(f"{summary} ({sum(counts.values())} files, {elapsed:.1f}s)")
-    return EXIT_FAILED if problems else EXIT_OK
-
-
-def _repo_relative(path: str, root: Path) -> str:
-    """A cwd-relative argument → repo-relative POSIX path; outside the repo is a usage error."""
-    absolute = Path(os.path.abspath(path))
-    # resolve the directory, not the file itself: a symlinked source keeps its own name
-    real = Path(os.path.realpath(absolute.parent)) / absolute.name if absolute != root else root
-    try:
-        rel = real.relative_to(root)
-    except ValueError:
-        raise UsageError(f"{path} is outside the repository {root}") from None
-    return rel.as_posix() if rel.parts else "."
+    files = sum(n for status, n in counts.items() if status != "removed")
+    elapsed = time.monotonic() - started
+    tail = "; interrupted" if interrupted else ""
+    print(f"{summary} ({files} files, {elapsed:.1f}s{tail})")
 
 
 # -- check ----------------------------------------------------------------------------------
-def cmd_check(paths: list[str], repo: Path, *, as_json: bool) -> int:
-    root = _repo(repo)
+def cmd_check(paths: list[str], root: Path, *, as_json: bool) -> int:
     config = load_config(root)
     rels = [_repo_relative(p, root) for p in paths] if paths else None
     report = check(root, config, rels)
@@ -270,14 +357,15 @@ def cmd_check(paths: list[str], repo: Path, *, as_json: bool) -> int:
         print(json.dumps(report.to_json(), indent=2))
     else:
         for state, path in report.problems():
-            print(f"{state} {path}")
+            print(f"{state} {quote_path(path)}")
+        for line in report.skipped_lines():
+            print(line)
         print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
 # -- status ---------------------------------------------------------------------------------
-def cmd_status(repo: Path, *, as_json: bool) -> int:
-    root = _repo(repo)
+def cmd_status(root: Path, *, as_json: bool) -> int:
     with Reactor.open(root, watch=False) as reactor:
         report = reactor.status()
     if as_json:
@@ -288,8 +376,7 @@ def cmd_status(repo: Path, *, as_json: bool) -> int:
 
 
 # -- watch ----------------------------------------------------------------------------------
-def cmd_watch(repo: Path, *, polling: bool) -> int:
-    root = _repo(repo)
+def cmd_watch(root: Path, *, polling: bool) -> int:
     watch_lock = FileLock.for_repo(root, WATCH_LOCK)
     try:
         watch_lock.acquire()
@@ -313,18 +400,14 @@ def cmd_watch(repo: Path, *, polling: bool) -> int:
                 reactor.backend.describe(),
                 reactor.watcher.mode,
             )
-            service = Service([reactor], steps=[ProgressReporter(reactor, highlight=_tty())])
-
-            def on_signal(signum: int, frame: FrameType | None) -> None:
-                log.info("received %s, shutting down", signal.Signals(signum).name)
-                service.stop()
-
-            previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-            try:
+            service = Service(
+                [reactor], steps=[ProgressReporter(reactor, highlight=sys.stderr.isatty())]
+            )
+            shutdown = Shutdown(on_stop=service.stop)
+            shutdown.cleans(reactor.docs)
+            reactor.generator.guard = shutdown.abortable
+            with shutdown.installed(), contextlib.suppress(Interrupted):
                 service.run()
-            finally:
-                for s, handler in previous.items():
-                    signal.signal(s, handler)
             log.info("reactor stopped")
     finally:
         watch_lock.release()

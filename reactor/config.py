@@ -8,17 +8,24 @@ their setting has no effect.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import tomllib
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+import pathspec
 
 from .errors import ConfigError
 
 CONFIG_FILE = "llmc.toml"
 #: The reply bound for one file's doc: ample for the four sections the prompt asks for.
 DEFAULT_MAX_TOKENS = 1024
+#: Candidates a sampling tick may look at (each is a stat, maybe a hash).
+MAX_SAMPLE_SIZE = 10_000
 BACKENDS = ("outline", "shell", "ollama", "openai")
 PRIORITIES = ("idle", "normal")
 
@@ -95,18 +102,40 @@ class DocgenConfig:
         return dataclasses.replace(self, **changes)
 
 
+#: What marks a repository root when none is named: the config file, or a git checkout
+#: (``.git`` is a directory, or a file in worktrees and submodules).
+ROOT_MARKERS = (CONFIG_FILE, ".git")
+
+
+def discover_root(start: Path) -> Path:
+    """The repo holding ``start``: its nearest ancestor (itself included) with ``llmc.toml`` or
+    ``.git``, as git finds its work tree; ``start`` itself when none has either."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return start
+
+
 def load_config(repo_root: Path) -> DocgenConfig:
     """Read ``{repo_root}/llmc.toml`` and validate ``[docs.docgen]`` against the repo."""
     path = repo_root / CONFIG_FILE
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        raw = path.read_bytes()
     except FileNotFoundError:
         return DocgenConfig()
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); TOML files "
+            "must be UTF-8",
+            path=path,
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
     docs = data.get("docs", {})
     if not isinstance(docs, dict):
         raise ConfigError("[docs] must be a table", path=path)
@@ -158,8 +187,10 @@ def _coerce(value: Any, expected: Any, *, key: str, path: Path | None) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
         wanted = "an integer"
     elif expected is float:
+        # finite: `inf` would overflow a deadline or a sleep later, far from the typo
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        wanted = "a number"
+        ok = ok and math.isfinite(value)
+        wanted = "a finite number"
         value = float(value) if ok else value
     elif expected is str:
         ok = isinstance(value, str)
@@ -183,7 +214,9 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
     need(config.tick_seconds > 0, "tick_seconds", "must be > 0")
     need(config.tick_budget_ms >= 0, "tick_budget_ms", "must be >= 0")
     need(config.settle_seconds >= 0, "settle_seconds", "must be >= 0")
-    need(config.sample_size >= 1, "sample_size", "must be >= 1")
+    need(
+        1 <= config.sample_size <= MAX_SAMPLE_SIZE, "sample_size", f"must be 1 to {MAX_SAMPLE_SIZE}"
+    )
     need(config.max_file_bytes >= 1, "max_file_bytes", "must be >= 1")
     need(-20 <= config.nice <= 19, "nice", "must be between -20 and 19")
     for key, timeout in (
@@ -200,6 +233,17 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
             "must leave room for the prompt: >= max_tokens + 512 (or 0 for ollama: ask the server)",
         )
     need(config.openai.context_tokens > 0, "openai.context_tokens", "must be > 0")
+    for key, url in (
+        ("ollama.url", config.ollama.url),
+        ("openai.base_url", config.openai.base_url),
+    ):
+        if url is not None:
+            problem = url_problem(url)
+            need(problem is None, key, f"{url!r} {problem}")
+    for key in ("include", "exclude"):
+        for pattern in getattr(config, key):
+            problem = pattern_problem(pattern)
+            need(problem is None, key, f"pattern {pattern!r} {problem}")
     if config.backend == "shell":
         need(bool(config.shell.script), "shell.script", "is required when backend = 'shell'")
     if config.backend in ("ollama", "openai"):
@@ -208,6 +252,31 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
         need(bool(model), f"{name}.model", f"is required when backend = '{name}'")
     if config.backend == "openai":
         need(bool(config.openai.base_url), "openai.base_url", "is required when backend = 'openai'")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot reach an HTTP server (``None``: it can be tried)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises for a port that is not a number in range
+    except ValueError as exc:
+        return f"is not a URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "needs a scheme: http:// or https:// (e.g. http://127.0.0.1:8080/v1)"
+    if not parts.hostname:
+        return "has no host"
+    if port == 0 or re.search(r"\s", url):
+        return "is not a usable URL"
+    return None
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a gitignore-style ``pattern`` cannot be used (``None``: it compiles)."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (re.error, ValueError, TypeError) as exc:
+        return f"is not a valid gitignore pattern ({exc})"
+    return None
 
 
 def validate_for_repo(config: DocgenConfig, repo_root: Path) -> None:

@@ -1,9 +1,15 @@
 """The doc store: ``{output_dir}/{relative source path}.md`` with an ``SHA256:`` first line.
 
+**What is ours.** A file under the output dir is one of our docs only if its name is
+``<source path>.md`` and its first line is a valid ``SHA256: <64 hex>`` header. Anything else
+there — hand-written Markdown, a README, an index page, a symlink, a directory — is the user's:
+never deleted, moved or overwritten, never counted as orphaned. :meth:`DocStore.inspect` tells
+which a path holds, and every destructive call checks it again right before acting.
+
 Every path is checked before use: no traversal, no absolute paths, and no symlink anywhere between
 the repo root and the doc may lead outside the output directory. Writes are atomic (temp file in
 the same directory, fsync, ``os.replace``) so a crash leaves either the old doc or the new one,
-never a torn one.
+never a torn one; the temp files of writes in flight are known, so a shutdown can remove them.
 """
 
 from __future__ import annotations
@@ -11,11 +17,33 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
-from .errors import UnsafePath
+from .errors import NotOurs, UnsafePath
+
+#: The brake on mass removal: one pass may remove at most this many docs, or this share of all
+#: of them if that is more. Beyond it nothing is removed until a user confirms
+#: (``reactor generate --prune``): a changed ``include``, an ``output_dir`` typo or a checkout of
+#: an almost empty branch must not delete a repo's docs.
+BRAKE_MIN_DOCS = 20
+BRAKE_SHARE = 0.25
+
+
+def removal_limit(total_docs: int) -> int:
+    return max(BRAKE_MIN_DOCS, int(total_docs * BRAKE_SHARE))
+
+
+def removal_held(pending: int, total_docs: int) -> bool:
+    """Whether removing ``pending`` of ``total_docs`` docs at once must wait for a user."""
+    return pending > removal_limit(total_docs)
+
 
 HEADER_RE = re.compile(r"SHA256: ([0-9a-f]{64})\r?\n?\Z")
 TEMP_SUFFIX = ".reactor-tmp"
@@ -41,6 +69,17 @@ def _doc_mode() -> int:
     return 0o666 & ~umask
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT/SIGTERM wait while this runs (a shutdown must find every temp file noted)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def header_line(sha256: str) -> str:
     """The first line of every doc."""
     return f"SHA256: {sha256}\n"
@@ -52,6 +91,24 @@ def parse_header(first_line: str) -> str | None:
     return match.group(1) if match else None
 
 
+@dataclass(frozen=True)
+class DocFile:
+    """What a doc path holds: nothing, one of our docs (with its header's digest), or the
+    user's (a foreign file, or a directory)."""
+
+    kind: Literal["absent", "ours", "foreign", "directory"]
+    sha256: str | None = None
+
+    @property
+    def in_the_way(self) -> str | None:
+        """Why nothing may be written here (``None``: we may write)."""
+        if self.kind == "foreign":
+            return "a file that is not one of our docs (no SHA256 header) is in the way"
+        if self.kind == "directory":
+            return "a directory is in the way"
+        return None
+
+
 class DocStore:
     """Reads and writes docs under one output directory of one repo."""
 
@@ -61,6 +118,8 @@ class DocStore:
         self.root = self.repo_root / output_rel
         self._root_str = str(self.root)
         self._mode = _doc_mode()
+        self._in_flight: set[str] = set()  # temp files of writes under way
+        self._in_flight_lock = threading.RLock()  # re-entered by a signal handler
 
     # -- paths --------------------------------------------------------------------------
     def doc_path(self, rel: str) -> Path:
@@ -92,9 +151,22 @@ class DocStore:
             raise UnsafePath(directory, "a symlink leads outside the output directory")
 
     # -- reading ------------------------------------------------------------------------
-    def exists(self, rel: str) -> bool:
-        """Whether a doc file (fresh or not) is there for ``rel``; a lexical check."""
-        return os.path.lexists(self._lexical(rel))
+    def inspect(self, rel: str) -> DocFile:
+        """What ``rel``'s doc path holds (lexical: never follows a symlink)."""
+        return self.inspect_at(self._lexical(rel))
+
+    @classmethod
+    def inspect_at(cls, path: str) -> DocFile:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return DocFile("absent")
+        if stat.S_ISDIR(st.st_mode):
+            return DocFile("directory")
+        if not stat.S_ISREG(st.st_mode):
+            return DocFile("foreign")  # a symlink, a FIFO: never ours
+        digest = cls.header_at(path)
+        return DocFile("ours", digest) if digest is not None else DocFile("foreign")
 
     def read(self, rel: str) -> str | None:
         """The whole doc, or ``None`` when missing/unreadable. Symlinked docs are not followed."""
@@ -133,29 +205,57 @@ class DocStore:
 
     # -- writing ------------------------------------------------------------------------
     def write(self, rel: str, content: str) -> Path:
-        """Atomically replace the doc of ``rel`` with ``content``."""
+        """Atomically replace the doc of ``rel`` with ``content``; :class:`NotOurs` when the
+        path holds something of the user's."""
         path = self._lexical_path(rel)
         self._check_inside(path.parent)  # before mkdir: never create directories outside
+        self._refuse_foreign(rel, path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._check_inside(path.parent)  # and after: a racing symlink swap is caught too
         # a short name: a source name near the 255-byte limit must still fit its temp file
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=TEMP_SUFFIX)
+        with _signals_held(), self._in_flight_lock:  # no signal between creating and noting it
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=TEMP_SUFFIX)
+            self._in_flight.add(tmp)
         try:
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), self._mode)
                 fh.write(content.encode("utf-8"))
                 fh.flush()
                 os.fsync(fh.fileno())
+            self._refuse_foreign(rel, path)  # the user may have put a file there meanwhile
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(tmp)
         return path
 
+    def _refuse_foreign(self, rel: str, path: Path) -> None:
+        reason = self.inspect_at(str(path)).in_the_way
+        if reason is not None:
+            raise NotOurs(f"{self.output_rel.as_posix()}/{rel}{DOC_SUFFIX}", reason)
+
+    def remove_temp_files_in_flight(self) -> int:
+        """Remove the temp files of this process's writes under way (a shutdown, a second
+        signal): whatever happens next, none is left behind. Returns how many."""
+        with self._in_flight_lock:
+            pending, self._in_flight = self._in_flight, set()
+        removed = 0
+        for tmp in pending:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+                removed += 1
+        return removed
+
     def remove(self, rel: str) -> bool:
-        """Delete the doc of ``rel`` (an orphan); prune emptied directories. True if removed."""
+        """Delete the doc of ``rel`` (an orphan) if it is one of ours; prune emptied
+        directories. True if removed."""
         path = self.doc_path(rel)
+        if self.inspect_at(str(path)).kind != "ours":
+            return False  # gone already, or the user's: never ours to delete
         try:
             os.unlink(path)
         except FileNotFoundError:
@@ -173,9 +273,10 @@ class DocStore:
             directory = directory.parent
 
     def rename(self, old_rel: str, new_rel: str) -> bool:
-        """Move a doc when its source moved with unchanged content. True if moved."""
+        """Move one of our docs when its source moved with unchanged content; never onto, or
+        from, a file of the user's. True if moved."""
         old, new = self.doc_path(old_rel), self.doc_path(new_rel)
-        if not os.path.lexists(old):
+        if self.inspect_at(str(old)).kind != "ours" or self.inspect_at(str(new)).in_the_way:
             return False
         new.parent.mkdir(parents=True, exist_ok=True)
         self._check_inside(new.parent)

@@ -55,6 +55,25 @@ class UnsafePath(ReactorError):
         super().__init__(f"refused {path}: {reason}")
 
 
+class NotOurs(ReactorError):
+    """A doc path holds something of the user's (see :mod:`reactor.docs`): never touched."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived while a backend call or a wait was under way: it is abandoned
+    (a ``BaseException``, like ``KeyboardInterrupt``, so no ``except Exception`` records it as
+    the file's failure)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"interrupted by signal {signum}")
+
+
 class BackendError(ReactorError):
     """A backend could not produce a doc for one file; the reason says why."""
 

@@ -1,19 +1,16 @@
-"""The file index: ``.llmc/reactor.db`` (SQLite, WAL), one row per source file.
+"""The file index: ``.llmc/reactor.db`` (SQLite, WAL), one row per source file. Storage only.
 
-Rows carry the content fingerprints (size, mtime_ns, blake3, sha256), the facts for graph
-context, and the reactor's bookkeeping for backoff. Refreshes (:mod:`reactor.scan`) are
-incremental: every file is ``stat``-ed, but only files whose size or mtime changed are read and
-hashed, so an unchanged tree costs about one directory walk. Rows are addressed by a stable
-integer ``id`` so the sampler can seek to any position in O(log N) without scanning
-(``WHERE id >= ? ORDER BY id LIMIT n``).
+Rows carry what was observed (size, mtime_ns, blake3, sha256, or why the source is skipped), what
+was understood (facts, import and provided keys), and the reactor's bookkeeping (the doc header
+last seen, failures, the next retry). Nothing here reads a source or parses one: the stages before
+it (:mod:`reactor.observe`, :mod:`reactor.understand`) hand their results in. Rows are addressed
+by a stable integer ``id`` so the sampler can seek to any position in O(log N) without scanning.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,14 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import blake3
-
 from . import graph
 from .facts import Facts
-from .facts import extract as extract_facts
-from .facts.resolve import Resolver
-from .policy import SourcePolicy, looks_binary
+from .migrations import MIGRATIONS
+from .observe import Known, Observation
 from .state import STATE_DIR, ensure_state_dir
+from .understand import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -36,73 +31,15 @@ DB_NAME = "reactor.db"
 #: The index's path relative to the repo root, as messages show it.
 DB_PATH = f"{STATE_DIR}/{DB_NAME}"
 
-#: Named schema migrations, applied in order and recorded in ``migrations``.
-MIGRATIONS: list[tuple[str, str]] = [
-    (
-        "0001_files_and_imports",
-        """
-        CREATE TABLE files (
-            id INTEGER PRIMARY KEY,
-            path TEXT NOT NULL UNIQUE,
-            size INTEGER NOT NULL,
-            mtime_ns INTEGER NOT NULL,
-            blake3 TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            binary INTEGER NOT NULL DEFAULT 0,
-            symbols TEXT NOT NULL DEFAULT '',
-            last_result TEXT,
-            failures INTEGER NOT NULL DEFAULT 0,
-            failed_blake3 TEXT
-        );
-        CREATE TABLE imports (
-            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-            module TEXT NOT NULL
-        );
-        CREATE INDEX imports_by_module ON imports(module);
-        CREATE INDEX imports_by_file ON imports(file_id);
-        """,
-    ),
-    ("0002_files_by_blake3", "CREATE INDEX files_by_blake3 ON files(blake3)"),
-    (
-        # Every way a source leaves the index (a tick, `status`, `generate`, another process)
-        # leaves a tombstone; the daemon consumes them and removes the orphaned doc, so removing
-        # docs stays the lock holder's job while any process may notice the deletion.
-        "0003_tombstones",
-        """
-        CREATE TABLE tombstones (
-            path TEXT PRIMARY KEY,
-            blake3 TEXT NOT NULL,
-            sha256 TEXT NOT NULL
-        )
-        """,
-    ),
-    (
-        # The SHA-256 in the doc's header as last seen or written by the reactor, so progress
-        # (fresh out of total) comes from one query instead of reading every doc.
-        "0004_files_doc_sha256",
-        "ALTER TABLE files ADD COLUMN doc_sha256 TEXT",
-    ),
-    (
-        # Keys under which other files' imports reach a file (Go packages, Java types, headers;
-        # see reactor.facts.resolve). Imports hold the importing side's keys.
-        "0005_provides",
-        """
-        CREATE TABLE provides (
-            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-            key TEXT NOT NULL
-        );
-        CREATE INDEX provides_by_key ON provides(key);
-        CREATE INDEX provides_by_file ON provides(file_id)
-        """,
-    ),
-]
-
-_COLUMNS = "id, path, size, mtime_ns, blake3, sha256, binary, failures, failed_blake3, doc_sha256"
+_COLUMNS = (
+    "id, path, size, mtime_ns, blake3, sha256, skip, failures, failed_blake3, doc_sha256, "
+    "retry_at, last_result"
+)
 
 
 @dataclass(frozen=True)
 class FileRow:
-    """One indexed file."""
+    """One indexed source. ``skip`` says why it cannot be documented (``None``: it can)."""
 
     id: int
     path: str
@@ -110,10 +47,16 @@ class FileRow:
     mtime_ns: int
     blake3: str
     sha256: str
-    binary: bool
+    skip: str | None = None
     failures: int = 0
     failed_blake3: str | None = None
     doc_sha256: str | None = None  # the doc header last seen (see migration 0004)
+    retry_at: float | None = None  # wall clock (see migration 0006)
+    last_result: str | None = None
+
+    @property
+    def known(self) -> Known:
+        return Known(self.size, self.mtime_ns, self.skip)
 
 
 @dataclass
@@ -133,43 +76,20 @@ class RefreshStats:
 
 
 @dataclass(frozen=True)
-class Fingerprint:
-    """Content of a file as of one read."""
+class Tombstone:
+    """A source that left the index; its doc is removed (or moved) by the daemon. Orphaned docs
+    the index never knew get one too, with no blake3."""
 
-    size: int
-    mtime_ns: int
+    path: str
     blake3: str
     sha256: str
-    binary: bool
-    facts: Facts | None
-
-
-def fingerprint(path: Path | str, rel: str, st: os.stat_result) -> Fingerprint:
-    """Read the file once: both hashes, the binary sniff and (for Python) imports and symbols."""
-    with open(path, "rb") as fh:
-        return fingerprint_of(fh.read(), rel, st)
-
-
-def fingerprint_of(data: bytes, rel: str, st: os.stat_result) -> Fingerprint:
-    """The fingerprint of bytes already read (the one-file path reuses them for the backend)."""
-    binary = looks_binary(data)
-    facts = None if binary else extract_facts(rel, data)
-    return Fingerprint(
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-        blake3=blake3.blake3(data).hexdigest(),
-        sha256=hashlib.sha256(data).hexdigest(),
-        binary=binary,
-        facts=facts,
-    )
 
 
 class FileIndex:
     """The SQLite index of one repo. Thread-safe: one connection behind a lock."""
 
-    def __init__(self, db_path: Path, *, repo_root: Path | None = None):
+    def __init__(self, db_path: Path):
         self.db_path = db_path
-        self.resolver = Resolver(repo_root or db_path.parent.parent)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
@@ -182,7 +102,7 @@ class FileIndex:
     @classmethod
     def for_repo(cls, repo_root: Path) -> FileIndex:
         ensure_state_dir(repo_root)
-        return cls(repo_root / DB_PATH, repo_root=repo_root)
+        return cls(repo_root / DB_PATH)
 
     def close(self) -> None:
         with self._lock:
@@ -217,16 +137,140 @@ class FileIndex:
                 raise
             self._db.execute("COMMIT")
 
-    def lookup(self, paths: list[str]) -> dict[str, tuple[int, int, int]]:
-        """``path -> (id, size, mtime_ns)`` for those of ``paths`` that are indexed."""
+    def store(self, obs: Observation, understood: Understanding | None = None) -> tuple[str, int]:
+        """Upsert what was observed of one source (inside :meth:`write`), keeping its row id.
+
+        ``understood`` replaces the row's facts and edges; without it they are kept when the
+        content is the same (parsed once per content) and cleared when it is not. Returns what
+        happened — ``added``, ``changed``, ``touched`` (stat changed, content did not) or
+        ``skipped`` (it cannot be documented) — and the row id.
+        """
+        assert obs.st is not None and obs.state in ("read", "skipped")
+        rel, st = obs.rel, obs.st
+        old = self._db.execute("SELECT id, blake3 FROM files WHERE path = ?", (rel,)).fetchone()
+        self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
+        same = old is not None and old[1] == obs.blake3
+        if not obs.hashed or (same and understood is None):
+            # too large or unreadable (the content is unknown), or known already: the stat
+            cur = self._db.execute(
+                """INSERT INTO files (path, size, mtime_ns, blake3, sha256, skip)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(path) DO UPDATE SET size = excluded.size,
+                     mtime_ns = excluded.mtime_ns, skip = excluded.skip
+                   RETURNING id""",
+                (rel, st.st_size, st.st_mtime_ns, obs.blake3, obs.sha256, obs.skip),
+            )
+            file_id = int(cur.fetchone()[0])
+            return ("skipped" if obs.skip else "touched"), file_id
+        understood = understood or Understanding()
+        facts = understood.facts.to_json() if understood.facts is not None else None
+        cur = self._db.execute(
+            """INSERT INTO files (path, size, mtime_ns, blake3, sha256, skip, symbols, facts)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(path) DO UPDATE SET size = excluded.size,
+                 mtime_ns = excluded.mtime_ns, blake3 = excluded.blake3,
+                 sha256 = excluded.sha256, skip = excluded.skip, symbols = excluded.symbols,
+                 facts = excluded.facts
+               RETURNING id""",
+            (
+                rel,
+                st.st_size,
+                st.st_mtime_ns,
+                obs.blake3,
+                obs.sha256,
+                obs.skip,
+                "\n".join(understood.labels),
+                facts,
+            ),
+        )
+        file_id = int(cur.fetchone()[0])
+        self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
+        self._db.execute("DELETE FROM provides WHERE file_id = ?", (file_id,))
+        self._db.executemany(
+            "INSERT INTO imports (file_id, module) VALUES (?, ?)",
+            [(file_id, key) for key in understood.imports],
+        )
+        self._db.executemany(
+            "INSERT INTO provides (file_id, key) VALUES (?, ?)",
+            [(file_id, key) for key in understood.provides],
+        )
+        if obs.skip:
+            return "skipped", file_id
+        if same:
+            return "touched", file_id
+        return ("added" if old is None else "changed"), file_id
+
+    def remove_paths(self, paths: list[str]) -> None:
+        """Drop rows whose source is gone, leaving a tombstone for each (see migration 0003)."""
+        with self.write():
+            for rel in paths:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO tombstones (path, blake3, sha256)"
+                    " SELECT path, blake3, sha256 FROM files WHERE path = ?",
+                    (rel,),
+                )
+                self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
+
+    def add_orphan(self, rel: str, doc_sha256: str) -> None:
+        """A doc whose source the index never knew: its removal goes the tombstones' way."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO tombstones (path, blake3, sha256) VALUES (?, '', ?)",
+                (rel, doc_sha256),
+            )
+
+    def mark_unreadable(self, paths: list[str]) -> None:
+        """Sources a scan could not reach (a directory it may not list): kept, reported."""
+        with self.write():
+            self._db.executemany(
+                "UPDATE files SET skip = 'unreadable' WHERE path = ?", [(p,) for p in paths]
+            )
+
+    def note_doc(self, rel: str, doc_sha256: str | None) -> None:
+        """Remember the header of ``rel``'s doc as just seen (``None``: no doc of ours)."""
+        with self._lock:
+            self._db.execute("UPDATE files SET doc_sha256 = ? WHERE path = ?", (doc_sha256, rel))
+
+    def record_result(
+        self,
+        rel: str,
+        result: str,
+        *,
+        failures: int = 0,
+        failed_blake3: str | None = None,
+        retry_at: float | None = None,
+    ) -> None:
+        """Remember the last outcome for ``rel``, its failure count for this content and when
+        it is tried again (wall clock)."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE files SET last_result = ?, failures = ?, failed_blake3 = ?, retry_at = ?"
+                " WHERE path = ?",
+                (result, failures, failed_blake3, retry_at, rel),
+            )
+
+    # -- reads --------------------------------------------------------------------------
+    def get(self, rel: str) -> FileRow | None:
+        with self._lock:
+            r = self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,)).fetchone()
+        return _row(r) if r else None
+
+    def facts(self, rel: str) -> Facts | None:
+        """The stored facts of ``rel`` (``None``: none, or from another extractor version)."""
+        with self._lock:
+            row = self._db.execute("SELECT facts FROM files WHERE path = ?", (rel,)).fetchone()
+        return Facts.from_json(row[0]) if row and row[0] else None
+
+    def lookup(self, paths: list[str]) -> dict[str, tuple[int, Known]]:
+        """``path -> (id, what is known)`` for those of ``paths`` that are indexed."""
         if not paths:
             return {}
         marks = ",".join("?" * len(paths))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT path, id, size, mtime_ns FROM files WHERE path IN ({marks})", paths
+                f"SELECT path, id, size, mtime_ns, skip FROM files WHERE path IN ({marks})", paths
             ).fetchall()
-        return {p: (i, size, mtime) for p, i, size, mtime in rows}
+        return {p: (i, Known(size, mtime, skip)) for p, i, size, mtime, skip in rows}
 
     def paths_after(self, after: str, *, under: str = "", limit: int) -> list[tuple[int, str]]:
         """``(id, path)`` of rows after ``after`` in path order, within ``under`` (a seek)."""
@@ -240,91 +284,23 @@ class FileIndex:
             rows = self._db.execute(sql + " ORDER BY path LIMIT ?", (*args, limit)).fetchall()
         return [(int(i), str(p)) for i, p in rows]
 
-    def sync_file(self, policy: SourcePolicy, rel: str) -> Synced:
-        """Re-check one path against the disk (the source of truth, not the index), once.
-
-        ``what`` is ``unchanged``, ``touched`` (stat changed, content not), ``changed``,
-        ``added``, ``removed`` or ``absent``; ``data`` is the content when it had to be read, so
-        the caller that goes on to generate does not read and hash it again.
-        """
-        row = self.get(rel)
-        st = policy.source_stat(rel)
-        if st is None:
-            if row is None:
-                return Synced(None, "absent")
-            self.remove_paths([rel])
-            return Synced(None, "removed")
-        if row is not None and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
-            return Synced(row, "unchanged")
-        try:
-            with open(os.path.join(policy.root_str, rel), "rb") as fh:
-                data = fh.read()
-        except OSError:
-            return Synced(row, "unchanged")  # vanished between stat and read: the next event says
-        fp = fingerprint_of(data, rel, st)
-        with self.write():
-            outcome, _ = self.store(rel, fp)
-        return Synced(self.get(rel), outcome, data)
-
-    def store(self, rel: str, fp: Fingerprint) -> tuple[str, int]:
-        """Upsert one fingerprint (inside :meth:`write`), keeping an existing row's id.
-
-        Returns what happened (``added``, ``changed``, ``touched``) and the row id.
-        """
-        old = self._db.execute("SELECT id, blake3 FROM files WHERE path = ?", (rel,)).fetchone()
-        symbols = "\n".join(s.label for s in fp.facts.symbols if s.exported) if fp.facts else ""
-        cur = self._db.execute(
-            """INSERT INTO files (path, size, mtime_ns, blake3, sha256, binary, symbols)
-               VALUES (?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(path) DO UPDATE SET size = excluded.size,
-                 mtime_ns = excluded.mtime_ns, blake3 = excluded.blake3,
-                 sha256 = excluded.sha256, binary = excluded.binary, symbols = excluded.symbols
-               RETURNING id""",
-            (rel, fp.size, fp.mtime_ns, fp.blake3, fp.sha256, int(fp.binary), symbols),
-        )
-        file_id = int(cur.fetchone()[0])
-        if old is not None and old[1] == fp.blake3:
-            return "touched", file_id
-        self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
-        self._db.execute("DELETE FROM provides WHERE file_id = ?", (file_id,))
-        if fp.facts:
-            self._db.executemany(
-                "INSERT INTO imports (file_id, module) VALUES (?, ?)",
-                [(file_id, key) for key in self.resolver.imports(rel, fp.facts)],
-            )
-            self._db.executemany(
-                "INSERT INTO provides (file_id, key) VALUES (?, ?)",
-                [(file_id, key) for key in self.resolver.provides(rel, fp.facts)],
-            )
-        self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
-        return ("added" if old is None else "changed"), file_id
-
-    # -- reads --------------------------------------------------------------------------
-    def get(self, rel: str) -> FileRow | None:
-        with self._lock:
-            r = self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,)).fetchone()
-        return _row(r) if r else None
-
     def count(self) -> int:
+        """Documentable sources (skipped ones are counted apart)."""
         with self._lock:
-            row = self._db.execute("SELECT count(*) FROM files WHERE binary = 0").fetchone()
+            row = self._db.execute("SELECT count(*) FROM files WHERE skip IS NULL").fetchone()
         return int(row[0])
 
-    def note_doc(self, rel: str, doc_sha256: str | None) -> None:
-        """Remember the header of ``rel``'s doc as just seen (``None``: no valid doc)."""
-        with self._lock:
-            self._db.execute("UPDATE files SET doc_sha256 = ? WHERE path = ?", (doc_sha256, rel))
-
     def progress(self) -> tuple[int, int]:
-        """``(fresh, total)`` text sources, by the doc headers last seen (no file is read)."""
+        """``(fresh, total)`` documentable sources, by the doc headers last seen (no file read)."""
         with self._lock:
             total, fresh = self._db.execute(
-                "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0) FROM files WHERE binary = 0"
+                "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0) FROM files"
+                " WHERE skip IS NULL"
             ).fetchone()
         return int(fresh), int(total)
 
     def count_under(self, under: str) -> int:
-        """Rows (binary ones too) whose path lies in ``under`` (``""``: all)."""
+        """Rows (skipped ones too) whose path lies in ``under`` (``""``: all)."""
         with self._lock:
             if not under:
                 return int(self._db.execute("SELECT count(*) FROM files").fetchone()[0])
@@ -333,15 +309,24 @@ class FileIndex:
             ).fetchone()
         return int(row[0])
 
+    def docs_known(self) -> int:
+        """Docs of ours as last seen: sources with one, plus docs waiting for removal."""
+        with self._lock:
+            (with_doc,) = self._db.execute(
+                "SELECT count(*) FROM files WHERE doc_sha256 IS NOT NULL"
+            ).fetchone()
+            (pending,) = self._db.execute("SELECT count(*) FROM tombstones").fetchone()
+        return int(with_doc) + int(pending)
+
     def max_id(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT coalesce(max(id), 0) FROM files").fetchone()[0])
 
     def rows_after(self, after_id: int, limit: int) -> list[FileRow]:
-        """Up to ``limit`` text rows with ``id > after_id``, in id order (one index seek)."""
+        """Up to ``limit`` rows with ``id > after_id``, in id order (one index seek)."""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE id > ? AND binary = 0 ORDER BY id LIMIT ?",
+                f"SELECT {_COLUMNS} FROM files WHERE id > ? ORDER BY id LIMIT ?",
                 (after_id, limit),
             ).fetchall()
         return [_row(r) for r in rows]
@@ -355,16 +340,20 @@ class FileIndex:
             ).fetchall()
         return [_row(r) for r in rows]
 
-    def digests(self) -> list[tuple[str, str]]:
-        """``(path, sha256)`` of every text row, in path order (what status compares)."""
+    def all_rows(self) -> list[FileRow]:
+        """Every row in path order (``status`` and batch runs; never a tick)."""
         with self._lock:
-            return self._db.execute(
-                "SELECT path, sha256 FROM files WHERE binary = 0 ORDER BY path"
-            ).fetchall()
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM files ORDER BY path").fetchall()
+        return [_row(r) for r in rows]
 
-    def paths(self) -> set[str]:
+    def failing(self) -> list[FileRow]:
+        """Rows whose last attempt for their current content failed, in path order."""
         with self._lock:
-            return {r[0] for r in self._db.execute("SELECT path FROM files WHERE binary = 0")}
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE last_result LIKE 'failed:%'"
+                " AND failed_blake3 = blake3 ORDER BY path"
+            ).fetchall()
+        return [_row(r) for r in rows]
 
     # -- graph --------------------------------------------------------------------------
     def neighbours(self, rel: str) -> tuple[list[graph.Neighbour], list[graph.Neighbour]]:
@@ -408,40 +397,18 @@ class FileIndex:
         rows = self._db.execute(sql.format(marks) + " ORDER BY 1 LIMIT 50", (*keys, rel))
         return [graph.Neighbour(p, tuple(s.split("\n")) if s else ()) for p, s in rows]
 
-    # -- bookkeeping --------------------------------------------------------------------
-    def record_result(
-        self,
-        rel: str,
-        result: str,
-        *,
-        failures: int = 0,
-        failed_blake3: str | None = None,
-    ) -> None:
-        """Remember the last outcome for ``rel`` and its failure count for this content."""
-        with self._lock:
-            self._db.execute(
-                "UPDATE files SET last_result = ?, failures = ?, failed_blake3 = ? WHERE path = ?",
-                (result, failures, failed_blake3, rel),
-            )
-
-    def remove_paths(self, paths: list[str]) -> None:
-        """Drop rows whose source is gone, leaving a tombstone for each (see migration 0003)."""
-        with self.write():
-            for rel in paths:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO tombstones (path, blake3, sha256)"
-                    " SELECT path, blake3, sha256 FROM files WHERE path = ?",
-                    (rel,),
-                )
-                self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
-
+    # -- tombstones -----------------------------------------------------------------------
     def tombstones(self, limit: int) -> list[Tombstone]:
         """Sources that left the index and whose docs may still need removing."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT path, blake3, sha256 FROM tombstones LIMIT ?", (limit,)
+                "SELECT path, blake3, sha256 FROM tombstones ORDER BY path LIMIT ?", (limit,)
             ).fetchall()
         return [Tombstone(*r) for r in rows]
+
+    def tombstone_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM tombstones").fetchone()[0])
 
     def find_tombstone(self, blake3_hex: str) -> Tombstone | None:
         """A removed source with this content: a rename's other half, whose doc can move."""
@@ -462,24 +429,6 @@ class FileIndex:
             self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
 
 
-@dataclass(frozen=True)
-class Synced:
-    """One path re-checked against the disk (see :meth:`FileIndex.sync_file`)."""
-
-    row: FileRow | None
-    what: str
-    data: bytes | None = None
-
-
-@dataclass(frozen=True)
-class Tombstone:
-    """A source that left the index; its doc is removed (or moved) by the daemon."""
-
-    path: str
-    blake3: str
-    sha256: str
-
-
 def _unique(neighbours: list[graph.Neighbour]) -> list[graph.Neighbour]:
     seen: set[str] = set()
     out = []
@@ -492,5 +441,4 @@ def _unique(neighbours: list[graph.Neighbour]) -> list[graph.Neighbour]:
 
 def _row(r: Any) -> FileRow:
     """sqlite3 rows are untyped tuples in ``_COLUMNS`` order."""
-    i, path, size, mtime_ns, b3, sha, binary, failures, failed_b3, doc_sha = r
-    return FileRow(i, path, size, mtime_ns, b3, sha, bool(binary), failures, failed_b3, doc_sha)
+    return FileRow(*r)

@@ -9,6 +9,17 @@ A :class:`FileLock` object is shared by the threads of one process (a host's tic
 batch ``generate()`` in another): ``flock`` alone cannot tell them apart, since both would use the
 same descriptor. So each lock also has a re-entrant thread lock taken first: one thread at a time
 owns it, that thread may nest ``with lock:`` blocks, and only the outermost exit releases.
+
+**Waiters go first.** The daemon takes the lock for one tick at a time and lets it go between
+ticks for a moment only; a manual run polling for it could lose that race for as long as the
+daemon has a backlog. So whoever waits *declares* it — threads of this process by a counter,
+other processes by a shared ``flock`` on ``<lock>.waiting`` held while they wait — and a tick
+that sees a declared waiter skips (:meth:`FileLock.has_waiters`): the waiter gets the lock at
+the next tick boundary.
+
+Nothing between taking the ``flock`` and recording the holder may leak it: the pid note is
+best-effort (a full disk cannot write it, and the lock is held all the same), and any failure
+before the lock is recorded closes the descriptor, which drops the ``flock``.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import fcntl
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import LockHeld, UnsafePath
@@ -34,10 +46,13 @@ class FileLock:
 
     def __init__(self, path: Path, *, repo_root: Path | None = None):
         self.path = path
+        self.waiting_path = path.with_name(path.name + ".waiting")
         self._repo_root = repo_root  # set: the state dir is created with its .gitignore
         self._fd: int | None = None
         self._owner = threading.RLock()
         self._depth = 0
+        self._waiters = 0  # threads of this process waiting in acquire()
+        self._waiters_lock = threading.Lock()
 
     @classmethod
     def for_repo(cls, repo_root: Path, rel: Path) -> FileLock:
@@ -50,9 +65,17 @@ class FileLock:
         return self._fd is not None
 
     def acquire(self, *, timeout_seconds: float = 0.0) -> None:
-        """Take the lock, waiting up to ``timeout_seconds``, else raise :class:`LockHeld`."""
+        """Take the lock, waiting up to ``timeout_seconds`` (declared, see the module
+        docstring), else raise :class:`LockHeld`."""
+        if timeout_seconds <= 0:
+            self._acquire(0.0)
+            return
+        with self._declared_waiting():
+            self._acquire(timeout_seconds)
+
+    def _acquire(self, timeout_seconds: float) -> None:
         deadline = time.monotonic() + timeout_seconds
-        if not self._owner.acquire(timeout=max(timeout_seconds, 0.0)):
+        if not self._owner.acquire(timeout=min(timeout_seconds, threading.TIMEOUT_MAX)):
             raise LockHeld(self.path, "another thread of this process")
         try:
             if self._depth == 0:
@@ -68,6 +91,45 @@ class FileLock:
         except BaseException:
             self._owner.release()
             raise
+
+    @contextlib.contextmanager
+    def _declared_waiting(self) -> Iterator[None]:
+        with self._waiters_lock:
+            self._waiters += 1
+        fd = None
+        try:
+            with contextlib.suppress(OSError):  # best effort: the wait works without it
+                if self._repo_root is not None:
+                    ensure_state_dir(self._repo_root)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+                fd = os.open(self.waiting_path, flags, 0o644)
+                fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)
+            with self._waiters_lock:
+                self._waiters -= 1
+
+    def has_waiters(self) -> bool:
+        """Whether a run is waiting for this lock: a thread of this process, or another
+        process (it holds ``<lock>.waiting`` shared while it waits)."""
+        if self._waiters:
+            return True
+        try:
+            fd = os.open(self.waiting_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)  # (an exclusive probe that succeeded is dropped right here)
+        return False
 
     def _try_acquire(self) -> None:
         if self._repo_root is not None:
@@ -85,8 +147,12 @@ class FileLock:
             holder = _read_holder(fd)
             os.close(fd)
             raise LockHeld(self.path, holder) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        except BaseException:
+            os.close(fd)
+            raise
+        with contextlib.suppress(OSError):  # who holds it, for the refusal message; a full
+            os.ftruncate(fd, 0)  # disk must not keep the lock from being held (or leak it)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
 
     def release(self) -> None:

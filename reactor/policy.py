@@ -10,11 +10,13 @@ file is read anyway, by the index, so the walk never opens a file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
@@ -91,6 +93,27 @@ def _secret_name(name: str) -> bool:
 
 
 BINARY_SNIFF_BYTES = 8192
+#: A file with NUL bytes is still text when it decodes as UTF-8 and they are this rare (a NUL in
+#: a string literal); UTF-16 text, images and archives are far above it or not UTF-8 at all.
+MAX_TEXT_NUL_SHARE = 0.01
+#: ``errno`` values that mean "nothing there" (its doc may go); any other failure to look at a
+#: path means "there, but unreadable now" (its doc stays).
+GONE_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR})
+
+
+@dataclass(frozen=True)
+class NotSource:
+    """Why a path is not a source right now. ``unreadable``: it may well be one (a permission
+    or I/O error hides it), so nothing about it is concluded, least of all that it is gone."""
+
+    reason: str
+    unreadable: bool = False
+
+    @classmethod
+    def from_error(cls, exc: OSError) -> NotSource:
+        if exc.errno in GONE_ERRNOS:
+            return cls("no such file")
+        return cls(f"cannot stat: {exc.strerror or exc}", unreadable=True)
 
 
 def is_secret(rel_path: str) -> bool:
@@ -111,9 +134,19 @@ def _utf8(name: str) -> bool:
     return True
 
 
-def looks_binary(head: bytes) -> bool:
-    """Git's heuristic: a NUL byte near the start means binary."""
-    return b"\0" in head[:BINARY_SNIFF_BYTES]
+def looks_binary(data: bytes) -> bool:
+    """Git's heuristic (a NUL byte in the first 8 KiB), unless the file is UTF-8 text whose few
+    NULs sit in string literals: only then is the whole file decoded."""
+    head = data[:BINARY_SNIFF_BYTES]
+    if b"\0" not in head:
+        return False
+    if data.count(b"\0") > len(data) * MAX_TEXT_NUL_SHARE:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 class _Patterns:
@@ -201,28 +234,30 @@ class SourcePolicy:
             return "gitignored or excluded"
         return None
 
-    def source_stat(self, rel: str) -> os.stat_result | None:
+    def source_stat(self, rel: str) -> os.stat_result | NotSource:
         """The stat of ``rel`` if it is a source right now (path policy, then the disk)."""
-        if self.reason_to_skip(rel) is not None:
-            return None
-        st = self.stat_source(rel)
-        return None if isinstance(st, str) else st
+        reason = self.reason_to_skip(rel)
+        if reason is not None:
+            return NotSource(reason)
+        return self.stat_source(rel)
 
-    def stat_source(self, rel: str) -> os.stat_result | str:
-        """``lstat`` + symlink and size checks: the stat, or why the file is not a source."""
+    def stat_source(self, rel: str) -> os.stat_result | NotSource:
+        """``lstat`` and symlink checks: the stat, or why the path is not a source now.
+
+        Size is not judged here: a file over ``max_file_bytes`` is still a source (the index
+        keeps it, reported as too large), so its doc is never taken for an orphan.
+        """
         path = os.path.join(self.root_str, rel)
         try:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
                 if not Path(os.path.realpath(path)).is_relative_to(self.root):
-                    return "symlink leaving the repo"
+                    return NotSource("symlink leaving the repo")
                 st = os.stat(path)
         except OSError as exc:
-            return f"cannot stat: {exc.strerror}"
+            return NotSource.from_error(exc)
         if not stat.S_ISREG(st.st_mode):
-            return "not a regular file"
-        if st.st_size > self.config.max_file_bytes:
-            return f"larger than max_file_bytes ({st.st_size} > {self.config.max_file_bytes})"
+            return NotSource("not a regular file")
         return st
 
     def forget_gitignore(self, rel_dir: str) -> None:
@@ -254,13 +289,21 @@ class SourcePolicy:
         for rel_dir, _chain, _entries in self._dirs(under, list_files=False):
             yield rel_dir
 
-    def walk(self, under: str = "") -> Iterator[tuple[str, os.stat_result]]:
-        """Yield ``(rel_path, stat)`` for every source file (below ``under``), opening none."""
-        limit = self.config.max_file_bytes
+    def walk(
+        self, under: str = "", *, on_unreadable: Callable[[str], object] | None = None
+    ) -> Iterator[tuple[str, os.stat_result]]:
+        """Yield ``(rel_path, stat)`` for every source file (below ``under``), opening none.
+
+        A directory that cannot be listed, or a file that cannot be stat-ed (permissions, I/O
+        errors), is reported to ``on_unreadable`` instead of being passed over in silence: what
+        it holds is not gone, only hidden for now.
+        """
         # locals, not attribute look-ups: this loop body runs once per entry of the repo
         includes, excluded_in, secret_name = self._include.includes, self._excluded_in, _secret_name
         is_regular = stat.S_ISREG
-        for rel_dir, chain, entries in self._dirs(under, list_files=True):
+        for rel_dir, chain, entries in self._dirs(
+            under, list_files=True, on_unreadable=on_unreadable
+        ):
             prefix = rel_dir + "/" if rel_dir else ""
             for entry in entries:
                 name = entry.name
@@ -274,18 +317,26 @@ class SourcePolicy:
                         continue
                     if entry.is_symlink():
                         st = self.stat_source(rel)  # resolves and checks the target
-                        if isinstance(st, str):
+                        if isinstance(st, NotSource):
+                            if st.unreadable and on_unreadable is not None:
+                                on_unreadable(rel)
                             continue
                     else:
                         st = entry.stat(follow_symlinks=False)
-                        if not is_regular(st.st_mode) or st.st_size > limit:
+                        if not is_regular(st.st_mode):
                             continue
-                except OSError:
-                    continue  # vanished during the walk
+                except OSError as exc:
+                    if exc.errno not in GONE_ERRNOS and on_unreadable is not None:
+                        on_unreadable(rel)
+                    continue  # vanished during the walk, or hidden for now
                 yield rel, st
 
     def _dirs(
-        self, under: str, *, list_files: bool
+        self,
+        under: str,
+        *,
+        list_files: bool,
+        on_unreadable: Callable[[str], object] | None = None,
     ) -> Iterator[tuple[str, _Chain, list[os.DirEntry[str]]]]:
         """The directories to enter below ``under``, each with its ``.gitignore`` chain and,
         when ``list_files``, its non-directory entries (UTF-8 names only)."""
@@ -305,8 +356,10 @@ class SourcePolicy:
             try:
                 with os.scandir(abs_dir) as it:
                     entries = list(it)
-            except OSError:
-                continue  # vanished or unreadable directory: nothing to document there
+            except OSError as exc:
+                if exc.errno not in GONE_ERRNOS and on_unreadable is not None:
+                    on_unreadable(rel_dir)  # unreadable: what it holds is hidden, not gone
+                continue
             if rel_dir == "" or any(e.name == ".gitignore" for e in entries):
                 patterns = self._gitignore(rel_dir)
                 if patterns is not None:
@@ -320,7 +373,9 @@ class SourcePolicy:
                     continue  # the index, the docs and every backend speak UTF-8
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
-                except OSError:
+                except OSError as exc:
+                    if exc.errno not in GONE_ERRNOS and on_unreadable is not None:
+                        on_unreadable(prefix + name)
                     continue
                 if not is_dir:
                     if list_files:

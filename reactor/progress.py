@@ -45,6 +45,11 @@ def progress_line(fresh: int, total: int, pace_per_second: float | None) -> str:
     return line
 
 
+def _so_far(fresh: int, total: int) -> str:
+    percent = fresh * 100 // total if total else 0
+    return f"{fresh:,}/{total:,} fresh ({percent}%)"
+
+
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, round(seconds))} s"
@@ -90,9 +95,12 @@ class ProgressReporter:
             self._said_converged = False
             if indexing and not total:
                 log.info("indexing the repo; docs follow as files are found")
+            elif (
+                indexing
+            ):  # the counts are the last index's: never "all fresh" before it is checked
+                log.info("%s · still indexing (counts as last indexed)", _so_far(fresh, total))
             else:
-                extra = " · still indexing" if indexing else ""
-                log.info("%s%s", progress_line(fresh, total, pace), extra)
+                log.info("%s", progress_line(fresh, total, pace))
         elif not self._said_converged:
             self._said_converged = True
             line = progress_line(fresh, total, None)

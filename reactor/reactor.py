@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,22 +22,28 @@ from pathlib import Path
 from .backends import Backend, make_backend
 from .config import DocgenConfig, load_config, output_dir_relative
 from .dirty import DirtySet
-from .docgen import DocGenerator, Outcome, printable
-from .docs import DocStore
+from .docgen import DocGenerator, Outcome, reason_of
+from .docs import DocStore, removal_held
 from .errors import LockHeld, RepoGone, UsageError
+from .facts.resolve import Resolver
 from .idle import IdleDetector
 from .index import DB_PATH, FileIndex, RefreshStats
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
+from .observe import observe
+from .paths import quote_path
 from .policy import SourcePolicy
 from .rag import RagBusy, RagIndex
 from .sampler import Sampler
-from .scan import Scan, refresh
+from .scan import Scan
 from .scheduler import Scheduler
 from .status import StatusReport, compute_status, watch_state
 from .watcher import Watcher
 from .worker import TickResult, Worker
 
 log = logging.getLogger(__name__)
+
+#: A disk problem that goes on is logged again after this long (its ticks say it every time).
+IO_WARNING_SECONDS = 60.0
 
 __all__ = ["Reactor", "TickResult"]
 
@@ -62,8 +69,9 @@ class Reactor:
         self.docs = DocStore(self.root, output_dir_relative(config, self.root))
         self.backend = backend or make_backend(config, self.root)
         self.index = FileIndex.for_repo(self.root)
+        self.resolver = Resolver(self.root)
         self.generator = DocGenerator(
-            policy=self.policy,
+            root=self.root,
             index=self.index,
             docs=self.docs,
             backend=self.backend,
@@ -88,6 +96,7 @@ class Reactor:
         self.worker = Worker(
             policy=self.policy,
             index=self.index,
+            resolver=self.resolver,
             docs=self.docs,
             dirty=self.dirty,
             generator=self.generator,
@@ -96,6 +105,7 @@ class Reactor:
         self.lock = FileLock.for_repo(self.root, DOCGEN_LOCK)
         self.watcher: Watcher | None = None
         self._dropped_reported = 0
+        self._io_warned = ("", float("-inf"))
         self._tick_lock = threading.Lock()
         self.dirty.add_tree("")  # the first ticks bring the index up to date, in slices
 
@@ -184,9 +194,7 @@ class Reactor:
         ``tick_budget_ms`` when this is not called. Docs of removed sources are left to the
         ticks (tombstones), as for every other way the index learns of a removal.
         """
-        stats = refresh(
-            self.index, self.policy, under=under, progress=progress, doc_header=self.docs.header
-        )
+        stats = self._make_scan(under, progress=progress).run()
         if under == "":
             self.scheduler.scan = None  # a slice in progress is superseded
             self.scheduler.whole_repo_indexed()
@@ -198,18 +206,19 @@ class Reactor:
         return self.scheduler.seconds_until_due()
 
     def status(self, *, refresh_index: bool = True) -> StatusReport:
-        """Counts of sources and fresh/stale/missing/orphaned docs. Never touches the docs."""
+        """Where every source's doc stands, what is skipped and failing. Never touches the docs."""
         if refresh_index:
-            refresh(self.index, self.policy, doc_header=self.docs.header)
+            self._make_scan("").run()
         report = compute_status(self.index, self.docs)
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
         rag = RagIndex.find(self.root)
         report.extra["candidates"] = rag.describe() if rag else f"reactor index ({DB_PATH})"
         report.extra["require_rag_fresh"] = self.config.require_rag_fresh
-        backlog = self.generator.backlog_prompt_tokens(report.stale_paths + report.missing_paths)
-        if backlog is not None:
-            report.extra["backlog_prompt_tokens"] = backlog
+        if hasattr(self.backend, "prompt_tokens"):
+            report.extra["backlog_prompt_tokens"] = self._backlog_prompt_tokens(
+                report.stale_paths + report.missing_paths
+            )
         if self.watcher is not None:  # this process watches (an embedding host)
             report.extra["watch"] = {
                 "running": True,
@@ -221,47 +230,94 @@ class Reactor:
             report.extra["watch"] = watch_state(self.root)
         return report
 
+    def _backlog_prompt_tokens(self, paths: list[str]) -> int:
+        """The estimated prompt tokens of documenting ``paths`` (secrets are never read: the
+        observation asks the policy first)."""
+        count = self.backend.prompt_tokens  # type: ignore[attr-defined]
+        total = 0
+        for rel in paths:
+            obs = observe(self.policy, rel)
+            if obs.data is not None:
+                request = self.generator.request(rel, obs.sha256, obs.data, self.index.facts(rel))
+                total += int(count(request))
+        return total
+
     def generate(
         self,
         paths: Iterable[str] | None = None,
         *,
         force: bool = False,
+        prune: bool = False,
         progress: Callable[[Outcome], None] | None = None,
         wait_seconds: float = 0.0,
     ) -> list[Outcome]:
         """Batch generation under the docgen lock.
 
         ``paths`` are repo-relative files or directories; ``None`` means every source. Waits up
-        to ``wait_seconds`` for the lock (a daemon tick holds it for one file) and for LLMC's
-        own batch lock, then raises :class:`LockHeld`. Holding the lock, it also removes the
-        docs of sources that left the index and temp files a crash left behind.
+        to ``wait_seconds`` for the lock (a daemon tick holds it for one file, and yields it to
+        a waiting run at the end of that tick) and for LLMC's own batch lock, then raises
+        :class:`LockHeld`. Holding the lock, it also removes temp files a crash left behind and
+        the docs of sources that left the index — unless more would go at once than the brake
+        allows (see :mod:`reactor.docs`); ``prune`` confirms such a removal, and also removes
+        docs of ours whose source the index never knew.
         """
         deadline = time.monotonic() + wait_seconds
         batch_lock = self.root / LLMC_BATCH_LOCK
-        while is_locked_elsewhere(batch_lock):
-            if time.monotonic() >= deadline:
-                raise LockHeld(batch_lock, "LLMC's docgen")
-            time.sleep(0.05)  # flock has no timed wait for another process's lock
-        self.lock.acquire(timeout_seconds=max(0.0, deadline - time.monotonic()))
+        with self.generator.guard():  # a signal may end the wait
+            while is_locked_elsewhere(batch_lock):
+                if time.monotonic() >= deadline:
+                    raise LockHeld(batch_lock, "LLMC's docgen")
+                time.sleep(0.05)  # flock has no timed wait for another process's lock
+            self.lock.acquire(timeout_seconds=max(0.0, deadline - time.monotonic()))
         try:
             self.docs.remove_temp_files()
-            refresh(self.index, self.policy, doc_header=self.docs.header)
-            for tombstone in self.index.tombstones(limit=1_000_000):
-                self.worker.settle_tombstone(tombstone)
-            outcomes = []
-            for rel in self.expand(paths):
-                outcome = self.generator.generate(rel, force=force)
-                log.debug("%s %s %s", outcome.status, printable(rel), outcome.reason)
+            with self.generator.guard():  # a signal may end a long first scan
+                self._make_scan("").run()
+            outcomes: list[Outcome] = []
+
+            def done(outcome: Outcome | None) -> None:
+                assert outcome is not None  # a batch run always says what happened
+                log.debug("%s %s %s", outcome.status, quote_path(outcome.path), outcome.reason)
                 outcomes.append(outcome)
                 if progress is not None:
-                    progress(outcome)
+                    progress(outcome)  # (it may raise to stop the run)
+
+            for removal in self._settle_removals(prune=prune):
+                done(removal)
+            for rel in self.expand(paths):
+                done(self.worker.document(rel, force=force, batch=True))
             return outcomes
         finally:
             self.lock.release()
 
+    def _settle_removals(self, *, prune: bool) -> list[Outcome]:
+        """Remove the docs of sources that left the index, all at once, if the brake allows
+        it (or ``prune`` confirms it; then docs of ours the index never knew go too)."""
+        if prune:  # a whole pass over the output dir (after the rest of one under way)
+            if self.scheduler.sweep_active:
+                self.worker.sweep_step(float("inf"))
+            self.worker.sweep_step(float("inf"))
+        pending = self.index.tombstone_count()
+        if not prune and removal_held(pending, self.index.docs_known()):
+            self.scheduler.held_back = pending
+            log.warning(
+                "not removing %d docs whose sources are gone: more than the brake allows at "
+                "once (a changed include/exclude or output_dir?). Run `reactor generate "
+                "--prune` if those sources really are gone",
+                pending,
+            )
+            return []
+        self.scheduler.held_back = 0
+        removed = []
+        for tombstone in self.index.tombstones(limit=pending):
+            if self.worker.settle_tombstone(tombstone) is not None:
+                removed.append(Outcome(tombstone.path, "removed", "source gone"))
+        return removed
+
     def expand(self, paths: Iterable[str] | None) -> list[str]:
-        """Repo-relative files and directories → the files to process, in path order."""
-        indexed = sorted(self.index.paths())
+        """Repo-relative files and directories → the files to process, in path order (every
+        indexed source, skipped ones too, so a batch run names what it could not document)."""
+        indexed = [row.path for row in self.index.all_rows()]
         if paths is None:
             return indexed
         out: list[str] = []
@@ -279,8 +335,9 @@ class Reactor:
     def tick(self) -> TickResult:
         """Do at most one unit of docgen work if the host is idle.
 
-        Never raises for a per-file problem; raises :class:`RepoGone` if the repository itself
-        was removed, since nothing can be documented any more.
+        Never raises for a per-file problem, nor for the disk (full, read-only, failing: the
+        tick reports ``io_error`` and the next one tries again); raises :class:`RepoGone` if the
+        repository itself was removed, since nothing can be documented any more.
         """
         if not os.path.isdir(self.policy.root_str):
             raise RepoGone(self.root)
@@ -292,12 +349,25 @@ class Reactor:
             return TickResult(False, "backend_down")
         if is_locked_elsewhere(self.root / LLMC_BATCH_LOCK):  # LLMC's own batch run
             return TickResult(False, "locked", reason=str(LLMC_BATCH_LOCK))
+        if self.lock.has_waiters():  # a manual run waits: it gets the lock now
+            return TickResult(False, "locked", reason="a manual run is waiting for the lock")
         with self._tick_lock:
             try:  # the docgen lock (a manual run, or a batch in another thread) says "locked"
                 with self.lock:
                     return self._tick()
             except LockHeld as exc:
                 return TickResult(False, "locked", reason=str(exc))
+            except (OSError, sqlite3.OperationalError) as exc:
+                return self._io_error(exc)
+
+    def _io_error(self, exc: BaseException) -> TickResult:
+        """The disk failed the tick (full, read-only, EIO): say so once a minute, go on."""
+        reason = reason_of(exc)
+        now = self.clock()
+        if reason != self._io_warned[0] or now - self._io_warned[1] >= IO_WARNING_SECONDS:
+            log.warning("docgen tick for %s could not use the disk: %s", self.root, reason)
+            self._io_warned = (reason, now)
+        return TickResult(False, "io_error", reason=reason)
 
     def _tick(self) -> TickResult:
         deadline = time.perf_counter() + self.config.tick_budget_ms / 1000
@@ -311,8 +381,15 @@ class Reactor:
             return TickResult(False, "rag_busy", reason=str(exc))
         return TickResult(False, "idle")
 
-    def _make_scan(self, under: str) -> Scan:
-        return Scan(self.index, self.policy, under=under, doc_header=self.docs.header)
+    def _make_scan(self, under: str, *, progress: Callable[[str], object] | None = None) -> Scan:
+        return Scan(
+            self.index,
+            self.policy,
+            self.resolver,
+            under=under,
+            progress=progress,
+            doc_header=self.docs.header,
+        )
 
     def _report_dropped(self) -> None:
         if self.dirty.dropped > self._dropped_reported:

@@ -6,13 +6,15 @@ generator that stays suspended between steps, and :meth:`Scan.step` stops at a d
 phases:
 
 1. **walk**: files come off the walk in chunks; one ``IN`` query per chunk finds their rows;
-   a file whose size and mtime match is only marked seen, the others are read, hashed and stored
-   in one short write transaction per step (``status`` beside ``watch`` never waits long);
+   a file whose size and mtime match is only marked seen, the others go the way every file goes
+   (observe → understand → store) in one short write transaction per step (``status`` beside
+   ``watch`` never waits long);
 2. **sweep**: indexed paths in the scanned range that the walk did not see are checked on the
    disk once more (a row added by a tick while the walk ran is kept) and removed with a
-   tombstone, in path order with a seek cursor.
+   tombstone, in path order with a seek cursor. Rows the walk could not reach (a directory it
+   may not list) are kept and marked unreadable: hidden is not gone.
 
-``refresh()`` runs a scan to completion, for ``status`` and ``generate``.
+:meth:`Scan.run` does it all at once, for ``status`` and ``generate``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 from .errors import UnsafePath
-from .index import FileIndex, Fingerprint, RefreshStats, fingerprint
-from .policy import SourcePolicy
+from .facts.resolve import Resolver
+from .index import FileIndex, RefreshStats
+from .observe import Known, Observation, observe_stat
+from .policy import NotSource, SourcePolicy
+from .understand import Understanding, understand
 
 #: Files looked up in the index with one query.
 LOOKUP_CHUNK = 128
@@ -42,6 +47,7 @@ class Scan:
         self,
         index: FileIndex,
         policy: SourcePolicy,
+        resolver: Resolver,
         *,
         under: str = "",
         progress: Callable[[str], object] | None = None,
@@ -53,13 +59,20 @@ class Scan:
         self.index = index
         self.doc_header = doc_header
         self.policy = policy
+        self.resolver = resolver
         self.under = under
         self.progress = progress
         self.clock = clock
         self.stats = RefreshStats()
-        self._walk: Iterator[tuple[str, os.stat_result]] | None = policy.walk(under)
-        self._pending: deque[tuple[str, os.stat_result, tuple[int, int, int] | None]] = deque()
+        self._hidden: list[str] = []  # what the walk could not list or stat
+        self._walk: Iterator[tuple[str, os.stat_result]] | None = policy.walk(
+            under, on_unreadable=self._hidden.append
+        )
+        self._pending: deque[tuple[str, os.stat_result, tuple[int, Known] | None]] = deque()
         self._seen: set[int] = set()
+        #: Nothing was indexed here before: every file is new, and finding them all is the
+        #: sampler's job, not the dirty set's (which stays free for the user's own edits).
+        self.first_of_its_kind = index.count_under(under) == 0
         self._sweep_after = ""
         self._sweep_done = False
 
@@ -67,13 +80,20 @@ class Scan:
     def done(self) -> bool:
         return self._sweep_done
 
+    def run(self) -> RefreshStats:
+        """The whole scan at once, for ``status`` and ``generate``, which want the answer now;
+        the daemon steps it within its tick budget instead."""
+        while not self.done:
+            self.step(float("inf"))
+        return self.stats
+
     def step(self, deadline: float) -> RefreshStats:
         """Work until ``clock() >= deadline`` (at least one unit) or the end; what this step found.
 
         The returned stats cover this step only; :attr:`stats` accumulates the whole scan.
         """
         delta = RefreshStats()
-        batch: list[tuple[str, Fingerprint]] = []
+        batch: list[tuple[Observation, Understanding | None]] = []
         first = True
         while not self._sweep_done and (first or self.clock() < deadline):
             first = False
@@ -90,7 +110,10 @@ class Scan:
 
     # -- walk phase -----------------------------------------------------------------------
     def _walk_some(
-        self, batch: list[tuple[str, Fingerprint]], delta: RefreshStats, deadline: float
+        self,
+        batch: list[tuple[Observation, Understanding | None]],
+        delta: RefreshStats,
+        deadline: float,
     ) -> None:
         """Take the next chunk off the walk (one lookup query) and work through it, stopping
         early at the deadline or when the write batch is full; the rest waits in ``_pending``."""
@@ -103,36 +126,41 @@ class Scan:
                 return
             known = self.index.lookup([rel for rel, _ in chunk])
             pending.extend((rel, st, known.get(rel)) for rel, st in chunk)
-        seen, progress, root, clock = self._seen, self.progress, self.policy.root_str, self.clock
+        seen, progress, policy, clock = self._seen, self.progress, self.policy, self.clock
         done = 0
         while pending:
             rel, st, known_row = pending.popleft()
             done += 1
             if progress is not None:
                 progress(rel)
-            if known_row is not None and known_row[1:] == (st.st_size, st.st_mtime_ns):
+            obs = observe_stat(policy, rel, st, known_row[1] if known_row else None)
+            if obs.state == "unchanged":
+                assert known_row is not None
                 seen.add(known_row[0])
                 continue
-            try:
-                batch.append((rel, fingerprint(os.path.join(root, rel), rel, st)))
-            except OSError:
-                if known_row is not None:
-                    seen.add(known_row[0])  # unreadable now: the next event or scan says
-                continue
+            if obs.state == "gone":
+                continue  # vanished since the walk listed it: the sweep decides
+            understood = understand(rel, obs.data, self.resolver) if obs.data else None
+            batch.append((obs, understood))
             # hashing is the costly part: look at the clock after each file that needed it
             if len(batch) >= WRITE_BATCH or clock() >= deadline:
                 break
         delta.seen += done
 
-    def _flush(self, batch: list[tuple[str, Fingerprint]], delta: RefreshStats) -> None:
+    def _flush(
+        self, batch: list[tuple[Observation, Understanding | None]], delta: RefreshStats
+    ) -> None:
         if not batch:
             return
         with self.index.write():
-            for rel, fp in batch:
-                outcome, file_id = self.index.store(rel, fp)
+            for obs, understood in batch:
+                rel = obs.rel
+                outcome, file_id = self.index.store(obs, understood)
                 self._seen.add(file_id)
                 if outcome == "touched":
                     delta.touched += 1
+                    continue
+                if outcome == "skipped":
                     continue
                 delta.changed_paths.append(rel)
                 if self.doc_header is not None:
@@ -153,15 +181,27 @@ class Scan:
             self._finish_sweep()
             return
         self._sweep_after = rows[-1][1]
-        gone = [
-            rel
-            for file_id, rel in rows
+        gone: list[str] = []
+        hidden: list[str] = []
+        for file_id, rel in rows:
+            if file_id in self._seen:
+                continue
+            if self._is_hidden(rel):
+                hidden.append(rel)
+                continue
             # a row the walk did not see may have been added by a tick meanwhile: ask the disk
-            if file_id not in self._seen and self.policy.source_stat(rel) is None
-        ]
+            st = self.policy.source_stat(rel)
+            if isinstance(st, NotSource):
+                (hidden if st.unreadable else gone).append(rel)
+        if hidden:
+            self.index.mark_unreadable(hidden)
         if gone:
             self.index.remove_paths(gone)
             delta.removed_paths.extend(gone)
+
+    def _is_hidden(self, rel: str) -> bool:
+        """Whether ``rel`` lies in (or is) something the walk could not list or stat."""
+        return any(rel == h or rel.startswith(h + "/") or not h for h in self._hidden)
 
     def _header(self, rel: str) -> str | None:
         assert self.doc_header is not None
@@ -182,22 +222,3 @@ class Scan:
         total.touched += delta.touched
         total.changed_paths += delta.changed_paths
         total.removed_paths += delta.removed_paths
-
-
-def refresh(
-    index: FileIndex,
-    policy: SourcePolicy,
-    *,
-    under: str = "",
-    progress: Callable[[str], object] | None = None,
-    doc_header: Callable[[str], str | None] | None = None,
-) -> RefreshStats:
-    """Bring the index in line with the tree (or the subtree ``under``) all at once.
-
-    For ``status`` and ``generate``, which want the answer now; the daemon steps a
-    :class:`Scan` within its tick budget instead.
-    """
-    scan = Scan(index, policy, under=under, progress=progress, doc_header=doc_header)
-    while not scan.done:
-        scan.step(float("inf"))
-    return scan.stats

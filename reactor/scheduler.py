@@ -18,7 +18,9 @@ pause — so :meth:`Scheduler.seconds_until_due` can tell the host loop exactly 
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -26,12 +28,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .dirty import DirtyEntry, DirtySet
+from .docgen import Outcome
+from .docs import BRAKE_MIN_DOCS, removal_held, removal_limit
 from .idle import IdleDetector
-from .index import FileIndex, Tombstone
+from .index import FileIndex, FileRow, Tombstone
+from .observe import FOREIGN, UNREADABLE
+from .paths import quote_path
 from .rag import RagIndex
 from .sampler import Candidate, Sampler
 from .scan import Scan
 
+log = logging.getLogger(__name__)
+
+#: After this many failures for the same content the file waits until its content changes.
+MAX_ATTEMPTS_PER_HASH = 5
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
 BACKEND_DOWN_RETRY_SECONDS = 60.0
@@ -128,8 +138,10 @@ class Scheduler:
         clock: Callable[[], float],
         settle_seconds: float,
         rag_finder: Callable[[], RagIndex | None],
+        wall_clock: Callable[[], float] = time.time,
     ):
         self.root_str = root_str
+        self.wall_clock = wall_clock
         self.index = index
         self.dirty = dirty
         self.idle = idle
@@ -147,6 +159,64 @@ class Scheduler:
         self.lap_rows_left = 0
         self._tombstone_seen: dict[str, float] = {}
         self.next_rescan_at = float("inf")  # set when the first build is done
+        self.held_back = 0  # docs not removed because too many would go at once
+        self._resume_retries()
+
+    def _resume_retries(self) -> None:
+        """Failed files keep their retry times across restarts (the index has them)."""
+        now = self.wall_clock()
+        for row in self.index.failing():
+            if row.retry_at is not None:
+                self.backoff.wait(row.path, max(0.0, row.retry_at - now))
+
+    # -- recording ------------------------------------------------------------------------
+    def record(self, outcome: Outcome, row: FileRow | None) -> Outcome:
+        """Turn one file's outcome into its next due time (kept in the index as well, for
+        ``status`` and a restart). Returns the outcome with its failure count."""
+        rel, status = outcome.path, outcome.status
+        if status == "failed":
+            same = row is not None and row.failed_blake3 == row.blake3
+            failures = row.failures + 1 if row is not None and same else 1
+            delay = backoff_seconds(failures)
+            exhausted = failures >= MAX_ATTEMPTS_PER_HASH
+            self.backoff.wait(rel, delay)
+            if row is not None:
+                self.index.record_result(
+                    rel,
+                    f"failed: {outcome.reason}",
+                    failures=failures,
+                    failed_blake3=row.blake3,
+                    retry_at=None if exhausted else self.wall_clock() + delay,
+                )
+            then = "until it changes" if exhausted else f"retry in {delay:.0f}s"
+            log.warning(
+                "docgen failed for %s (attempt %d, %s): %s",
+                quote_path(rel),
+                failures,
+                then,
+                outcome.reason,
+            )
+            return dataclasses.replace(outcome, failures=failures)
+        if status == "noop" and row is not None:
+            # declined for this content: not asked again until it changes
+            self.index.record_result(
+                rel,
+                f"noop: {outcome.reason}",
+                failures=MAX_ATTEMPTS_PER_HASH,
+                failed_blake3=row.blake3,
+            )
+        elif status == "generated":
+            self.index.record_result(rel, "generated")
+        if status == "deferred":
+            log.debug("not documenting %s yet: %s", quote_path(rel), outcome.reason)
+            self.backoff.wait(rel, GATE_RETRY_SECONDS)
+        elif status == "skipped" and outcome.skip in (UNREADABLE, FOREIGN):
+            # it may become documentable without a change of content (permissions return, the
+            # user's file goes): looked at again after a while, never in a tight loop
+            self.backoff.wait(rel, SKIP_RETRY_SECONDS)
+        else:
+            self.backoff.clear(rel)
+        return outcome
 
     def owe_lap(self) -> None:
         """Changes were found that the dirty set had no room for: sample a whole lap of the
@@ -204,8 +274,10 @@ class Scheduler:
             yield Job("retry", path=rel)
             if spent():
                 return
-        if len(self.dirty) == 0:  # a delete still in its grace period may be half a rename
-            for tombstone in self._graced_tombstones():
+        if len(self.dirty) == 0 and scan is None and not self.sweep_active:
+            # (a delete in its grace period may be half a rename; a pass still under way may
+            # find more removals, and the brake must see them all)
+            for tombstone in self._removable_tombstones():
                 yield Job("tombstone", tombstone=tombstone)
         sampler = self.candidate_sampler()
         while True:
@@ -232,6 +304,35 @@ class Scheduler:
             and (self.sweep_active or self.clock() >= self.next_sweep_at)
         ):
             yield Job("sweep")
+
+    def note_graced(self, rel: str) -> None:
+        """``rel`` left the index after its own grace period (a dirty path that stayed gone):
+        its doc need not wait another one."""
+        self._tombstone_seen[rel] = self.clock() - DELETE_GRACE_SECONDS
+
+    def _removable_tombstones(self) -> list[Tombstone]:
+        """Graced tombstones, unless the brake holds removal back."""
+        pending = self.index.tombstone_count()
+        if not pending:
+            self.held_back = 0
+            return []
+        total = self.index.docs_known() if pending > BRAKE_MIN_DOCS else 0
+        if pending > BRAKE_MIN_DOCS and removal_held(pending, total):
+            if self.held_back != pending:
+                log.warning(
+                    "not removing %d docs whose sources are gone: more than %d (max of 20 and "
+                    "25%% of %d docs) at once looks like a changed include/exclude or output_dir, "
+                    "or a checkout of an almost empty branch. Nothing was removed; if those "
+                    "sources really are gone, run `reactor generate --prune`",
+                    pending,
+                    removal_limit(total),
+                    total,
+                )
+            self.held_back = pending
+            self._tombstone_seen.clear()  # held: nothing is due
+            return []
+        self.held_back = 0
+        return self._graced_tombstones()
 
     def _graced_tombstones(self) -> list[Tombstone]:
         """Tombstones first seen ``DELETE_GRACE_SECONDS`` ago: the other half of a rename (a
@@ -287,7 +388,7 @@ class Scheduler:
         oldest = self.dirty.oldest_event()
         if oldest is not None:
             times.append(oldest + self.settle_seconds)
-        if self._tombstone_seen:
+        if self._tombstone_seen and not self.held_back:
             times.append(min(self._tombstone_seen.values()) + DELETE_GRACE_SECONDS)
         if not times:
             return None

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 Step = Callable[[], bool]
 #: Tick statuses that did index work rather than docs: the next one comes a budget later.
 SLICE_STATUSES = frozenset({"rescanned"})
+#: Tick statuses that found the way blocked (another run holds the lock, the disk fails): work
+#: that is due cannot be done either, so the repo backs off (1 s doubling) instead of polling.
+BLOCKED_STATUSES = frozenset({"locked", "io_error"})
 #: The shortest pause of a repo whose tick found nothing (no hot loop on a due time at "now").
 MIN_QUIET_SECONDS = 0.05
 #: The first pause of a repo whose tick found nothing, then doubled up to the cap.
@@ -119,9 +122,12 @@ class Service:
                 self._drop(pace.reactor)
                 return True  # the rotation changed; the next iteration starts afresh
             except Exception:
-                self._failed(pace, now)
+                self._failed(pace, self.clock())
                 continue
             pace.errors = 0
+            # paced from the end of the tick: a tick longer than tick_seconds (a slow backend)
+            # is not followed at once by the next, so a waiting manual run gets its turn
+            now = self.clock()
             if result.status not in ("busy", "idle"):
                 log.debug(
                     "tick %s: %s %s %s",
@@ -151,7 +157,7 @@ class Service:
         pace.quiet = min(max(pace.quiet * 2, start), self.max_sleep_seconds)
         wait = pace.quiet
         due = pace.reactor.seconds_until_due()
-        if due is not None:
+        if due is not None and result.status not in BLOCKED_STATUSES:
             wait = min(wait, due)
         until_idle = pace.reactor.idle.seconds_until_idle()
         if until_idle > 0:

@@ -1,26 +1,57 @@
-"""``reactor status``: how many sources have fresh, stale, missing and orphaned docs.
+"""``reactor status``: where every source's doc stands, and what is not documented and why.
 
 One incremental index refresh (stat everything, hash only what changed) plus one read of each
-doc's first line. Docs are found by one walk of the output dir, which never follows symlinks, so
-no per-file path resolution is needed.
+doc's first line. Docs are found by one walk of the output dir, which never follows symlinks.
+Every source is counted once: ``fresh``, ``stale`` (our doc, another content's header),
+``missing`` or ``skipped`` (too large, binary, unreadable, or a file of the user's where its doc
+would go). Docs of ours without a source are ``orphaned``; files in the output dir that are not
+ours are ``foreign`` and left alone; failing files are listed with their reason and next retry.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .docs import DocStore
+from .docs import DocStore, removal_held, removal_limit
 from .index import FileIndex
 from .lock import WATCH_LOCK, is_locked_elsewhere
+from .observe import FOREIGN, SKIP_REASONS
+from .paths import quote_path
 from .state import STATE_DIR
 
 #: Extras that ``to_text`` shows in their own words.
 _FORMATTED = frozenset({"watch", "backlog_prompt_tokens"})
 #: What a running ``reactor watch`` last reported (see :mod:`reactor.progress`).
 WATCH_STATE_FILE = "watch.json"
+#: Paths listed per group in the text form (``--json`` lists them all).
+SHOWN_PATHS = 10
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file whose last attempt for its current content failed."""
+
+    path: str
+    reason: str
+    attempts: int
+    retry_at: float | None  # wall clock; None: not before its content changes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "next_retry": _iso(self.retry_at) if self.retry_at is not None else None,
+        }
+
+    def when(self) -> str:
+        if self.retry_at is None:
+            return "gave up: tried again when the file changes"
+        return "next retry " + time.strftime("%H:%M:%S", time.localtime(self.retry_at))
 
 
 @dataclass
@@ -32,12 +63,24 @@ class StatusReport:
     stale: int = 0
     missing: int = 0
     orphaned: int = 0
+    held_back: int = 0  # orphaned docs the brake keeps until `reactor generate --prune`
     output_dir: str = ""
     backend: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     stale_paths: list[str] = field(default_factory=list)
     missing_paths: list[str] = field(default_factory=list)
     orphaned_paths: list[str] = field(default_factory=list)
+    skipped: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in SKIP_REASONS})
+    foreign: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(len(paths) for paths in self.skipped.values())
+
+    @property
+    def documentable(self) -> int:
+        return self.sources - self.skipped_count
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,9 +89,17 @@ class StatusReport:
             "stale": self.stale,
             "missing": self.missing,
             "orphaned": self.orphaned,
+            "held_back": self.held_back,
             "output_dir": self.output_dir,
             "backend": self.backend,
             **self.extra,
+            "skipped": {
+                "count": self.skipped_count,
+                "by_reason": {k: len(v) for k, v in self.skipped.items()},
+                "paths": self.skipped,
+            },
+            "failed": [f.to_json() for f in self.failed],
+            "foreign": self.foreign,
             "paths": {
                 "stale": self.stale_paths,
                 "missing": self.missing_paths,
@@ -57,32 +108,67 @@ class StatusReport:
         }
 
     def to_text(self) -> str:
-        percent = self.fresh * 100 // self.sources if self.sources else 100
+        documentable = self.documentable
+        percent = self.fresh * 100 // documentable if documentable else 100
         watch = self.extra.get("watch")
+        skipped = ", ".join(
+            f"{len(paths)} {SKIP_REASONS[reason]}"
+            for reason, paths in self.skipped.items()
+            if paths
+        )
         lines = [
             f"backend:    {self.backend}",
             f"output dir: {self.output_dir}",
             *(f"{k + ':':<11} {v}" for k, v in self.extra.items() if k not in _FORMATTED),
             f"watch:      {_describe_watch(watch)}",
-            f"sources:    {self.sources}",
-            f"fresh:      {self.fresh:,}/{self.sources:,} ({percent}%)",
+            f"sources:    {self.sources}" + (f" ({self.skipped_count} skipped)" if skipped else ""),
+            f"fresh:      {self.fresh:,}/{documentable:,} ({percent}%)",
             f"stale:      {self.stale}",
             f"missing:    {self.missing}",
             f"orphaned:   {self.orphaned}",
         ]
+        if self.held_back:
+            lines[-1] += (
+                f" (held back: more than {removal_limit(self.fresh + self.stale + self.orphaned)}"
+                " at once; `reactor generate --prune` removes them)"
+            )
+        if skipped:
+            lines.append(f"skipped:    {skipped}")
+        if self.failed:
+            lines.append(f"failed:     {len(self.failed)}")
+        if self.foreign:
+            lines.append(
+                f"foreign:    {len(self.foreign)} file(s) in {self.output_dir} that are not our "
+                "docs (left alone)"
+            )
         tokens = self.extra.get("backlog_prompt_tokens")
         if tokens is not None:
             lines.append(f"backlog:    ~{tokens:,} prompt tokens (stale and missing docs)")
-        for title, paths in (
-            ("stale", self.stale_paths),
-            ("missing", self.missing_paths),
-            ("orphaned", self.orphaned_paths),
-        ):
+        groups = [("stale", self.stale_paths), ("missing", self.missing_paths)]
+        groups += [("orphaned", self.orphaned_paths)]
+        groups += [(f"skipped ({SKIP_REASONS[k]})", v) for k, v in self.skipped.items()]
+        groups += [("foreign", self.foreign)]
+        for title, paths in groups:
             if paths:
-                shown = paths[:10]
-                more = f" (+{len(paths) - 10} more)" if len(paths) > 10 else ""
-                lines.append(f"{title}: {', '.join(shown)}{more}")
+                lines.append(f"{title}: {_some(paths)}")
+        for failure in self.failed[:SHOWN_PATHS]:
+            lines.append(
+                f"failed: {quote_path(failure.path)}: {failure.reason} (attempt "
+                f"{failure.attempts}, {failure.when()})"
+            )
+        if len(self.failed) > SHOWN_PATHS:
+            lines.append(f"failed: … (+{len(self.failed) - SHOWN_PATHS} more; --json lists all)")
         return "\n".join(lines)
+
+
+def _some(paths: list[str]) -> str:
+    shown = ", ".join(quote_path(p) for p in paths[:SHOWN_PATHS])
+    more = f" (+{len(paths) - SHOWN_PATHS} more)" if len(paths) > SHOWN_PATHS else ""
+    return shown + more
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(epoch))
 
 
 def _describe_watch(watch: dict[str, Any] | None) -> str:
@@ -115,17 +201,41 @@ def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:
     """Compare every indexed source with its doc (the index must be refreshed first)."""
     report = StatusReport(output_dir=docs.output_rel.as_posix())
     doc_files = dict(docs.iter_docs())
-    for path, sha256 in index.digests():
+    for row in index.all_rows():
         report.sources += 1
-        doc = doc_files.pop(path, None)
-        if doc is None:
-            report.missing_paths.append(path)
-        elif DocStore.header_at(doc) == sha256:
+        doc = doc_files.pop(row.path, None)
+        if row.skip is not None:
+            report.skipped[row.skip].append(row.path)
+            continue
+        found = docs.inspect_at(doc) if doc is not None else docs.inspect(row.path)
+        if found.in_the_way is not None:
+            report.skipped[FOREIGN].append(row.path)
+            if found.kind == "foreign":
+                report.foreign.append(row.path)
+        elif found.kind == "absent":
+            report.missing_paths.append(row.path)
+        elif found.sha256 == row.sha256:
             report.fresh += 1
         else:
-            report.stale_paths.append(path)
-    report.orphaned_paths = sorted(doc_files)
+            report.stale_paths.append(row.path)
+    for rel, path in sorted(doc_files.items()):
+        if DocStore.header_at(path) is None:
+            report.foreign.append(rel)
+        else:
+            report.orphaned_paths.append(rel)
+    report.foreign = [f"{rel}.md" for rel in sorted(report.foreign)]
     report.stale = len(report.stale_paths)
     report.missing = len(report.missing_paths)
     report.orphaned = len(report.orphaned_paths)
+    ours = report.fresh + report.stale + report.orphaned
+    report.held_back = report.orphaned if removal_held(report.orphaned, ours) else 0
+    report.failed = [
+        Failure(
+            row.path,
+            (row.last_result or "").removeprefix("failed: "),
+            row.failures,
+            row.retry_at,
+        )
+        for row in index.failing()
+    ]
     return report

@@ -1,11 +1,13 @@
 """Does one unit of docgen work that the scheduler chose: one way down, no second opinions.
 
-For a file: the policy and the disk are asked once (:meth:`FileIndex.sync_file`: stat, maybe read
-and hash, facts), then a doc is moved (a rename with unchanged content), removed (the source is
-gone) or generated from the bytes already read; the outcome goes to the scheduler's backoff. For
-the index: a budgeted slice of a :class:`~reactor.scan.Scan`. For the output dir: tombstones and
-a budgeted slice of the orphan sweep, which also removes temp files a crash left behind; every
-unit runs under the docgen lock, so no other writer's temp file can be touched.
+A file goes one way (:meth:`Worker.document`): *observe* (one stat, at most one read, hashes) →
+*understand* (facts and import keys from those bytes) → *store* (the index) → its doc is looked
+at (fresh? one of ours? the user's file in the way?) → a rename's doc is moved, or the backend
+*generates* and the doc store *writes* → the scheduler *records* the outcome as the file's next
+due time. Other units: a budgeted slice of a :class:`~reactor.scan.Scan`; a tombstone (a source
+that left the index: its doc goes, if it is ours); a budgeted slice of the sweep over the output
+dir, which finds docs of ours whose source the index never knew and removes temp files a crash
+left behind. Every unit runs under the docgen lock, so no other writer's temp file is touched.
 """
 
 from __future__ import annotations
@@ -18,23 +20,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .dirty import DirtyEntry, DirtySet
-from .docgen import DocGenerator, Outcome, exhausted, printable
+from .docgen import DocGenerator, Outcome, reason_of
 from .docs import DocStore
 from .errors import BackendUnavailable, UnsafePath
-from .index import FileIndex, FileRow, Synced, Tombstone
-from .policy import SourcePolicy
+from .facts.resolve import Resolver
+from .index import FileIndex, FileRow, Tombstone
+from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, Observation, observe
+from .paths import quote_path
+from .policy import NotSource, SourcePolicy
 from .scan import Scan
-from .scheduler import (
-    BACKEND_DOWN_RETRY_SECONDS,
-    GATE_RETRY_SECONDS,
-    SKIP_RETRY_SECONDS,
-    Backoff,
-    Job,
-    Scheduler,
-    backoff_seconds,
-)
+from .scheduler import MAX_ATTEMPTS_PER_HASH, Job, Scheduler
+from .understand import understand
 
 log = logging.getLogger(__name__)
+
+#: How long the whole backend pauses when its server cannot be reached.
+BACKEND_DOWN_RETRY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class TickResult:
     reason: str = ""
 
 
+#: Outcomes that end a tick (something was attempted or changed on disk).
+_TICK_ENDING = frozenset({"generated", "failed", "noop", "moved"})
+
+
 class Worker:
     """Runs :class:`~reactor.scheduler.Job` units for one repo."""
 
@@ -55,6 +60,7 @@ class Worker:
         *,
         policy: SourcePolicy,
         index: FileIndex,
+        resolver: Resolver,
         docs: DocStore,
         dirty: DirtySet,
         generator: DocGenerator,
@@ -62,12 +68,13 @@ class Worker:
     ):
         self.policy = policy
         self.index = index
+        self.resolver = resolver
         self.docs = docs
         self.dirty = dirty
         self.generator = generator
         self.scheduler = scheduler
-        self.backoff: Backoff = scheduler.backoff
         self._sweep: Iterator[tuple[str, str]] | None = None
+        self._warned: dict[str, str] = {}  # path -> the skip reason already logged
 
     def run(self, job: Job, deadline: float) -> TickResult | None:
         """Run one unit; ``None`` when it found nothing to do (the tick goes on)."""
@@ -76,18 +83,98 @@ class Worker:
             return self._dirty(job.entry)
         if job.kind in ("retry", "sample"):
             rel = job.candidate.path if job.candidate is not None else job.path
-            return self._sampled(rel) if job.kind == "sample" else self._file(rel, "")
+            return self._sampled(rel) if job.kind == "sample" else self._tick_file(rel)
         if job.kind == "scan":
             assert job.scan is not None
             return self._scan(job.scan, deadline)
         if job.kind == "tombstone":
             assert job.tombstone is not None
             return self.settle_tombstone(job.tombstone)
-        return self._sweep_step(deadline)
+        return self.sweep_step(deadline)
 
-    # -- files ----------------------------------------------------------------------------
+    # -- one file's way -------------------------------------------------------------------
+    def document(
+        self, rel: str, *, moved_from: str = "", force: bool = False, batch: bool = False
+    ) -> Outcome | None:
+        """Take ``rel`` the whole way; ``None`` when there was nothing to do for it.
+
+        A daemon tick (``batch=False``) leaves alone what is backed off or gave up; a batch
+        run (``reactor generate``) tries what it is given, and ``force`` regenerates fresh docs.
+        """
+        row = self.index.get(rel)
+        obs = observe(self.policy, rel, row.known if row is not None else None)
+        if obs.state == "gone":
+            return self._gone(obs, row, batch=batch)
+        row = self._store(obs, row)
+        if row.skip is not None:
+            return self._skipped(row, obs.detail or SKIP_REASONS[row.skip], row.skip)
+        if not batch and (_exhausted(row) or self.scheduler.backoff.blocked(rel)):
+            return None
+        try:
+            doc = self.docs.inspect(rel)
+            self.docs.doc_path(rel)  # the symlink checks: refused before anything is read
+        except UnsafePath as exc:
+            return self.scheduler.record(Outcome(rel, "failed", str(exc)), row)
+        if doc.in_the_way is not None:
+            return self._skipped(row, doc.in_the_way, FOREIGN)
+        if doc.sha256 != row.doc_sha256:
+            self.index.note_doc(rel, doc.sha256)
+        if doc.sha256 == row.sha256 and not force:
+            return self.scheduler.record(Outcome(rel, "fresh"), row)
+        if not force:
+            claimed = self._claim_doc(row, moved_from)
+            if claimed is not None:
+                return self.scheduler.record(Outcome(rel, "moved", f"from {claimed}"), row)
+        if obs.data is None:  # not read by the observation: read now, and store what was read
+            obs = observe(self.policy, rel)
+            if obs.state == "gone":
+                return self._gone(obs, row, batch=batch)
+            row = self._store(obs, row)
+            if obs.data is None:
+                assert obs.skip is not None
+                return self._skipped(row, obs.detail, obs.skip)
+        outcome = self.generator.generate(rel, obs.sha256, obs.data, self.index.facts(rel))
+        if outcome.status == "generated":
+            self._warned.pop(rel, None)
+        return self.scheduler.record(outcome, row)
+
+    def _gone(self, obs: Observation, row: FileRow | None, *, batch: bool) -> Outcome | None:
+        """Not a source (any more): its row leaves the index, and its doc goes the tombstones'
+        way (a grace period for a rename's other half, the brake on mass removal)."""
+        if row is not None:
+            self.index.remove_paths([obs.rel])
+            self.scheduler.note_graced(obs.rel)
+        return Outcome(obs.rel, "skipped", obs.detail) if batch else None
+
+    def _skipped(self, row: FileRow, reason: str, skip: str) -> Outcome:
+        """A source that cannot be documented now. Unreadable sources and the user's files in
+        the way are logged once (the rest is by design: too large, binary)."""
+        if skip in (UNREADABLE, FOREIGN) and self._warned.get(row.path) != skip:
+            self._warned[row.path] = skip
+            keeps = "; its doc is kept" if skip == UNREADABLE else ""
+            log.warning("not documenting %s: %s%s", quote_path(row.path), reason, keeps)
+        return self.scheduler.record(Outcome(row.path, "skipped", reason, skip=skip), row)
+
+    def _store(self, obs: Observation, row: FileRow | None) -> FileRow:
+        """Store a read or skipped observation; the row as it now is. Bytes are parsed once
+        per content: when the index already has this content's facts they are kept."""
+        if obs.state in ("read", "skipped"):
+            understood = None
+            if obs.data is not None and not (
+                row is not None and row.blake3 == obs.blake3 and self.index.facts(obs.rel)
+            ):
+                understood = understand(obs.rel, obs.data, self.resolver)
+            with self.index.write():
+                what, _ = self.index.store(obs, understood)
+            if what in ("added", "changed"):
+                self.scheduler.backoff.clear(obs.rel)  # new content gets a fresh chance
+            row = self.index.get(obs.rel)
+        assert row is not None
+        return row
+
+    # -- files as the scheduler hands them over -------------------------------------------
     def _dirty(self, entry: DirtyEntry) -> TickResult | None:
-        result = self._file(entry.path, entry.moved_from or "")
+        result = self._tick_file(entry.path, entry.moved_from or "")
         self.dirty.discard(entry)
         return result
 
@@ -99,64 +186,20 @@ class Worker:
             # are still in flight keeps its doc instead of losing it here.
             self.dirty.add(rel)
             return None
-        return self._file(rel, "")
+        return self._tick_file(rel)
 
-    def _file(self, rel: str, moved_from: str) -> TickResult | None:
-        """Sync ``rel`` with the disk once, then move, remove or generate its doc."""
-        synced = self.index.sync_file(self.policy, rel)
-        row = synced.row
-        if row is None:
-            self.index.drop_tombstone(rel)
-            if self._remove_doc(rel):
-                return TickResult(True, "removed", rel, "source deleted")
-            return None
-        if synced.what in ("added", "changed"):
-            self.backoff.clear(rel)  # new content gets a fresh chance
-        if row.binary or exhausted(row) or self.backoff.blocked(rel):
-            return None
-        if self.generator.is_fresh(row):
-            return None
-        claimed = self._claim_doc(row, moved_from)
-        if claimed is not None:
-            return TickResult(True, "moved", rel, f"from {claimed}")
-        return self._generate(synced, rel)
-
-    def _generate(self, synced: Synced, rel: str) -> TickResult | None:
+    def _tick_file(self, rel: str, moved_from: str = "") -> TickResult | None:
         try:
-            outcome = self.generator.generate_synced(synced, rel)
+            outcome = self.document(rel, moved_from=moved_from)
         except BackendUnavailable as exc:
-            self.backoff.pause_backend(BACKEND_DOWN_RETRY_SECONDS)
-            self.backoff.wait(rel, BACKEND_DOWN_RETRY_SECONDS)  # not the file's fault
+            backoff = self.scheduler.backoff
+            backoff.pause_backend(BACKEND_DOWN_RETRY_SECONDS)
+            backoff.wait(rel, BACKEND_DOWN_RETRY_SECONDS)  # not the file's fault
             log.warning("%s; docgen paused for %.0fs", exc, BACKEND_DOWN_RETRY_SECONDS)
             return TickResult(False, "backend_down", rel, exc.reason)
-        return self.record(outcome)
-
-    def record(self, outcome: Outcome) -> TickResult | None:
-        """Turn an outcome into the file's next due time, and into a tick result (``None``
-        when nothing was attempted, so the tick goes on to its next candidate)."""
-        rel, status = outcome.path, outcome.status
-        if status == "failed":
-            delay = backoff_seconds(outcome.failures)
-            self.backoff.wait(rel, delay)
-            log.warning(
-                "docgen failed for %s (attempt %d, retry in %.0fs): %s",
-                printable(rel),
-                outcome.failures,
-                delay,
-                outcome.reason,
-            )
-        elif status == "deferred":
-            log.debug("not documenting %s yet: %s", printable(rel), outcome.reason)
-            self.backoff.wait(rel, GATE_RETRY_SECONDS)
-        elif status == "skipped":
-            # not documentable after all (binary, refused): looked at again only after a while,
-            # so it cannot keep the host loop awake
-            self.backoff.wait(rel, SKIP_RETRY_SECONDS)
-        else:
-            self.backoff.clear(rel)
-        if status in ("skipped", "fresh", "deferred"):
-            return None
-        return TickResult(True, status, rel, outcome.reason)
+        if outcome is None or outcome.status not in _TICK_ENDING:
+            return None  # fresh, skipped, deferred: the tick goes on to its next candidate
+        return TickResult(True, outcome.status, rel, outcome.reason)
 
     # -- moves and removals ---------------------------------------------------------------
     def _claim_doc(self, row: FileRow, moved_from: str) -> str | None:
@@ -184,14 +227,16 @@ class Worker:
             if self.index.get(old) is not None:
                 self.index.remove_paths([old])
             self.index.drop_tombstone(old)
-            log.info("moved doc %s -> %s", printable(old), printable(row.path))
+            log.info("moved doc %s -> %s", quote_path(old), quote_path(row.path))
             return old
         return None
 
     def settle_tombstone(self, tombstone: Tombstone) -> TickResult | None:
-        """Remove the doc of a source that left the index, unless the source came back."""
+        """Remove the doc of a source that left the index, unless the source came back (or
+        is only hidden for now)."""
         rel = tombstone.path
-        if self.policy.source_stat(rel) is not None:
+        st = self.policy.source_stat(rel)
+        if not isinstance(st, NotSource) or st.unreadable:
             self.index.drop_tombstone(rel)  # it came back; a scan or an event indexes it
             self.dirty.offer(rel)
             return None
@@ -203,21 +248,21 @@ class Worker:
         try:
             removed = self.docs.remove(rel)
         except (UnsafePath, OSError) as exc:
-            log.warning("cannot remove orphaned doc of %s: %s", printable(rel), exc)
+            log.warning("cannot remove orphaned doc of %s: %s", quote_path(rel), reason_of(exc))
             return False
         if removed:
-            log.info("removed orphaned doc for %s", printable(rel))
+            log.info("removed orphaned doc for %s", quote_path(rel))
         return removed
 
     # -- slices ---------------------------------------------------------------------------
     def _scan(self, scan: Scan, deadline: float) -> TickResult:
         delta = scan.step(deadline)
-        first_build = not self.scheduler.first_build_done
-        if not first_build:  # a startup backlog is the sampler's job, not the dirty set's
-            for rel in delta.changed_paths:
-                if not self.dirty.offer(rel):
-                    self.scheduler.owe_lap()  # the sampler takes the rest, at once
-                    break
+        # Content that changed while nobody watched (a restart, lost events) is queued like
+        # any edit, as the scan finds it, not left to the sampler's slow lap.
+        for rel in () if scan.first_of_its_kind else delta.changed_paths:
+            if not self.dirty.offer(rel):
+                self.scheduler.owe_lap()  # the sampler takes the rest, at once
+                break
         if scan.done:
             stats = scan.stats
             self.scheduler.scan_finished()
@@ -232,32 +277,37 @@ class Worker:
                 )
         return TickResult(True, "rescanned", scan.under)
 
-    def _sweep_step(self, deadline: float) -> TickResult | None:
-        """Part of a pass over the output dir: orphans without a tombstone, and temp files.
-
-        Docs whose source the index never knew (left by LLMC's batch tool, or from before an
-        ``exclude`` changed) are found here; a doc whose source exists but is not indexed yet
-        sends that source to the dirty set instead.
-        """
+    def sweep_step(self, deadline: float) -> TickResult | None:
+        """Part of a pass over the output dir: docs of ours whose source the index never knew
+        (left by LLMC's batch tool, or from before an ``exclude`` changed) get a tombstone, so
+        their removal goes through the brake once the pass is done; temp files a crash left
+        go at once. A doc whose source exists but is not indexed yet sends that source to the
+        dirty set instead; anything that is not ours is left alone."""
         if self._sweep is None:
             self._sweep = self.docs.iter_docs(with_temp_files=True)
             self.scheduler.sweep_active = True
-        removed: list[str] = []
         for rel, path in self._sweep:
             if rel == "":  # a temp file: only the docgen lock holder gets here
                 with contextlib.suppress(OSError):
                     os.unlink(path)
             elif self.index.get(rel) is None and not self.index.has_tombstone(rel):
-                # (a tombstoned source's doc goes through its grace period instead)
-                if self.policy.source_stat(rel) is not None:
+                header = self.docs.header_at(path)
+                st = self.policy.source_stat(rel) if header is not None else None
+                if st is None:
+                    pass  # not ours: the user's
+                elif not isinstance(st, NotSource):
                     self.dirty.offer(rel)
-                elif self._remove_doc(rel):
-                    removed.append(rel)
-            if removed or time.perf_counter() >= deadline:
+                elif not st.unreadable:
+                    assert header is not None
+                    self.index.add_orphan(rel, header)
+            if time.perf_counter() >= deadline:
                 break
         else:
             self._sweep = None
             self.scheduler.sweep_finished()
-        if removed:
-            return TickResult(True, "removed", removed[0], "orphaned doc")
         return None
+
+
+def _exhausted(row: FileRow) -> bool:
+    """True when ``row`` used up its attempts (or was declined) for its current content."""
+    return row.failed_blake3 == row.blake3 and row.failures >= MAX_ATTEMPTS_PER_HASH

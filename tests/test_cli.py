@@ -32,8 +32,9 @@ def status_json(capsys: pytest.CaptureFixture[str], repo: Path) -> dict[str, obj
 def test_generate_all_then_nothing_then_one_stale(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = status_json(capsys, repo)
-    assert (before["sources"], before["missing"], before["fresh"]) == (3, 3, 0)
+    before = status_json(capsys, repo)  # blob.py is binary: a source, skipped
+    assert (before["sources"], before["missing"], before["fresh"]) == (4, 3, 0)
+    assert before["skipped"]["by_reason"]["binary"] == 1
 
     code, out, err = run(capsys, "generate", "--all", "--repo", str(repo))
     assert code == 0
@@ -49,16 +50,21 @@ def test_generate_all_then_nothing_then_one_stale(
     assert after["paths"] == {"stale": ["pkg/util.py"], "missing": [], "orphaned": []}
 
 
-def test_status_counts_orphans_and_malformed_headers(
+def test_status_counts_orphans_stale_and_files_that_are_not_ours(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run(capsys, "generate", "--all", "--repo", str(repo))
     (repo / "main.c").unlink()
-    (repo / "DOCS/REPODOCS/pkg/util.py.md").write_text("no header\n")
+    (repo / "DOCS/REPODOCS/pkg/util.py.md").write_text("SHA256: " + "0" * 64 + "\nold\n")
+    (repo / "DOCS/REPODOCS/pkg/__init__.py.md").write_text("# hand-written, no header\n")
+    write(repo, "DOCS/REPODOCS/README.md", "# Our docs\n")
     data = status_json(capsys, repo)
-    assert (data["sources"], data["fresh"], data["stale"], data["orphaned"]) == (2, 1, 1, 1)
+    assert (data["sources"], data["fresh"], data["stale"], data["orphaned"]) == (3, 0, 1, 1)
+    assert data["skipped"]["paths"]["foreign"] == ["pkg/__init__.py"]  # the user's file wins
+    assert data["foreign"] == ["README.md", "pkg/__init__.py.md"]
     code, out, _ = run(capsys, "status", str(repo))
     assert code == 0 and "orphaned:   1" in out and "stale: pkg/util.py" in out
+    assert "foreign:    2 file(s) in DOCS/REPODOCS that are not our docs (left alone)" in out
 
 
 def test_paths_relative_to_cwd_and_directories(
@@ -88,7 +94,7 @@ def test_explicit_secret_and_binary_are_refused(
     code, out, err = run(capsys, "generate", ".env", "blob.py", "main.c")
     assert code == 1
     assert "skipped: .env: looks like a secret" in err
-    assert "skipped: blob.py: binary file" in err
+    assert "skipped: blob.py: binary content" in err
     assert "1 generated" in out
     assert not (repo / "DOCS/REPODOCS/.env.md").exists()
 
@@ -146,7 +152,8 @@ def test_console_script_runs(repo: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["sources"] == 3
+    data = json.loads(proc.stdout)
+    assert data["sources"] == 4 and data["skipped"]["paths"]["binary"] == ["blob.py"]
 
 
 def test_verbose_prints_debug_lines(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -66,11 +66,11 @@ timeout_seconds = 30
         ("sample_size = 'ten'", "sample_size", "an integer"),
         ("sample_size = 2.5", "sample_size", "an integer"),
         ("enabled = 1", "enabled", "true or false"),
-        ("idle_after_seconds = true", "idle_after_seconds", "a number"),
+        ("idle_after_seconds = true", "idle_after_seconds", "a finite number"),
         ("include = '*.py'", "include", "a list of strings"),
         ("backend = 'magic'", "backend", "one of"),
         ("daemon_priority = 'urgent'", "daemon_priority", "'idle' or 'normal'"),
-        ("sample_size = 0", "sample_size", ">= 1"),
+        ("sample_size = 0", "sample_size", "1 to 10000"),
         ("output_dir = '../elsewhere'", "output_dir", "inside the repo"),
         ("output_dir = '/tmp/docs'", "output_dir", "inside the repo"),
         ("output_dir = '.'", "output_dir", "inside the repo"),
@@ -85,6 +85,17 @@ timeout_seconds = 30
         ("[docs.docgen.shell]\ntimeout = 5", "shell.timeout", "unknown key"),
         ("[docs.docgen.shell]\ntimeout_seconds = -1", "shell.timeout_seconds", "> 0"),
         ("backend = 'ollama'", "ollama.model", "required"),
+        ("sample_size = 100000000", "sample_size", "1 to 10000"),
+        ("tick_seconds = inf", "tick_seconds", "a finite number"),
+        ("idle_after_seconds = nan", "idle_after_seconds", "a finite number"),
+        ("[docs.docgen.shell]\ntimeout_seconds = inf", "shell.timeout_seconds", "finite"),
+        ("include = ['**/[z-a].py']", "include", "not a valid gitignore pattern"),
+        ("exclude = ['x/[9-0]']", "exclude", "not a valid gitignore pattern"),
+        ("[docs.docgen.openai]\nbase_url = '127.0.0.1:8080/v1'", "openai.base_url", "scheme"),
+        ("[docs.docgen.openai]\nbase_url = 'ftp://host/v1'", "openai.base_url", "scheme"),
+        ("[docs.docgen.openai]\nbase_url = 'http:///v1'", "openai.base_url", "no host"),
+        ("[docs.docgen.openai]\nbase_url = 'http://h:99999/v1'", "openai.base_url", "not a URL"),
+        ("[docs.docgen.ollama]\nurl = 'localhost:11434'", "ollama.url", "scheme"),
     ],
 )
 def test_bad_values_name_key_and_file(tmp_path: Path, body: str, key: str, words: str) -> None:
@@ -113,3 +124,10 @@ def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
     write_config(tmp_path, "[docs.docgen\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(tmp_path)
+
+
+def test_config_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "llmc.toml").write_bytes(b"[docs.docgen]\n# caf\xe9\nenabled = true\n")
+    with pytest.raises(ConfigError, match="not UTF-8") as info:
+        load_config(tmp_path)
+    assert info.value.exit_code == 2

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from reactor.docs import DocStore, header_line, parse_header
-from reactor.errors import UnsafePath
+from reactor.errors import NotOurs, UnsafePath
 
 SHA = "a" * 64
 
@@ -65,18 +65,20 @@ def test_output_dir_symlinked_outside_is_refused(store: DocStore, tmp_path: Path
     assert list(outside.iterdir()) == []
 
 
-def test_symlinked_doc_is_not_read_and_is_replaced_not_followed(
-    store: DocStore, tmp_path: Path
-) -> None:
+def test_symlinked_doc_is_not_read_and_never_replaced(store: DocStore, tmp_path: Path) -> None:
+    """A symlink where a doc would go is the user's: not followed, not ours, left alone."""
     target = tmp_path / "target.md"
     target.write_text(header_line(SHA))
     store.root.mkdir(parents=True)
     (store.root / "mod.py.md").symlink_to(target)
     assert store.read("mod.py") is None
     assert store.header("mod.py") is None
-    store.write("mod.py", header_line("b" * 64))
-    assert target.read_text() == header_line(SHA)  # the link was replaced, its target untouched
-    assert not (store.root / "mod.py.md").is_symlink()
+    assert store.inspect("mod.py").kind == "foreign"
+    with pytest.raises(NotOurs, match="not one of our docs"):
+        store.write("mod.py", header_line("b" * 64))
+    assert not store.remove("mod.py")
+    assert target.read_text() == header_line(SHA)
+    assert (store.root / "mod.py.md").is_symlink()
 
 
 def test_failed_write_keeps_old_doc_and_leaves_no_temp(

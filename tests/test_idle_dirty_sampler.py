@@ -11,11 +11,12 @@ import pytest
 from conftest import FakeClock, write
 from reactor.config import DocgenConfig
 from reactor.dirty import DirtySet
+from reactor.facts.resolve import Resolver
 from reactor.idle import IdleDetector
 from reactor.index import FileIndex
 from reactor.policy import SourcePolicy
 from reactor.sampler import Sampler
-from reactor.scan import refresh
+from reactor.scan import Scan
 
 
 def test_idle_follows_last_work_only(clock: FakeClock) -> None:
@@ -95,7 +96,7 @@ def big_index(tmp_path: Path) -> tuple[SourcePolicy, FileIndex]:
         write(root, f"d{i % 10}/f{i}.py", f"X = {i}\n")
     policy = SourcePolicy(root, DocgenConfig())
     index = FileIndex.for_repo(root)
-    refresh(index, policy)
+    Scan(index, policy, Resolver(root)).run()
     yield policy, index
     index.close()
 

@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from reactor import index as index_module
+from reactor import migrations
 from reactor import scan as scan_module
 from reactor.config import DocgenConfig
-from reactor.index import FileIndex, Synced
+from reactor.facts.resolve import Resolver
+from reactor.index import FileIndex, RefreshStats
+from reactor.observe import Known, observe
 from reactor.policy import SourcePolicy
-from reactor.scan import refresh
+from reactor.scan import Scan
+
+
+def refresh(index: FileIndex, policy: SourcePolicy) -> RefreshStats:
+    return Scan(index, policy, Resolver(policy.root)).run()
 
 
 @pytest.fixture
@@ -30,14 +36,17 @@ def index(repo: Path) -> FileIndex:
 
 
 def count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths the scan reads (what it observes beyond a stat)."""
     hashed: list[str] = []
-    real = index_module.fingerprint
+    real = scan_module.observe_stat
 
-    def counting(path: Path | str, rel: str, st: os.stat_result) -> index_module.Fingerprint:
-        hashed.append(rel)
-        return real(path, rel, st)
+    def counting(policy: SourcePolicy, rel: str, st: os.stat_result, known: Known | None):  # type: ignore[no-untyped-def]
+        obs = real(policy, rel, st, known)
+        if obs.state != "unchanged":
+            hashed.append(rel)
+        return obs
 
-    monkeypatch.setattr(scan_module, "fingerprint", counting)
+    monkeypatch.setattr(scan_module, "observe_stat", counting)
     return hashed
 
 
@@ -46,9 +55,11 @@ def test_refresh_is_incremental(
 ) -> None:
     hashed = count_hashes(monkeypatch)
     stats = refresh(index, policy)
-    assert stats.added == 4 and stats.seen == 4  # .env never indexed
+    assert stats.added == 3 and stats.seen == 4  # .env never indexed; blob.py skipped
     assert sorted(hashed) == ["blob.py", "main.c", "pkg/__init__.py", "pkg/util.py"]
-    assert index.count() == 3  # blob.py is binary: indexed (so it is not re-read) but no source
+    assert index.count() == 3  # blob.py is binary: indexed (so it is not re-read), skipped
+    blob = index.get("blob.py")
+    assert blob is not None and blob.skip == "binary"
 
     hashed.clear()
     stats = refresh(index, policy)
@@ -63,27 +74,29 @@ def test_refresh_is_incremental(
     assert stats.removed_paths == ["pkg/__init__.py"]
 
 
-def test_sync_file_reads_the_disk(repo: Path, policy: SourcePolicy, index: FileIndex) -> None:
+def test_observe_reads_the_disk_once_per_change(
+    repo: Path, policy: SourcePolicy, index: FileIndex
+) -> None:
     refresh(index, policy)
-    synced = index.sync_file(policy, "main.c")
-    row = synced.row
-    assert synced.what == "unchanged" and row is not None and synced.data is None
+    row = index.get("main.c")
+    assert row is not None
+    obs = observe(policy, "main.c", row.known)
+    assert obs.state == "unchanged" and obs.data is None  # size and mtime match: not read
     write(repo, "main.c", "int main(void) { return 1; }\n")
-    synced = index.sync_file(policy, "main.c")
-    row2 = synced.row
-    assert synced.what == "changed" and row2 is not None and row2.id == row.id
-    assert row2.sha256 != row.sha256
-    assert synced.data == (repo / "main.c").read_bytes()  # read once, handed to the generator
+    obs = observe(policy, "main.c", row.known)
+    assert obs.state == "read" and obs.data == (repo / "main.c").read_bytes()
+    assert obs.sha256 != row.sha256
     (repo / "main.c").unlink()
-    assert index.sync_file(policy, "main.c") == Synced(None, "removed")
-    assert index.sync_file(policy, ".env") == Synced(None, "absent")
+    assert observe(policy, "main.c", row.known).state == "gone"
+    gone = observe(policy, ".env")
+    assert gone.state == "gone" and "secret" in gone.detail  # never opened
 
 
 def test_rows_after_seeks_and_skips_binaries(policy: SourcePolicy, index: FileIndex) -> None:
     refresh(index, policy)
     rows = index.rows_after(0, 100)
     assert [r.id for r in rows] == sorted(r.id for r in rows)  # id order: one index seek
-    assert len(rows) == 3 and not any(r.binary for r in rows)
+    assert len(rows) == 4 and [r.path for r in rows if r.skip] == ["blob.py"]
     first = rows[0]
     assert [r.id for r in index.rows_after(first.id, 1)] == [rows[1].id]
     assert index.rows_after(index.max_id(), 5) == []
@@ -112,7 +125,7 @@ def test_migrations_are_named_recorded_and_idempotent(repo: Path, index: FileInd
     names = [r[0] for r in db.execute("SELECT name FROM migrations")]
     mode = db.execute("PRAGMA journal_mode").fetchone()[0]
     db.close()
-    assert names == [name for name, _ in index_module.MIGRATIONS]
+    assert names == [name for name, _ in migrations.MIGRATIONS]
     assert mode == "wal"
 
 
@@ -121,7 +134,7 @@ def test_an_old_database_is_migrated_in_place(repo: Path) -> None:
     db_path = repo / ".llmc/reactor.db"
     db_path.parent.mkdir(parents=True)
     db = sqlite3.connect(db_path, isolation_level=None)
-    name, sql = index_module.MIGRATIONS[0]
+    name, sql = migrations.MIGRATIONS[0]
     db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
     for statement in sql.split(";"):
         if statement.strip():
@@ -144,7 +157,7 @@ def test_an_old_database_is_migrated_in_place(repo: Path) -> None:
     db = sqlite3.connect(db_path)
     names = [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")]
     db.close()
-    assert names == [n for n, _ in index_module.MIGRATIONS]
+    assert names == [n for n, _ in migrations.MIGRATIONS]
 
 
 def test_graph_context_is_bounded() -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from reactor.backends import DocRequest, Generated, NoOp
 from reactor.backends.outline import OutlineBackend, leading_comment
+from reactor.facts import extract
 
 PY_SOURCE = '''"""Parse things.
 
@@ -34,7 +35,10 @@ def _hidden(): ...
 
 
 def generate(rel: str, source: str, context: str | None = None) -> Generated | NoOp:
-    return OutlineBackend().generate(DocRequest(Path("/r"), rel, "0" * 64, source, None, context))
+    """The outline of ``source`` from its facts, as the reactor hands them over."""
+    facts = extract(rel, source.encode())
+    request = DocRequest(Path("/r"), rel, "0" * 64, source, None, context, facts=facts)
+    return OutlineBackend().generate(request)
 
 
 def test_python_outline() -> None:

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FakeBackend, FakeClock, doc_header, sha256_of, write
-from reactor.docgen import MAX_ATTEMPTS_PER_HASH
 from reactor.lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock
 from reactor.reactor import Reactor
-from reactor.scheduler import DELETE_GRACE_SECONDS
+from reactor.scheduler import DELETE_GRACE_SECONDS, MAX_ATTEMPTS_PER_HASH
 
 MakeReactor = Callable[..., Reactor]
 

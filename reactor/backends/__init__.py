@@ -14,11 +14,14 @@ from pathlib import Path
 
 from ..config import DocgenConfig
 from ..errors import ConfigError
+from ..facts import Facts
 
 
 @dataclass(frozen=True)
 class DocRequest:
-    """Everything a backend may use: the fields of LLMC's shell protocol."""
+    """Everything a backend may use: the fields of LLMC's shell protocol, and the file's facts
+    as the reactor already extracted them (``None`` for languages it does not understand; not
+    part of the shell protocol's JSON)."""
 
     repo_root: Path
     relative_path: str
@@ -26,6 +29,7 @@ class DocRequest:
     source_contents: str
     existing_doc_contents: str | None
     graph_context: str | None
+    facts: Facts | None = None
 
     def to_json(self) -> dict[str, str | None]:
         """The JSON object the shell protocol sends on stdin."""

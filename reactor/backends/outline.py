@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ..facts import Facts, Symbol, extract
+from ..facts import Facts, Symbol
+from ..paths import quote_path
 from . import Backend, DocRequest, Generated, NoOp
 
 LANGUAGES = {
@@ -79,12 +80,19 @@ class OutlineBackend(Backend):
         return "outline (built-in, offline)"
 
     def generate(self, request: DocRequest) -> Generated | NoOp:
-        rel, source = request.relative_path, request.source_contents
-        if source.strip():
-            facts = extract(rel, source.encode("utf-8", errors="replace"))
-            if facts is not None and (facts.symbols or facts.imports or facts.doc):
-                return Generated(facts_page(rel, source, facts, request.graph_context))
+        rel, source, facts = request.relative_path, request.source_contents, request.facts
+        if source.strip() and facts is not None and (facts.symbols or facts.imports or facts.doc):
+            return Generated(facts_page(rel, source, facts, request.graph_context))
         return Generated(generic_page(rel, source, request.graph_context))
+
+
+def title(rel: str) -> str:
+    """The page's first heading: the path in code style, quoted as git quotes odd names (a
+    newline in a name would otherwise end the heading), with a longer fence around backticks."""
+    shown = quote_path(rel)
+    fence = "``" if "`" in shown else "`"
+    pad = " " if fence == "``" else ""
+    return f"# {fence}{pad}{shown}{pad}{fence}"
 
 
 def _language(rel: str) -> str:
@@ -104,8 +112,8 @@ def _context_section(graph_context: str | None) -> list[str]:
 def generic_page(rel: str, source: str, graph_context: str | None) -> str:
     """Language, size and the leading comment block: what a reader checks first."""
     if not source.strip():
-        return f"# `{rel}`\n\n*Empty {_language(rel)} file.*\n"
-    out = [f"# `{rel}`", "", f"*{_language(rel)} source — {_stats(source)}.*"]
+        return f"{title(rel)}\n\n*Empty {_language(rel)} file.*\n"
+    out = [title(rel), "", f"*{_language(rel)} source — {_stats(source)}.*"]
     comment = leading_comment(source)
     if comment:
         out += ["", "## Leading comment", "", *(f"> {line}" if line else ">" for line in comment)]
@@ -142,7 +150,7 @@ TYPE_KINDS = ("class", "struct", "interface", "trait", "enum", "record", "type",
 def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -> str:
     """The outline of a file from its facts: the same layout for every language."""
     noun = "module" if facts.language == "python" else "source"
-    out = [f"# `{rel}`", "", f"*{_language(rel)} {noun} — {_stats(source)}.*"]
+    out = [title(rel), "", f"*{_language(rel)} {noun} — {_stats(source)}.*"]
     if facts.package:
         out[-1] = out[-1][:-2] + f", package `{facts.package}`.*"
     if facts.doc:

@@ -11,6 +11,8 @@ files; the outline backend re-extracts from the source it is given.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -40,6 +42,9 @@ LANGUAGE_OF = {
     "hxx": "cpp",
 }
 SIGNATURE_CHARS = 160
+#: Bumped whenever an extractor changes what it finds: stored facts of another version are
+#: extracted again from the source the next time it is read.
+FACTS_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,37 @@ class Facts:
 
     def top_level(self) -> list[Symbol]:
         return [s for s in self.symbols if not s.parent]
+
+    def to_json(self) -> str:
+        """The index's form: facts are extracted once per content and stored, not re-parsed."""
+        return json.dumps(
+            {
+                "version": FACTS_VERSION,
+                "language": self.language,
+                "symbols": [dataclasses.astuple(s) for s in self.symbols],
+                "imports": self.imports,
+                "doc": self.doc,
+                "package": self.package,
+                "resolved": self.resolved,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Facts | None:
+        """``None`` when they were extracted by another version of the extractors."""
+        data = json.loads(text)
+        if data.get("version") != FACTS_VERSION:
+            return None
+        return cls(
+            data["language"],
+            [Symbol(*fields) for fields in data["symbols"]],
+            data["imports"],
+            data["doc"],
+            data["package"],
+            data["resolved"],
+        )
 
     def members(self, parent: str) -> list[Symbol]:
         return [s for s in self.symbols if s.parent == parent]

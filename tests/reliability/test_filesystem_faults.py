@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FakeBackend, FakeClock, doc_header, sha256_of, wait_until, write
-from reactor import docgen as docgen_module
 from reactor import docs as docs_module
+from reactor import observe as observe_module
 from reactor.docs import TEMP_SUFFIX
 from reactor.reactor import Reactor
 
@@ -31,17 +31,18 @@ def test_source_deleted_between_selection_and_read(
 ) -> None:
     reactor = make_reactor()
     reactor.tick()  # index
-    real = docgen_module.DocGenerator._read_source
+    real = observe_module.read_source
 
-    def vanish_first(self: docgen_module.DocGenerator, rel: str) -> bytes:
-        (self.root / rel).unlink()
-        return real(self, rel)
+    def vanish_first(root_str: str, rel: str, limit: int) -> bytes:
+        if rel == "main.c":
+            (repo / rel).unlink(missing_ok=True)
+        return real(root_str, rel, limit)
 
-    monkeypatch.setattr(docgen_module.DocGenerator, "_read_source", vanish_first)
-    result = reactor.tick()
-    assert result.status == "failed" and "No such file" in result.reason
-    assert backend.requests == []
-    assert reactor.tick().path != result.path  # backed off, not retried at once
+    monkeypatch.setattr(observe_module, "read_source", vanish_first)
+    settle(reactor)
+    assert "main.c" not in backend.paths  # never sent, and not a failure
+    assert reactor.index.get("main.c") is None  # it left the index
+    assert doc_header(repo, "pkg/util.py") is not None  # the others went on
 
 
 def test_file_replaced_by_a_directory(
@@ -74,7 +75,7 @@ def test_permission_denied_on_source_and_output(
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(docgen_module, "open", deny_source, raising=False)
+    monkeypatch.setattr(observe_module, "open", deny_source, raising=False)
     real_mkstemp = docs_module.tempfile.mkstemp
 
     def deny_output(*args: object, **kwargs: object) -> tuple[int, str]:

@@ -85,7 +85,7 @@ def test_hostile_tree_is_documented_safely(
     assert snapshot(outside) == before_outside
     docs_root = (repo / "DOCS/REPODOCS").resolve()
     assert all(Path(p).resolve().is_relative_to(docs_root) for p in snapshot(repo / "DOCS"))
-    assert "📝 [Docgen] Generated doc for new\\nline.py" in caplog.messages  # one log line
+    assert '📝 [Docgen] Generated doc for "new\\nline.py"' in caplog.messages  # one log line
 
     big = make_reactor(max_file_bytes=2 * 1024 * 1024)  # a 1 MB single line is fine if allowed
     big.generate(["oneline.py"])

@@ -1,0 +1,82 @@
+"""The index's schema, as named migrations applied in order (an old ``reactor.db`` upgrades in
+place; each name is recorded in its ``migrations`` table)."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_files_and_imports",
+        """
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            blake3 TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            binary INTEGER NOT NULL DEFAULT 0,
+            symbols TEXT NOT NULL DEFAULT '',
+            last_result TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            failed_blake3 TEXT
+        );
+        CREATE TABLE imports (
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            module TEXT NOT NULL
+        );
+        CREATE INDEX imports_by_module ON imports(module);
+        CREATE INDEX imports_by_file ON imports(file_id);
+        """,
+    ),
+    ("0002_files_by_blake3", "CREATE INDEX files_by_blake3 ON files(blake3)"),
+    (
+        # Every way a source leaves the index (a tick, `status`, `generate`, another process)
+        # leaves a tombstone; the daemon consumes them and removes the orphaned doc, so removing
+        # docs stays the lock holder's job while any process may notice the deletion.
+        "0003_tombstones",
+        """
+        CREATE TABLE tombstones (
+            path TEXT PRIMARY KEY,
+            blake3 TEXT NOT NULL,
+            sha256 TEXT NOT NULL
+        )
+        """,
+    ),
+    (
+        # The SHA-256 in the doc's header as last seen or written by the reactor, so progress
+        # (fresh out of total) comes from one query instead of reading every doc.
+        "0004_files_doc_sha256",
+        "ALTER TABLE files ADD COLUMN doc_sha256 TEXT",
+    ),
+    (
+        # Keys under which other files' imports reach a file (Go packages, Java types, headers;
+        # see reactor.facts.resolve). Imports hold the importing side's keys.
+        "0005_provides",
+        """
+        CREATE TABLE provides (
+            file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+            key TEXT NOT NULL
+        );
+        CREATE INDEX provides_by_key ON provides(key);
+        CREATE INDEX provides_by_file ON provides(file_id)
+        """,
+    ),
+    (
+        # Sources that cannot be documented stay in the index with the reason (too_large,
+        # binary, unreadable: see reactor.observe), so their docs are never taken for orphans
+        # and every count names them; `binary` (0001) is superseded by it. `retry_at` is the
+        # wall-clock time a failed file is tried again, for `status` and for a restarted daemon.
+        "0006_skip_and_retry_at",
+        """
+        ALTER TABLE files ADD COLUMN skip TEXT;
+        UPDATE files SET skip = 'binary' WHERE binary = 1;
+        ALTER TABLE files ADD COLUMN retry_at REAL
+        """,
+    ),
+    (
+        # A file's facts (reactor.facts.Facts as JSON), extracted once per content: the outline
+        # backend and graph context read them instead of parsing the file again.
+        "0007_files_facts",
+        "ALTER TABLE files ADD COLUMN facts TEXT",
+    ),
+]

@@ -1,0 +1,86 @@
+"""Prompt shutdown for the CLI: SIGINT/SIGTERM end a run within moments, whatever it is doing.
+
+The first signal asks the run to stop. If the main thread is inside an *abortable* section — a
+backend call (a shell script running, an HTTP request in flight), a wait for a lock, an index
+scan — the handler raises :class:`~reactor.errors.Interrupted` there and then, the way Ctrl-C
+raises ``KeyboardInterrupt``: the script's process group is killed on the way out, the request is
+abandoned, and the file is not marked failed (``Interrupted`` is not an ``Exception``). Anywhere
+else (an index write, a doc's atomic write) the run stops at the next boundary, a few
+milliseconds on. A second signal exits at once, after removing the temp files of writes in
+flight, so no ``.*.reactor-tmp`` file survives either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+
+from .docs import DocStore
+from .errors import Interrupted
+
+log = logging.getLogger("reactor")
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Shutdown:
+    """Installs the handlers for one CLI run; :meth:`abortable` marks where a signal may cut."""
+
+    def __init__(self, *, on_stop: Callable[[], object] = lambda: None):
+        self.on_stop = on_stop
+        self.signum: int | None = None
+        self._abortable = 0
+        self._docs: list[DocStore] = []
+
+    @property
+    def requested(self) -> bool:
+        return self.signum is not None
+
+    def cleans(self, docs: DocStore) -> None:
+        """Remove ``docs``' temp files in flight on a hard exit."""
+        self._docs.append(docs)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[Shutdown]:
+        """The handlers, for the duration (only the main thread may set them: elsewhere, as
+        when a host runs the CLI's functions in a thread, the host's own handling stays)."""
+        main = threading.current_thread() is threading.main_thread()
+        previous = {s: signal.signal(s, self._handle) for s in SIGNALS} if main else {}
+        try:
+            yield self
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            for docs in self._docs:
+                docs.remove_temp_files_in_flight()
+
+    @contextlib.contextmanager
+    def abortable(self) -> Iterator[None]:
+        """A section a signal may end at once (raises :class:`Interrupted` if one came)."""
+        self.check()
+        self._abortable += 1
+        try:
+            yield
+        finally:
+            self._abortable -= 1
+
+    def check(self) -> None:
+        """Raise :class:`Interrupted` if a stop was asked for (at a safe boundary)."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is not None:  # the second one: out now
+            for docs in self._docs:
+                docs.remove_temp_files_in_flight()
+            os._exit(128 + signum)
+        self.signum = signum
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        self.on_stop()
+        if self._abortable:
+            raise Interrupted(signum)
