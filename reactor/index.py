@@ -205,8 +205,9 @@ class FileIndex:
         with self.write():
             for rel in paths:
                 self._db.execute(
-                    "INSERT OR REPLACE INTO tombstones (path, blake3, sha256)"
-                    " SELECT path, blake3, sha256 FROM files WHERE path = ?",
+                    "INSERT OR REPLACE INTO tombstones (path, blake3, sha256, had_doc)"
+                    " SELECT path, blake3, sha256, doc_sha256 IS NOT NULL FROM files"
+                    " WHERE path = ?",
                     (rel,),
                 )
                 self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
@@ -315,8 +316,13 @@ class FileIndex:
             (with_doc,) = self._db.execute(
                 "SELECT count(*) FROM files WHERE doc_sha256 IS NOT NULL"
             ).fetchone()
-            (pending,) = self._db.execute("SELECT count(*) FROM tombstones").fetchone()
-        return int(with_doc) + int(pending)
+        return int(with_doc) + self.removals_pending()
+
+    def removals_pending(self) -> int:
+        """Tombstones whose source had a doc as last seen (what the brake counts)."""
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM tombstones WHERE had_doc").fetchone()
+        return int(row[0])
 
     def max_id(self) -> int:
         with self._lock:

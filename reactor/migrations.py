@@ -66,11 +66,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         # binary, unreadable: see reactor.observe), so their docs are never taken for orphans
         # and every count names them; `binary` (0001) is superseded by it. `retry_at` is the
         # wall-clock time a failed file is tried again, for `status` and for a restarted daemon.
+        # A tombstone's `had_doc`: whether its source had a doc as last seen (the brake on mass
+        # removal counts docs, not sources that never had one).
         "0006_skip_and_retry_at",
         """
         ALTER TABLE files ADD COLUMN skip TEXT;
         UPDATE files SET skip = 'binary' WHERE binary = 1;
-        ALTER TABLE files ADD COLUMN retry_at REAL
+        ALTER TABLE files ADD COLUMN retry_at REAL;
+        ALTER TABLE tombstones ADD COLUMN had_doc INTEGER NOT NULL DEFAULT 1
         """,
     ),
     (

@@ -297,7 +297,7 @@ class Reactor:
             if self.scheduler.sweep_active:
                 self.worker.sweep_step(float("inf"))
             self.worker.sweep_step(float("inf"))
-        pending = self.index.tombstone_count()
+        pending = self.index.removals_pending()
         if not prune and removal_held(pending, self.index.docs_known()):
             self.scheduler.held_back = pending
             log.warning(
@@ -309,7 +309,7 @@ class Reactor:
             return []
         self.scheduler.held_back = 0
         removed = []
-        for tombstone in self.index.tombstones(limit=pending):
+        for tombstone in self.index.tombstones(limit=self.index.tombstone_count()):
             if self.worker.settle_tombstone(tombstone) is not None:
                 removed.append(Outcome(tombstone.path, "removed", "source gone"))
         return removed

@@ -312,10 +312,11 @@ class Scheduler:
 
     def _removable_tombstones(self) -> list[Tombstone]:
         """Graced tombstones, unless the brake holds removal back."""
-        pending = self.index.tombstone_count()
-        if not pending:
+        if not self.index.tombstone_count():
             self.held_back = 0
+            self._tombstone_seen = {}  # nothing left to wait for
             return []
+        pending = self.index.removals_pending()
         total = self.index.docs_known() if pending > BRAKE_MIN_DOCS else 0
         if pending > BRAKE_MIN_DOCS and removal_held(pending, total):
             if self.held_back != pending:
@@ -390,6 +391,12 @@ class Scheduler:
             times.append(oldest + self.settle_seconds)
         if self._tombstone_seen and not self.held_back:
             times.append(min(self._tombstone_seen.values()) + DELETE_GRACE_SECONDS)
+        elif (
+            not self.held_back
+            and len(self.dirty) == 0  # (else the dirty set's own times say when to come back)
+            and self.index.tombstone_count()
+        ):
+            times.append(now)  # tombstones not looked at yet (a sweep just found orphans)
         if not times:
             return None
         return max(0.0, min(times) - now, self.idle.seconds_until_idle())

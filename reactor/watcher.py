@@ -14,8 +14,10 @@ follows the tree:
 * a removed or moved-out directory drops its watches and is rescanned (its sources are gone);
 * a changed ``.gitignore`` reloads its patterns and adds or drops watches below it.
 
-The mask is narrowed to create/close-after-write/move/delete: about one kernel event per changed
-file, none for a ``touch``. A kernel queue overflow reaches the reactor as a rescan request. A
+The mask is narrowed to create/close-after-write/move/delete, plus attribute changes: about one
+kernel event per changed file. A ``chmod`` that makes a file or directory readable again changes
+neither content nor mtime, so only its attribute event says it is back (a ``touch`` costs a stat
+and a hash, never a generation). A kernel queue overflow reaches the reactor as a rescan request. A
 rename within the tree is paired by its cookie, so a file (or every file of a directory) keeps
 its doc. Elsewhere, or when native watching cannot start (the watch limit), watchdog's polling
 observer runs, listing only directories the policy would enter.
@@ -202,6 +204,7 @@ class _InotifyTree:
         | InotifyConstants.IN_MOVED_FROM
         | InotifyConstants.IN_MOVED_TO
         | InotifyConstants.IN_DELETE
+        | InotifyConstants.IN_ATTRIB
         | InotifyConstants.IN_ONLYDIR
         | InotifyConstants.IN_DONT_FOLLOW
         | InotifyConstants.IN_EXCL_UNLINK
@@ -308,7 +311,11 @@ class _InotifyTree:
         self, event: InotifyEvent, rel: str, moved_from: tuple[str, bool] | None
     ) -> None:
         w = self.w
-        if event.is_delete or event.is_moved_from:
+        if event.is_attrib:  # permissions changed: what it holds may be readable (again), or not
+            if w.policy.dir_allowed(rel):
+                self.add_tree(rel)
+                w.dirty.add_tree(rel)
+        elif event.is_delete or event.is_moved_from:
             self.drop_tree(rel)
             w.dirty.add_tree(rel)  # its sources are gone (or went elsewhere)
         elif (event.is_create or event.is_moved_to) and w.policy.dir_allowed(rel):
