@@ -95,7 +95,7 @@ def _secret_name(name: str) -> bool:
 BINARY_SNIFF_BYTES = 8192
 #: A file with NUL bytes is still text when it decodes as UTF-8 and they are this rare (a NUL in
 #: a string literal); UTF-16 text, images and archives are far above it or not UTF-8 at all.
-MAX_TEXT_NUL_SHARE = 0.01
+MAX_TEXT_NUL_SHARE = 0.1
 #: ``errno`` values that mean "nothing there" (its doc may go); any other failure to look at a
 #: path means "there, but unreadable now" (its doc stays).
 GONE_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR})

@@ -106,6 +106,8 @@ class Worker:
         if obs.state == "gone":
             return self._gone(obs, row, batch=batch)
         row = self._store(obs, row)
+        if row is None:
+            return Outcome(rel, "skipped", obs.detail, skip=obs.skip) if batch else None
         if row.skip is not None:
             return self._skipped(row, obs.detail or SKIP_REASONS[row.skip], row.skip)
         if not batch and (_exhausted(row) or self.scheduler.backoff.blocked(rel)):
@@ -129,10 +131,11 @@ class Worker:
             obs = observe(self.policy, rel)
             if obs.state == "gone":
                 return self._gone(obs, row, batch=batch)
-            row = self._store(obs, row)
-            if obs.data is None:
+            stored = self._store(obs, row)
+            if obs.data is None or stored is None:
                 assert obs.skip is not None
-                return self._skipped(row, obs.detail, obs.skip)
+                return self._skipped(stored or row, obs.detail, obs.skip)
+            row = stored
         outcome = self.generator.generate(rel, obs.sha256, obs.data, self.index.facts(rel))
         if outcome.status == "generated":
             self._warned.pop(rel, None)
@@ -155,9 +158,15 @@ class Worker:
             log.warning("not documenting %s: %s%s", quote_path(row.path), reason, keeps)
         return self.scheduler.record(Outcome(row.path, "skipped", reason, skip=skip), row)
 
-    def _store(self, obs: Observation, row: FileRow | None) -> FileRow:
-        """Store a read or skipped observation; the row as it now is. Bytes are parsed once
-        per content: when the index already has this content's facts they are kept."""
+    def _store(self, obs: Observation, row: FileRow | None) -> FileRow | None:
+        """Store a read or skipped observation; the row as it now is (``None``: a path that
+        cannot even be stat-ed and was never indexed). Bytes are parsed once per content: when
+        the index already has this content's facts they are kept."""
+        if obs.st is None:  # hidden behind a directory we may not enter: what we knew stays
+            if row is not None:
+                self.index.mark_unreadable([obs.rel])
+                row = self.index.get(obs.rel)
+            return row
         if obs.state in ("read", "skipped"):
             understood = None
             if obs.data is not None and not (

@@ -227,3 +227,21 @@ def test_dirty_overflow_triggers_rescan_that_loses_nothing(
         assert len(backend.paths) == len(set(backend.paths))  # no duplicate generations
     finally:
         reactor.close()
+
+
+def test_a_tick_yields_to_a_declared_waiter(make_reactor: MakeReactor, repo: Path) -> None:
+    """A manual run waiting for the docgen lock (its shared flock on `<lock>.waiting`) makes
+    ticks skip, so it gets the lock at the next tick boundary instead of racing for it."""
+    import fcntl
+
+    reactor = make_reactor()
+    reactor.lock.waiting_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(reactor.lock.waiting_path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # what another process does while it waits
+        result = reactor.tick()
+        assert result.status == "locked" and "waiting" in result.reason
+        assert not reactor.lock.held
+    finally:
+        os.close(fd)
+    assert reactor.tick().status == "rescanned"  # the waiter is gone: work goes on

@@ -194,6 +194,34 @@ def test_a_failed_file_is_retried_when_its_backoff_ends_not_later(
     assert BACKOFF_BASE_SECONDS <= clock() - failed_at <= BACKOFF_BASE_SECONDS + 0.1
 
 
+def test_a_repo_whose_lock_is_held_backs_off_instead_of_polling(
+    make_reactor: MakeReactor, clock: FakeClock, repo: Path
+) -> None:
+    """A manual run holds the docgen lock for a minute while the daemon has a backlog: its
+    ticks find it held and come back after 1 s, 2 s, 4 s … (they used to come every 50 ms)."""
+    from reactor.lock import DOCGEN_LOCK, FileLock
+
+    reactor = make_reactor(tick_seconds=0.01)
+    service = Service([reactor], max_sleep_seconds=30, clock=clock)
+    ticks = []
+    real_tick = reactor.tick
+
+    def counted() -> TickResult:
+        result = real_tick()
+        ticks.append(result.status)
+        return result
+
+    reactor.tick = counted  # type: ignore[method-assign]
+    with FileLock(repo / DOCGEN_LOCK):  # another run's hold (its own descriptor)
+        started = clock()
+        while clock() - started < 60:
+            service.run_once()
+            clock.advance(service.next_sleep())
+    assert set(ticks) == {"locked"} and 5 <= len(ticks) <= 10, ticks
+    drive(service, clock)  # released: the backlog is worked off
+    assert doc_header(repo, "main.c") == f"SHA256: {sha256_of(repo / 'main.c')}"
+
+
 def test_a_raising_repo_does_not_stop_the_others(
     tmp_path: Path, clock: FakeClock, backend: FakeBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
