@@ -171,7 +171,8 @@ def document_all(root: Path, rels: list[str]) -> dict[str, Any]:
         backend: Any = reactor.backend
         for rel in rels:
             data = (root / rel).read_bytes()
-            request = reactor.generator.request(rel, hashlib.sha256(data).hexdigest(), data)
+            sha256 = hashlib.sha256(data).hexdigest()
+            request = reactor.generator.request(rel, sha256, data, reactor.index.facts(rel))
             backend.last_prompt_tokens = None
             started = time.perf_counter()
             (outcome,) = reactor.generate([rel], force=True)

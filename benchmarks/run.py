@@ -33,11 +33,12 @@ from reactor.backends.outline import OutlineBackend
 from reactor.check import check
 from reactor.config import DocgenConfig
 from reactor.docs import DocStore, header_line
+from reactor.facts.resolve import Resolver
 from reactor.index import FileIndex
 from reactor.policy import SourcePolicy
 from reactor.reactor import Reactor
 from reactor.sampler import Sampler
-from reactor.scan import refresh
+from reactor.scan import Scan
 from reactor.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -319,7 +320,8 @@ def bench_refresh(tmp: Path, n: int) -> dict[str, Any]:
     (root / ".gitignore").write_text("*.o\nbuild/\n*.log\nnode_modules/\n")
     policy = SourcePolicy(root, DocgenConfig())
     index = FileIndex.for_repo(root)
-    refresh(index, policy)
+    resolver = Resolver(root)
+    Scan(index, policy, resolver).run()
 
     def walk(directory: str) -> None:
         with os.scandir(directory) as it:
@@ -337,7 +339,7 @@ def bench_refresh(tmp: Path, n: int) -> dict[str, Any]:
                 with open(os.path.join(base, name), "rb") as fh:
                     hashlib.sha256(fh.read()).hexdigest()
 
-    refresh_s = min(timed(lambda: refresh(index, policy)) for _ in range(3))
+    refresh_s = min(timed(lambda: Scan(index, policy, resolver).run()) for _ in range(3))
     walk_s = min(timed(lambda: walk(str(root))) for _ in range(3))
     sha_s = min(timed(lambda: sha_all(str(root))) for _ in range(2))
     index.close()

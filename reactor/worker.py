@@ -118,7 +118,8 @@ class Worker:
         except UnsafePath as exc:
             return self.scheduler.record(Outcome(rel, "failed", str(exc)), row)
         if doc.in_the_way is not None:
-            return self._skipped(row, doc.in_the_way, FOREIGN)
+            where = f"{self.docs.output_rel.as_posix()}/{rel}.md"
+            return self._skipped(row, f"{quote_path(where)}: {doc.in_the_way}", FOREIGN)
         if doc.sha256 != row.doc_sha256:
             self.index.note_doc(rel, doc.sha256)
         if doc.sha256 == row.sha256 and not force:

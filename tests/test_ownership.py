@@ -94,7 +94,7 @@ def test_a_directory_in_the_way_is_a_reason_from_the_cli(
     monkeypatch.chdir(repo)
     code, out, err = run(capsys, "generate", "main.c")
     assert code == 1 and "Traceback" not in err
-    assert "skipped: main.c: a directory is in the way" in err
+    assert "skipped: main.c: DOCS/REPODOCS/main.c.md: a directory is in the way" in err
     code, out, _ = run(capsys, "check", "--repo", str(repo))
     assert "skipped main.c (foreign file in the way)" in out
 
