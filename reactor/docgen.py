@@ -21,7 +21,7 @@ from .backends import Backend, DocRequest, Generated
 from .docs import DocStore, header_line
 from .errors import BackendError, BackendUnavailable, NotOurs, UnsafePath
 from .facts import Facts
-from .graph import format_context
+from .graph import format_context, neighbours
 from .index import FileIndex
 from .paths import quote_path
 
@@ -105,7 +105,7 @@ class DocGenerator:
             file_sha256=sha256,
             source_contents=data.decode("utf-8", errors="replace"),
             existing_doc_contents=self._existing_doc(rel),
-            graph_context=format_context(*self.index.neighbours(rel)),
+            graph_context=format_context(*neighbours(self.index, rel)),
             facts=facts,
         )
 

@@ -13,12 +13,11 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import graph
 from .facts import Facts
 from .migrations import MIGRATIONS
 from .observe import Known, Observation
@@ -57,22 +56,6 @@ class FileRow:
     @property
     def known(self) -> Known:
         return Known(self.size, self.mtime_ns, self.skip)
-
-
-@dataclass
-class RefreshStats:
-    """What an incremental refresh found."""
-
-    seen: int = 0
-    added: int = 0
-    changed: int = 0
-    touched: int = 0  # stat changed, content did not
-    changed_paths: list[str] = field(default_factory=list)  # added or changed
-    removed_paths: list[str] = field(default_factory=list)
-
-    @property
-    def removed(self) -> int:
-        return len(self.removed_paths)
 
 
 @dataclass(frozen=True)
@@ -251,27 +234,35 @@ class FileIndex:
             )
 
     # -- reads --------------------------------------------------------------------------
-    def get(self, rel: str) -> FileRow | None:
+    def read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read-only query, under the connection's lock (the graph's queries)."""
         with self._lock:
-            r = self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,)).fetchone()
-        return _row(r) if r else None
+            return self._db.execute(sql, args).fetchall()
+
+    def _rows(self, where: str, args: Sequence[object] = ()) -> list[FileRow]:
+        return [FileRow(*r) for r in self.read(f"SELECT {_COLUMNS} FROM files {where}", args)]
+
+    def _count(self, sql: str, args: Sequence[object] = ()) -> int:
+        return int(self.read(sql, args)[0][0])
+
+    def get(self, rel: str) -> FileRow | None:
+        rows = self._rows("WHERE path = ?", (rel,))
+        return rows[0] if rows else None
 
     def facts(self, rel: str) -> Facts | None:
         """The stored facts of ``rel`` (``None``: none, or from another extractor version)."""
-        with self._lock:
-            row = self._db.execute("SELECT facts FROM files WHERE path = ?", (rel,)).fetchone()
-        return Facts.from_json(row[0]) if row and row[0] else None
+        rows = self.read("SELECT facts FROM files WHERE path = ?", (rel,))
+        return Facts.from_json(rows[0][0]) if rows and rows[0][0] else None
 
     def lookup(self, paths: list[str]) -> dict[str, tuple[int, Known]]:
         """``path -> (id, what is known)`` for those of ``paths`` that are indexed."""
         if not paths:
             return {}
         marks = ",".join("?" * len(paths))
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT path, id, size, mtime_ns, skip FROM files WHERE path IN ({marks})", paths
-            ).fetchall()
-        return {p: (i, Known(size, mtime, skip)) for p, i, size, mtime, skip in rows}
+        sql = f"SELECT path, id, size, mtime_ns, skip FROM files WHERE path IN ({marks})"
+        return {
+            p: (i, Known(size, mtime, skip)) for p, i, size, mtime, skip in self.read(sql, paths)
+        }
 
     def paths_after(self, after: str, *, under: str = "", limit: int) -> list[tuple[int, str]]:
         """``(id, path)`` of rows after ``after`` in path order, within ``under`` (a seek)."""
@@ -281,170 +272,76 @@ class FileIndex:
         if under:
             sql += " AND path < ?"
             args += (under + "0",)  # "0" sorts right after "/"
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY path LIMIT ?", (*args, limit)).fetchall()
-        return [(int(i), str(p)) for i, p in rows]
+        return [
+            (int(i), str(p)) for i, p in self.read(sql + " ORDER BY path LIMIT ?", (*args, limit))
+        ]
 
     def count(self) -> int:
         """Documentable sources (skipped ones are counted apart)."""
-        with self._lock:
-            row = self._db.execute("SELECT count(*) FROM files WHERE skip IS NULL").fetchone()
-        return int(row[0])
+        return self._count("SELECT count(*) FROM files WHERE skip IS NULL")
 
     def progress(self) -> tuple[int, int]:
         """``(fresh, total)`` documentable sources, by the doc headers last seen (no file read)."""
-        with self._lock:
-            total, fresh = self._db.execute(
-                "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0) FROM files"
-                " WHERE skip IS NULL"
-            ).fetchone()
+        ((total, fresh),) = self.read(
+            "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0) FROM files WHERE skip IS NULL"
+        )
         return int(fresh), int(total)
 
     def count_under(self, under: str) -> int:
         """Rows (skipped ones too) whose path lies in ``under`` (``""``: all)."""
-        with self._lock:
-            if not under:
-                return int(self._db.execute("SELECT count(*) FROM files").fetchone()[0])
-            row = self._db.execute(
-                "SELECT count(*) FROM files WHERE path > ? AND path < ?", (under + "/", under + "0")
-            ).fetchone()
-        return int(row[0])
+        if not under:
+            return self._count("SELECT count(*) FROM files")
+        sql = "SELECT count(*) FROM files WHERE path > ? AND path < ?"
+        return self._count(sql, (under + "/", under + "0"))
 
     def docs_known(self) -> int:
         """Docs of ours as last seen: sources with one, plus docs waiting for removal."""
-        with self._lock:
-            (with_doc,) = self._db.execute(
-                "SELECT count(*) FROM files WHERE doc_sha256 IS NOT NULL"
-            ).fetchone()
-        return int(with_doc) + self.removals_pending()
+        with_doc = self._count("SELECT count(*) FROM files WHERE doc_sha256 IS NOT NULL")
+        return with_doc + self.removals_pending()
 
     def removals_pending(self) -> int:
         """Tombstones whose source had a doc as last seen (what the brake counts)."""
-        with self._lock:
-            row = self._db.execute("SELECT count(*) FROM tombstones WHERE had_doc").fetchone()
-        return int(row[0])
+        return self._count("SELECT count(*) FROM tombstones WHERE had_doc")
 
     def max_id(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT coalesce(max(id), 0) FROM files").fetchone()[0])
+        return self._count("SELECT coalesce(max(id), 0) FROM files")
 
     def rows_after(self, after_id: int, limit: int) -> list[FileRow]:
         """Up to ``limit`` rows with ``id > after_id``, in id order (one index seek)."""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE id > ? ORDER BY id LIMIT ?",
-                (after_id, limit),
-            ).fetchall()
-        return [_row(r) for r in rows]
+        return self._rows("WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit))
 
     def find_by_blake3(self, blake3_hex: str, *, exclude: str) -> list[FileRow]:
         """Rows with this content (rename detection), at most a few."""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE blake3 = ? AND path != ? LIMIT 8",
-                (blake3_hex, exclude),
-            ).fetchall()
-        return [_row(r) for r in rows]
+        return self._rows("WHERE blake3 = ? AND path != ? LIMIT 8", (blake3_hex, exclude))
 
     def all_rows(self) -> list[FileRow]:
         """Every row in path order (``status`` and batch runs; never a tick)."""
-        with self._lock:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM files ORDER BY path").fetchall()
-        return [_row(r) for r in rows]
+        return self._rows("ORDER BY path")
 
     def failing(self) -> list[FileRow]:
         """Rows whose last attempt for their current content failed, in path order."""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE last_result LIKE 'failed:%'"
-                " AND failed_blake3 = blake3 ORDER BY path"
-            ).fetchall()
-        return [_row(r) for r in rows]
-
-    # -- graph --------------------------------------------------------------------------
-    def neighbours(self, rel: str) -> tuple[list[graph.Neighbour], list[graph.Neighbour]]:
-        """In-repo files ``rel`` imports, and files that import ``rel`` (see
-        :mod:`reactor.facts.resolve` for the keys that join them)."""
-        with self._lock:
-            row = self._db.execute("SELECT id FROM files WHERE path = ?", (rel,)).fetchone()
-            if row is None:
-                return [], []
-            keys = [
-                k for (k,) in self._db.execute("SELECT module FROM imports WHERE file_id = ?", row)
-            ]
-            paths = [k[5:] for k in keys if k.startswith("path:")]
-            paths += [p for k in keys if ":" not in k for p in graph.module_candidates(k)]
-            imports = self._symbols_of(
-                "SELECT path, symbols FROM files WHERE path IN ({}) AND path != ?", paths, rel
-            )
-            provided = [k for k in keys if k.startswith(("go:", "java:", "inc:"))]
-            imports += self._symbols_of(
-                "SELECT DISTINCT f.path, f.symbols FROM provides p JOIN files f ON f.id = p.file_id"
-                " WHERE p.key IN ({}) AND f.path != ?",
-                provided,
-                rel,
-            )
-            mine = [
-                k for (k,) in self._db.execute("SELECT key FROM provides WHERE file_id = ?", row)
-            ]
-            importers = self._symbols_of(
-                "SELECT DISTINCT f.path, f.symbols FROM imports i JOIN files f ON f.id = i.file_id"
-                " WHERE i.module IN ({}) AND f.path != ?",
-                [*graph.module_names(rel), f"path:{rel}", *mine],
-                rel,
-            )
-        return _unique(imports), importers
-
-    def _symbols_of(self, sql: str, keys: list[str], rel: str) -> list[graph.Neighbour]:
-        if not keys:
-            return []
-        keys = keys[:900]  # stay under SQLite's bound-parameter limit
-        marks = ",".join("?" * len(keys))
-        rows = self._db.execute(sql.format(marks) + " ORDER BY 1 LIMIT 50", (*keys, rel))
-        return [graph.Neighbour(p, tuple(s.split("\n")) if s else ()) for p, s in rows]
+        return self._rows(
+            "WHERE last_result LIKE 'failed:%' AND failed_blake3 = blake3 ORDER BY path"
+        )
 
     # -- tombstones -----------------------------------------------------------------------
     def tombstones(self, limit: int) -> list[Tombstone]:
         """Sources that left the index and whose docs may still need removing."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT path, blake3, sha256 FROM tombstones ORDER BY path LIMIT ?", (limit,)
-            ).fetchall()
-        return [Tombstone(*r) for r in rows]
+        sql = "SELECT path, blake3, sha256 FROM tombstones ORDER BY path LIMIT ?"
+        return [Tombstone(*r) for r in self.read(sql, (limit,))]
 
     def tombstone_count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM tombstones").fetchone()[0])
+        return self._count("SELECT count(*) FROM tombstones")
 
     def find_tombstone(self, blake3_hex: str) -> Tombstone | None:
         """A removed source with this content: a rename's other half, whose doc can move."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT path, blake3, sha256 FROM tombstones WHERE blake3 = ? LIMIT 1",
-                (blake3_hex,),
-            ).fetchone()
-        return Tombstone(*row) if row else None
+        sql = "SELECT path, blake3, sha256 FROM tombstones WHERE blake3 = ? LIMIT 1"
+        rows = self.read(sql, (blake3_hex,))
+        return Tombstone(*rows[0]) if rows else None
 
     def has_tombstone(self, rel: str) -> bool:
-        with self._lock:
-            row = self._db.execute("SELECT 1 FROM tombstones WHERE path = ?", (rel,)).fetchone()
-        return row is not None
+        return bool(self.read("SELECT 1 FROM tombstones WHERE path = ?", (rel,)))
 
     def drop_tombstone(self, rel: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
-
-
-def _unique(neighbours: list[graph.Neighbour]) -> list[graph.Neighbour]:
-    seen: set[str] = set()
-    out = []
-    for n in sorted(neighbours, key=lambda n: n.path):
-        if n.path not in seen:
-            seen.add(n.path)
-            out.append(n)
-    return out
-
-
-def _row(r: Any) -> FileRow:
-    """sqlite3 rows are untyped tuples in ``_COLUMNS`` order."""
-    return FileRow(*r)

@@ -116,6 +116,7 @@ class ProgressReporter:
             "pid": os.getpid(),
             "mode": watcher.mode if watcher else "stopped",
             "watched_dirs": watcher.watched_dirs if watcher else 0,
+            "fallback": watcher.fallback_reason if watcher else None,
             "updated": time.time(),
         }
         directory = ensure_state_dir(self.reactor.root)

@@ -27,14 +27,14 @@ from .docs import DocStore, removal_held
 from .errors import LockHeld, RepoGone, UsageError
 from .facts.resolve import Resolver
 from .idle import IdleDetector
-from .index import DB_PATH, FileIndex, RefreshStats
+from .index import DB_PATH, FileIndex
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
 from .observe import observe
 from .paths import quote_path
 from .policy import SourcePolicy
 from .rag import RagBusy, RagIndex
 from .sampler import Sampler
-from .scan import Scan
+from .scan import RefreshStats, Scan
 from .scheduler import Scheduler
 from .status import StatusReport, compute_status, watch_state
 from .watcher import Watcher
@@ -225,6 +225,7 @@ class Reactor:
                 "pid": os.getpid(),
                 "mode": self.watcher.mode,
                 "watched_dirs": self.watcher.watched_dirs,
+                "fallback": self.watcher.fallback_reason,
             }
         else:
             report.extra["watch"] = watch_state(self.root)

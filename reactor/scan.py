@@ -24,13 +24,31 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from .errors import UnsafePath
 from .facts.resolve import Resolver
-from .index import FileIndex, RefreshStats
+from .index import FileIndex
 from .observe import Known, Observation, observe_stat
 from .policy import NotSource, SourcePolicy
 from .understand import Understanding, understand
+
+
+@dataclass
+class RefreshStats:
+    """What an incremental refresh found."""
+
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    touched: int = 0  # stat changed, content did not
+    changed_paths: list[str] = field(default_factory=list)  # added or changed
+    removed_paths: list[str] = field(default_factory=list)
+
+    @property
+    def removed(self) -> int:
+        return len(self.removed_paths)
+
 
 #: Files looked up in the index with one query.
 LOOKUP_CHUNK = 128

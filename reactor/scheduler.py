@@ -169,6 +169,12 @@ class Scheduler:
             if row.retry_at is not None:
                 self.backoff.wait(row.path, max(0.0, row.retry_at - now))
 
+    def waits(self, row: FileRow) -> bool:
+        """Whether a tick leaves ``row`` alone for now: backed off, or given up on (declined,
+        or failed too often) until its content changes."""
+        gave_up = row.failed_blake3 == row.blake3 and row.failures >= MAX_ATTEMPTS_PER_HASH
+        return gave_up or self.backoff.blocked(row.path)
+
     # -- recording ------------------------------------------------------------------------
     def record(self, outcome: Outcome, row: FileRow | None) -> Outcome:
         """Turn one file's outcome into its next due time (kept in the index as well, for

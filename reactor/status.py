@@ -176,8 +176,11 @@ def _describe_watch(watch: dict[str, Any] | None) -> str:
         return "not running"
     if "mode" not in watch:
         return f"running (pid {watch.get('pid', '?')})"
+    if watch["mode"] != "native":
+        why = f" (native unavailable: {watch['fallback']})" if watch.get("fallback") else ""
+        return f"running (pid {watch.get('pid', '?')}), {watch['mode']} file watching{why}"
     return (
-        f"running (pid {watch.get('pid', '?')}), {watch['mode']} file watching of "
+        f"running (pid {watch.get('pid', '?')}), native file watching of "
         f"{watch.get('watched_dirs', 0):,} directories"
     )
 

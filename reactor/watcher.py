@@ -5,9 +5,13 @@ every directory under the root, ignored or not (excluding a subtree is watchdog 
 since 2014): a gitignored ``node_modules`` of 30,000 directories took 30,000 of the user's
 ``fs.inotify.max_user_watches`` (8,192 on many systems, shared with editors and LLMC's own
 watcher) and cost CPU for every write inside it. So on Linux this module builds on watchdog's
-inotify layer (:class:`~watchdog.observers.inotify_c.InotifyFD`): one inotify instance of its
-own and one non-recursive watch per directory that the source policy would walk into. The set
-follows the tree:
+inotify layer (:class:`~watchdog.observers.inotify_c.InotifyFD`) with one non-recursive watch per
+directory that the source policy would walk into. **One inotify instance and one reader thread
+serve every watcher of the process** (:class:`_InotifyHub`, as watchdog's own emitters share
+one): the kernel allows a user 128 instances by default (``fs.inotify.max_user_instances``,
+shared with editors and every other program), so an instance per repo failed at the 12x-th repo
+of one process. The reader routes each event by its watch descriptor to the repo that owns it.
+The set of watches follows the tree:
 
 * a new or moved-in directory that is not ignored gets a watch, and a rescan of it picks up the
   files it already holds (listing it is the only I/O on the event thread);
@@ -19,13 +23,15 @@ kernel event per changed file. A ``chmod`` that makes a file or directory readab
 neither content nor mtime, so only its attribute event says it is back (a ``touch`` costs a stat
 and a hash, never a generation). A kernel queue overflow reaches the reactor as a rescan request. A
 rename within the tree is paired by its cookie, so a file (or every file of a directory) keeps
-its doc. Elsewhere, or when native watching cannot start (the watch limit), watchdog's polling
-observer runs, listing only directories the policy would enter.
+its doc. Elsewhere, or when native watching cannot start (no instance left, or the watch limit),
+watchdog's polling observer runs for that repo, listing only directories the policy would
+enter, and one warning names the limit and the ``sysctl`` that raises it.
 """
 
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import os
 import threading
@@ -65,7 +71,8 @@ _Event = TypeVar("_Event", bound=Any)
 POLL_INTERVAL_SECONDS = 2.0
 #: Unpaired move cookies remembered (a rename's two halves arrive back to back).
 MOVE_COOKIES = 64
-_CALLBACK = 0
+#: Each watcher's callbacks carry their own id: two repos may watch the same directory.
+_CALLBACK_IDS = itertools.count(1)
 
 
 class Watcher:
@@ -79,6 +86,8 @@ class Watcher:
         self._tree: _InotifyTree | None = None
         self._observer: BaseObserver | None = None
         self.overflows = 0
+        #: Why native watching could not start (``None``: it runs, or polling was asked for).
+        self.fallback_reason: str | None = None
 
     @property
     def mode(self) -> str:
@@ -96,26 +105,19 @@ class Watcher:
         if self._tree is not None or self._observer is not None:
             return
         if not self._polling and InotifyFD is not None:
-            tree = self._tree = _InotifyTree(self)  # before start: its events may use it
             try:
-                tree.start()
-                return
-            except OSError as exc:
-                self._tree = None
-                tree.stop()
-                dirs = sum(1 for _ in self.policy.walk_dirs())
-                log.warning(
-                    "native file watching unavailable (%s); polling %d directories of %s every "
-                    "%gs instead (higher CPU). Native watching needs one inotify watch per "
-                    "directory: raise fs.inotify.max_user_watches (now %s, shared by all your "
-                    "programs) by at least %d, e.g. sysctl fs.inotify.max_user_watches=524288",
-                    exc.strerror or exc,
-                    dirs,
-                    self.root,
-                    POLL_INTERVAL_SECONDS,
-                    _max_user_watches(),
-                    dirs,
-                )
+                hub = _InotifyHub.join()
+            except OSError as exc:  # no inotify instance left for this user
+                self.fallback_reason = _limit_warning(self, exc, "max_user_instances", 1024)
+            else:
+                tree = self._tree = _InotifyTree(self, hub)  # before start: events may use it
+                try:
+                    tree.start()
+                    return
+                except OSError as exc:  # the watch limit: give back what was taken
+                    self._tree = None
+                    tree.stop()
+                    self.fallback_reason = _limit_warning(self, exc, "max_user_watches", 524288)
         self._observer = self._start_polling()
 
     def _start_polling(self) -> BaseObserver:
@@ -192,10 +194,45 @@ class Watcher:
         self.stop()
 
 
-class _InotifyTree:
-    """One inotify instance with a non-recursive watch per directory the policy walks into.
+class _InotifyHub:
+    """The process's one inotify instance and its reader thread, shared by every watcher.
 
-    Implements watchdog's ``WatchCallback``: its methods run on the instance's reader thread.
+    Joined by each native watcher as it starts and left as it stops; the instance is closed
+    (and its thread joined) when the last one leaves, so nothing outlives the watchers.
+    """
+
+    _lock = threading.Lock()
+    _shared: _InotifyHub | None = None
+
+    def __init__(self) -> None:
+        self.fd = InotifyFD()  # raises OSError (EMFILE) when the user has no instance left
+        self.users = 0
+        self.fd.start()
+
+    @classmethod
+    def join(cls) -> _InotifyHub:
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            cls._shared.users += 1
+            return cls._shared
+
+    def leave(self) -> None:
+        with self._lock:
+            self.users -= 1
+            if self.users > 0:
+                return
+            if _InotifyHub._shared is self:
+                _InotifyHub._shared = None
+        self.fd.stop()
+        self.fd.join(timeout=10)
+
+
+class _InotifyTree:
+    """One repo's non-recursive watches, one per directory the policy walks into, on the
+    shared instance.
+
+    Implements watchdog's ``WatchCallback``: its methods run on the hub's reader thread.
     """
 
     MASK = Mask(
@@ -212,13 +249,16 @@ class _InotifyTree:
         else 0
     )
 
-    def __init__(self, watcher: Watcher):
+    def __init__(self, watcher: Watcher, hub: _InotifyHub):
         self.w = watcher
-        self.fd = InotifyFD()  # our own instance, not watchdog's shared one
+        self.hub = hub
+        self.fd = hub.fd
+        self.callback_id = CallbackId(next(_CALLBACK_IDS))
         self._lock = threading.RLock()
         self._dir_of: dict[int, str] = {}
         self._wd_of: dict[str, int] = {}
         self._moves: OrderedDict[int, tuple[str, bool]] = OrderedDict()
+        self._left = False
 
     @property
     def count(self) -> int:
@@ -226,14 +266,14 @@ class _InotifyTree:
 
     def start(self) -> None:
         self.add_tree("")
-        self.fd.start()
 
     def stop(self) -> None:
-        if self.fd.is_alive():
-            self.fd.stop()
-            self.fd.join(timeout=10)
-        else:
-            self.fd.close()
+        """Remove this repo's watches (the others' stay) and leave the hub, once."""
+        if self._left:
+            return
+        self._left = True
+        self.drop_tree("")
+        self.hub.leave()
 
     # -- the watch set --------------------------------------------------------------------
     def add_tree(self, rel_dir: str) -> None:
@@ -247,7 +287,7 @@ class _InotifyTree:
             return  # `mkdir -p a/b`: a's listing found b before b's own create event came
         path = os.fsencode(os.path.join(self.w.root, rel) if rel else self.w.root)
         try:
-            wd = self.fd.add_callback(path, self.MASK, self, CallbackId(_CALLBACK))
+            wd = self.fd.add_callback(path, self.MASK, self, self.callback_id)
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return  # gone already: its parent's event says so
@@ -267,7 +307,7 @@ class _InotifyTree:
             wds = [self._wd_of.pop(r) for r in gone]
             for wd in wds:
                 self._dir_of.pop(wd, None)
-        self.fd.remove_callbacks([(WatchDescriptor(wd), CallbackId(_CALLBACK)) for wd in wds])
+        self.fd.remove_callbacks([(WatchDescriptor(wd), self.callback_id) for wd in wds])
 
     def resync(self, rel_dir: str) -> None:
         """Patterns changed below ``rel_dir``: watch what is now allowed, drop what is not."""
@@ -370,9 +410,33 @@ class _PollHandler(FileSystemEventHandler):
                 w.dirty.add(rel)
 
 
-def _max_user_watches() -> str:
+def _limit_warning(watcher: Watcher, exc: OSError, limit: str, suggested: int) -> str:
+    """Say once why this repo is polled, which kernel limit ran out, and how to raise it."""
+    dirs = sum(1 for _ in watcher.policy.walk_dirs())
+    what = (
+        "one inotify instance per process"
+        if limit == "max_user_instances"
+        else f"one inotify watch per directory ({dirs:,} here)"
+    )
+    reason = f"{exc.strerror or exc}: fs.inotify.{limit} = {_kernel_limit(limit)}"
+    log.warning(
+        "native file watching unavailable for %s (%s, shared by all your programs); polling "
+        "%d directories every %gs instead (higher CPU). Native watching needs %s: raise the "
+        "limit, e.g. sudo sysctl fs.inotify.%s=%d",
+        watcher.root,
+        reason,
+        dirs,
+        POLL_INTERVAL_SECONDS,
+        what,
+        limit,
+        suggested,
+    )
+    return reason
+
+
+def _kernel_limit(name: str) -> str:
     try:
-        with open("/proc/sys/fs/inotify/max_user_watches", encoding="ascii") as fh:
+        with open(f"/proc/sys/fs/inotify/{name}", encoding="ascii") as fh:
             return fh.read().strip()
     except OSError:
         return "unknown"

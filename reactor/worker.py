@@ -29,7 +29,7 @@ from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, Observation, observe
 from .paths import quote_path
 from .policy import NotSource, SourcePolicy
 from .scan import Scan
-from .scheduler import MAX_ATTEMPTS_PER_HASH, Job, Scheduler
+from .scheduler import Job, Scheduler
 from .understand import understand
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class Worker:
             return Outcome(rel, "skipped", obs.detail, skip=obs.skip) if batch else None
         if row.skip is not None:
             return self._skipped(row, obs.detail or SKIP_REASONS[row.skip], row.skip)
-        if not batch and (_exhausted(row) or self.scheduler.backoff.blocked(rel)):
+        if not batch and self.scheduler.waits(row):
             return None
         try:
             doc = self.docs.inspect(rel)
@@ -316,8 +316,3 @@ class Worker:
             self._sweep = None
             self.scheduler.sweep_finished()
         return None
-
-
-def _exhausted(row: FileRow) -> bool:
-    """True when ``row`` used up its attempts (or was declined) for its current content."""
-    return row.failed_blake3 == row.blake3 and row.failures >= MAX_ATTEMPTS_PER_HASH

@@ -13,10 +13,11 @@ from reactor import migrations
 from reactor import scan as scan_module
 from reactor.config import DocgenConfig
 from reactor.facts.resolve import Resolver
-from reactor.index import FileIndex, RefreshStats
+from reactor.graph import neighbours
+from reactor.index import FileIndex
 from reactor.observe import Known, observe
 from reactor.policy import SourcePolicy
-from reactor.scan import Scan
+from reactor.scan import RefreshStats, Scan
 
 
 def refresh(index: FileIndex, policy: SourcePolicy) -> RefreshStats:
@@ -109,11 +110,11 @@ def test_neighbours_resolve_relative_and_src_layout(repo: Path, index: FileIndex
     write(repo, "src/app/cli.py", "from .core import *\n")
     policy = SourcePolicy(repo, DocgenConfig())
     refresh(index, policy)
-    imports, importers = index.neighbours("src/app/core.py")
+    imports, importers = neighbours(index, "src/app/core.py")
     assert [n.path for n in imports] == ["src/app/helpers.py", "src/app/models.py"]
     assert imports[0].symbols == ("def help_me", "class Helper", "LIMIT")
     assert [n.path for n in importers] == ["src/app/cli.py"]
-    imports, importers = index.neighbours("pkg/util.py")
+    imports, importers = neighbours(index, "pkg/util.py")
     assert imports == [] and [n.path for n in importers] == ["pkg/__init__.py"]
 
 

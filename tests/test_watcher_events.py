@@ -14,7 +14,7 @@ from conftest import FakeClock, write
 from reactor.config import DocgenConfig
 from reactor.dirty import DirtySet
 from reactor.policy import SourcePolicy
-from reactor.watcher import Watcher, _InotifyTree
+from reactor.watcher import Watcher, _InotifyHub, _InotifyTree
 
 
 @pytest.fixture
@@ -24,8 +24,8 @@ def tree(repo: Path, clock: FakeClock) -> Iterator[_InotifyTree]:
     write(repo, ".gitignore", "build/\n")
     write(repo, "build/out.py", "X = 1\n")
     watcher = Watcher(SourcePolicy(repo, DocgenConfig()), DirtySet(clock=clock))
-    t = watcher._tree = _InotifyTree(watcher)
-    t.add_tree("")  # watches, without starting the reader thread: events are scripted
+    t = watcher._tree = _InotifyTree(watcher, _InotifyHub.join())
+    t.add_tree("")  # real watches; the events below are scripted (nothing is written after)
     yield t
     t.stop()
 
