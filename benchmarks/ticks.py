@@ -6,6 +6,7 @@ Imported by ``run.py``; each function makes its own data under ``tmp``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import statistics
 import subprocess
@@ -22,7 +23,7 @@ from reactor.backends import Backend, DocRequest, Generated, NoOp
 from reactor.backends.outline import OutlineBackend
 from reactor.config import DocgenConfig
 from reactor.reactor import Reactor
-from reactor.service import Service
+from reactor.service import IDLE_TICKS_PER_SECOND, Service
 
 #: Files per inode in the synthetic trees: one append changes a whole group's content at once.
 GROUP = 20_000
@@ -178,38 +179,87 @@ def bench_host_interference(tmp: Path, n: int, seconds: float) -> dict[str, Any]
     }
 
 
-def bench_multi_repo(tmp: Path, repos: int, files: int, idle_seconds: float) -> dict[str, Any]:
-    """``repos`` repos in one Service with ``tick_seconds = 0.01``: time until every doc is
-    fresh, then the process's CPU while converged (watchers on, nothing changing)."""
+def bench_multi_repo(tmp: Path, sizes: list[int], files: int, *, quick: bool) -> dict[str, Any]:
+    """``repos`` repos of ``files`` files in one Service, for each size in ``sizes``, each in a
+    fresh process (so its threads, RSS and inotify instances are its own): see
+    :func:`multi_repo_child`. Idle CPU is measured once the quiet repos have backed off to
+    their cap (30 s, or repos / 10 s for big hosts: ``Service.quiet_cap_seconds``), over two
+    caps. The naive figure is the design before: an inotify instance and a reader thread per
+    repo, which the kernel's default ``max_user_instances`` (128) stops."""
+    out: dict[str, Any] = {"files_each": files, "sizes": {}}
+    for repos in sizes:
+        cap = max(30.0, repos / IDLE_TICKS_PER_SECOND)
+        settle, idle = (5.0, 5.0) if quick else (2 * cap + 5, 2 * cap)
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "multi-repo",
+                str(tmp / f"multi{repos}"),
+                str(repos),
+                str(files),
+                str(idle),
+                str(settle),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out["sizes"][str(repos)] = json.loads(done.stdout.splitlines()[-1])
+    return out
+
+
+def multi_repo_child(
+    base: Path, repos: int, files: int, idle_seconds: float, settle_seconds: float = 65.0
+) -> dict[str, Any]:
+    """Open ``repos`` reactors (watching) with ``tick_seconds = 0.01``, run one Service until
+    every doc is fresh, edit a file in the last repo and time until its doc is fresh again,
+    then measure the process once converged and backed off (``settle_seconds`` later: a quiet
+    repo's pause doubles from 1 s to its cap): CPU over ``idle_seconds``, threads, RSS,
+    inotify instances."""
     roots = []
     for r in range(repos):
-        root = tmp / f"multi/r{r}"
+        root = base / f"r{r:03}"
+        root.mkdir(parents=True)
         for i in range(files):
-            path = root / f"m{i}.py"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"def f{i}():\n    return {i}\n")
+            (root / f"m{i}.py").write_text(f"def f{i}():\n    return {i}\n")
         roots.append(root)
-    config = DocgenConfig().replace(idle_after_seconds=0.0, tick_seconds=0.01)
+    config = DocgenConfig().replace(idle_after_seconds=0.0, tick_seconds=0.01, settle_seconds=0.1)
+    me = psutil.Process()
+    started = time.monotonic()
     reactors = [Reactor.open(root, config=config) for root in roots]
+    open_s = time.monotonic() - started
+
+    def fresh(reactor: Reactor, rel: str) -> bool:
+        digest = hashlib.sha256((reactor.root / rel).read_bytes()).hexdigest()
+        return reactor.docs.header(rel) == digest
+
     try:
         service = Service(reactors)
         thread = threading.Thread(target=service.run)
         started = time.monotonic()
         thread.start()
         try:
-            while not all(
-                r.docs.header(f"m{i}.py")
-                == hashlib.sha256((r.root / f"m{i}.py").read_bytes()).hexdigest()
-                for r in reactors
-                for i in range(files)
-            ):
-                time.sleep(0.05)  # the benchmark's own poll, outside the measured process work
+            while not all(fresh(r, f"m{i}.py") for r in reactors for i in range(files)):
+                time.sleep(0.05)  # the benchmark's own poll, outside the measured work
             converged_s = time.monotonic() - started
-            time.sleep(5)  # let the loop back off
-            me = psutil.Process()
+            last = reactors[-1]
+            (last.root / "m0.py").write_text("def f0():\n    return 'edited'\n")
+            edited = time.monotonic()
+            while not fresh(last, "m0.py"):
+                time.sleep(0.01)
+            edit_s = time.monotonic() - edited
+            time.sleep(settle_seconds)  # let the loop back off to its cap
             cpu0 = me.cpu_times()
             time.sleep(idle_seconds)
             cpu1 = me.cpu_times()
+            threads = me.num_threads()
+            rss_mb = me.memory_info().rss / 2**20
+            instances = sum(
+                os.readlink(f"/proc/self/fd/{fd}") == "anon_inode:inotify"
+                for fd in os.listdir("/proc/self/fd")
+                if os.path.islink(f"/proc/self/fd/{fd}")
+            )
         finally:
             service.stop()
             thread.join()
@@ -219,10 +269,14 @@ def bench_multi_repo(tmp: Path, repos: int, files: int, idle_seconds: float) -> 
     cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
     return {
         "repos": repos,
-        "files_each": files,
+        "open_s": round(open_s, 2),
         "converged_s": round(converged_s, 2),
+        "edit_fresh_s": round(edit_s, 2),
         "idle_seconds": idle_seconds,
-        "idle_cpu_percent": round(cpu / idle_seconds * 100, 3),
+        "idle_cpu_percent": round(cpu / idle_seconds * 100, 2),
+        "threads": threads,
+        "rss_mb": round(rss_mb, 1),
+        "inotify_instances": instances,
     }
 
 
@@ -253,10 +307,17 @@ def table_rows(results: dict[str, Any]) -> list[str]:
         f"{'≥ ' if w['cpu_ratio_is_lower_bound'] else ''}{w['cpu_ratio']}× less CPU |"
     )
     m = results["multi_repo"]
-    rows.append(
-        f"| multi_repo {m['repos']} × {m['files_each']} files, tick 0.01 s | converged s, "
-        f"idle CPU % | {m['converged_s']} s, {m['idle_cpu_percent']} % | — | — |"
-    )
+    for repos, r in m["sizes"].items():
+        naive = (
+            "fails: 128 instances" if int(repos) > 125 else f"{repos} instances, {repos} threads"
+        )
+        rows.append(
+            f"| multi_repo {int(repos):,} × {m['files_each']} files | open s, converged s, edit "
+            f"→ fresh s, idle CPU % ({r['idle_seconds']:g} s), threads, RSS MB, inotify "
+            f"instances | {r['open_s']}, {r['converged_s']}, {r['edit_fresh_s']}, "
+            f"{r['idle_cpu_percent']} %, {r['threads']}, {r['rss_mb']}, {r['inotify_instances']} "
+            f"| {naive} (an instance per repo) | {int(repos)}× fewer instances |"
+        )
     return rows
 
 
@@ -346,3 +407,9 @@ def _inotify_watches() -> int:
         except OSError:
             continue
     return total
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["multi-repo"]:
+    _, _, base, n, per_repo, idle, settle = sys.argv
+    figures = multi_repo_child(Path(base), int(n), int(per_repo), float(idle), float(settle))
+    print(json.dumps(figures))

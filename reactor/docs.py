@@ -80,6 +80,12 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _parse_head(head: bytes) -> str | None:
+    """The digest in the first line of a doc's first bytes, if it is a valid header."""
+    line = head.split(b"\n", 1)[0] + (b"\n" if b"\n" in head else b"")
+    return parse_header(line.decode("ascii", errors="replace"))
+
+
 def header_line(sha256: str) -> str:
     """The first line of every doc."""
     return f"SHA256: {sha256}\n"
@@ -155,17 +161,26 @@ class DocStore:
         """What ``rel``'s doc path holds (lexical: never follows a symlink)."""
         return self.inspect_at(self._lexical(rel))
 
-    @classmethod
-    def inspect_at(cls, path: str) -> DocFile:
+    @staticmethod
+    def inspect_at(path: str) -> DocFile:
+        """One open, one fstat, one read (the sampler asks this of every row it looks at)."""
         try:
-            st = os.lstat(path)
-        except OSError:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
             return DocFile("absent")
-        if stat.S_ISDIR(st.st_mode):
-            return DocFile("directory")
-        if not stat.S_ISREG(st.st_mode):
-            return DocFile("foreign")  # a symlink, a FIFO: never ours
-        digest = cls.header_at(path)
+        except OSError:
+            return DocFile("foreign")  # a symlink (ELOOP), or unreadable: never ours to touch
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                return DocFile("directory")
+            if not stat.S_ISREG(mode):
+                return DocFile("foreign")  # a FIFO, a device: never ours
+            digest = _parse_head(os.read(fd, 80))
+        except OSError:
+            return DocFile("foreign")
+        finally:
+            os.close(fd)
         return DocFile("ours", digest) if digest is not None else DocFile("foreign")
 
     def read(self, rel: str) -> str | None:
@@ -200,8 +215,7 @@ class DocStore:
             return None
         finally:
             os.close(fd)
-        line = head.split(b"\n", 1)[0] + (b"\n" if b"\n" in head else b"")
-        return parse_header(line.decode("ascii", errors="replace"))
+        return _parse_head(head)
 
     # -- writing ------------------------------------------------------------------------
     def write(self, rel: str, content: str) -> Path:

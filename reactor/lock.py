@@ -132,11 +132,15 @@ class FileLock:
         return False
 
     def _try_acquire(self) -> None:
-        if self._repo_root is not None:
-            ensure_state_dir(self._repo_root)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            try:
+                fd = os.open(self.path, flags, 0o644)
+            except FileNotFoundError:  # the first time (or .llmc/ was removed): make the dirs
+                if self._repo_root is not None:
+                    ensure_state_dir(self._repo_root)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, flags, 0o644)
         except OSError as exc:
             if os.path.islink(self.path):
                 raise UnsafePath(self.path, "lock file is a symlink") from None
@@ -150,9 +154,11 @@ class FileLock:
         except BaseException:
             os.close(fd)
             raise
+        note = f"{os.getpid()}\n".encode()
         with contextlib.suppress(OSError):  # who holds it, for the refusal message; a full
-            os.ftruncate(fd, 0)  # disk must not keep the lock from being held (or leak it)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            if os.pread(fd, 32, 0) != note:  # disk must not keep the lock from being held
+                os.ftruncate(fd, 0)  # (or leak it)
+                os.pwrite(fd, note, 0)
         self._fd = fd
 
     def release(self) -> None:
@@ -169,9 +175,8 @@ class FileLock:
             self._depth -= 1
             if self._depth == 0 and self._fd is not None:
                 fd, self._fd = self._fd, None
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
-                os.close(fd)  # closing drops the flock
+                os.close(fd)  # closing drops the flock (the pid note stays: only a holder's
+                # note is ever read, and the next holder writes its own)
             self._owner.release()  # the acquire() this release undoes
         finally:
             self._owner.release()  # the probe above

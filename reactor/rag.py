@@ -14,6 +14,7 @@ at once), and a busy database is not waited on for more than a few milliseconds:
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from .errors import ReactorError
 
 #: Where LLMC keeps its RAG index, newest layout first.
 RAG_DB_PATHS = (Path(".llmc/rag/index_v2.db"), Path(".llmc/index_v2.db"), Path(".rag/index_v2.db"))
+_RAG_DB_STRS = tuple(p.as_posix() for p in RAG_DB_PATHS)
 BUSY_TIMEOUT_MS = 5
 
 
@@ -49,11 +51,12 @@ class RagIndex:
 
     @classmethod
     def find(cls, repo_root: Path) -> RagIndex | None:
-        """The repo's RAG index if one exists (newest layout first)."""
-        for rel in RAG_DB_PATHS:
-            path = repo_root / rel
-            if path.is_file():
-                return cls(repo_root, path)
+        """The repo's RAG index if one exists (newest layout first). Asked on every tick:
+        three ``stat`` calls, no path objects."""
+        root = str(repo_root)
+        for rel in _RAG_DB_STRS:
+            if os.path.isfile(f"{root}/{rel}"):
+                return cls(repo_root, repo_root / rel)
         return None
 
     def describe(self) -> str:

@@ -9,9 +9,12 @@ Pacing is per reactor. After a tick that generated (or moved, removed) something
 next tick comes ``tick_seconds`` later; after an index slice it comes one ``tick_budget_ms``
 later, so indexing takes at most about half the time and a first index of a big repo is not
 paced like LLM calls. After a tick that found nothing, the repo's pause doubles from
-``tick_seconds`` (at least a second) up to ``max_sleep_seconds``, but never past the moment it
-has work due (a retry, a settling change, the host becoming idle). A filesystem event brings
-the repo's turn forward to ``settle_seconds`` from now. The loop sleeps until the earliest turn;
+``tick_seconds`` (at least a second) up to ``max_sleep_seconds`` (or, for a host of more than
+``IDLE_TICKS_PER_SECOND × max_sleep_seconds`` repos, ``repos / IDLE_TICKS_PER_SECOND``: the idle
+cost of a host stays flat however many repos it serves; only their sampling safety net comes
+round more slowly), but never past the moment it has work due (a retry, a settling change, the
+host becoming idle). A filesystem event brings the repo's turn forward to ``settle_seconds``
+from now. The loop sleeps until the earliest turn;
 :meth:`Service.stop` wakes it for good.
 
 A repo whose tick raises an unexpected exception is logged (with a traceback the first time),
@@ -41,6 +44,8 @@ BLOCKED_STATUSES = frozenset({"locked", "io_error"})
 MIN_QUIET_SECONDS = 0.05
 #: The first pause of a repo whose tick found nothing, then doubled up to the cap.
 QUIET_START_SECONDS = 1.0
+#: Across all repos of one Service, quiet repos tick at most about this often in total.
+IDLE_TICKS_PER_SECOND = 10.0
 ERROR_BACKOFF_SECONDS = 5.0
 ERROR_BACKOFF_MAX_SECONDS = 600.0
 
@@ -75,6 +80,10 @@ class Service:
         shortest_tick = min((r.config.tick_seconds for r in self.reactors), default=1.0)
         self.min_sleep_seconds = shortest_tick if min_sleep_seconds is None else min_sleep_seconds
         self.max_sleep_seconds = max(max_sleep_seconds, self.min_sleep_seconds)
+        #: The longest pause of a quiet repo (see the module docstring).
+        self.quiet_cap_seconds = max(
+            self.max_sleep_seconds, len(self.reactors) / IDLE_TICKS_PER_SECOND
+        )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._changed: set[int] = set()
@@ -154,7 +163,7 @@ class Service:
         # nothing to do: events and due times wake the repo, so the pause may grow fast; it
         # starts at a second even when tick_seconds is tiny (50 idle repos cost no CPU)
         start = max(config.tick_seconds, QUIET_START_SECONDS)
-        pace.quiet = min(max(pace.quiet * 2, start), self.max_sleep_seconds)
+        pace.quiet = min(max(pace.quiet * 2, start), self.quiet_cap_seconds)
         wait = pace.quiet
         due = pace.reactor.seconds_until_due()
         if due is not None and result.status not in BLOCKED_STATUSES:

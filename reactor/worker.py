@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from .dirty import DirtyEntry, DirtySet
 from .docgen import DocGenerator, Outcome, reason_of
@@ -28,6 +29,7 @@ from .index import FileIndex, FileRow, Tombstone
 from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, Observation, observe
 from .paths import quote_path
 from .policy import NotSource, SourcePolicy
+from .sampler import Candidate
 from .scan import Scan
 from .scheduler import Job, Scheduler
 from .understand import understand
@@ -81,9 +83,11 @@ class Worker:
         if job.kind == "dirty":
             assert job.entry is not None
             return self._dirty(job.entry)
-        if job.kind in ("retry", "sample"):
-            rel = job.candidate.path if job.candidate is not None else job.path
-            return self._sampled(rel) if job.kind == "sample" else self._tick_file(rel)
+        if job.kind == "sample":
+            assert job.candidate is not None
+            return self._sampled(job.candidate)
+        if job.kind == "retry":
+            return self._tick_file(job.path)
         if job.kind == "scan":
             assert job.scan is not None
             return self._scan(job.scan, deadline)
@@ -94,14 +98,22 @@ class Worker:
 
     # -- one file's way -------------------------------------------------------------------
     def document(
-        self, rel: str, *, moved_from: str = "", force: bool = False, batch: bool = False
+        self,
+        rel: str,
+        *,
+        moved_from: str = "",
+        force: bool = False,
+        batch: bool = False,
+        row: FileRow | Literal["look up"] | None = "look up",
     ) -> Outcome | None:
         """Take ``rel`` the whole way; ``None`` when there was nothing to do for it.
 
         A daemon tick (``batch=False``) leaves alone what is backed off or gave up; a batch
         run (``reactor generate``) tries what it is given, and ``force`` regenerates fresh docs.
+        ``row`` is the index's row when the caller just read it (the sampler).
         """
-        row = self.index.get(rel)
+        if row == "look up":
+            row = self.index.get(rel)
         obs = observe(self.policy, rel, row.known if row is not None else None)
         if obs.state == "gone":
             return self._gone(obs, row, batch=batch)
@@ -114,7 +126,6 @@ class Worker:
             return None
         try:
             doc = self.docs.inspect(rel)
-            self.docs.doc_path(rel)  # the symlink checks: refused before anything is read
         except UnsafePath as exc:
             return self.scheduler.record(Outcome(rel, "failed", str(exc)), row)
         if doc.in_the_way is not None:
@@ -128,6 +139,10 @@ class Worker:
             claimed = self._claim_doc(row, moved_from)
             if claimed is not None:
                 return self.scheduler.record(Outcome(rel, "moved", f"from {claimed}"), row)
+        try:
+            self.docs.doc_path(rel)  # the symlink checks: refused before anything is sent
+        except UnsafePath as exc:
+            return self.scheduler.record(Outcome(rel, "failed", str(exc)), row)
         if obs.data is None:  # not read by the observation: read now, and store what was read
             obs = observe(self.policy, rel)
             if obs.state == "gone":
@@ -168,6 +183,13 @@ class Worker:
                 self.index.mark_unreadable([obs.rel])
                 row = self.index.get(obs.rel)
             return row
+        if (
+            row is not None
+            and obs.st is not None
+            and obs.blake3 == row.blake3
+            and (obs.st.st_size, obs.st.st_mtime_ns, obs.skip) == (row.size, row.mtime_ns, row.skip)
+        ):
+            return row  # read again for its bytes (a generation): the index has it all
         if obs.state in ("read", "skipped"):
             understood = None
             if obs.data is not None and not (
@@ -188,19 +210,23 @@ class Worker:
         self.dirty.discard(entry)
         return result
 
-    def _sampled(self, rel: str) -> TickResult | None:
-        if self.policy.reason_to_skip(rel) is not None:
+    def _sampled(self, candidate: Candidate) -> TickResult | None:
+        rel = candidate.path
+        ours = isinstance(candidate, FileRow)  # (else a row of LLMC's RAG index)
+        if not ours and self.policy.reason_to_skip(rel) is not None:
             return None  # a RAG row the reactor's own policy refuses (secrets, ignored, ...)
         if not os.path.lexists(os.path.join(self.policy.root_str, rel)):
             # Gone without an event (yet): let the dirty path decide, so a rename whose events
             # are still in flight keeps its doc instead of losing it here.
             self.dirty.add(rel)
             return None
-        return self._tick_file(rel)
+        return self._tick_file(rel, row=candidate if isinstance(candidate, FileRow) else "look up")
 
-    def _tick_file(self, rel: str, moved_from: str = "") -> TickResult | None:
+    def _tick_file(
+        self, rel: str, moved_from: str = "", row: FileRow | Literal["look up"] = "look up"
+    ) -> TickResult | None:
         try:
-            outcome = self.document(rel, moved_from=moved_from)
+            outcome = self.document(rel, moved_from=moved_from, row=row)
         except BackendUnavailable as exc:
             backoff = self.scheduler.backoff
             backoff.pause_backend(BACKEND_DOWN_RETRY_SECONDS)

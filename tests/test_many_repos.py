@@ -127,3 +127,26 @@ def test_no_instance_left_falls_back_to_polling_and_says_so(
             thread.join(timeout=30)
         for reactor in reactors:
             reactor.close()
+
+
+def test_a_low_open_file_limit_does_not_stop_a_big_host(tmp_path: Path) -> None:
+    """Linux's usual soft limit (1,024 descriptors) would fail the 340th repo: each holds 3.
+    Here a soft limit of 200 would fail the ~60th; the reactor lifts it to the hard limit."""
+    import subprocess
+    import sys
+
+    make_repos(tmp_path, 150)
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (200, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\n"
+        "from reactor.reactor import Reactor\n"
+        "rs = [Reactor.open(p, watch=False) for p in sorted(Path(sys.argv[1]).iterdir())]\n"
+        "print(len(rs), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    opened, soft = (int(x) for x in done.stdout.split())
+    assert opened == 150 and soft > 200

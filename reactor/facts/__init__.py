@@ -11,7 +11,6 @@ files; the outline backend re-extracts from the source it is given.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -89,7 +88,9 @@ class Facts:
             {
                 "version": FACTS_VERSION,
                 "language": self.language,
-                "symbols": [dataclasses.astuple(s) for s in self.symbols],
+                "symbols": [
+                    (s.kind, s.name, s.signature, s.doc, s.exported, s.parent) for s in self.symbols
+                ],
                 "imports": self.imports,
                 "doc": self.doc,
                 "package": self.package,
