@@ -92,6 +92,9 @@ class DocgenConfig:
     exclude: list[str] = field(default_factory=list)
     nice: int = 10
     require_rag_fresh: bool = False
+    #: Outdated docs (source unchanged, another input changed) regenerated per hour by a model
+    #: backend (shell, ollama, openai); 0: never. The outline refreshes them all.
+    refresh_outdated_per_hour: float = 30.0
     shell: ShellConfig = field(default_factory=ShellConfig)
     ollama: OllamaConfig = field(default_factory=OllamaConfig)
     openai: OpenAIConfig = field(default_factory=OpenAIConfig)
@@ -219,6 +222,7 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
     )
     need(config.max_file_bytes >= 1, "max_file_bytes", "must be >= 1")
     need(-20 <= config.nice <= 19, "nice", "must be between -20 and 19")
+    need(config.refresh_outdated_per_hour >= 0, "refresh_outdated_per_hour", "must be >= 0")
     for key, timeout in (
         ("shell.timeout_seconds", config.shell.timeout_seconds),
         ("ollama.timeout_seconds", config.ollama.timeout_seconds),

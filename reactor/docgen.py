@@ -1,10 +1,12 @@
 """Generate and write: the stages of a file's way that call the backend and put the doc down.
 
 The worker hands in a source it has observed, stored and found in need of a doc, with its bytes.
-Here: LLMC's RAG gate → the request (the shell protocol's fields plus the stored facts) → the
-backend → our ``SHA256:`` header → an atomic write → the doc header noted in the index → the log
-line of DESIGN.md. What happens next (a retry, a backoff) is the scheduler's to decide from the
-:class:`Outcome`.
+Here: LLMC's RAG gate → the request (the shell protocol's fields plus the stored facts) → the doc
+cache (a doc made from this very content and these inputs before, on another branch, is restored
+instead) → the backend → our ``SHA256:`` header and inputs line (:mod:`reactor.inputs`) → the
+doc it replaces kept in the cache → an atomic write → what the doc was made from noted in the
+index → the log line of DESIGN.md. What happens next (a retry, a backoff) is the scheduler's to
+decide from the :class:`Outcome`.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .backends import Backend, DocRequest, Generated
-from .docs import DocStore, header_line
+from .doccache import DocCache
+from .docs import DocStore, header_line, parse_header
 from .errors import BackendError, BackendUnavailable, NotOurs, UnsafePath
 from .facts import Facts
 from .graph import format_context, neighbours
-from .index import FileIndex
+from .index import DocRecord, FileIndex
+from .inputs import Inputs, parse_comment, without_comment
 from .paths import quote_path
 
 log = logging.getLogger("reactor")
@@ -32,8 +36,9 @@ log = logging.getLogger("reactor")
 class Outcome:
     """What happened to one file.
 
-    ``status`` is one of ``generated``, ``fresh`` (already up to date), ``moved`` (its doc
-    followed a rename), ``noop`` (the backend declined), ``skipped`` (not documentable: ``skip``
+    ``status`` is one of ``generated``, ``restored`` (from the doc cache, no backend call),
+    ``fresh`` (already up to date), ``moved`` (its doc followed a rename), ``noop`` (the backend
+    declined), ``skipped`` (not documentable: ``skip``
     names the reason when the source is one — too_large, binary, unreadable, foreign — and is
     ``None`` for a path that is not a source at all), ``deferred`` (LLMC's RAG gate holds it back
     for now; not a failure) or ``failed`` (backend or write error; ``failures`` counts the
@@ -57,13 +62,16 @@ class DocGenerator:
         index: FileIndex,
         docs: DocStore,
         backend: Backend,
+        cache: DocCache,
         gate: Callable[[str, str], str | None] | None = None,
     ):
         self.root = root
         self.index = index
         self.docs = docs
         self.backend = backend
+        self.cache = cache
         self.gate = gate
+        self.identity = backend.identity()
         #: Wraps every backend call; the CLI makes it abortable by a signal (see
         #: :mod:`reactor.shutdown`), an embedding host may leave it as it is.
         self.guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
@@ -80,21 +88,47 @@ class DocGenerator:
             return Outcome(rel, "deferred", gated)
         try:
             request = self.request(rel, sha256, data, facts)
+            inputs = Inputs.of(identity=self.identity, graph_context=request.graph_context, rel=rel)
+            kept = self.cache.take(sha256, inputs.key)
+            if kept is not None and parse_header(kept.split("\n", 1)[0]) == sha256:
+                self._replace(rel, kept, request.existing_doc_contents)
+                self._record(rel, sha256, inputs)
+                log.info("restored doc for %s from the doc cache", quote_path(rel))
+                return Outcome(rel, "restored")
             with self.guard():
                 result = self.backend.generate(request)
             if not isinstance(result, Generated):
                 return Outcome(rel, "noop", result.reason)
-            body = result.body if result.body.startswith("\n") else "\n" + result.body
+            body = without_comment(result.body)
+            body = body if body.startswith("\n") else "\n" + body
             if not body.strip():
                 raise BackendError(self.backend.name, "empty doc")
-            self.docs.write(rel, header_line(sha256) + body.rstrip("\n") + "\n")
+            doc = f"{header_line(sha256)}{body.rstrip(chr(10))}\n\n{inputs.comment()}\n"
+            self._replace(rel, doc, request.existing_doc_contents)
         except BackendUnavailable:
             raise
         except (BackendError, UnsafePath, NotOurs, OSError) as exc:
             return Outcome(rel, "failed", reason_of(exc))
-        self.index.note_doc(rel, sha256)
+        self._record(rel, sha256, inputs)
         log.info("📝 [Docgen] Generated doc for %s", quote_path(rel))
         return Outcome(rel, "generated")
+
+    def _replace(self, rel: str, doc: str, previous: str | None) -> None:
+        """Write ``doc``, keeping the doc it replaces in the cache (a branch switch back)."""
+        if previous is not None:
+            self.keep(previous)
+        self.docs.write(rel, doc)
+
+    def keep(self, doc: str) -> None:
+        """Keep one of our docs in the cache, by its header and inputs line (a doc without
+        them cannot be matched again, so it is not kept)."""
+        sha256 = parse_header(doc.split("\n", 1)[0] + "\n")
+        inputs = parse_comment(doc)
+        if sha256 is not None and inputs is not None:
+            self.cache.keep(sha256, inputs.key, doc)
+
+    def _record(self, rel: str, sha256: str, inputs: Inputs) -> None:
+        self.index.record_doc(rel, DocRecord(sha256, inputs.backend, inputs.neighbours, rel))
 
     def request(self, rel: str, sha256: str, data: bytes, facts: Facts | None) -> DocRequest:
         """What the backend is given for ``rel``: the LLMC shell protocol's fields, and the

@@ -1,25 +1,43 @@
 """The just-in-time graph context of one file, and Python's module names.
 
-The index stores, for each file, the keys of what it imports and provides and its top-level
-symbols (see :mod:`reactor.facts`; computed when the file's content changes). Graph context is
-assembled only for the one file being documented: its in-repo imports and importers, each with
-its symbols, bounded — a few indexed queries, never the whole graph.
+The index stores, for each file, the keys of what it imports (with the names each import brings
+in) and provides, and its exported top-level symbols with their signatures (see
+:mod:`reactor.facts`; computed when the file's content changes). Graph context is assembled only
+for the one file being documented — a few indexed queries, never the whole graph:
+
+* **Imports**: each in-repo file it imports, with the signatures of the names it imports from it
+  (its top symbols when the language names none: a Go package, a C header);
+* **Imported by**: each in-repo file that imports it, with the names that file imports from it.
+
+Every list is bounded and says so where it is cut (``… (+N more)``). What is rendered is what the
+doc's ``neighbours`` fingerprint covers (:mod:`reactor.inputs`): a neighbour's body edit renders
+the same and outdates nothing; a new signature of a name in use, a new importer, a rename or a
+deletion renders differently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from .paths import quote_path
 
 if TYPE_CHECKING:
     from .index import FileIndex
+
+T = TypeVar("T")
 
 #: Leading directories that are source roots rather than packages (``src/pkg/mod.py`` is
 #: imported as ``pkg.mod``).
 SOURCE_ROOTS = ("src", "lib", "python")
 MAX_NEIGHBOURS = 12
 MAX_SYMBOLS = 12
+#: Neighbours looked up per direction (a module imported by thousands is counted, not listed).
+MAX_LOOKED_UP = 1000
+#: Keys provided by other files (Go packages, Java types, headers): see reactor.facts.resolve.
+PROVIDED_PREFIXES = ("go:", "java:", "inc:")
 
 
 def module_names(rel: str) -> list[str]:
@@ -43,70 +61,136 @@ def module_candidates(module: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Neighbour:
+    """One file beside the documented one, and what is shown of it: the names used across the
+    edge (with their signatures on the imports side), else its top symbols."""
+
     path: str
-    symbols: tuple[str, ...]
+    shown: tuple[str, ...]
+
+
+def symbol_lines(symbols: Iterable[tuple[str, str]]) -> str:
+    """The index's ``symbols`` column: one ``name<TAB>signature`` line per exported symbol."""
+    return "\n".join(f"{name}\t{shown}" for name, shown in symbols)
+
+
+def _parse_symbols(text: str | None) -> list[tuple[str, str]]:
+    out = []
+    for line in (text or "").split("\n"):
+        name, _, shown = line.partition("\t")
+        if name:
+            out.append((name, shown or name))
+    return out
+
+
+def _names(text: str | None) -> list[str]:
+    return [n for n in (text or "").split("\n") if n]
 
 
 def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighbour]]:
-    """In-repo files ``rel`` imports, and files that import ``rel`` (see
-    :mod:`reactor.facts.resolve` for the keys that join them)."""
+    """In-repo files ``rel`` imports, and files that import ``rel``, in path order."""
     row = index.read("SELECT id FROM files WHERE path = ?", (rel,))
     if not row:
         return [], []
     file_id = row[0][0]
-    keys = [k for (k,) in index.read("SELECT module FROM imports WHERE file_id = ?", (file_id,))]
-    paths = [k[5:] for k in keys if k.startswith("path:")]
-    paths += [p for k in keys if ":" not in k for p in module_candidates(k)]
-    imports = _symbols_of(
-        index, "SELECT path, symbols FROM files WHERE path IN ({}) AND path != ?", paths, rel
+    edges = index.read("SELECT module, names FROM imports WHERE file_id = ?", (file_id,))
+    imported: dict[str, list[str]] = defaultdict(list)  # neighbour path -> names imported
+    wanted: dict[str, list[str]] = defaultdict(list)  # candidate path -> names
+    provided: dict[str, list[str]] = defaultdict(list)
+    for key, names in edges:
+        if key.startswith("path:"):
+            wanted[key[5:]] += _names(names)
+        elif key.startswith(PROVIDED_PREFIXES):
+            provided[key] += _names(names)
+        elif ":" not in key:  # a Python module
+            for candidate in module_candidates(key):
+                wanted[candidate] += _names(names)
+    symbols: dict[str, str] = {}
+    for path, text in _in(index, "SELECT path, symbols FROM files WHERE path IN ({})", wanted):
+        if path != rel:
+            imported[path] += wanted[path]
+            symbols[path] = text
+    sql = (
+        "SELECT p.key, f.path, f.symbols FROM provides p JOIN files f ON f.id = p.file_id"
+        " WHERE p.key IN ({})"
     )
-    provided = [k for k in keys if k.startswith(("go:", "java:", "inc:"))]
-    imports += _symbols_of(
-        index,
-        "SELECT DISTINCT f.path, f.symbols FROM provides p JOIN files f ON f.id = p.file_id"
-        " WHERE p.key IN ({}) AND f.path != ?",
-        provided,
-        rel,
-    )
+    for key, path, text in _in(index, sql, provided):
+        if path != rel:
+            imported[path] += provided[key]
+            symbols[path] = text
     mine = [k for (k,) in index.read("SELECT key FROM provides WHERE file_id = ?", (file_id,))]
-    importers = _symbols_of(
-        index,
-        "SELECT DISTINCT f.path, f.symbols FROM imports i JOIN files f ON f.id = i.file_id"
-        " WHERE i.module IN ({}) AND f.path != ?",
-        [*module_names(rel), f"path:{rel}", *mine],
-        rel,
+    sql = (
+        "SELECT f.path, i.names FROM imports i JOIN files f ON f.id = i.file_id"
+        " WHERE i.module IN ({})"
     )
-    return _unique(imports), importers
+    importers: dict[str, list[str]] = defaultdict(list)
+    for path, names in _in(index, sql, [*module_names(rel), f"path:{rel}", *mine]):
+        if path != rel:
+            importers[path] += _names(names)
+    return (
+        [Neighbour(p, _shown_imported(imported[p], symbols[p])) for p in sorted(imported)],
+        [Neighbour(p, tuple(dict.fromkeys(importers[p]))) for p in sorted(importers)],
+    )
 
 
-def _symbols_of(index: FileIndex, sql: str, keys: list[str], rel: str) -> list[Neighbour]:
-    if not keys:
+def neighbour_paths(index: FileIndex, rel: str) -> set[str]:
+    """Every file whose graph context shows ``rel`` (its imports and importers both ways)."""
+    imports, importers = neighbours(index, rel)
+    return {n.path for n in imports} | {n.path for n in importers}
+
+
+Interface = tuple[str, list[tuple[str, str]], list[str]]
+#: What a file without facts shows others (a binary one, one that does not parse).
+NO_INTERFACE: Interface = ("", [], [])
+
+
+def store_and_regraph(
+    index: FileIndex, rel: str, interface: Interface | None, store: Callable[[], T]
+) -> T:
+    """Run ``store`` (inside the index's write) for ``rel``; when what others' graph contexts
+    show of it changes — its symbols' signatures, what it imports and the names, what it
+    provides; a body edit does not — queue every file that showed it before or shows it after
+    for a fresh digest (``interface``: the new one; ``None``: kept as it is)."""
+    symbols, edges, provides = interface or NO_INTERFACE
+    if interface is None or index.interface(rel) == (symbols, sorted(edges), sorted(provides)):
+        return store()
+    before = neighbour_paths(index, rel)
+    done = store()
+    index.regraph(before | neighbour_paths(index, rel))
+    return done
+
+
+def _shown_imported(names: list[str], symbols_text: str) -> tuple[str, ...]:
+    """The signatures of the names used from a neighbour; its top symbols if none are named."""
+    symbols = _parse_symbols(symbols_text)
+    if not names:
+        return tuple(shown for _, shown in symbols)
+    signature = dict(symbols)
+    return tuple(signature.get(name, name) for name in dict.fromkeys(names))
+
+
+def _in(index: FileIndex, sql: str, keys: Iterable[str]) -> list[tuple[str, ...]]:
+    found = list(dict.fromkeys(keys))[:900]  # stay under SQLite's bound-parameter limit
+    if not found:
         return []
-    keys = keys[:900]  # stay under SQLite's bound-parameter limit
-    marks = ",".join("?" * len(keys))
-    rows = index.read(sql.format(marks) + " ORDER BY 1 LIMIT 50", (*keys, rel))
-    return [Neighbour(p, tuple(s.split("\n")) if s else ()) for p, s in rows]
-
-
-def _unique(found: list[Neighbour]) -> list[Neighbour]:
-    seen: set[str] = set()
-    out = []
-    for n in sorted(found, key=lambda n: n.path):
-        if n.path not in seen:
-            seen.add(n.path)
-            out.append(n)
-    return out
+    marks = ",".join("?" * len(found))
+    return index.read(f"{sql.format(marks)} ORDER BY 1 LIMIT {MAX_LOOKED_UP}", found)
 
 
 def format_context(imports: Iterable[Neighbour], importers: Iterable[Neighbour]) -> str | None:
     """The ``graph_context`` text block handed to backends (``None`` if there is nothing)."""
     sections = []
-    for title, group in (("Imports (in this repo)", imports), ("Imported by", importers)):
+    for title, group, code in (
+        ("Imports (in this repo)", list(imports), True),
+        ("Imported by", list(importers), False),
+    ):
         lines = []
-        for n in list(group)[:MAX_NEIGHBOURS]:
-            shown = ", ".join(n.symbols[:MAX_SYMBOLS])
-            more = f", … (+{len(n.symbols) - MAX_SYMBOLS})" if len(n.symbols) > MAX_SYMBOLS else ""
-            lines.append(f"- {n.path}" + (f": {shown}{more}" if shown else ""))
+        for n in group[:MAX_NEIGHBOURS]:
+            shown = [f"`{s}`" if code else s for s in n.shown[:MAX_SYMBOLS]]
+            if len(n.shown) > MAX_SYMBOLS:
+                shown.append(f"… (+{len(n.shown) - MAX_SYMBOLS} more)")
+            lines.append(f"- {quote_path(n.path)}" + (f": {', '.join(shown)}" if shown else ""))
+        if len(group) > MAX_NEIGHBOURS:
+            lines.append(f"- … (+{len(group) - MAX_NEIGHBOURS} more files)")
         if lines:
             sections.append(f"{title}:\n" + "\n".join(lines))
     return "\n\n".join(sections) if sections else None

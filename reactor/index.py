@@ -13,13 +13,13 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .facts import Facts
-from .migrations import MIGRATIONS
+from .migrations import MIGRATIONS, OUTDATED_SQL
 from .observe import Known, Observation
 from .state import STATE_DIR, ensure_state_dir
 from .understand import Understanding
@@ -36,7 +36,7 @@ DB_PATH = f"{STATE_DIR}/{DB_NAME}"
 
 _COLUMNS = (
     "id, path, size, mtime_ns, blake3, sha256, skip, failures, failed_blake3, doc_sha256, "
-    "retry_at, last_result"
+    "retry_at, last_result, outdated, doc_backend, doc_graph"
 )
 
 
@@ -56,6 +56,9 @@ class FileRow:
     doc_sha256: str | None = None  # the doc header last seen (see migration 0004)
     retry_at: float | None = None  # wall clock (see migration 0006)
     last_result: str | None = None
+    outdated: int = 0  # reactor.inputs bits (see migration 0008)
+    doc_backend: str | None = None  # what the doc was made from (reactor.inputs digests)
+    doc_graph: str | None = None
 
     @property
     def known(self) -> Known:
@@ -70,6 +73,21 @@ class Tombstone:
     path: str
     blake3: str
     sha256: str
+    doc_backend: str | None = None
+    doc_graph: str | None = None
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What a doc just written (or moved, or recovered from its last line) was made from."""
+
+    sha256: str
+    backend: str | None  # None: unknown (written before inputs were recorded): outdated
+    graph: str | None
+    path: str  # the source path it was made for (another one: outdated by path)
+
+
+_TOMBSTONE = "path, blake3, sha256, doc_backend, doc_graph"
 
 
 class FileIndex:
@@ -106,13 +124,15 @@ class FileIndex:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
         )
+        applied = {name for (name,) in self._db.execute("SELECT name FROM migrations")}
         for name, sql in MIGRATIONS:
+            if name in applied:
+                continue  # (an open of an up-to-date index takes no write lock)
             with self.write():
                 if self._db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                     continue
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
+                for statement in _statements(sql):
+                    self._db.execute(statement)
                 self._db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
                 log.debug("applied migration %s to %s", name, self.db_path)
 
@@ -171,7 +191,7 @@ class FileIndex:
                 obs.blake3,
                 obs.sha256,
                 obs.skip,
-                "\n".join(understood.labels),
+                understood.symbols,
                 facts,
             ),
         )
@@ -179,8 +199,8 @@ class FileIndex:
         self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
         self._db.execute("DELETE FROM provides WHERE file_id = ?", (file_id,))
         self._db.executemany(
-            "INSERT INTO imports (file_id, module) VALUES (?, ?)",
-            [(file_id, key) for key in understood.imports],
+            "INSERT INTO imports (file_id, module, names) VALUES (?, ?, ?)",
+            [(file_id, key, "\n".join(names)) for key, names in understood.imports],
         )
         self._db.executemany(
             "INSERT INTO provides (file_id, key) VALUES (?, ?)",
@@ -197,9 +217,10 @@ class FileIndex:
         with self.write():
             for rel in paths:
                 self._db.execute(
-                    "INSERT OR REPLACE INTO tombstones (path, blake3, sha256, had_doc)"
-                    " SELECT path, blake3, sha256, doc_sha256 IS NOT NULL FROM files"
-                    " WHERE path = ?",
+                    "INSERT OR REPLACE INTO tombstones"
+                    " (path, blake3, sha256, had_doc, doc_backend, doc_graph)"
+                    " SELECT path, blake3, sha256, doc_sha256 IS NOT NULL, doc_backend, doc_graph"
+                    " FROM files WHERE path = ?",
                     (rel,),
                 )
                 self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
@@ -223,6 +244,49 @@ class FileIndex:
         """Remember the header of ``rel``'s doc as just seen (``None``: no doc of ours)."""
         with self._lock:
             self._db.execute("UPDATE files SET doc_sha256 = ? WHERE path = ?", (doc_sha256, rel))
+
+    def record_doc(self, rel: str, doc: DocRecord) -> None:
+        """``rel``'s doc is now the one described (written, restored, moved or recovered)."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE files SET doc_sha256 = ?, doc_backend = ?, doc_graph = ?, doc_path = ?,"
+                " graph_fp = coalesce(graph_fp, ?) WHERE path = ?",
+                (doc.sha256, doc.backend, doc.graph, doc.path, doc.graph, rel),
+            )
+
+    def set_graph(self, rel: str, graph_fp: str) -> None:
+        """The digest of ``rel``'s graph context as it renders now."""
+        with self._lock:
+            self._db.execute("UPDATE files SET graph_fp = ? WHERE path = ?", (graph_fp, rel))
+
+    def use_backend(self, identity: str) -> bool:
+        """Docs are judged against this backend identity from now on; True when it changed
+        (every doc made by another is then outdated by backend). Called by whoever makes docs
+        (a tick, a batch run), never by ``status``: a host with a backend of its own is not
+        second-guessed by the CLI's."""
+        if self.read("SELECT 1 FROM meta WHERE key = 'backend' AND value = ?", (identity,)):
+            return False
+        with self.write():
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'backend'").fetchone()
+            if row is not None and row[0] == identity:
+                return False
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('backend', ?)", (identity,))
+            self._db.execute(f"UPDATE files SET outdated = {OUTDATED_SQL}")
+        return True
+
+    def regraph(self, paths: Iterable[str]) -> None:
+        """Queue ``paths`` for a fresh digest of their graph context (a neighbour changed)."""
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO regraph (path) VALUES (?)", [(p,) for p in paths]
+            )
+
+    def regraph_batch(self, limit: int) -> list[str]:
+        return [p for (p,) in self.read("SELECT path FROM regraph LIMIT ?", (limit,))]
+
+    def regraph_done(self, paths: list[str]) -> None:
+        with self._lock:
+            self._db.executemany("DELETE FROM regraph WHERE path = ?", [(p,) for p in paths])
 
     def record_result(
         self,
@@ -285,16 +349,36 @@ class FileIndex:
             (int(i), str(p)) for i, p in self.read(sql + " ORDER BY path LIMIT ?", (*args, limit))
         ]
 
+    def next_outdated(self, after_id: int) -> FileRow | None:
+        """The first outdated row after ``after_id`` (wrapping round once): one index seek."""
+        rows = self._rows("WHERE outdated != 0 AND id > ? ORDER BY id LIMIT 1", (after_id,))
+        if not rows and after_id:
+            rows = self._rows("WHERE outdated != 0 ORDER BY id LIMIT 1")
+        return rows[0] if rows else None
+
+    def interface(self, rel: str) -> tuple[str, list[tuple[str, str]], list[str]] | None:
+        """What other files' graph contexts show of ``rel``: its symbols, import edges and
+        provided keys (``None``: not indexed)."""
+        rows = self.read("SELECT id, symbols FROM files WHERE path = ?", (rel,))
+        if not rows:
+            return None
+        file_id, symbols = rows[0]
+        edges = self.read("SELECT module, names FROM imports WHERE file_id = ?", (file_id,))
+        keys = self.read("SELECT key FROM provides WHERE file_id = ?", (file_id,))
+        return symbols, sorted(edges), sorted(k for (k,) in keys)
+
     def count(self) -> int:
         """Documentable sources (skipped ones are counted apart)."""
         return self._count("SELECT count(*) FROM files WHERE skip IS NULL")
 
-    def progress(self) -> tuple[int, int]:
-        """``(fresh, total)`` documentable sources, by the doc headers last seen (no file read)."""
-        ((total, fresh),) = self.read(
-            "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0) FROM files WHERE skip IS NULL"
+    def progress(self) -> tuple[int, int, int]:
+        """``(fresh, outdated, total)`` documentable sources, by the doc headers last seen (no
+        file is read); ``fresh`` counts the outdated ones too (their header matches)."""
+        ((total, fresh, outdated),) = self.read(
+            "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0),"
+            " coalesce(sum(outdated != 0), 0) FROM files WHERE skip IS NULL"
         )
-        return int(fresh), int(total)
+        return int(fresh), int(outdated), int(total)
 
     def count_under(self, under: str) -> int:
         """Rows (skipped ones too) whose path lies in ``under`` (``""``: all)."""
@@ -336,7 +420,7 @@ class FileIndex:
     # -- tombstones -----------------------------------------------------------------------
     def tombstones(self, limit: int) -> list[Tombstone]:
         """Sources that left the index and whose docs may still need removing."""
-        sql = "SELECT path, blake3, sha256 FROM tombstones ORDER BY path LIMIT ?"
+        sql = f"SELECT {_TOMBSTONE} FROM tombstones ORDER BY path LIMIT ?"
         return [Tombstone(*r) for r in self.read(sql, (limit,))]
 
     def tombstone_count(self) -> int:
@@ -344,7 +428,7 @@ class FileIndex:
 
     def find_tombstone(self, blake3_hex: str) -> Tombstone | None:
         """A removed source with this content: a rename's other half, whose doc can move."""
-        sql = "SELECT path, blake3, sha256 FROM tombstones WHERE blake3 = ? LIMIT 1"
+        sql = f"SELECT {_TOMBSTONE} FROM tombstones WHERE blake3 = ? LIMIT 1"
         rows = self.read(sql, (blake3_hex,))
         return Tombstone(*rows[0]) if rows else None
 
@@ -354,3 +438,15 @@ class FileIndex:
     def drop_tombstone(self, rel: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """The statements of a migration, one by one (a trigger's body holds semicolons too)."""
+    pending = ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        yield pending

@@ -3,6 +3,17 @@ place; each name is recorded in its ``migrations`` table)."""
 
 from __future__ import annotations
 
+#: The ``outdated`` bits of a row, as SQL over its columns (the triggers of 0008 keep the column
+#: current): only a doc of ours that carries the source's current SHA-256 can be outdated (else
+#: it is stale or missing, which come first); a doc written before inputs were recorded (or by
+#: another tool) is outdated by backend.
+OUTDATED_SQL = """CASE WHEN doc_sha256 IS sha256 AND skip IS NULL THEN
+        (doc_path IS NOT NULL AND doc_path IS NOT path)
+        | ((graph_fp IS NOT NULL AND doc_graph IS NOT graph_fp) << 1)
+        | ((doc_backend IS NULL
+            OR doc_backend IS NOT (SELECT value FROM meta WHERE key = 'backend')) << 2)
+    ELSE 0 END"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_files_and_imports",
@@ -81,5 +92,42 @@ MIGRATIONS: list[tuple[str, str]] = [
         # backend and graph context read them instead of parsing the file again.
         "0007_files_facts",
         "ALTER TABLE files ADD COLUMN facts TEXT",
+    ),
+    (
+        # What each doc was made from besides its source (reactor.inputs): the backend's
+        # identity and the graph context's digest when it was written, and the path it was
+        # written for; `graph_fp` is the graph context's digest as it renders now (kept current
+        # by the `regraph` queue when a neighbour changes), and `outdated` the bits (1 path,
+        # 2 neighbours, 4 backend) of what differs, kept by the triggers below so that finding
+        # an outdated doc is one index seek. The backend identity in force is in `meta`.
+        # Tombstones keep a doc's inputs, so that a moved doc keeps them too; import edges keep
+        # the names imported, which the graph context shows.
+        "0008_doc_inputs",
+        """
+        ALTER TABLE files ADD COLUMN graph_fp TEXT;
+        ALTER TABLE files ADD COLUMN doc_backend TEXT;
+        ALTER TABLE files ADD COLUMN doc_graph TEXT;
+        ALTER TABLE files ADD COLUMN doc_path TEXT;
+        ALTER TABLE files ADD COLUMN outdated INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX files_outdated ON files(outdated) WHERE outdated != 0;
+        ALTER TABLE tombstones ADD COLUMN doc_backend TEXT;
+        ALTER TABLE tombstones ADD COLUMN doc_graph TEXT;
+        ALTER TABLE imports ADD COLUMN names TEXT NOT NULL DEFAULT '';
+        CREATE TABLE regraph (path TEXT PRIMARY KEY);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TRIGGER files_outdated_on_update
+            AFTER UPDATE OF
+                sha256, skip, doc_sha256, doc_backend, doc_graph, doc_path, graph_fp, path
+            ON files
+            WHEN NEW.doc_sha256 IS NOT NULL OR OLD.outdated != 0
+        BEGIN
+            UPDATE files SET outdated = {outdated} WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER files_outdated_on_insert AFTER INSERT ON files
+            WHEN NEW.doc_sha256 IS NOT NULL
+        BEGIN
+            UPDATE files SET outdated = {outdated} WHERE id = NEW.id;
+        END
+        """.replace("{outdated}", OUTDATED_SQL),
     ),
 ]

@@ -80,9 +80,16 @@ def observe(policy: SourcePolicy, rel: str, known: Known | None = None) -> Obser
 
 
 def observe_stat(
-    policy: SourcePolicy, rel: str, st: os.stat_result, known: Known | None
+    policy: SourcePolicy,
+    rel: str,
+    st: os.stat_result,
+    known: Known | None,
+    *,
+    walked: bool = False,
 ) -> Observation:
-    """The rest of :func:`observe` for a path already stat-ed (a walk's entry)."""
+    """The rest of :func:`observe` for a path already stat-ed. ``walked``: the path came from
+    the policy's walk, which enters no symlinked directory and checked a symlinked file's
+    target, so it is read without resolving it again (one ``lstat`` per path component)."""
     limit = policy.config.max_file_bytes
     if st.st_size > limit:
         detail = f"larger than max_file_bytes ({st.st_size:,} > {limit:,} bytes)"
@@ -97,7 +104,7 @@ def observe_stat(
         detail = BINARY_DETAIL if known.skip == BINARY else ""
         return Observation(rel, "unchanged", st, skip=known.skip, detail=detail)
     try:
-        data = read_source(policy.root_str, rel, limit)
+        data = read_source(policy.root_str, rel, limit, resolve=not walked)
         if len(data) > limit:  # it grew since the stat
             detail = f"larger than max_file_bytes (> {limit:,} bytes)"
             return Observation(rel, "skipped", st, skip=TOO_LARGE, detail=detail)
@@ -113,12 +120,13 @@ def observe_stat(
     return Observation(rel, "read", st, data, b3, sha)
 
 
-def read_source(root_str: str, rel: str, limit: int) -> bytes:
+def read_source(root_str: str, rel: str, limit: int, *, resolve: bool = True) -> bytes:
     """At most ``limit + 1`` bytes of ``rel`` (more than ``limit``: it grew too large). A symlink
     that now leads out of the repo is refused: it is not ours to read."""
     path = os.path.join(root_str, rel)
-    real = os.path.realpath(path)
-    if not real.startswith(root_str + os.sep):
-        raise PermissionError(errno.EACCES, "symlink leaving the repo", path)
-    with open(real, "rb") as fh:
+    if resolve:
+        path = os.path.realpath(path)
+        if not path.startswith(root_str + os.sep):
+            raise PermissionError(errno.EACCES, "symlink leaving the repo", path)
+    with open(path, "rb") as fh:
         return fh.read(limit + 1)

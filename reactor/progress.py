@@ -5,6 +5,10 @@ another walk. The line is logged at start, every ``REPORT_INTERVAL_SECONDS`` whi
 backlog, and once when everything is fresh::
 
     412/1,203 fresh (34%) · 791 to go · ~13 min at the current pace
+    1,191/1,203 fresh (99%) · 12 outdated, refreshed as the backend's rate allows
+
+Outdated docs (their source unchanged, another input changed) count as neither fresh nor to go:
+they come after every stale and missing doc, at a bounded rate for model backends.
 
 The watch's mode and the number of watched directories go to ``.llmc/watch.json`` so that
 ``reactor status`` (another process) can show them while the watch runs; status trusts the file
@@ -34,14 +38,22 @@ CONVERGED_CHECK_SECONDS = 2.0
 IDLE_STATE_INTERVAL_SECONDS = 300.0
 
 
-def progress_line(fresh: int, total: int, pace_per_second: float | None) -> str:
-    """``412/1,203 fresh (34%) · 791 to go · ~13 min at the current pace``."""
-    if total and fresh >= total:
+def progress_line(
+    matching: int, total: int, pace_per_second: float | None, outdated: int = 0
+) -> str:
+    """``412/1,203 fresh (34%) · 791 to go · ~13 min at the current pace``: ``matching`` docs
+    carry their source's SHA-256, ``outdated`` of them were made from other inputs."""
+    if total and matching >= total and not outdated:
         return f"all {total:,} docs fresh"
-    percent = fresh * 100 // total if total else 0
-    line = f"{fresh:,}/{total:,} fresh ({percent}%) · {total - fresh:,} to go"
-    if pace_per_second:
-        line += f" · ~{_duration((total - fresh) / pace_per_second)} at the current pace"
+    line = _so_far(matching - outdated, total)
+    if outdated:
+        line += f" · {outdated:,} outdated"
+    if matching < total:
+        line += f" · {total - matching:,} to go"
+        if pace_per_second:
+            line += f" · ~{_duration((total - matching) / pace_per_second)} at the current pace"
+    elif outdated:
+        line += ", refreshed as the backend's rate allows"
     return line
 
 
@@ -81,10 +93,10 @@ class ProgressReporter:
         if now < self._next_at and (self._said_converged or now < self._check_at):
             return False
         self._check_at = now + CONVERGED_CHECK_SECONDS
-        fresh, total = self.reactor.index.progress()
+        fresh, outdated, total = self.reactor.index.progress()
         scheduler = self.reactor.scheduler
         indexing = scheduler.scan is not None or self.reactor.dirty.has_trees()
-        converged = fresh >= total and not indexing
+        converged = fresh >= total and not indexing  # (outdated ones are said, not awaited)
         if now < self._next_at and not converged:
             return False  # only looking for the moment the backlog is gone
         pace = None
@@ -98,12 +110,13 @@ class ProgressReporter:
             elif (
                 indexing
             ):  # the counts are the last index's: never "all fresh" before it is checked
-                log.info("%s · still indexing (counts as last indexed)", _so_far(fresh, total))
+                line = _so_far(fresh - outdated, total)
+                log.info("%s · still indexing (counts as last indexed)", line)
             else:
-                log.info("%s", progress_line(fresh, total, pace))
+                log.info("%s", progress_line(fresh, total, pace, outdated))
         elif not self._said_converged:
             self._said_converged = True
-            line = progress_line(fresh, total, None)
+            line = progress_line(fresh, total, None, outdated)
             log.info("\033[1;32m%s\033[0m" if self.highlight else "%s", line)
         self._write_state()
         interval = IDLE_STATE_INTERVAL_SECONDS if converged else REPORT_INTERVAL_SECONDS

@@ -25,12 +25,14 @@ from pathlib import Path
 from .backends import Backend, make_backend
 from .config import DocgenConfig, load_config, output_dir_relative
 from .dirty import DirtySet
+from .doccache import DocCache
 from .docgen import DocGenerator, Outcome, reason_of
 from .docs import DocStore, removal_held
 from .errors import LockHeld, RepoGone, UsageError
 from .facts.resolve import Resolver
 from .idle import IdleDetector
 from .index import DB_PATH, FileIndex
+from .inputs import digest
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
 from .observe import observe
 from .paths import quote_path
@@ -49,6 +51,15 @@ log = logging.getLogger(__name__)
 IO_WARNING_SECONDS = 60.0
 #: Descriptors one open reactor holds: its SQLite index, the WAL and the shared memory.
 FDS_PER_REACTOR = 3
+
+
+def _outdated_interval(backend: Backend, config: DocgenConfig) -> float | None:
+    """The least time between two refreshes of outdated docs: none for a cheap backend (the
+    outline refreshes them all), ``refresh_outdated_per_hour`` for one that costs tokens."""
+    if backend.cheap:
+        return 0.0
+    rate = config.refresh_outdated_per_hour
+    return 3600.0 / rate if rate > 0 else None
 
 
 @functools.cache
@@ -92,11 +103,13 @@ class Reactor:
         self.backend = backend or make_backend(config, self.root)
         self.index = FileIndex.for_repo(self.root)
         self.resolver = Resolver(self.root)
+        self.cache = DocCache(self.root)
         self.generator = DocGenerator(
             root=self.root,
             index=self.index,
             docs=self.docs,
             backend=self.backend,
+            cache=self.cache,
             gate=self._rag_gate if config.require_rag_fresh else None,
         )
         self.idle = IdleDetector(
@@ -114,6 +127,7 @@ class Reactor:
             clock=clock,
             settle_seconds=config.settle_seconds,
             rag_finder=lambda: RagIndex.find(self.root),
+            outdated_interval_seconds=_outdated_interval(self.backend, config),
         )
         self.worker = Worker(
             policy=self.policy,
@@ -232,6 +246,7 @@ class Reactor:
         """Where every source's doc stands, what is skipped and failing. Never touches the docs."""
         if refresh_index:
             self._make_scan("").run()
+            self.worker.regraph(float("inf"))  # what changed neighbours outdate, now
         report = compute_status(self.index, self.docs)
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
@@ -294,6 +309,7 @@ class Reactor:
                 time.sleep(0.05)  # flock has no timed wait for another process's lock
             self.lock.acquire(timeout_seconds=max(0.0, deadline - time.monotonic()))
         try:
+            self._use_backend()
             self.docs.remove_temp_files()
             with self.generator.guard():  # a signal may end a long first scan
                 self._make_scan("").run()
@@ -309,7 +325,7 @@ class Reactor:
             for removal in self._settle_removals(prune=prune):
                 done(removal)
             for rel in self.expand(paths):
-                done(self.worker.document(rel, force=force, batch=True))
+                done(self.worker.document(rel, force=force, batch=True, refresh=True))
             return outcomes
         finally:
             self.lock.release()
@@ -393,17 +409,27 @@ class Reactor:
             self._io_warned = (reason, now)
         return TickResult(False, "io_error", reason=reason)
 
+    def _use_backend(self) -> None:
+        """Judge docs against this backend from now on (one read when it already is)."""
+        if self.index.use_backend(digest(self.generator.identity)):
+            log.debug("backend identity now %s", self.generator.identity)
+
     def _tick(self) -> TickResult:
         deadline = time.perf_counter() + self.config.tick_budget_ms / 1000
+        self._use_backend()
         self._report_dropped()
+        restored: TickResult | None = None
         try:
             for job in self.scheduler.jobs(self._make_scan, deadline):
                 result = self.worker.run(job, deadline)
-                if result is not None:
+                if result is None:
+                    continue
+                if result.status != "restored" or time.perf_counter() >= deadline:
                     return result
+                restored = result  # cheap: the tick goes on with the next file
         except RagBusy as exc:
             return TickResult(False, "rag_busy", reason=str(exc))
-        return TickResult(False, "idle")
+        return restored or TickResult(False, "idle")
 
     def _make_scan(self, under: str, *, progress: Callable[[str], object] | None = None) -> Scan:
         return Scan(
@@ -412,7 +438,7 @@ class Reactor:
             self.resolver,
             under=under,
             progress=progress,
-            doc_header=self.docs.header,
+            docs=self.docs,
         )
 
     def _report_dropped(self) -> None:

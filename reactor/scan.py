@@ -19,6 +19,7 @@ phases:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import time
@@ -26,12 +27,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from .docs import DocStore
 from .errors import UnsafePath
 from .facts.resolve import Resolver
-from .index import FileIndex
+from .graph import neighbour_paths, store_and_regraph
+from .index import DocRecord, FileIndex
+from .inputs import digest, parse_comment
 from .observe import Known, Observation, observe_stat
 from .policy import NotSource, SourcePolicy
-from .understand import Understanding, understand
+from .understand import Understanding, interface_of, understand
 
 
 @dataclass
@@ -69,13 +73,15 @@ class Scan:
         *,
         under: str = "",
         progress: Callable[[str], object] | None = None,
-        doc_header: Callable[[str], str | None] | None = None,
+        docs: DocStore | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ):
-        """``doc_header`` (the doc store's) lets the scan record the doc header of each new or
-        changed source, which keeps the index's fresh count right without a separate pass."""
+        """``docs`` lets the scan record the doc header of each new or changed source (which
+        keeps the index's fresh count right without a separate pass) and, for a source new to
+        the index whose doc of ours is already there (an index rebuilt, a doc committed), what
+        that doc was made from, from its inputs line."""
         self.index = index
-        self.doc_header = doc_header
+        self.docs = docs
         self.policy = policy
         self.resolver = resolver
         self.under = under
@@ -151,7 +157,7 @@ class Scan:
             done += 1
             if progress is not None:
                 progress(rel)
-            obs = observe_stat(policy, rel, st, known_row[1] if known_row else None)
+            obs = observe_stat(policy, rel, st, known_row[1] if known_row else None, walked=True)
             if obs.state == "unchanged":
                 assert known_row is not None
                 seen.add(known_row[0])
@@ -170,10 +176,18 @@ class Scan:
     ) -> None:
         if not batch:
             return
-        with self.index.write():
+        index, first = self.index, self.first_of_its_kind
+        with index.write():
             for obs, understood in batch:
                 rel = obs.rel
-                outcome, file_id = self.index.store(obs, understood)
+                if first:  # nothing shown anywhere yet: no neighbour to tell
+                    outcome, file_id = index.store(obs, understood)
+                else:
+                    row = index.get(rel)
+                    interface = interface_of(obs, understood, row)
+                    outcome, file_id = store_and_regraph(
+                        index, rel, interface, functools.partial(index.store, obs, understood)
+                    )
                 self._seen.add(file_id)
                 if outcome == "touched":
                     delta.touched += 1
@@ -181,13 +195,27 @@ class Scan:
                 if outcome == "skipped":
                     continue
                 delta.changed_paths.append(rel)
-                if self.doc_header is not None:
-                    self.index.note_doc(rel, self._header(rel))
+                if self.docs is not None:
+                    self._note_doc(rel, added=outcome == "added")
                 if outcome == "added":
                     delta.added += 1
                 else:
                     delta.changed += 1
         batch.clear()
+
+    def _note_doc(self, rel: str, *, added: bool) -> None:
+        assert self.docs is not None
+        try:
+            header = self.docs.header(rel)
+            doc = self.docs.read(rel) if added and header is not None else None
+        except UnsafePath:
+            return
+        self.index.note_doc(rel, header)
+        inputs = parse_comment(doc or "")
+        if header is not None and inputs is not None:
+            path = rel if inputs.path == digest(rel) else ""  # "": made for another path
+            self.index.record_doc(rel, DocRecord(header, inputs.backend, inputs.neighbours, path))
+            self.index.regraph([rel])  # its graph context's digest, to compare
 
     # -- sweep phase ----------------------------------------------------------------------
     def _sweep_chunk(self, delta: RefreshStats) -> None:
@@ -214,19 +242,14 @@ class Scan:
         if hidden:
             self.index.mark_unreadable(hidden)
         if gone:
+            for rel in gone:  # the files that showed them are rendered again
+                self.index.regraph(neighbour_paths(self.index, rel))
             self.index.remove_paths(gone)
             delta.removed_paths.extend(gone)
 
     def _is_hidden(self, rel: str) -> bool:
         """Whether ``rel`` lies in (or is) something the walk could not list or stat."""
         return any(rel == h or rel.startswith(h + "/") or not h for h in self._hidden)
-
-    def _header(self, rel: str) -> str | None:
-        assert self.doc_header is not None
-        try:
-            return self.doc_header(rel)
-        except UnsafePath:
-            return None
 
     def _finish_sweep(self) -> None:
         self._sweep_done = True

@@ -116,8 +116,11 @@ class Backoff:
 class Job:
     """One unit a tick may run. ``kind`` names it; one of the payload fields goes with it."""
 
-    kind: Literal["dirty", "retry", "scan", "tombstone", "sample", "sweep"]
+    kind: Literal[
+        "sync", "dirty", "retry", "scan", "tombstone", "regraph", "sample", "outdated", "sweep"
+    ]
     entry: DirtyEntry | None = None
+    entries: tuple[DirtyEntry, ...] = ()
     path: str = ""
     scan: Scan | None = None
     tombstone: Tombstone | None = None
@@ -138,8 +141,11 @@ class Scheduler:
         clock: Callable[[], float],
         settle_seconds: float,
         rag_finder: Callable[[], RagIndex | None],
+        outdated_interval_seconds: float | None = 0.0,
         wall_clock: Callable[[], float] = time.time,
     ):
+        """``outdated_interval_seconds``: the least time between two refreshes of outdated
+        docs (0: one per tick, a cheap backend; ``None``: never)."""
         self.root_str = root_str
         self.wall_clock = wall_clock
         self.index = index
@@ -160,6 +166,12 @@ class Scheduler:
         self._tombstone_seen: dict[str, float] = {}
         self.next_rescan_at = float("inf")  # set when the first build is done
         self.held_back = 0  # docs not removed because too many would go at once
+        self.outdated_interval = outdated_interval_seconds
+        #: The first slot too comes one interval after start: a restart is no burst of calls.
+        self.next_outdated_at = clock() + (outdated_interval_seconds or 0.0)
+        self._outdated_cursor = 0
+        #: Dirty entries already brought into the index, by the event time they had then.
+        self._synced: dict[str, float] = {}
         self._resume_retries()
 
     def _resume_retries(self) -> None:
@@ -285,6 +297,11 @@ class Scheduler:
             # find more removals, and the brake must see them all)
             for tombstone in self._removable_tombstones():
                 yield Job("tombstone", tombstone=tombstone)
+        if self.index.regraph_batch(1):
+            ran += 1
+            yield Job("regraph")  # neighbours changed: which docs does that outdate?
+            if spent():
+                return
         sampler = self.candidate_sampler()
         while True:
             rows = sampler.candidates()
@@ -302,6 +319,9 @@ class Scheduler:
             if self.lap_rows_left <= 0 or not rows or spent():
                 break
         self.lap_rows_left = max(self.lap_rows_left, 0)
+        outdated = self._outdated_candidate(scan)
+        if outdated is not None:
+            yield Job("outdated", candidate=outdated)
         if scan is not None:
             yield Job("scan", scan=scan)
         elif (
@@ -351,7 +371,37 @@ class Scheduler:
         self._tombstone_seen = seen  # bounded: only the peeked ones are remembered
         return [t for t in tombstones if now - seen[t.path] >= DELETE_GRACE_SECONDS]
 
+    def _outdated_candidate(self, scan: Scan | None) -> FileRow | None:
+        """The next outdated doc to refresh, if its turn has come: only after every stale and
+        missing doc (none dirty, none left by the index's count, no scan under way), and for a
+        model backend no sooner than its rate allows."""
+        if (
+            self.outdated_interval is None
+            or self.clock() < self.next_outdated_at
+            or scan is not None
+            or len(self.dirty)
+        ):
+            return None
+        fresh, _outdated, total = self.index.progress()
+        if fresh < total:
+            return None
+        row = self.index.next_outdated(self._outdated_cursor)
+        if row is not None:
+            self._outdated_cursor = row.id
+        return row
+
+    def outdated_refreshed(self) -> None:
+        """An outdated doc was regenerated: the next one waits its turn."""
+        assert self.outdated_interval is not None
+        self.next_outdated_at = self.clock() + self.outdated_interval
+
+    def synced(self, entry: DirtyEntry) -> None:
+        """``entry`` is in the index now (its doc is made on a later step)."""
+        self._synced[entry.path] = entry.last_event
+
     def _dirty_jobs(self) -> Iterator[Job]:
+        """A sync of every settled dirty path into the index first (so a checkout of many files
+        is one state of the graph before any doc is made from it), then each path's doc."""
         settled = self.dirty.settled(self.settle_seconds, limit=DIRTY_PEEK)
         # Paths that still exist go first, and a vanished path waits a grace period: when a
         # rename reaches us as a delete plus a (late) create, the new path must claim the old
@@ -364,6 +414,11 @@ class Scheduler:
                 present.append(entry)
             elif entry.last_event <= grace_cutoff:
                 gone.append(entry)
+        unsynced = tuple(e for e in present if self._synced.get(e.path) != e.last_event)
+        if unsynced:
+            yield Job("sync", entries=unsynced)
+        if len(self._synced) > 4 * DIRTY_PEEK:  # forget entries that are long done
+            self._synced = {e.path: self._synced[e.path] for e in settled if e.path in self._synced}
         for entry in present + gone:
             yield Job("dirty", entry=entry)
 
@@ -395,6 +450,12 @@ class Scheduler:
         oldest = self.dirty.oldest_event()
         if oldest is not None:
             times.append(oldest + self.settle_seconds)
+        if (
+            self.outdated_interval is not None
+            and self.next_outdated_at > now
+            and self.index.next_outdated(0) is not None
+        ):
+            times.append(self.next_outdated_at)
         if self._tombstone_seen and not self.held_back:
             times.append(min(self._tombstone_seen.values()) + DELETE_GRACE_SECONDS)
         elif (

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 Step = Callable[[], bool]
 #: Tick statuses that did index work rather than docs: the next one comes a budget later.
-SLICE_STATUSES = frozenset({"rescanned"})
+SLICE_STATUSES = frozenset({"rescanned", "restored"})
 #: Tick statuses that found the way blocked (another run holds the lock, the disk fails): work
 #: that is due cannot be done either, so the repo backs off (1 s doubling) instead of polling.
 BLOCKED_STATUSES = frozenset({"locked", "io_error"})

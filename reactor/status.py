@@ -3,6 +3,7 @@
 One incremental index refresh (stat everything, hash only what changed) plus one read of each
 doc's first line. Docs are found by one walk of the output dir, which never follows symlinks.
 Every source is counted once: ``fresh``, ``stale`` (our doc, another content's header),
+``outdated`` (its header matches, but its path, neighbours or backend changed since),
 ``missing`` or ``skipped`` (too large, binary, unreadable, or a file of the user's where its doc
 would go). Docs of ours without a source are ``orphaned``; files in the output dir that are not
 ours are ``foreign`` and left alone; failing files are listed with their reason and next retry.
@@ -18,6 +19,7 @@ from typing import Any
 
 from .docs import DocStore, removal_held, removal_limit
 from .index import FileIndex
+from .inputs import REASONS, reasons
 from .lock import WATCH_LOCK, is_locked_elsewhere
 from .observe import FOREIGN, SKIP_REASONS
 from .paths import quote_path
@@ -63,6 +65,7 @@ class StatusReport:
     stale: int = 0
     missing: int = 0
     orphaned: int = 0
+    outdated: int = 0
     held_back: int = 0  # orphaned docs the brake keeps until `reactor generate --prune`
     output_dir: str = ""
     backend: str = ""
@@ -71,6 +74,10 @@ class StatusReport:
     missing_paths: list[str] = field(default_factory=list)
     orphaned_paths: list[str] = field(default_factory=list)
     skipped: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in SKIP_REASONS})
+    #: Outdated docs by reason (a doc may be there under more than one).
+    outdated_reasons: dict[str, list[str]] = field(
+        default_factory=lambda: {name: [] for name in REASONS.values()}
+    )
     foreign: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
 
@@ -89,6 +96,7 @@ class StatusReport:
             "stale": self.stale,
             "missing": self.missing,
             "orphaned": self.orphaned,
+            "outdated": self.outdated,
             "held_back": self.held_back,
             "output_dir": self.output_dir,
             "backend": self.backend,
@@ -98,6 +106,7 @@ class StatusReport:
                 "by_reason": {k: len(v) for k, v in self.skipped.items()},
                 "paths": self.skipped,
             },
+            "outdated_reasons": self.outdated_reasons,
             "failed": [f.to_json() for f in self.failed],
             "foreign": self.foreign,
             "paths": {
@@ -124,12 +133,14 @@ class StatusReport:
             f"sources:    {self.sources}" + (f" ({self.skipped_count} skipped)" if skipped else ""),
             f"fresh:      {self.fresh:,}/{documentable:,} ({percent}%)",
             f"stale:      {self.stale}",
+            f"outdated:   {self.outdated}" + _reason_counts(self.outdated_reasons),
             f"missing:    {self.missing}",
             f"orphaned:   {self.orphaned}",
         ]
         if self.held_back:
             lines[-1] += (
-                f" (held back: more than {removal_limit(self.fresh + self.stale + self.orphaned)}"
+                f" (held back: more than "
+                f"{removal_limit(self.fresh + self.outdated + self.stale + self.orphaned)}"
                 " at once; `reactor generate --prune` removes them)"
             )
         if skipped:
@@ -145,6 +156,7 @@ class StatusReport:
         if tokens is not None:
             lines.append(f"backlog:    ~{tokens:,} prompt tokens (stale and missing docs)")
         groups = [("stale", self.stale_paths), ("missing", self.missing_paths)]
+        groups += [(f"outdated ({k})", v) for k, v in self.outdated_reasons.items()]
         groups += [("orphaned", self.orphaned_paths)]
         groups += [(f"skipped ({SKIP_REASONS[k]})", v) for k, v in self.skipped.items()]
         groups += [("foreign", self.foreign)]
@@ -159,6 +171,11 @@ class StatusReport:
         if len(self.failed) > SHOWN_PATHS:
             lines.append(f"failed: … (+{len(self.failed) - SHOWN_PATHS} more; --json lists all)")
         return "\n".join(lines)
+
+
+def _reason_counts(reasons: dict[str, list[str]]) -> str:
+    shown = ", ".join(f"{len(paths)} {name}" for name, paths in reasons.items() if paths)
+    return f" ({shown})" if shown else ""
 
 
 def _some(paths: list[str]) -> str:
@@ -217,10 +234,14 @@ def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:
                 report.foreign.append(row.path)
         elif found.kind == "absent":
             report.missing_paths.append(row.path)
-        elif found.sha256 == row.sha256:
-            report.fresh += 1
-        else:
+        elif found.sha256 != row.sha256:
             report.stale_paths.append(row.path)
+        elif row.outdated:
+            report.outdated += 1
+            for name in reasons(row.outdated):
+                report.outdated_reasons[name].append(row.path)
+        else:
+            report.fresh += 1
     for rel, path in sorted(doc_files.items()):
         if DocStore.header_at(path) is None:
             report.foreign.append(rel)
@@ -230,7 +251,7 @@ def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:
     report.stale = len(report.stale_paths)
     report.missing = len(report.missing_paths)
     report.orphaned = len(report.orphaned_paths)
-    ours = report.fresh + report.stale + report.orphaned
+    ours = report.fresh + report.outdated + report.stale + report.orphaned
     report.held_back = report.orphaned if removal_held(report.orphaned, ours) else 0
     report.failed = [
         Failure(

@@ -7,29 +7,57 @@ outline backend and every neighbour's graph context read stored facts instead of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .facts import Facts, extract
 from .facts.resolve import Resolver
+from .graph import NO_INTERFACE, Interface, symbol_lines
+
+if TYPE_CHECKING:
+    from .index import FileRow
+    from .observe import Observation
 
 
 @dataclass(frozen=True)
 class Understanding:
-    """A file's facts and the keys that join it to other files (:mod:`reactor.facts.resolve`)."""
+    """A file's facts and the keys that join it to other files (:mod:`reactor.facts.resolve`):
+    ``imports`` as ``(key, names imported)``, ``provides`` as keys."""
 
     facts: Facts | None = None
-    imports: list[str] = field(default_factory=list)
+    imports: list[tuple[str, list[str]]] = field(default_factory=list)
     provides: list[str] = field(default_factory=list)
 
     @property
-    def labels(self) -> list[str]:
-        """The short forms of its exported symbols, shown beside it as a neighbour."""
+    def symbols(self) -> str:
+        """Its exported top-level symbols with signatures, shown beside it as a neighbour (the
+        index's ``symbols`` column, :func:`reactor.graph.symbol_lines`)."""
         if self.facts is None:
-            return []
-        return [s.label for s in self.facts.symbols if s.exported]
+            return ""
+        return symbol_lines(
+            (s.name, s.signature or s.label) for s in self.facts.top_level() if s.exported
+        )
+
+    def interface(self) -> Interface:
+        """What other files' graph contexts show of this file (see
+        :meth:`reactor.index.FileIndex.interface`)."""
+        edges = [(key, "\n".join(names)) for key, names in self.imports]
+        return self.symbols, edges, self.provides
+
+
+def interface_of(
+    obs: Observation, understood: Understanding | None, row: FileRow | None
+) -> Interface | None:
+    """The interface a store of ``obs`` leaves (``None``: the stored one stays): what was
+    understood; nothing for content that changed and could not be (binary)."""
+    if understood is not None:
+        return understood.interface()
+    if obs.hashed and (row is None or row.blake3 != obs.blake3):
+        return NO_INTERFACE
+    return None
 
 
 def understand(rel: str, data: bytes, resolver: Resolver) -> Understanding:
     facts = extract(rel, data)
     if facts is None:
         return Understanding()
-    return Understanding(facts, resolver.imports(rel, facts), resolver.provides(rel, facts))
+    return Understanding(facts, resolver.import_edges(rel, facts), resolver.provides(rel, facts))

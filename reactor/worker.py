@@ -25,14 +25,16 @@ from .docgen import DocGenerator, Outcome, reason_of
 from .docs import DocStore
 from .errors import BackendUnavailable, UnsafePath
 from .facts.resolve import Resolver
-from .index import FileIndex, FileRow, Tombstone
+from .graph import format_context, neighbour_paths, neighbours, store_and_regraph
+from .index import DocRecord, FileIndex, FileRow, Tombstone
+from .inputs import digest, parse_comment
 from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, Observation, observe
 from .paths import quote_path
 from .policy import NotSource, SourcePolicy
 from .sampler import Candidate
 from .scan import Scan
 from .scheduler import Job, Scheduler
-from .understand import understand
+from .understand import interface_of, understand
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,9 @@ class TickResult:
     reason: str = ""
 
 
-#: Outcomes that end a tick (something was attempted or changed on disk).
-_TICK_ENDING = frozenset({"generated", "failed", "noop", "moved"})
+#: Outcomes that end a tick (something was attempted or changed on disk); a restore from the doc
+#: cache is done too, but cheap enough that the tick goes on with the next file (see reactor).
+_TICK_ENDING = frozenset({"generated", "failed", "noop", "moved", "restored"})
 
 
 class Worker:
@@ -80,9 +83,16 @@ class Worker:
 
     def run(self, job: Job, deadline: float) -> TickResult | None:
         """Run one unit; ``None`` when it found nothing to do (the tick goes on)."""
+        if job.kind == "sync":
+            return self._sync(job.entries, deadline)
         if job.kind == "dirty":
             assert job.entry is not None
             return self._dirty(job.entry)
+        if job.kind == "regraph":
+            return self.regraph(deadline)
+        if job.kind == "outdated":
+            assert isinstance(job.candidate, FileRow)
+            return self._refresh(job.candidate)
         if job.kind == "sample":
             assert job.candidate is not None
             return self._sampled(job.candidate)
@@ -104,12 +114,14 @@ class Worker:
         moved_from: str = "",
         force: bool = False,
         batch: bool = False,
+        refresh: bool = False,
         row: FileRow | Literal["look up"] | None = "look up",
     ) -> Outcome | None:
         """Take ``rel`` the whole way; ``None`` when there was nothing to do for it.
 
         A daemon tick (``batch=False``) leaves alone what is backed off or gave up; a batch
         run (``reactor generate``) tries what it is given, and ``force`` regenerates fresh docs.
+        ``refresh`` regenerates an outdated doc too (a batch run, or its turn in the daemon).
         ``row`` is the index's row when the caller just read it (the sampler).
         """
         if row == "look up":
@@ -133,7 +145,7 @@ class Worker:
             return self._skipped(row, f"{quote_path(where)}: {doc.in_the_way}", FOREIGN)
         if doc.sha256 != row.doc_sha256:
             self.index.note_doc(rel, doc.sha256)
-        if doc.sha256 == row.sha256 and not force:
+        if doc.sha256 == row.sha256 and not force and not (refresh and row.outdated):
             return self.scheduler.record(Outcome(rel, "fresh"), row)
         if not force:
             claimed = self._claim_doc(row, moved_from)
@@ -161,6 +173,7 @@ class Worker:
         """Not a source (any more): its row leaves the index, and its doc goes the tombstones'
         way (a grace period for a rename's other half, the brake on mass removal)."""
         if row is not None:
+            self.index.regraph(neighbour_paths(self.index, obs.rel))  # they showed it
             self.index.remove_paths([obs.rel])
             self.scheduler.note_graced(obs.rel)
         return Outcome(obs.rel, "skipped", obs.detail) if batch else None
@@ -197,7 +210,12 @@ class Worker:
             ):
                 understood = understand(obs.rel, obs.data, self.resolver)
             with self.index.write():
-                what, _ = self.index.store(obs, understood)
+                what, _ = store_and_regraph(
+                    self.index,
+                    obs.rel,
+                    interface_of(obs, understood, row),
+                    lambda: self.index.store(obs, understood),
+                )
             if what in ("added", "changed"):
                 self.scheduler.backoff.clear(obs.rel)  # new content gets a fresh chance
             row = self.index.get(obs.rel)
@@ -205,6 +223,38 @@ class Worker:
         return row
 
     # -- files as the scheduler hands them over -------------------------------------------
+    def _sync(self, entries: tuple[DirtyEntry, ...], deadline: float) -> TickResult | None:
+        """Observe and store changed paths (no doc yet): ``None`` once all are in."""
+        for entry in entries:
+            row = self.index.get(entry.path)
+            obs = observe(self.policy, entry.path, row.known if row is not None else None)
+            if obs.state != "gone":
+                self._store(obs, row)
+            self.scheduler.synced(entry)
+            if time.perf_counter() >= deadline and entry is not entries[-1]:
+                return TickResult(True, "rescanned", reason="changed files")
+        return None
+
+    def regraph(self, deadline: float) -> TickResult | None:
+        """Render the graph context of files whose neighbours changed, and note its digest:
+        a doc made from another one is outdated by neighbours."""
+        while paths := self.index.regraph_batch(16):
+            for rel in paths:
+                if self.index.get(rel) is not None:
+                    context = format_context(*neighbours(self.index, rel))
+                    self.index.set_graph(rel, digest(context or ""))
+            self.index.regraph_done(paths)
+            if time.perf_counter() >= deadline:
+                return TickResult(True, "rescanned", reason="neighbours")
+        return None
+
+    def _refresh(self, row: FileRow) -> TickResult | None:
+        """Regenerate one outdated doc (its turn came: see the scheduler's rate bound)."""
+        result = self._tick_file(row.path, row=row, refresh=True)
+        if result is not None and result.status == "generated":
+            self.scheduler.outdated_refreshed()
+        return result
+
     def _dirty(self, entry: DirtyEntry) -> TickResult | None:
         result = self._tick_file(entry.path, entry.moved_from or "")
         self.dirty.discard(entry)
@@ -223,10 +273,15 @@ class Worker:
         return self._tick_file(rel, row=candidate if isinstance(candidate, FileRow) else "look up")
 
     def _tick_file(
-        self, rel: str, moved_from: str = "", row: FileRow | Literal["look up"] = "look up"
+        self,
+        rel: str,
+        moved_from: str = "",
+        row: FileRow | Literal["look up"] = "look up",
+        *,
+        refresh: bool = False,
     ) -> TickResult | None:
         try:
-            outcome = self.document(rel, moved_from=moved_from, row=row)
+            outcome = self.document(rel, moved_from=moved_from, row=row, refresh=refresh)
         except BackendUnavailable as exc:
             backoff = self.scheduler.backoff
             backoff.pause_backend(BACKEND_DOWN_RETRY_SECONDS)
@@ -239,11 +294,15 @@ class Worker:
 
     # -- moves and removals ---------------------------------------------------------------
     def _claim_doc(self, row: FileRow, moved_from: str) -> str | None:
-        """A rename with unchanged content keeps its doc: find the old path and move it.
+        """A rename with unchanged content keeps its doc: find the old path and move it. The
+        moved doc is ``outdated`` by path (its title, its neighbours' lists name the old one)
+        and refreshed in turn; a cheap backend's (the outline) is rather made anew at once.
 
         Candidates: the event's ``moved_from``, an indexed twin whose file is gone, and a
         tombstone with the same content (the old row was dropped by a scan or another process).
         """
+        if self.generator.backend.cheap:
+            return None
         candidates = [moved_from] if moved_from else []
         candidates += [
             twin.path
@@ -259,7 +318,16 @@ class Worker:
                     continue
             except (UnsafePath, OSError):
                 continue
-            self.index.note_doc(row.path, row.sha256)
+            inputs = parse_comment(self.docs.read(row.path) or "")
+            self.index.record_doc(
+                row.path,
+                DocRecord(
+                    row.sha256,
+                    inputs.backend if inputs else None,
+                    inputs.neighbours if inputs else None,
+                    old,
+                ),
+            )
             if self.index.get(old) is not None:
                 self.index.remove_paths([old])
             self.index.drop_tombstone(old)
@@ -276,6 +344,10 @@ class Worker:
             self.index.drop_tombstone(rel)  # it came back; a scan or an event indexes it
             self.dirty.offer(rel)
             return None
+        with contextlib.suppress(UnsafePath):
+            doc = self.docs.read(rel)
+            if doc is not None:
+                self.generator.keep(doc)  # a checkout back brings its source back
         removed = self._remove_doc(rel)
         self.index.drop_tombstone(rel)
         return TickResult(True, "removed", rel, "source deleted") if removed else None

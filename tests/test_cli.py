@@ -44,9 +44,11 @@ def test_generate_all_then_nothing_then_one_stale(
     code, out, err = run(capsys, "generate", "--all", "--repo", str(repo))
     assert code == 0 and "0 generated, 3 fresh" in out and "Generated doc" not in err
 
-    write(repo, "pkg/util.py", "def helper(x):\n    return x + 1\n")
+    write(repo, "pkg/util.py", "def helper(x):\n    return x + 1\n")  # a new signature
     after = status_json(capsys, repo)
-    assert (after["fresh"], after["stale"], after["missing"]) == (2, 1, 0)
+    assert (after["fresh"], after["stale"], after["missing"], after["outdated"]) == (1, 1, 0, 1)
+    # pkg/__init__.py shows util's signatures in its graph context: outdated, not stale
+    assert after["outdated_reasons"]["neighbours"] == ["pkg/__init__.py"]
     assert after["paths"] == {"stale": ["pkg/util.py"], "missing": [], "orphaned": []}
 
 

@@ -41,8 +41,8 @@ def count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     hashed: list[str] = []
     real = scan_module.observe_stat
 
-    def counting(policy: SourcePolicy, rel: str, st: os.stat_result, known: Known | None):  # type: ignore[no-untyped-def]
-        obs = real(policy, rel, st, known)
+    def counting(policy: SourcePolicy, rel: str, st: os.stat_result, known: Known | None, **kw):  # type: ignore[no-untyped-def]
+        obs = real(policy, rel, st, known, **kw)
         if obs.state != "unchanged":
             hashed.append(rel)
         return obs
@@ -112,7 +112,8 @@ def test_neighbours_resolve_relative_and_src_layout(repo: Path, index: FileIndex
     refresh(index, policy)
     imports, importers = neighbours(index, "src/app/core.py")
     assert [n.path for n in imports] == ["src/app/helpers.py", "src/app/models.py"]
-    assert imports[0].symbols == ("def help_me", "class Helper", "LIMIT")
+    # `from app import helpers` names no symbol of helpers.py: its top ones, with signatures
+    assert imports[0].shown == ("def help_me()", "class Helper", "LIMIT")
     assert [n.path for n in importers] == ["src/app/cli.py"]
     imports, importers = neighbours(index, "pkg/util.py")
     assert imports == [] and [n.path for n in importers] == ["pkg/__init__.py"]
@@ -171,7 +172,21 @@ def test_graph_context_is_bounded() -> None:
     text = format_context(many, [Neighbour("user.py", ())])
     assert text is not None
     imports, importers = text.split("\n\nImported by:\n")
-    assert imports.count("\n- ") == MAX_NEIGHBOURS  # the extra neighbours are cut
-    assert "m14.py" not in text and "… (+5)" in text and f"def f{MAX_SYMBOLS}" not in text
+    assert imports.count("\n- m") == MAX_NEIGHBOURS  # the extra neighbours are cut, and said
+    assert imports.endswith("\n- … (+3 more files)")
+    assert "m14.py" not in text and "… (+5 more)" in text and f"def f{MAX_SYMBOLS}`" not in text
     assert importers == "- user.py"
     assert format_context([], []) is None
+
+
+def test_neighbours_show_the_names_used_and_their_signatures(repo: Path, index: FileIndex) -> None:
+    write(repo, "lib/shapes.py", "def area(r: float) -> float: ...\ndef unused(): ...\nPI = 3\n")
+    write(repo, "lib/app.py", "from .shapes import area, PI\n")
+    refresh(index, SourcePolicy(repo, DocgenConfig()))
+    (imported,), _ = neighbours(index, "lib/app.py")
+    assert imported.path == "lib/shapes.py" and imported.shown == (
+        "def area(r: float) -> float",
+        "PI",
+    )
+    _, (importer,) = neighbours(index, "lib/shapes.py")
+    assert importer.path == "lib/app.py" and importer.shown == ("area", "PI")

@@ -15,9 +15,9 @@ import pytest
 
 from conftest import doc_header, sha256_of
 from reactor.backends import DocRequest, Generated, make_backend
-from reactor.backends.llm import clean_output, estimate_tokens, prompt_budget, user_prompt
 from reactor.backends.ollama import OllamaBackend
 from reactor.backends.openai import OpenAIBackend
+from reactor.backends.prompt import clean_output, estimate_tokens, prompt_budget, user_prompt
 from reactor.config import DocgenConfig, OllamaConfig, OpenAIConfig
 from reactor.errors import BackendError, BackendUnavailable
 from reactor.reactor import Reactor

@@ -61,6 +61,9 @@ class Backend(abc.ABC):
     """Produces the doc body of one file. Raise :class:`~reactor.errors.BackendError` to skip."""
 
     name: str = "backend"
+    #: Cheap enough to redo whenever an input changes (the outline): outdated docs are not
+    #: rate-bounded, and a renamed file's doc is made anew rather than moved.
+    cheap: bool = False
 
     @abc.abstractmethod
     def generate(self, request: DocRequest) -> Generated | NoOp:
@@ -68,6 +71,12 @@ class Backend(abc.ABC):
 
     def describe(self) -> str:
         """One line for ``reactor status``."""
+        return self.name
+
+    def identity(self) -> str:
+        """What makes two of this backend's docs comparable: its name, model, prompt or renderer
+        version and the settings that change its output. A doc written under another identity
+        is ``outdated``. Override it when a custom backend's output changes."""
         return self.name
 
     def health(self) -> str:

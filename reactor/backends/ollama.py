@@ -12,7 +12,8 @@ import json
 from ..config import OllamaConfig
 from ..errors import BackendError
 from . import DocRequest, Generated, NoOp
-from .llm import HTTPBackend, clean_output, messages, prompt_budget
+from .llm import HTTPBackend
+from .prompt import clean_output, llm_identity, messages, prompt_budget
 
 #: ``context_tokens = 0``: the model's own window as ``/api/show`` reports it, at most this
 #: (a bigger window costs memory on every call), or this fallback when it reports none.
@@ -29,10 +30,20 @@ class OllamaBackend(HTTPBackend):
         self.model = config.model
         self.keep_alive = config.keep_alive
         self.max_tokens = config.max_tokens
+        self._configured_context = config.context_tokens
         self._context_tokens = config.context_tokens or None  # None: ask the server once
 
     def describe(self) -> str:
         return f"ollama (model {self.model} at {self.base_url})"
+
+    def identity(self) -> str:
+        # the configured window (0: the server's), so that no request is needed to tell it
+        return llm_identity(
+            self.name,
+            self.model,
+            max_tokens=self.max_tokens,
+            context_tokens=self._configured_context,
+        )
 
     def health_url(self) -> str:
         return f"{self.base_url}/api/version"

@@ -12,7 +12,8 @@ import os
 from ..config import OpenAIConfig
 from ..errors import BackendError
 from . import DocRequest, Generated, NoOp
-from .llm import HTTPBackend, clean_output, messages, prompt_budget
+from .llm import HTTPBackend
+from .prompt import clean_output, llm_identity, messages, prompt_budget
 
 
 class OpenAIBackend(HTTPBackend):
@@ -28,6 +29,11 @@ class OpenAIBackend(HTTPBackend):
 
     def describe(self) -> str:
         return f"openai (model {self.model} at {self.base_url})"
+
+    def identity(self) -> str:
+        return llm_identity(
+            self.name, self.model, max_tokens=self.max_tokens, context_tokens=self.context_tokens
+        )
 
     def health_url(self) -> str:
         return f"{self.base_url}/models"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ..facts import Facts, Symbol
+from ..facts import FACTS_VERSION, Facts, Symbol
 from ..paths import quote_path
 from . import Backend, DocRequest, Generated, NoOp
 
@@ -71,13 +71,22 @@ COMMENT_PREFIXES = ("#!", "///", "//!", "//", "/*", "*/", "*", "#", "--", ";;", 
 MAX_LEADING_COMMENT_LINES = 20
 
 
+#: Bumped whenever the page layout changes: docs of an older layout become ``outdated``.
+OUTLINE_VERSION = 2
+
+
 class OutlineBackend(Backend):
     """Built-in offline default: no model, no network, deterministic output."""
 
     name = "outline"
+    cheap = True
 
     def describe(self) -> str:
         return "outline (built-in, offline)"
+
+    def identity(self) -> str:
+        # the page is made from the facts: a better extractor is a better page
+        return f"outline/layout-{OUTLINE_VERSION}/facts-{FACTS_VERSION}"
 
     def generate(self, request: DocRequest) -> Generated | NoOp:
         rel, source, facts = request.relative_path, request.source_contents, request.facts

@@ -10,6 +10,7 @@ cannot linger.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import selectors
@@ -38,6 +39,13 @@ class ShellBackend(Backend):
         self.script = script
         self.args = list(args)
         self.timeout_seconds = timeout_seconds
+        try:  # the script is the renderer: editing it changes every doc it would write
+            self._script_sha = hashlib.sha256(script.read_bytes()).hexdigest()[:12]
+        except OSError:
+            self._script_sha = "unreadable"
+
+    def identity(self) -> str:
+        return f"shell/{self.script.name}-{self._script_sha}/{json.dumps(self.args)}"
 
     def describe(self) -> str:
         return f"shell ({self.script}, timeout {self.timeout_seconds:g}s)"

@@ -43,7 +43,7 @@ LANGUAGE_OF = {
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,9 @@ class Facts:
     #: Imports already resolved to what the index keys by (Python: absolute dotted modules,
     #: relative ones included); empty: :mod:`reactor.facts.resolve` resolves ``imports``.
     resolved: list[str] = field(default_factory=list)
+    #: The names each import brings in (keyed like ``resolved`` for Python, like ``imports``
+    #: otherwise): ``from m import a, b`` → ``{"m": ["a", "b"]}``; none for ``import m``.
+    names: dict[str, list[str]] = field(default_factory=dict)
 
     def top_level(self) -> list[Symbol]:
         return [s for s in self.symbols if not s.parent]
@@ -95,6 +98,7 @@ class Facts:
                 "doc": self.doc,
                 "package": self.package,
                 "resolved": self.resolved,
+                "names": self.names,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -113,6 +117,7 @@ class Facts:
             data["doc"],
             data["package"],
             data["resolved"],
+            data["names"],
         )
 
     def members(self, parent: str) -> list[Symbol]:

@@ -40,7 +40,7 @@ def python_facts(rel: str, data: bytes) -> Facts | None:
         else:
             for name in _constants(node):
                 facts.symbols.append(Symbol("const", name, exported=_public(name)))
-    facts.resolved = _imports(rel, tree)
+    facts.resolved, facts.names = _imports(rel, tree)
     facts.imports = _written_imports(tree)
     return facts
 
@@ -74,12 +74,14 @@ def _public(name: str) -> bool:
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
 
-def _imports(rel: str, tree: ast.Module) -> list[str]:
-    """Absolute dotted names of every import, relative ones resolved against the package."""
+def _imports(rel: str, tree: ast.Module) -> tuple[list[str], dict[str, list[str]]]:
+    """Absolute dotted names of every import, relative ones resolved against the package, and
+    the names each ``from … import`` brings in."""
     package = module_names(rel)[0].split(".")
     if not rel.endswith("__init__.py"):
         package = package[:-1]
     imports: list[str] = []
+    names: dict[str, list[str]] = {}
     for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             imports += [alias.name for alias in node.names]
@@ -93,9 +95,10 @@ def _imports(rel: str, tree: ast.Module) -> list[str]:
                 prefix = node.module or ""
             if prefix:
                 imports.append(prefix)
+                names.setdefault(prefix, []).extend(a.name for a in node.names if a.name != "*")
             # `from pkg import mod` may name a submodule: record both candidates
             imports += [f"{prefix}.{a.name}" if prefix else a.name for a in node.names]
-    return list(dict.fromkeys(i for i in imports if i))
+    return list(dict.fromkeys(i for i in imports if i)), names
 
 
 def _written_imports(tree: ast.Module) -> list[str]:

@@ -43,12 +43,20 @@ class Resolver:
         self.root = root
 
     def imports(self, rel: str, facts: Facts) -> list[str]:
+        """The keys ``rel``'s imports are looked up by."""
+        return [key for key, _ in self.import_edges(rel, facts)]
+
+    def import_edges(self, rel: str, facts: Facts) -> list[tuple[str, list[str]]]:
+        """``(key, names imported through it)`` for each of ``rel``'s imports, keys once."""
+        edges: dict[str, list[str]] = {}
         if facts.resolved:
-            return facts.resolved
-        keys: list[str] = []
-        for spec in facts.imports:
-            keys += self._keys(rel, facts.language, spec)
-        return list(dict.fromkeys(keys))
+            for key in facts.resolved:
+                edges.setdefault(key, []).extend(facts.names.get(key, []))
+        else:
+            for spec in facts.imports:
+                for key in self._keys(rel, facts.language, spec):
+                    edges.setdefault(key, []).extend(facts.names.get(spec, []))
+        return [(key, list(dict.fromkeys(names))) for key, names in edges.items()]
 
     def provides(self, rel: str, facts: Facts) -> list[str]:
         if facts.language == "go" and not rel.endswith("_test.go"):

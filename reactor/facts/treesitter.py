@@ -144,9 +144,9 @@ def _js(w: _Walker, root: ts.Node) -> None:
         exported = node.type == "export_statement"
         declaration = node.child_by_field_name("declaration") if exported else node
         if exported and node.child_by_field_name("source") is not None:
-            w.facts.imports.append(w.string(node.child_by_field_name("source")))  # re-export
+            _js_import(w, node, "export_specifier")  # a re-export
         if node.type == "import_statement":
-            w.facts.imports.append(w.string(node.child_by_field_name("source")))
+            _js_import(w, node, "import_specifier")
             continue
         if node.type == "expression_statement":
             _js_assignment(w, node)
@@ -161,6 +161,17 @@ def _js(w: _Walker, root: ts.Node) -> None:
         if following is None or following.start_point[0] > first.end_point[0] + 1:
             # a file header: a comment that a blank line separates from the first declaration
             w.facts.doc = summary("\n".join(_comment_text(w.text(first))))
+
+
+def _js_import(w: _Walker, node: ts.Node, specifier: str) -> None:
+    """One ``import … from 'x'`` (or ``export … from 'x'``) and the names it brings in."""
+    source = w.string(node.child_by_field_name("source"))
+    w.facts.imports.append(source)
+    names = [w.name(s) for s in _descendants(node, specifier)]
+    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+    if clause is not None and any(c.type == "identifier" for c in clause.named_children):
+        names.append("default")
+    w.facts.names.setdefault(source, []).extend(n for n in names if n)
 
 
 def _js_assignment(w: _Walker, statement: ts.Node) -> None:
@@ -222,7 +233,14 @@ def _go(w: _Walker, root: ts.Node) -> None:
             w.facts.doc = w.doc(node)
         elif kind == "import_declaration":
             for spec in _descendants(node, "import_spec"):
-                w.facts.imports.append(w.string(spec.child_by_field_name("path")))
+                path = w.string(spec.child_by_field_name("path"))
+                w.facts.imports.append(path)
+                alias = w.text(spec.child_by_field_name("name")) or path.rsplit("/", 1)[-1]
+                if alias not in ("_", "."):  # what the file uses of it: `alias.Name`
+                    used = re.findall(
+                        rf"\b{re.escape(alias)}\.([A-Z]\w*)", w.data.decode("utf-8", "replace")
+                    )
+                    w.facts.names[path] = sorted(set(used))
         elif kind == "function_declaration":
             name = w.name(node)
             w.add("function", name, node, exported=name[:1].isupper())
@@ -286,7 +304,9 @@ def _rust(w: _Walker, root: ts.Node) -> None:
                 w.facts.imports.append(f"mod {w.name(node)}")
             w.add("module", w.name(node), node, exported=public)
         elif kind == "use_declaration":
-            w.facts.imports.append(f"use {w.text(node.child_by_field_name('argument'))}")
+            spec = f"use {w.text(node.child_by_field_name('argument'))}"
+            w.facts.imports.append(spec)
+            w.facts.names[spec] = _rust_use_names(spec[4:])
         elif kind == "impl_item":
             parent = w.text(node.child_by_field_name("type")).split("<")[0]
             body = node.child_by_field_name("body")
@@ -296,6 +316,18 @@ def _rust(w: _Walker, root: ts.Node) -> None:
                     w.add("method", w.name(member), member, parent=parent, exported=vis)
         elif kind == "macro_definition":
             w.add("macro", w.name(node), node, signature=f"macro_rules! {w.name(node)}")
+
+
+def _rust_use_names(path: str) -> list[str]:
+    """The names a ``use`` brings in: ``a::{B, c::D as E}`` → B, D; ``a::*`` → none."""
+    flat = " ".join(path.split())
+    if "{" in flat:
+        inner = flat[flat.index("{") + 1 : flat.rindex("}") if "}" in flat else None]
+        items = [i.strip() for i in inner.replace("{", ",").replace("}", ",").split(",")]
+    else:
+        items = [flat]
+    names = [i.split(" as ")[0].rsplit("::", 1)[-1].strip() for i in items if i.strip()]
+    return [n for n in names if n and n not in ("*", "self")]
 
 
 # -- Java -------------------------------------------------------------------------------------
@@ -314,7 +346,10 @@ def _java(w: _Walker, root: ts.Node) -> None:
             w.facts.package = w.text(node.named_children[0]) if node.named_child_count else ""
         elif node.type == "import_declaration":
             text = w.text(node).removeprefix("import").strip().rstrip(";").strip()
-            w.facts.imports.append(text.removeprefix("static").strip())
+            spec = text.removeprefix("static").strip()
+            w.facts.imports.append(spec)
+            if not spec.endswith("*"):
+                w.facts.names[spec] = [spec.rsplit(".", 1)[-1]]
         elif node.type in _JAVA_TYPES:
             _java_type(w, node, parent="")
 

@@ -33,10 +33,10 @@ def test_source_deleted_between_selection_and_read(
     reactor.tick()  # index
     real = observe_module.read_source
 
-    def vanish_first(root_str: str, rel: str, limit: int) -> bytes:
+    def vanish_first(root_str: str, rel: str, limit: int, *, resolve: bool = True) -> bytes:
         if rel == "main.c":
             (repo / rel).unlink(missing_ok=True)
-        return real(root_str, rel, limit)
+        return real(root_str, rel, limit, resolve=resolve)
 
     monkeypatch.setattr(observe_module, "read_source", vanish_first)
     settle(reactor)
