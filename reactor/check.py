@@ -7,7 +7,11 @@ doc's ``SHA256:`` line. When the reactor's index exists it is read (immutable) a
 a source whose size and mtime match its row is not read again.
 
 It fails (exit 1) on ``stale``, ``missing`` and ``orphaned`` docs (ours, without a source), and
-on sources it cannot read (``unreadable``: their docs cannot be judged). What is not documented
+on sources it cannot read (``unreadable``: their docs cannot be judged). With ``strict`` it fails
+on ``outdated`` docs too — a doc whose source is unchanged but whose path, neighbours (the graph
+context as it renders now) or backend differ from what its inputs line records. That needs every
+file's facts, so a strict check builds a throwaway index in memory (a CI checkout has none, and
+the reactor's own may lag a running daemon); it still writes nothing. What is not documented
 by design is named but does not fail: too large, binary, or a file of the user's where the doc
 would go. Files in the output dir that are not ours are never a failure. With PATHS only those
 sources' docs are checked, and paths that are not sources are ignored, so a hook can pass every
@@ -24,14 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .backends import identity_for
 from .config import DocgenConfig, output_dir_relative
 from .docs import DocStore, removal_held
-from .index import DB_PATH
+from .facts.resolve import Resolver
+from .graph import format_context, neighbours
+from .index import DB_PATH, FileIndex
+from .inputs import BACKEND, Inputs, parse_comment, reasons
 from .observe import BINARY, FOREIGN, SKIP_REASONS, TOO_LARGE, UNREADABLE
 from .paths import quote_path
 from .policy import GONE_ERRNOS, NotSource, SourcePolicy, looks_binary
+from .scan import Scan
 
-STATES = ("stale", "missing", "orphaned", "unreadable")
+STATES = ("stale", "missing", "orphaned", "unreadable", "outdated")
 
 
 @dataclass
@@ -46,20 +55,26 @@ class CheckReport:
     skipped: dict[str, list[str]] = field(default_factory=dict)  # too_large, binary, foreign
     foreign: int = 0  # files in the output dir that are not ours (left alone)
     held_back: bool = False  # so many orphans that the daemon will not remove them unasked
+    #: ``--strict``: fresh docs made from other inputs, with the reasons (counted in ``fresh``).
+    outdated: dict[str, list[str]] = field(default_factory=dict)
+    strict: bool = False
 
     @property
     def ok(self) -> bool:
-        return not (self.stale or self.missing or self.orphaned or self.unreadable)
+        failing = self.stale or self.missing or self.orphaned or self.unreadable
+        return not (failing or (self.strict and self.outdated))
 
     @property
     def checked(self) -> int:
         return self.fresh + len(self.stale) + len(self.missing)
 
-    def problems(self) -> Iterator[tuple[str, str]]:
-        """``(state, path)`` in path order."""
-        rows = [(p, s) for s in STATES for p in getattr(self, s)]
-        for path, state in sorted(rows):
-            yield state, path
+    def problems(self) -> Iterator[str]:
+        """``<state> <path>`` lines in path order (an outdated path with its reasons)."""
+        rows = [(p, s, "") for s in STATES if s != "outdated" for p in getattr(self, s)]
+        if self.strict:
+            rows += [(p, "outdated", f" ({', '.join(r)})") for p, r in self.outdated.items()]
+        for path, state, why in sorted(rows):
+            yield f"{state} {quote_path(path)}{why}"
 
     def skipped_lines(self) -> Iterator[str]:
         """``skipped <path> (<reason>)`` for what is not documented by design."""
@@ -77,6 +92,8 @@ class CheckReport:
             )
             if self.unreadable:
                 text += f", {len(self.unreadable):,} unreadable"
+        if self.strict and self.outdated:
+            text += f" · {len(self.outdated):,} outdated"
         skipped = sum(len(p) for p in self.skipped.values())
         if skipped:
             kinds = ", ".join(f"{len(p)} {SKIP_REASONS[r]}" for r, p in self.skipped.items() if p)
@@ -98,24 +115,29 @@ class CheckReport:
             "orphaned": sorted(self.orphaned),
             "unreadable": sorted(self.unreadable),
             "skipped": {k: sorted(v) for k, v in self.skipped.items()},
+            "outdated": self.outdated,
             "foreign": self.foreign,
             "held_back": self.held_back,
         }
 
 
-def check(root: Path, config: DocgenConfig, paths: Iterable[str] | None = None) -> CheckReport:
+def check(
+    root: Path, config: DocgenConfig, paths: Iterable[str] | None = None, *, strict: bool = False
+) -> CheckReport:
     """Check the docs of every source (or of the sources among ``paths``, repo-relative)."""
     root = root.resolve()
     policy = SourcePolicy(root, config)
     docs = DocStore(root, output_dir_relative(config, root))
-    report = CheckReport(skipped={TOO_LARGE: [], BINARY: [], FOREIGN: []})
+    report = CheckReport(skipped={TOO_LARGE: [], BINARY: [], FOREIGN: []}, strict=strict)
     hidden: list[str] = []
     sources = list(_sources(policy, paths, hidden))
     cache = _stat_cache(root)
+    fresh: list[str] = []
     for rel, st in sources:
         state = _state(policy, docs, cache, rel, st)
         if state == "fresh":
             report.fresh += 1
+            fresh.append(rel)
         elif state in report.skipped:
             report.skipped[state].append(rel)
         elif state is not None:
@@ -133,7 +155,30 @@ def check(root: Path, config: DocgenConfig, paths: Iterable[str] | None = None) 
                 report.orphaned.append(rel)
         report.orphaned.sort()
         report.held_back = removal_held(len(report.orphaned), ours + len(report.orphaned))
+    if strict and fresh:
+        report.outdated = _outdated(root, config, policy, docs, fresh)
     return report
+
+
+def _outdated(
+    root: Path, config: DocgenConfig, policy: SourcePolicy, docs: DocStore, fresh: list[str]
+) -> dict[str, list[str]]:
+    """Fresh docs whose recorded inputs differ from what they would be made from now."""
+    index = FileIndex.in_memory()
+    try:
+        Scan(index, policy, Resolver(root)).run()
+        identity = identity_for(config, root)
+        out = {}
+        for rel in fresh:
+            context = format_context(*neighbours(index, rel))
+            now = Inputs.of(identity=identity, graph_context=context, rel=rel)
+            recorded = parse_comment(docs.read(rel) or "")
+            bits = BACKEND if recorded is None else recorded.outdated_against(now)
+            if bits:
+                out[rel] = reasons(bits)
+        return out
+    finally:
+        index.close()
 
 
 def _sources(

@@ -144,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check_cmd.add_argument("--repo", metavar="R", help=repo_help)
     check_cmd.add_argument("--json", action="store_true", help="print one JSON object instead")
+    check_cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on outdated docs too: source unchanged, but its path, its neighbours' "
+        "signatures or importers, or the backend changed since the doc was made",
+    )
 
     status = sub.add_parser(
         "status",
@@ -178,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 wait=args.wait,
                 sources_only=args.sources_only,
             )
-        return cmd_check(args.paths, root, as_json=args.json)
+        return cmd_check(args.paths, root, as_json=args.json, strict=args.strict)
     except ReactorError as exc:
         print(f"reactor: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -349,15 +355,15 @@ def _print_summary(counts: Counter[str], started: float, *, interrupted: bool = 
 
 
 # -- check ----------------------------------------------------------------------------------
-def cmd_check(paths: list[str], root: Path, *, as_json: bool) -> int:
+def cmd_check(paths: list[str], root: Path, *, as_json: bool, strict: bool = False) -> int:
     config = load_config(root)
     rels = [_repo_relative(p, root) for p in paths] if paths else None
-    report = check(root, config, rels)
+    report = check(root, config, rels, strict=strict)
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
     else:
-        for state, path in report.problems():
-            print(f"{state} {quote_path(path)}")
+        for line in report.problems():
+            print(line)
         for line in report.skipped_lines():
             print(line)
         print(report.summary(), file=sys.stdout if report.ok else sys.stderr)

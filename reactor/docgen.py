@@ -128,7 +128,8 @@ class DocGenerator:
             self.cache.keep(sha256, inputs.key, doc)
 
     def _record(self, rel: str, sha256: str, inputs: Inputs) -> None:
-        self.index.record_doc(rel, DocRecord(sha256, inputs.backend, inputs.neighbours, rel))
+        record = DocRecord(sha256, inputs.backend, inputs.neighbours, rel)
+        self.index.record_doc(rel, record, rendered_now=True)
 
     def request(self, rel: str, sha256: str, data: bytes, facts: Facts | None) -> DocRequest:
         """What the backend is given for ``rel``: the LLMC shell protocol's fields, and the

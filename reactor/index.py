@@ -114,6 +114,11 @@ class FileIndex:
         ensure_state_dir(repo_root)
         return cls(repo_root / DB_PATH)
 
+    @classmethod
+    def in_memory(cls) -> FileIndex:
+        """A throwaway index that touches no disk (``reactor check --strict``)."""
+        return cls(Path(":memory:"))
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -245,14 +250,20 @@ class FileIndex:
         with self._lock:
             self._db.execute("UPDATE files SET doc_sha256 = ? WHERE path = ?", (doc_sha256, rel))
 
-    def record_doc(self, rel: str, doc: DocRecord) -> None:
-        """``rel``'s doc is now the one described (written, restored, moved or recovered)."""
+    def record_doc(self, rel: str, doc: DocRecord, *, rendered_now: bool) -> None:
+        """``rel``'s doc is now the one described: written or restored (``rendered_now``: its
+        graph context was rendered just now, so it is the current one too), or moved here or
+        recovered from its inputs line (the current graph context is queued to be rendered)."""
         with self._lock:
             self._db.execute(
-                "UPDATE files SET doc_sha256 = ?, doc_backend = ?, doc_graph = ?, doc_path = ?,"
-                " graph_fp = coalesce(graph_fp, ?) WHERE path = ?",
-                (doc.sha256, doc.backend, doc.graph, doc.path, doc.graph, rel),
+                "UPDATE files SET doc_sha256 = ?, doc_backend = ?, doc_graph = ?, doc_path = ?"
+                " WHERE path = ?",
+                (doc.sha256, doc.backend, doc.graph, doc.path, rel),
             )
+        if rendered_now and doc.graph is not None:
+            self.set_graph(rel, doc.graph)
+        else:
+            self.regraph([rel])
 
     def set_graph(self, rel: str, graph_fp: str) -> None:
         """The digest of ``rel``'s graph context as it renders now."""

@@ -214,8 +214,8 @@ class Scan:
         inputs = parse_comment(doc or "")
         if header is not None and inputs is not None:
             path = rel if inputs.path == digest(rel) else ""  # "": made for another path
-            self.index.record_doc(rel, DocRecord(header, inputs.backend, inputs.neighbours, path))
-            self.index.regraph([rel])  # its graph context's digest, to compare
+            record = DocRecord(header, inputs.backend, inputs.neighbours, path)
+            self.index.record_doc(rel, record, rendered_now=False)
 
     # -- sweep phase ----------------------------------------------------------------------
     def _sweep_chunk(self, delta: RefreshStats) -> None:

@@ -327,6 +327,7 @@ class Worker:
                     inputs.neighbours if inputs else None,
                     old,
                 ),
+                rendered_now=False,
             )
             if self.index.get(old) is not None:
                 self.index.remove_paths([old])

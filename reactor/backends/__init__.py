@@ -87,6 +87,27 @@ class Backend(abc.ABC):
         """Release connections or processes."""
 
 
+def identity_for(config: DocgenConfig, repo_root: Path) -> str:
+    """The configured backend's identity (:meth:`Backend.identity`) without starting it: no
+    server is asked and no optional client is needed (``reactor check --strict`` in CI)."""
+    if config.backend in ("ollama", "openai"):
+        from .prompt import llm_identity
+
+        llm = config.ollama if config.backend == "ollama" else config.openai
+        assert llm.model, "validated by the config loader"
+        return llm_identity(
+            config.backend,
+            llm.model,
+            max_tokens=llm.max_tokens,
+            context_tokens=llm.context_tokens,
+        )
+    backend = make_backend(config, repo_root)
+    try:
+        return backend.identity()
+    finally:
+        backend.close()
+
+
 def make_backend(config: DocgenConfig, repo_root: Path) -> Backend:
     """The backend named by ``config.backend``, importing only what it needs."""
     if config.backend == "outline":
