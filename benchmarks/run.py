@@ -44,6 +44,7 @@ from reactor.scan import Scan
 from reactor.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import freshness
 import languages
 import ticks
 
@@ -470,6 +471,7 @@ def table(results: dict[str, Any]) -> str:
     )
     lines += ticks.table_rows(results)
     lines += languages.facts_rows(results)
+    lines += freshness.table_rows(results)
     return "\n".join(lines)
 
 
@@ -531,6 +533,13 @@ def main() -> int:
             ),
             ("watch_cost", lambda: ticks.bench_watch_cost(tmp, 5_000 if quick else 30_000)),
             ("facts", lambda: languages.bench_facts(tmp, 200 if quick else 1000)),
+            (
+                "branch_flip",
+                lambda: freshness.bench_branch_flip(
+                    tmp, 100 if quick else 500, 40 if quick else 200, 10
+                ),
+            ),
+            ("ripple", lambda: freshness.bench_ripple(tmp, 50 if quick else 200)),
         ]
         for name, step in steps:
             t = time.monotonic()
