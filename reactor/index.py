@@ -10,6 +10,7 @@ by a stable integer ``id`` so the sampler can seek to any position in O(log N) w
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sqlite3
 import threading
@@ -201,21 +202,64 @@ class FileIndex:
             ),
         )
         file_id = int(cur.fetchone()[0])
-        self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
-        self._db.execute("DELETE FROM provides WHERE file_id = ?", (file_id,))
-        self._db.executemany(
-            "INSERT INTO imports (file_id, module, names) VALUES (?, ?, ?)",
-            [(file_id, key, "\n".join(names)) for key, names in understood.imports],
-        )
-        self._db.executemany(
-            "INSERT INTO provides (file_id, key) VALUES (?, ?)",
-            [(file_id, key) for key in understood.provides],
-        )
+        self.replace_edges(file_id, understood.imports, understood.provides)
         if obs.skip:
             return "skipped", file_id
         if same:
             return "touched", file_id
         return ("added" if old is None else "changed"), file_id
+
+    def replace_edges(
+        self, file_id: int, imports: list[tuple[str, list[str]]], provides: list[str]
+    ) -> None:
+        """Set what a file imports (key, names) and provides (inside :meth:`write`)."""
+        self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
+        self._db.execute("DELETE FROM provides WHERE file_id = ?", (file_id,))
+        self._db.executemany(
+            "INSERT INTO imports (file_id, module, names) VALUES (?, ?, ?)",
+            [(file_id, key, "\n".join(names)) for key, names in imports],
+        )
+        self._db.executemany(
+            "INSERT INTO provides (file_id, key) VALUES (?, ?)", [(file_id, k) for k in provides]
+        )
+
+    # -- manifests and the re-resolve pass (see reactor.facts.resolve) ----------------------
+    def manifests(self) -> dict[str, tuple[int, int]]:
+        """The manifests the last scans saw: path -> (size, mtime_ns)."""
+        rows = self.read("SELECT value FROM meta WHERE key = 'manifests'")
+        stamps = json.loads(rows[0][0]) if rows else {}
+        return {rel: (size, mtime_ns) for rel, (size, mtime_ns) in stamps.items()}
+
+    def manifests_changed(self, manifests: dict[str, tuple[int, int]]) -> None:
+        """Keep the manifests seen, and resolve every file's imports again (from the first)."""
+        with self.write():
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('manifests', ?)",
+                (json.dumps(manifests, separators=(",", ":")),),
+            )
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('reresolve_after', '0')")
+
+    def reresolve_after(self) -> int | None:
+        """The row id the re-resolve pass has reached (``None``: no pass is due)."""
+        rows = self.read("SELECT value FROM meta WHERE key = 'reresolve_after'")
+        return int(rows[0][0]) if rows else None
+
+    def reresolve_rows(self, after_id: int, limit: int) -> list[tuple[int, str, str]]:
+        """``(id, path, facts)`` of rows with stored facts after ``after_id``, in id order."""
+        return self.read(
+            "SELECT id, path, facts FROM files WHERE id > ? AND facts IS NOT NULL"
+            " ORDER BY id LIMIT ?",
+            (after_id, limit),
+        )
+
+    def reresolved_to(self, file_id: int | None) -> None:
+        """The pass got this far (inside :meth:`write`; ``None``: it is finished)."""
+        if file_id is None:
+            self._db.execute("DELETE FROM meta WHERE key = 'reresolve_after'")
+        else:
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('reresolve_after', ?)", (str(file_id),)
+            )
 
     def remove_paths(self, paths: list[str]) -> None:
         """Drop rows whose source is gone, leaving a tombstone for each (see migration 0003)."""

@@ -22,6 +22,7 @@ from pathlib import Path
 import pathspec
 
 from .config import DocgenConfig, output_dir_relative
+from .facts import is_manifest
 
 #: Directories never walked into: VCS metadata, our own state, and tool caches that no one wants
 #: documented. Anything else is left to ``.gitignore`` and ``exclude``.
@@ -290,13 +291,19 @@ class SourcePolicy:
             yield rel_dir
 
     def walk(
-        self, under: str = "", *, on_unreadable: Callable[[str], object] | None = None
+        self,
+        under: str = "",
+        *,
+        on_unreadable: Callable[[str], object] | None = None,
+        on_manifest: Callable[[str, os.stat_result], object] | None = None,
     ) -> Iterator[tuple[str, os.stat_result]]:
         """Yield ``(rel_path, stat)`` for every source file (below ``under``), opening none.
 
         A directory that cannot be listed, or a file that cannot be stat-ed (permissions, I/O
         errors), is reported to ``on_unreadable`` instead of being passed over in silence: what
-        it holds is not gone, only hidden for now.
+        it holds is not gone, only hidden for now. Each build or package manifest passed on the
+        way (:data:`reactor.facts.MANIFESTS`, sources or not) is reported to ``on_manifest``:
+        import resolution reads them, and this walk is the only one that finds them.
         """
         # locals, not attribute look-ups: this loop body runs once per entry of the repo
         includes, excluded_in, secret_name = self._include.includes, self._excluded_in, _secret_name
@@ -309,6 +316,8 @@ class SourcePolicy:
                 name = entry.name
                 rel = prefix + name
                 try:
+                    if on_manifest is not None and is_manifest(name):
+                        on_manifest(rel, entry.stat(follow_symlinks=False))
                     if (
                         not includes(name, rel)
                         or secret_name(name)

@@ -29,6 +29,7 @@ from .doccache import DocCache
 from .docgen import DocGenerator, Outcome, reason_of
 from .docs import DocStore, removal_held
 from .errors import LockHeld, RepoGone, UsageError
+from .facts import is_manifest
 from .facts.resolve import Resolver
 from .idle import IdleDetector
 from .index import DB_PATH, FileIndex
@@ -102,7 +103,7 @@ class Reactor:
         self.docs = DocStore(self.root, output_dir_relative(config, self.root))
         self.backend = backend or make_backend(config, self.root)
         self.index = FileIndex.for_repo(self.root)
-        self.resolver = Resolver(self.root)
+        self.resolver = Resolver(self.root, self.index.manifests())
         self.cache = DocCache(self.root)
         self.generator = DocGenerator(
             root=self.root,
@@ -209,9 +210,10 @@ class Reactor:
             rel = self._relative(path)
             if rel is None:
                 continue
-            if rel.endswith(".gitignore") and (rel == ".gitignore" or rel.endswith("/.gitignore")):
-                self.notify_rescan(rel.rpartition("/")[0])
-            elif self.policy.reason_to_skip(rel) is None:
+            folder, _, name = rel.rpartition("/")
+            if name == ".gitignore" or is_manifest(name):
+                self.notify_rescan(folder)  # new rules, or imports that resolve anew
+            if name != ".gitignore" and self.policy.reason_to_skip(rel) is None:
                 self.dirty.add(rel)
 
     def notify_rescan(self, subtree: str | os.PathLike[str] = "") -> None:

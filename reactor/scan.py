@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 
 from .docs import DocStore
 from .errors import UnsafePath
-from .facts.resolve import Resolver
+from .facts import Facts
+from .facts.resolve import Resolver, Stamp
 from .graph import neighbour_paths, store_and_regraph
 from .index import DocRecord, FileIndex
 from .inputs import digest, parse_comment
@@ -90,8 +91,13 @@ class Scan:
         self.stats = RefreshStats()
         self._hidden: list[str] = []  # what the walk could not list or stat
         self._walk: Iterator[tuple[str, os.stat_result]] | None = policy.walk(
-            under, on_unreadable=self._hidden.append
+            under, on_unreadable=self._hidden.append, on_manifest=self._saw_manifest
         )
+        prefix = f"{under}/" if under else ""
+        self._manifests_before = {
+            rel: stamp for rel, stamp in resolver.manifests.items() if rel.startswith(prefix)
+        }
+        self._manifests_seen: dict[str, Stamp] = {}
         self._pending: deque[tuple[str, os.stat_result, tuple[int, Known] | None]] = deque()
         self._seen: set[int] = set()
         #: Nothing was indexed here before: every file is new, and finding them all is the
@@ -105,11 +111,21 @@ class Scan:
         return self._sweep_done
 
     def run(self) -> RefreshStats:
-        """The whole scan at once, for ``status`` and ``generate``, which want the answer now;
-        the daemon steps it within its tick budget instead."""
+        """The whole scan at once, for ``status`` and ``generate``, which want the answer now
+        (a re-resolve pass it called for included); the daemon steps both within its tick
+        budget instead."""
         while not self.done:
             self.step(float("inf"))
+        while reresolve_step(self.index, self.resolver, float("inf")):
+            pass
         return self.stats
+
+    def _saw_manifest(self, rel: str, st: os.stat_result) -> None:
+        stamp = (st.st_size, st.st_mtime_ns)
+        self._manifests_seen[rel] = stamp
+        # a new one helps the files resolved after it at once; a changed one waits for the
+        # end of the scan, when every file is resolved again
+        self.resolver.manifests.setdefault(rel, stamp)
 
     def step(self, deadline: float) -> RefreshStats:
         """Work until ``clock() >= deadline`` (at least one unit) or the end; what this step found.
@@ -254,6 +270,15 @@ class Scan:
     def _finish_sweep(self) -> None:
         self._sweep_done = True
         self._seen.clear()
+        if self._hidden:
+            self._manifests_seen.update(  # unseen, not gone
+                (rel, stamp)
+                for rel, stamp in self._manifests_before.items()
+                if self._is_hidden(rel)
+            )
+        if self._manifests_seen != self._manifests_before:
+            self.resolver.replace_manifests(self.under, self._manifests_seen)
+            self.index.manifests_changed(self.resolver.manifests)
 
     def _merge(self, delta: RefreshStats) -> None:
         total = self.stats
@@ -263,3 +288,43 @@ class Scan:
         total.touched += delta.touched
         total.changed_paths += delta.changed_paths
         total.removed_paths += delta.removed_paths
+
+
+#: Rows resolved again per write transaction.
+RERESOLVE_CHUNK = 64
+
+
+def reresolve_step(index: FileIndex, resolver: Resolver, deadline: float) -> bool:
+    """Resolve stored facts' imports again after a manifest changed, until ``deadline`` (at
+    least one chunk); True while more remains. No file is parsed; a file whose edges come out
+    different is stored with them, and every file that shows it is queued to be rendered
+    again (its importers' docs may now be outdated by neighbours)."""
+    after = index.reresolve_after()
+    if after is None:
+        return False
+    while True:
+        rows = index.reresolve_rows(after, RERESOLVE_CHUNK)
+        with index.write():
+            for file_id, rel, text in rows:
+                facts = Facts.from_json(text)
+                current = index.interface(rel)
+                if facts is None or current is None:
+                    continue  # extracted by another version: parsed again when next read
+                edges = resolver.import_edges(rel, facts)
+                provides = resolver.provides(rel, facts)
+                interface = (current[0], [(k, "\n".join(n)) for k, n in edges], provides)
+                if current == (interface[0], sorted(interface[1]), sorted(provides)):
+                    continue
+                index.regraph([rel])  # its own graph context, as well as its neighbours'
+                store_and_regraph(
+                    index,
+                    rel,
+                    interface,
+                    functools.partial(index.replace_edges, file_id, edges, provides),
+                )
+            after = rows[-1][0] if len(rows) == RERESOLVE_CHUNK else None
+            index.reresolved_to(after)
+        if after is None:
+            return False
+        if time.perf_counter() >= deadline:
+            return True

@@ -117,7 +117,16 @@ class Job:
     """One unit a tick may run. ``kind`` names it; one of the payload fields goes with it."""
 
     kind: Literal[
-        "sync", "dirty", "retry", "scan", "tombstone", "regraph", "sample", "outdated", "sweep"
+        "sync",
+        "dirty",
+        "retry",
+        "scan",
+        "tombstone",
+        "resolve",
+        "regraph",
+        "sample",
+        "outdated",
+        "sweep",
     ]
     entry: DirtyEntry | None = None
     entries: tuple[DirtyEntry, ...] = ()
@@ -297,6 +306,11 @@ class Scheduler:
             # find more removals, and the brake must see them all)
             for tombstone in self._removable_tombstones():
                 yield Job("tombstone", tombstone=tombstone)
+        if self.index.reresolve_after() is not None:
+            ran += 1
+            yield Job("resolve")  # a manifest changed: imports resolve anew
+            if spent():
+                return
         if self.index.regraph_batch(1):
             ran += 1
             yield Job("regraph")  # neighbours changed: which docs does that outdate?
@@ -441,7 +455,12 @@ class Scheduler:
         before one). The host loop never sleeps past it."""
         now = self.clock()
         times: list[float] = []
-        busy = self.scan is not None or self.sweep_active or self.lap_rows_left > 0
+        busy = (
+            self.scan is not None
+            or self.sweep_active
+            or self.lap_rows_left > 0
+            or self.index.reresolve_after() is not None
+        )
         if busy or self.dirty.has_trees():
             times.append(now)
         next_due = self.backoff.next_due()

@@ -51,6 +51,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
 from .dirty import DirtySet
+from .facts import is_manifest
 from .policy import SourcePolicy
 
 try:  # Linux only
@@ -165,6 +166,11 @@ class Watcher:
         self.policy.forget_gitignore(rel_dir)
         if self._tree is not None:
             self._tree.resync(rel_dir)
+        self.dirty.add_tree(rel_dir)
+
+    def manifest_changed(self, rel_dir: str) -> None:
+        """A build or package manifest in ``rel_dir`` changed: the rescan that finds it has
+        the repo's imports resolved again (see :mod:`reactor.facts.resolve`)."""
         self.dirty.add_tree(rel_dir)
 
     def on_overflow(self) -> None:
@@ -341,11 +347,15 @@ class _InotifyTree:
             self._on_directory(event, rel, moved_from)
         elif name == ".gitignore":
             w.gitignore_changed(parent)
-        elif w.is_candidate(rel):
-            if moved_from is not None and not moved_from[1] and w.is_candidate(moved_from[0]):
-                w.dirty.add(rel, moved_from=moved_from[0])
-            else:
-                w.dirty.add(rel)
+        else:
+            if is_manifest(name):
+                w.manifest_changed(parent)
+            if w.is_candidate(rel):
+                renamed = moved_from is not None and not moved_from[1]
+                if renamed and moved_from is not None and w.is_candidate(moved_from[0]):
+                    w.dirty.add(rel, moved_from=moved_from[0])
+                else:
+                    w.dirty.add(rel)
 
     def _on_directory(
         self, event: InotifyEvent, rel: str, moved_from: tuple[str, bool] | None
@@ -406,8 +416,11 @@ class _PollHandler(FileSystemEventHandler):
                     w.dirty.add_tree(rel)
             elif rel.rpartition("/")[2] == ".gitignore":
                 w.gitignore_changed(rel.rpartition("/")[0])
-            elif w.is_candidate(rel):
-                w.dirty.add(rel)
+            else:
+                if is_manifest(rel.rpartition("/")[2]):
+                    w.manifest_changed(rel.rpartition("/")[0])
+                if w.is_candidate(rel):
+                    w.dirty.add(rel)
 
 
 def _limit_warning(watcher: Watcher, exc: OSError, limit: str, suggested: int) -> str:

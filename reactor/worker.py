@@ -32,7 +32,7 @@ from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, Observation, observe
 from .paths import quote_path
 from .policy import NotSource, SourcePolicy
 from .sampler import Candidate
-from .scan import Scan
+from .scan import Scan, reresolve_step
 from .scheduler import Job, Scheduler
 from .understand import interface_of, understand
 
@@ -88,6 +88,9 @@ class Worker:
         if job.kind == "dirty":
             assert job.entry is not None
             return self._dirty(job.entry)
+        if job.kind == "resolve":
+            more = reresolve_step(self.index, self.resolver, deadline)
+            return TickResult(True, "rescanned", reason="imports") if more else None
         if job.kind == "regraph":
             return self.regraph(deadline)
         if job.kind == "outdated":

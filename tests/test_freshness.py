@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeBackend, FakeClock, sha256_of, write
+from conftest import FakeBackend, FakeClock, sha256_of, tick_until, write
 from reactor import cli
 from reactor.backends.outline import OutlineBackend
 from reactor.config import DocgenConfig
@@ -211,3 +211,63 @@ def test_check_strict_fails_on_outdated_and_check_does_not(
     (project / ".llmc").rename(project / ".llmc-away")  # a CI checkout: no index at all
     assert cli.main(["check", "--repo", str(project), "--strict"]) == 1
     assert not (project / ".llmc").exists()  # still writes nothing
+
+
+def _workspace(root: Path) -> None:
+    write(root, "Cargo.toml", '[workspace]\nmembers = ["crates/*"]\n')
+    write(root, "crates/a/src/lib.rs", "/// Adds.\npub fn add(x: i32) -> i32 { x }\n")
+    write(root, "crates/b/Cargo.toml", '[package]\nname = "beta"\n')
+    write(root, "crates/b/src/lib.rs", "use alpha_core::add;\n\npub fn two() -> i32 { add(2) }\n")
+
+
+WIRED = "crates/a/src/lib.rs: `pub fn add(x: i32) -> i32`"
+
+
+def test_a_manifest_change_resolves_imports_anew(tmp_path: Path, clock: FakeClock) -> None:
+    """``crates/a`` becomes the crate ``alpha-core``: what imports it gains the neighbour, and
+    loses it when the crate is renamed, with no source edited."""
+    _workspace(tmp_path)
+    with open_reactor(tmp_path, clock, OutlineBackend()) as reactor:
+        settle(reactor, clock)
+        assert WIRED not in doc(tmp_path, "crates/b/src/lib.rs")
+        write(tmp_path, "crates/a/Cargo.toml", '[package]\nname = "alpha-core"\n')
+        reactor.notify(["crates/a/Cargo.toml"])
+        settle(reactor, clock)
+        assert WIRED in doc(tmp_path, "crates/b/src/lib.rs")
+        assert "Imported by:\n- crates/b/src/lib.rs" in doc(tmp_path, "crates/a/src/lib.rs")
+        write(tmp_path, "crates/a/Cargo.toml", '[package]\nname = "alpha-two"\n')
+        reactor.notify(["crates/a/Cargo.toml"])
+        settle(reactor, clock)
+        assert WIRED not in doc(tmp_path, "crates/b/src/lib.rs")
+        assert "Imported by" not in doc(tmp_path, "crates/a/src/lib.rs")
+        assert reactor.status().outdated == 0
+
+
+def test_a_manifest_changed_while_stopped_is_found_on_restart(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    _workspace(tmp_path)
+    with open_reactor(tmp_path, clock, OutlineBackend()) as reactor:
+        settle(reactor, clock)
+    write(tmp_path, "crates/a/Cargo.toml", '[package]\nname = "alpha-core"\n')
+    with open_reactor(tmp_path, clock, OutlineBackend()) as reactor:
+        settle(reactor, clock)
+        assert WIRED in doc(tmp_path, "crates/b/src/lib.rs")
+
+
+def test_the_watcher_sees_a_manifest_change(tmp_path: Path) -> None:
+    """End to end with a real observer: a tsconfig ``paths`` entry added under ``watch``."""
+    write(tmp_path, "tsconfig.json", '{"compilerOptions": {}}\n')
+    write(tmp_path, "src/lib/math.ts", "export function sq(x: number): number { return x * x }\n")
+    write(tmp_path, "src/app.ts", 'import { sq } from "@lib/math";\n\nexport const four = sq(2);\n')
+    config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.05)
+    with Reactor.open(tmp_path, config=config, backend=OutlineBackend()) as reactor:
+        reactor.generate()
+        assert "src/lib/math.ts" not in doc(tmp_path, "src/app.ts")
+        write(
+            tmp_path,
+            "tsconfig.json",
+            '{"compilerOptions": {"baseUrl": ".", "paths": {"@lib/*": ["src/lib/*"]}}}\n',
+        )
+        wanted = "src/lib/math.ts: `function sq(x: number): number`"
+        tick_until(reactor, lambda: wanted in doc(tmp_path, "src/app.ts"))

@@ -137,12 +137,12 @@ def test_c_header_included_from_two_directories(tmp_path: Path) -> None:
         },
     )
     header = docs["include/net/buf.h"]
-    assert "- `buf_t *buf_new(int n);` — Makes a buffer of n bytes." in header
+    assert "- `buf_t *buf_new(int n)` — Makes a buffer of n bytes." in header
     assert "A growable buffer." in header
     assert neighbours(header)[1] == ["src/buf.c", "tools/dump.c"]
     assert neighbours(docs["src/buf.c"])[0] == ["include/net/buf.h"]
     widget = docs["lib/widget.hpp"]
-    assert "### `class Widget`" in widget and "- `void draw(int x);` — Draws it." in widget
+    assert "### `class Widget`" in widget and "- `void draw(int x)` — Draws it." in widget
 
 
 @pytest.mark.parametrize(

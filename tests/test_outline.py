@@ -47,7 +47,7 @@ def test_python_outline() -> None:
     body = result.body
     assert body.startswith("# `pkg/parse.py`")
     assert "## Purpose\n\nParse things.\n\nMore detail here." in body
-    assert "### `class Parser(Base)`" in body
+    assert "### `class Parser(Base, metaclass=Meta)`" in body
     assert "- `def parse(self, text: str, *, strict: bool=False) -> list[str]` — Split text" in body
     assert "_private" not in body and "_hidden" in body
     assert "- `async def fetch(url: str) -> bytes` — Fetch one URL." in body

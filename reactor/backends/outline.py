@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ..facts import FACTS_VERSION, Facts, Symbol
+from ..facts import FACTS_VERSION, TYPE_KINDS, Facts, Symbol
 from ..paths import quote_path
 from . import Backend, DocRequest, Generated, NoOp
 
@@ -72,7 +72,7 @@ MAX_LEADING_COMMENT_LINES = 20
 
 
 #: Bumped whenever the page layout changes: docs of an older layout become ``outdated``.
-OUTLINE_VERSION = 2
+OUTLINE_VERSION = 3
 
 
 class OutlineBackend(Backend):
@@ -152,8 +152,16 @@ def leading_comment(source: str) -> list[str]:
     return found
 
 
-#: How each kind of declaration is headed, in the order the page lists them.
-TYPE_KINDS = ("class", "struct", "interface", "trait", "enum", "record", "type", "annotation")
+#: How a non-public symbol is marked, per visibility (the language's own word where it has one).
+VISIBILITY_WORDS = {
+    "private": "private",
+    "protected": "protected",
+    "internal": "internal",
+    "package": "package-private",
+    "crate": "crate-visible",
+}
+#: Values listed per section, beyond which the rest are counted.
+MAX_VALUES = 40
 
 
 def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -> str:
@@ -164,37 +172,52 @@ def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -
         out[-1] = out[-1][:-2] + f", package `{facts.package}`.*"
     if facts.doc:
         out += ["", "## Purpose", "", facts.doc.strip()]
-    types = [s for s in facts.top_level() if s.kind in TYPE_KINDS]
-    nested_types = [s for s in facts.symbols if s.parent and s.kind in TYPE_KINDS]
-    if types or nested_types:
+    types = [s for s in facts.symbols if s.kind in TYPE_KINDS]
+    if types:
         out += ["", "## Types"]
-        for symbol in types + nested_types:
-            out += ["", f"### `{symbol.signature or symbol.kind + ' ' + symbol.name}`"]
+        for symbol in types:
+            heading = symbol.signature or f"{symbol.kind} {symbol.name}"
+            out += ["", f"### `{heading}`{_marker(symbol)}"]
             if symbol.doc:
                 out += ["", symbol.doc]
             members = [m for m in facts.members(symbol.name) if m.kind not in TYPE_KINDS]
             if members:
                 out.append("")
-                out += [_entry(m) for m in members]
-    owners = {s.name for s in facts.symbols if s.kind in TYPE_KINDS}
+                out += [_entry(m) for m in members[:MAX_VALUES]]
+                if len(members) > MAX_VALUES:
+                    out.append(f"- … (+{len(members) - MAX_VALUES} more)")
+    owners = {s.name for s in types}
     loose_methods = [s for s in facts.symbols if s.kind == "method" and s.parent not in owners]
     functions = [s for s in facts.top_level() if s.kind == "function"]
-    functions += [s for s in facts.top_level() if s.kind == "macro"]  # after the functions
     if functions or loose_methods:
         out += ["", "## Functions", ""]
         out += [_entry(s) for s in functions + loose_methods]
-    constants = [s for s in facts.top_level() if s.kind in ("const", "module")]
-    if constants:
-        out += ["", "## Constants" if facts.language == "python" else "## Values and modules", ""]
-        out.append(", ".join(f"`{s.name}`" for s in constants))
+    macros = [s for s in facts.top_level() if s.kind == "macro"]
+    if macros:
+        out += ["", "## Macros", ""]
+        out += [_entry(s) for s in macros]
+    values = [s for s in facts.top_level() if s.kind in ("const", "variable", "field", "module")]
+    values += [
+        s for s in facts.symbols if s.parent and s.parent not in owners and s.kind != "method"
+    ]
+    if values:
+        heading = "Constants and variables" if facts.language == "python" else "Values and modules"
+        out += ["", f"## {heading}", ""]
+        out += [_entry(s) for s in values[:MAX_VALUES]]
+        if len(values) > MAX_VALUES:
+            out.append(f"- … (+{len(values) - MAX_VALUES} more)")
     if facts.imports:
         out += ["", "## Imports", "", ", ".join(f"`{i}`" for i in facts.imports)]
     out += _context_section(graph_context)
     return "\n".join(out) + "\n"
 
 
+def _marker(symbol: Symbol) -> str:
+    word = VISIBILITY_WORDS.get(symbol.visibility)
+    return f" *({word})*" if word else ""
+
+
 def _entry(symbol: Symbol) -> str:
     owner = f"{symbol.parent}::" if symbol.parent and symbol.kind == "method" else ""
     signature = symbol.signature or f"{owner}{symbol.name}"
-    private = "" if symbol.exported else " *(private)*"
-    return f"- `{signature}`{private}" + (f" — {symbol.doc}" if symbol.doc else "")
+    return f"- `{signature}`{_marker(symbol)}" + (f" — {symbol.doc}" if symbol.doc else "")

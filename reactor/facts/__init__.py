@@ -1,20 +1,24 @@
 """What a source file declares and imports, in one shape for every language.
 
-:func:`extract` reads one file's bytes into :class:`Facts`: its top-level symbols (functions,
-types, methods under their type, constants) with signatures, the summary of each one's doc
-comment and whether it is exported, and its import statements as written. Python is parsed with
-``ast``; JavaScript, TypeScript (and TSX), Go, Rust, Java, C and C++ with tree-sitter's official
-grammar wheels (:mod:`reactor.facts.treesitter`), which need no download at run time and tolerate
-syntax errors. Facts are extracted when a file's content changes, never on a sweep of unchanged
-files; the outline backend re-extracts from the source it is given.
+:func:`extract` reads one file's bytes into :class:`Facts`: its symbols (types with their
+members, functions, constants, variables, fields, macros) with signatures, the summary of each
+one's doc comment and its visibility, and its imports as written (with the names each brings
+in). Python is parsed with ``ast`` (:mod:`.python`); every other language with tree-sitter's
+official grammar wheels, one module per language on the walker they share (:mod:`.walker`),
+which need no download at run time and tolerate syntax errors. Each language module also knows
+how its ecosystem resolves imports to repo files (:mod:`.resolve` asks it). Facts are extracted
+once per content and stored in the index; the outline backend reads them from there.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Literal
 
 #: Extensions understood beyond a generic page, by language.
 LANGUAGE_OF = {
@@ -43,25 +47,52 @@ LANGUAGE_OF = {
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 2
+FACTS_VERSION = 3
+
+#: Who may use a symbol, as a small enum (each language's spelling is in the signature, and the
+#: outline shows the non-public ones): ``package`` is Java's package-private (and Go's
+#: unexported), ``crate`` Rust's ``pub(crate)``/``pub(super)``/``pub(in …)``, ``internal``
+#: Kotlin's, Swift's and C#'s module-wide visibility.
+Visibility = Literal["public", "protected", "internal", "package", "crate", "private"]
+#: The kinds that head a section of their own in the outline (a type with its members).
+TYPE_KINDS = (
+    "class",
+    "struct",
+    "union",
+    "interface",
+    "trait",
+    "enum",
+    "record",
+    "type",
+    "annotation",
+    "namespace",
+    "impl",
+)
 
 
 @dataclass(frozen=True)
 class Symbol:
-    """One declaration: ``kind`` is function, method, class, struct, interface, enum, trait,
-    type, const or module; ``parent`` names the type a method belongs to."""
+    """One declaration: ``kind`` is a type kind (:data:`TYPE_KINDS`), function, method, const,
+    variable, field, macro or module; ``parent`` names the type (or namespace) it belongs to."""
 
     kind: str
     name: str
     signature: str = ""
     doc: str = ""
-    exported: bool = True
+    visibility: Visibility = "public"
     parent: str = ""
+
+    @property
+    def exported(self) -> bool:
+        """Usable from outside its module (what a neighbour's doc can show)."""
+        return self.visibility == "public"
 
     @property
     def label(self) -> str:
         """The index's short form, shown beside a neighbour: ``def f``, ``class C``, ``fn f``."""
-        word = {"function": "def", "method": "def", "const": ""}.get(self.kind, self.kind)
+        word = {"function": "def", "method": "def", "const": "", "variable": ""}.get(
+            self.kind, self.kind
+        )
         name = f"{self.parent}.{self.name}" if self.parent else self.name
         return f"{word} {name}".strip()
 
@@ -92,7 +123,8 @@ class Facts:
                 "version": FACTS_VERSION,
                 "language": self.language,
                 "symbols": [
-                    (s.kind, s.name, s.signature, s.doc, s.exported, s.parent) for s in self.symbols
+                    (s.kind, s.name, s.signature, s.doc, s.visibility, s.parent)
+                    for s in self.symbols
                 ],
                 "imports": self.imports,
                 "doc": self.doc,
@@ -124,8 +156,64 @@ class Facts:
         return [s for s in self.symbols if s.parent == parent]
 
 
+#: File names whose change can change how imports resolve (:mod:`.resolve` reads them). The
+#: walk reports each one it passes; a change re-resolves the repo's stored facts.
+MANIFESTS = frozenset(
+    {
+        "go.mod",
+        "go.work",
+        "Cargo.toml",
+        "package.json",
+        "pnpm-workspace.yaml",
+        "tsconfig.json",
+        "jsconfig.json",
+        "compile_commands.json",
+        "CMakeLists.txt",
+        "Makefile",
+        "makefile",
+        "GNUmakefile",
+        "meson.build",
+    }
+)
+
+
+def is_manifest(name: str) -> bool:
+    """Whether a file of this base name is a manifest (``tsconfig.base.json`` too)."""
+    return name in MANIFESTS or (name.startswith("tsconfig") and name.endswith(".json"))
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """Whether a repo path matches a workspace glob (``packages/*``, ``crates/**``): ``*`` and
+    ``?`` stay within one path segment, ``**`` spans any number of them."""
+    regex = ""
+    for part in re.split(r"(\*\*/?|\*|\?)", posixpath.normpath(pattern)):
+        if part.startswith("**"):
+            regex += "(?:.*/)?" if part.endswith("/") else ".*"
+        elif part == "*":
+            regex += "[^/]*"
+        elif part == "?":
+            regex += "[^/]"
+        else:
+            regex += re.escape(part)
+    return re.fullmatch(regex, path) is not None
+
+
 def language_of(rel: str) -> str | None:
     return LANGUAGE_OF.get(PurePosixPath(rel).suffix.lstrip(".").lower())
+
+
+#: The module that extracts each language (a module name under ``reactor.facts``).
+EXTRACTORS = {
+    "python": "python",
+    "javascript": "javascript",
+    "typescript": "javascript",
+    "tsx": "javascript",
+    "go": "go",
+    "rust": "rust",
+    "java": "java",
+    "c": "c",
+    "cpp": "c",
+}
 
 
 def extract(rel: str, data: bytes) -> Facts | None:
@@ -133,27 +221,35 @@ def extract(rel: str, data: bytes) -> Facts | None:
     language = language_of(rel)
     if language is None:
         return None
-    if language == "python":
-        from .python import python_facts
-
-        return python_facts(rel, data)
-    from .treesitter import tree_sitter_facts
-
-    return tree_sitter_facts(language, data)
+    module = importlib.import_module(f".{EXTRACTORS[language]}", __name__)
+    facts: Facts | None = module.extract(rel, language, data)
+    return facts
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_])")
+#: A paragraph that is code, not prose: a doctest, a shell prompt, a call or signature alone.
+_CODE_PARAGRAPH = re.compile(r"^(>>>|\$ |\.\.\. |[\w.]+\(.*\)\s*(->.*)?:?$|[{}\[\]]$)")
 
 
 def summary(doc: str, *, limit: int = 300) -> str:
-    """The first sentence of a doc's first paragraph, joined onto one line.
+    """The first sentence of a doc's first prose paragraph, joined onto one line.
 
     Not its first *line*: a docstring wrapped mid-sentence ("Common behavior shared between
-    :class:`~flask.Flask` and") would stop in the middle.
+    :class:`~flask.Flask` and") would stop in the middle. A first paragraph that is code (a
+    signature line, a doctest) is passed over; a sentence that ends at a colon ("Returns:", "For
+    example:") takes in what follows it when that is prose, else ends there.
     """
-    paragraph = re.split(r"\n\s*\n", doc.strip(), maxsplit=1)[0]
-    text = " ".join(paragraph.split())
+    paragraphs = [p for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
+    while len(paragraphs) > 1 and _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0]):
+        paragraphs.pop(0)
+    if not paragraphs:
+        return ""
+    text = " ".join(paragraphs[0].split())
     first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if first.endswith(":") and first == text and len(paragraphs) > 1:
+        following = " ".join(paragraphs[1].split())
+        if not _CODE_PARAGRAPH.match(following) and not paragraphs[1].startswith((" ", "\t")):
+            first = f"{first} {_SENTENCE_END.split(following, maxsplit=1)[0]}"
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 

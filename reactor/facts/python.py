@@ -1,4 +1,13 @@
-"""Python facts from ``ast``: it is exact for Python, where tree-sitter would only be close."""
+"""Python facts from ``ast``: it is exact for Python, where tree-sitter would only be close.
+
+Facts: the module docstring, functions and classes with their methods (each decorator kept in
+the signature: ``@property``, ``@classmethod``, ``@staticmethod``, ``@overload`` stubs merged into
+the implementation), class attributes and module-level constants and variables (annotated or
+upper-case), and what is public: ``__all__`` when the module has one (names outside it are
+internal, even without a leading underscore), else a name without a leading underscore. Imports
+at module level, in ``try``/``if`` blocks included, as a reader sees them (``.models``,
+``..util.parse``), each resolved to its absolute module with the names it brings in.
+"""
 
 from __future__ import annotations
 
@@ -6,72 +15,143 @@ import ast
 from collections.abc import Iterator
 
 from ..graph import module_names
-from . import Facts, Symbol, one_line, summary
+from . import Facts, Symbol, Visibility, one_line, summary
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def python_facts(rel: str, data: bytes) -> Facts | None:
+def extract(rel: str, language: str, data: bytes) -> Facts | None:
     """``None`` when the file does not parse (the outline falls back to a generic page)."""
     try:
         tree = ast.parse(data, filename=rel)
     except (SyntaxError, ValueError):
         return None
     facts = Facts("python", doc=ast.get_docstring(tree) or "")
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _add_function(facts, node, parent="")
+    exported = _all(tree)
+
+    def visibility(name: str) -> Visibility:
+        if exported is not None:
+            return "public" if name in exported else "private"
+        return "public" if _public(name) else "private"
+
+    for node in _module_level(tree.body):
+        if isinstance(node, _FUNCTIONS):
+            _add_function(facts, node, parent="", visibility=visibility(node.name))
         elif isinstance(node, ast.ClassDef):
-            bases = ", ".join(ast.unparse(b) for b in node.bases)
-            facts.symbols.append(
-                Symbol(
-                    "class",
-                    node.name,
-                    f"class {node.name}({bases})" if bases else f"class {node.name}",
-                    summary(ast.get_docstring(node) or ""),
-                    _public(node.name),
-                )
-            )
-            methods = [
-                m
-                for m in node.body
-                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public(m.name)
-            ]
-            for method in methods:
-                _add_function(facts, method, parent=node.name)
+            _add_class(facts, node, visibility(node.name))
         else:
-            for name in _constants(node):
-                facts.symbols.append(Symbol("const", name, exported=_public(name)))
+            for name, signature in _assigned(node, module=True):
+                facts.symbols.append(
+                    Symbol(_value_kind(name), name, signature, "", visibility(name))
+                )
     facts.resolved, facts.names = _imports(rel, tree)
     facts.imports = _written_imports(tree)
     return facts
 
 
-def _add_function(facts: Facts, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: str) -> None:
+def _all(tree: ast.Module) -> set[str] | None:
+    """The names in ``__all__`` (``None``: the module has none, or builds it dynamically)."""
+    for node in tree.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else ([node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
+        )
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            value = getattr(node, "value", None)
+            if isinstance(value, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+            ):
+                return {e.value for e in value.elts}  # type: ignore[attr-defined]
+            return None
+    return None
+
+
+def _add_class(facts: Facts, node: ast.ClassDef, visibility: Visibility) -> None:
+    bases = ", ".join(ast.unparse(b) for b in [*node.bases, *node.keywords])
+    decorators = _decorators(node)
+    signature = one_line(f"{decorators}class {node.name}" + (f"({bases})" if bases else ""))
+    doc = summary(ast.get_docstring(node) or "")
+    facts.symbols.append(Symbol("class", node.name, signature, doc, visibility))
+    for member in node.body:
+        if isinstance(member, _FUNCTIONS) and _public(member.name):
+            _add_function(facts, member, parent=node.name, visibility=visibility)
+        elif isinstance(member, (ast.Assign, ast.AnnAssign)):
+            for name, shown in _assigned(member, module=False):
+                if _public(name):
+                    facts.symbols.append(Symbol("field", name, shown, "", visibility, node.name))
+
+
+def _decorators(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+    return "".join(f"@{ast.unparse(d)} " for d in node.decorator_list)
+
+
+def _add_function(
+    facts: Facts,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    *,
+    parent: str,
+    visibility: Visibility,
+) -> None:
     """One entry per name: ``@overload`` stubs and a property's getter/setter/deleter merge
-    into the last definition (the implementation), keeping the first doc found."""
+    into the last definition (the implementation), keeping the first doc found; the
+    decorators that say what it is (``@property``, ``@classmethod`` …) stay in the signature."""
     prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
     returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
-    signature = one_line(f"{prefix} {node.name}({ast.unparse(node.args)}){returns}")
+    decorators = "".join(
+        f"@{ast.unparse(d)} "
+        for d in node.decorator_list
+        if not (isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter"))
+        and ast.unparse(d) not in ("overload", "typing.overload")
+    )
+    signature = one_line(f"{decorators}{prefix} {node.name}({ast.unparse(node.args)}){returns}")
     doc = summary(ast.get_docstring(node) or "")
     kind = "method" if parent else "function"
     for i, existing in enumerate(facts.symbols):
         if existing.name == node.name and existing.parent == parent:
+            keep = existing.signature if existing.signature.startswith("@property") else signature
             facts.symbols[i] = Symbol(
-                kind, node.name, signature, existing.doc or doc, _public(node.name), parent
+                kind, node.name, keep, existing.doc or doc, visibility, parent
             )
             return
-    facts.symbols.append(Symbol(kind, node.name, signature, doc, _public(node.name), parent))
+    facts.symbols.append(Symbol(kind, node.name, signature, doc, visibility, parent))
 
 
-def _constants(node: ast.stmt) -> list[str]:
-    if isinstance(node, ast.Assign):
-        return [t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
+def _assigned(node: ast.stmt, *, module: bool) -> list[tuple[str, str]]:
+    """``(name, signature)`` of what a statement binds that a reader looks for: at module level
+    annotated names and upper-case constants, in a class every annotated or assigned name."""
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return [node.target.id] if node.target.id.isupper() else []
+        name = node.target.id
+        return [(name, one_line(f"{name}: {ast.unparse(node.annotation)}"))]
+    if isinstance(node, ast.Assign):
+        names = [t.id for t in node.targets if isinstance(t, ast.Name) and t.id != "__all__"]
+        return [(n, n) for n in names if not module or n.isupper() or _dunder(n)]
     return []
 
 
+def _value_kind(name: str) -> str:
+    return "const" if name.isupper() else "variable"
+
+
 def _public(name: str) -> bool:
-    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+    return not name.startswith("_") or _dunder(name)
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__") and len(name) > 4
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The module's own statements, those inside a top-level ``if``/``try`` included (an
+    ``if TYPE_CHECKING:`` block, a ``try: import …`` fallback)."""
+    for node in body:
+        if isinstance(node, (ast.If, ast.Try, ast.TryStar)):
+            for block in (node.body, node.orelse, getattr(node, "finalbody", [])):
+                yield from _module_level(block)
+            for handler in getattr(node, "handlers", []):
+                yield from _module_level(handler.body)
+        else:
+            yield node
 
 
 def _imports(rel: str, tree: ast.Module) -> tuple[list[str], dict[str, list[str]]]:
@@ -102,14 +182,19 @@ def _imports(rel: str, tree: ast.Module) -> tuple[list[str], dict[str, list[str]
 
 
 def _written_imports(tree: ast.Module) -> list[str]:
-    """The module-level imports as a reader sees them: ``os``, ``.sibling``."""
-    names: list[str] = []
-    for node in tree.body:
+    """The module-level imports as a reader sees them: ``os``, ``.sibling``, and for
+    ``from . import a, b`` the modules ``.a`` and ``.b`` themselves."""
+    written: list[str] = []
+    for node in _module_level(tree.body):
         if isinstance(node, ast.Import):
-            names += [a.name for a in node.names]
+            written += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
-            names.append("." * node.level + (node.module or ""))
-    return list(dict.fromkeys(names))
+            dots = "." * node.level
+            if node.module:
+                written.append(dots + node.module)
+            else:  # `from . import a, b`: the names are modules of the package
+                written += [f"{dots}{a.name}" for a in node.names]
+    return list(dict.fromkeys(written))
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

@@ -1,0 +1,452 @@
+"""C and C++: facts from tree-sitter, ``#include`` resolved the way the compiler searches.
+
+Facts: functions (references and operators returned too: ``T& f()``, ``operator=``), types
+(``struct``/``union``/``enum``/``class``, a ``typedef struct x {…} T`` once, under the name code
+uses), typedefs (function pointer types by their name), object-like macros as constants and
+function-like ones as macros (include guards and the ``#else`` twin of a macro left out), and
+variables (globals, ``extern`` declarations, function pointers by their name). Linkage as the
+language has it: ``static`` in a ``.c`` file is private, ``static inline`` in a header is part of
+its API; C++ members by their access section (``public:``…; a class starts private, a struct
+public), a static member being no less visible for it.
+
+tree-sitter does not expand macros, so what they would hide is uncovered first (offsets kept):
+a line that is one bare macro (``Q_OBJECT``), an export or calling-convention macro around a
+declaration (``ZEXTERN int ZEXPORT f``, ``API(int) f(void)``, ``int CDECL main(void)``, ``class
+LIB_API Widget``), K&R prototype wrappers (``f OF((int a))``) and annotations after a declarator
+(``void lock() LOCKS_EXCLUDED(mu_)``, ``int x_ GUARDED_BY(mu_)``); whatever still does not parse
+is looked into.
+
+Resolution: ``#include "x.h"`` is looked for beside the including file first, then in the
+include directories the build names (``-I`` flags of ``compile_commands.json`` or a Makefile,
+``include_directories`` of a ``CMakeLists.txt``), or, where the build names none, among the
+headers of the file's own project (the nearest directory with a build file); ``#include <x.h>``
+only in the include directories — a vendored ``x.h`` elsewhere is not every file's neighbour.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import tree_sitter as ts
+
+from . import Facts, Visibility, one_line
+from .walker import Walker, file_doc, named
+
+HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inc")
+_SPECIFIERS = ("struct_specifier", "union_specifier", "enum_specifier", "class_specifier")
+#: A macro name as export, linkage and calling-convention macros are spelled.
+_MACRO_WORD = (
+    r"(?:[A-Z][A-Z0-9_]*)?(?:API|EXPORT|EXTERN|IMPORT|CDECL|STDCALL|FASTCALL|CALLBACK|WINAPI|DECL"
+    r"|INLINE|VISIBLE|LOCAL|PUBLIC|CALL|NOEXCEPT|NODISCARD|DEPRECATED|ATTR(?:IBUTE)?S?)"
+    r"[A-Z0-9_]*"
+)
+_BARE_MACRO_LINE = re.compile(rb"^[ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*;?[ \t]*$", re.MULTILINE)
+_EXPORT_WORD = re.compile(rb"(?<![\w(])(" + _MACRO_WORD.encode() + rb")(?=[ \t]+[\w*&:])")
+_EXPORT_CALL = re.compile(rb"^([ \t]*)(" + _MACRO_WORD.encode() + rb")\(([^()\n]*)\)", re.MULTILINE)
+_KR_WRAPPER = re.compile(rb"\b([A-Z][A-Z0-9_]*)\(\(([^()]*)\)\)")
+_ANNOTATION = re.compile(
+    rb"([)\w])([ \t]+)([A-Z][A-Z0-9_]{2,})\(([^()]*)\)(?=[ \t]*[;,{=:]|[ \t]+[A-Z])"
+)
+_BUILD_FILES = (
+    "CMakeLists.txt",
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "meson.build",
+    "configure.ac",
+    "configure",
+    "BUILD",
+    "BUILD.bazel",
+    "SConstruct",
+    "Makefile.am",
+)
+
+
+def extract(rel: str, language: str, data: bytes) -> Facts:
+    w = Walker(language, uncover(data))
+    root = w.parse()
+    header = rel.endswith(HEADER_SUFFIXES)
+    _scope(w, root, parent="", access="public", header=header)
+    w.facts.doc = file_doc(w, root)
+    return w.facts
+
+
+def uncover(data: bytes) -> bytes:
+    """Blank what unexpanded macros would make tree-sitter misread (byte offsets kept)."""
+    blank = lambda m: b" " * len(m.group(0))  # noqa: E731
+    data = _BARE_MACRO_LINE.sub(blank, data)
+    data = _EXPORT_CALL.sub(
+        lambda m: m.group(1) + b" " * (len(m.group(2)) + 1) + m.group(3) + b" ", data
+    )
+    data = _EXPORT_WORD.sub(lambda m: b" " * len(m.group(1)), data)
+    data = _KR_WRAPPER.sub(lambda m: b" " * len(m.group(1)) + b" (" + m.group(2) + b") ", data)
+    for _ in range(3):  # several annotations in a row
+        data = _ANNOTATION.sub(
+            lambda m: (
+                m.group(1) + m.group(2) + b" " * (len(m.group(0)) - len(m.group(1) + m.group(2)))
+            ),
+            data,
+        )
+    return data
+
+
+def _scope(w: Walker, scope: ts.Node, *, parent: str, access: Visibility, header: bool) -> None:
+    for node in scope.named_children:
+        kind = node.type
+        if kind == "access_specifier":
+            access = _access(w.text(node))
+        elif kind == "ERROR":
+            _scope(w, node, parent=parent, access=access, header=header)  # what parses inside
+        elif kind == "preproc_include":
+            w.import_of(w.text(node.child_by_field_name("path")))
+        elif (
+            kind
+            in (
+                "preproc_ifdef",
+                "preproc_if",
+                "preproc_else",
+                "preproc_elif",
+                "linkage_specification",
+            )
+            or kind == "namespace_definition"
+        ):
+            _scope(
+                w,
+                node.child_by_field_name("body") or node,
+                parent=parent,
+                access=access,
+                header=header,
+            )
+        elif kind == "template_declaration":
+            _scope(w, node, parent=parent, access=access, header=header)
+        elif kind in ("function_definition", "declaration", "field_declaration"):
+            _declaration(w, node, parent=parent, access=access, header=header)
+        elif kind in _SPECIFIERS:
+            _type(w, node, parent, access, header, doc_node=node)
+        elif kind == "type_definition":
+            _typedef(w, node, parent, access, header)
+        elif kind in ("preproc_function_def", "preproc_def"):
+            _macro(w, node, parent)
+
+
+def _access(text: str) -> Visibility:
+    word = text.strip().rstrip(":")
+    return "private" if word == "private" else "protected" if word == "protected" else "public"
+
+
+def _declaration(
+    w: Walker, node: ts.Node, *, parent: str, access: Visibility, header: bool
+) -> None:
+    declarators = node.children_by_field_name("declarator")
+    head = w.text(node).split("(")[0].split()
+    static = "static" in head
+    if not declarators:
+        spec = node.child_by_field_name("type")
+        if spec is not None and spec.type in _SPECIFIERS:
+            _type(w, spec, parent, access, header, doc_node=node)
+        return
+    for declarator in declarators:
+        name, is_function = _declarator_name(w, declarator)
+        if not name:
+            continue
+        visibility: Visibility = access if parent else "public"
+        if static and not parent and not (header and "inline" in head):
+            visibility = "private"  # file-local (a header's `static inline` is its API)
+        owner = parent
+        if "::" in name:
+            owner, _, name = name.rpartition("::")
+        if is_function:
+            what = "method" if owner else "function"
+            signature = (
+                w.signature(node) if node.type == "function_definition" else one_line(w.text(node))
+            )
+            w.add(
+                what,
+                name,
+                node,
+                parent=owner,
+                visibility=visibility,
+                signature=signature.rstrip(";"),
+            )
+        else:
+            what = "field" if node.type == "field_declaration" else "variable"
+            w.add(
+                what,
+                name,
+                node,
+                parent=owner,
+                visibility=visibility,
+                signature=one_line(w.text(node).split("=")[0].rstrip(" ;")),
+            )
+    spec = node.child_by_field_name("type")
+    if (
+        spec is not None
+        and spec.type in _SPECIFIERS
+        and spec.child_by_field_name("body") is not None
+    ):
+        _type(w, spec, parent, access, header, doc_node=node)
+
+
+def _declarator_name(w: Walker, declarator: ts.Node | None) -> tuple[str, bool]:
+    """The declared name, and whether it is a function (not a pointer to one)."""
+    is_function = False
+    node = declarator
+    while node is not None:
+        kind = node.type
+        if kind == "function_declarator":
+            inner = node.child_by_field_name("declarator")
+            if inner is not None and inner.type == "parenthesized_declarator":
+                return _declarator_name(w, inner)[0], False  # `(*cb)(int)`: a pointer to one
+            is_function = True
+            node = inner
+        elif kind in (
+            "pointer_declarator",
+            "reference_declarator",
+            "init_declarator",
+            "parenthesized_declarator",
+            "array_declarator",
+            "attributed_declarator",
+        ):
+            node = node.child_by_field_name("declarator") or next(iter(named(node)), None)
+        elif kind in (
+            "identifier",
+            "field_identifier",
+            "type_identifier",
+            "qualified_identifier",
+            "operator_name",
+            "destructor_name",
+            "template_function",
+        ):
+            return w.text(node), is_function
+        else:
+            return "", False
+    return "", False
+
+
+def _type(
+    w: Walker,
+    node: ts.Node,
+    parent: str,
+    access: Visibility,
+    header: bool,
+    *,
+    doc_node: ts.Node,
+    alias: str = "",
+) -> None:
+    body = node.child_by_field_name("body")
+    name = w.name(node) or alias
+    if body is None or not name:
+        return  # a forward declaration or an anonymous type
+    kind = node.type.split("_")[0]
+    written = f"{kind} {w.name(node)}".strip()
+    signature = f"typedef {written} {alias}" if alias and alias != w.name(node) else written
+    w.add(
+        kind,
+        alias or name,
+        node,
+        parent=parent,
+        visibility=access if parent else "public",
+        doc=w.doc(doc_node),
+        signature=signature,
+    )
+    owner = alias or name
+    if kind == "enum":
+        for member in named(body):
+            if member.type == "enumerator":
+                w.add(
+                    "const",
+                    w.name(member),
+                    member,
+                    parent=owner,
+                    signature=one_line(w.text(member)),
+                )
+    else:
+        _scope(
+            w, body, parent=owner, access="private" if kind == "class" else "public", header=header
+        )
+
+
+def _typedef(w: Walker, node: ts.Node, parent: str, access: Visibility, header: bool) -> None:
+    spec = node.child_by_field_name("type")
+    names = [
+        _declarator_name(w, d)[0] or w.text(d).strip("*& ")
+        for d in node.children_by_field_name("declarator")
+    ]
+    if (
+        spec is not None
+        and spec.type in _SPECIFIERS
+        and spec.child_by_field_name("body") is not None
+    ):
+        _type(w, spec, parent, access, header, doc_node=node, alias=names[0] if names else "")
+        names = names[1:]
+    for name in names:
+        if name:
+            w.add("type", name, node, parent=parent, signature=one_line(w.text(node)).rstrip(";"))
+
+
+def _macro(w: Walker, node: ts.Node, parent: str) -> None:
+    name = w.name(node)
+    function_like = node.type == "preproc_function_def"
+    if not function_like and node.child_by_field_name("value") is None:
+        return  # an include guard or a flag
+    if any(s.name == name and s.kind in ("macro", "const") for s in w.facts.symbols):
+        return  # the #else twin of a macro already seen
+    w.add(
+        "macro" if function_like else "const",
+        name,
+        node,
+        parent=parent,
+        signature=one_line(
+            f"#define {w.text(node).split(None, 1)[1]}" if " " in w.text(node) else w.text(node)
+        ),
+    )
+
+
+# -- resolution -------------------------------------------------------------------------------
+class IncludeResolver:
+    """``#include`` → candidate repo paths; headers provide keys for the fallback search."""
+
+    def __init__(
+        self,
+        root: Path,
+        read_text: Callable[[str], str | None],
+        named: Callable[[str], list[str]],
+    ):
+        self.root = root
+        self._read_text = read_text
+        self._named = named  # the repo's manifests of a name, as the scans saw them
+        self._dirs: list[str] | None = None
+        self._projects: dict[str, str] = {}
+
+    def forget(self) -> None:
+        self._dirs = None
+        self._projects = {}
+
+    def keys(self, rel: str, spec: str) -> list[str]:
+        name = spec.strip().strip('"<>').strip()
+        quoted = spec.strip().startswith('"')
+        out: list[str] = []
+        if quoted:
+            out.append(_join(posixpath.dirname(rel), name))
+        out += [_join(d, name) for d in self.include_dirs()]
+        keys = [f"path:{c}" for c in dict.fromkeys(out) if c and not c.startswith((".", "/"))]
+        if quoted and not self.include_dirs():  # no build to ask: the project's own headers
+            keys.append(f"inc:{self._project(rel)}|{name}")
+        return keys
+
+    def provides(self, rel: str) -> list[str]:
+        if not rel.endswith(HEADER_SUFFIXES):
+            return []
+        project = self._project(rel)
+        parts = rel[len(project) :].lstrip("/").split("/") if project else rel.split("/")
+        return [f"inc:{project}|{'/'.join(parts[-n:])}" for n in range(1, min(3, len(parts)) + 1)]
+
+    def include_dirs(self) -> list[str]:
+        """The repo's include directories, as its build names them."""
+        if self._dirs is None:
+            dirs = self._compile_commands() or self._build_files()
+            self._dirs = list(dict.fromkeys(d for d in dirs if d is not None))
+        return self._dirs
+
+    def _compile_commands(self) -> list[str | None]:
+        out: list[str | None] = []
+        for where in ("compile_commands.json", "build/compile_commands.json"):
+            text = self._read_text(where)
+            if text is None:
+                continue
+            try:
+                entries = json.loads(text)
+            except ValueError:
+                continue
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, dict):
+                    continue
+                args = entry.get("arguments") or shlex.split(str(entry.get("command", "")))
+                base = str(entry.get("directory", self.root))
+                out += [self._repo_dir(base, flag) for flag in _include_flags(args)]
+        return out
+
+    def _build_files(self) -> list[str | None]:
+        out: list[str | None] = []
+        for name in ("Makefile", "makefile", "GNUmakefile", "CMakeLists.txt", "meson.build"):
+            for rel in self._named(name):
+                folder = posixpath.dirname(rel)
+                text = self._read_text(rel) or ""
+                if name == "CMakeLists.txt":
+                    flags = re.findall(r"include_directories\s*\(([^)]*)\)", text, re.IGNORECASE)
+                    words = [w for group in flags for w in group.split()]
+                    words = [
+                        w
+                        for w in words
+                        if w.upper()
+                        not in ("PUBLIC", "PRIVATE", "INTERFACE", "SYSTEM", "BEFORE", "AFTER")
+                    ]
+                    words = [
+                        w.replace("${CMAKE_CURRENT_SOURCE_DIR}", ".")
+                        .replace("${PROJECT_SOURCE_DIR}", ".")
+                        .replace("${CMAKE_SOURCE_DIR}", "/")
+                        for w in words
+                    ]
+                    words = [w for w in words if "$" not in w]
+                    # target_include_directories(<target> …): the target name is not a folder
+                    out += [
+                        self._repo_dir(str(self.root / folder), w.strip('"'))
+                        for w in words
+                        if (self.root / folder / w.strip('"').lstrip("/")).is_dir()
+                    ]
+                elif name == "meson.build":
+                    for group in re.findall(r"include_directories\s*\(([^)]*)\)", text):
+                        out += [
+                            self._repo_dir(str(self.root / folder), d)
+                            for d in re.findall(r"'([^']+)'", group)
+                        ]
+                else:
+                    out += [
+                        self._repo_dir(str(self.root / folder), f)
+                        for f in _include_flags(text.split())
+                    ]
+        return out
+
+    def _repo_dir(self, base: str, flag: str) -> str | None:
+        path = Path(flag) if flag.startswith("/") else Path(base) / flag
+        try:
+            resolved = path.resolve()
+            relative = resolved.relative_to(self.root.resolve()).as_posix()
+        except (OSError, ValueError):
+            return None
+        return "" if relative == "." else relative
+
+    def _project(self, rel: str) -> str:
+        """The nearest directory holding a build file (else the whole repo)."""
+        directory = posixpath.dirname(rel)
+        if directory in self._projects:
+            return self._projects[directory]
+        parts = directory.split("/") if directory else []
+        found = ""
+        for i in range(len(parts), -1, -1):
+            folder = "/".join(parts[:i])
+            if any((self.root / folder / name).is_file() for name in _BUILD_FILES):
+                found = folder
+                break
+        self._projects[directory] = found
+        return found
+
+
+def _include_flags(args: list[str]) -> list[str]:
+    out = []
+    for i, arg in enumerate(args):
+        for flag in ("-I", "-isystem", "-iquote"):
+            if arg == flag and i + 1 < len(args):
+                out.append(args[i + 1])
+            elif arg.startswith(flag) and len(arg) > len(flag):
+                out.append(arg[len(flag) :])
+    return out
+
+
+def _join(directory: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(directory, path) if directory else path)

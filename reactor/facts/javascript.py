@@ -1,0 +1,491 @@
+"""JavaScript and TypeScript (and TSX): facts from tree-sitter, imports the way Node and tsc
+resolve them.
+
+Facts: functions (declared, or assigned as arrows and function expressions, with the variable's
+type annotation), classes with their methods and fields (``private``/``protected``/``#private``
+marked), interfaces and object type aliases with their members, enums, namespaces and ``declare``
+forms (ambient functions, variables, namespaces, modules), constants; what is exported — by
+``export`` on the declaration, by an ``export { a, b as c }`` list (the alias shown), or as the
+default export, named or not. Imports with the names each brings in; ``require()`` too.
+
+Resolution: relative specifiers with extension and ``index`` resolution (ESM TypeScript's
+``./a.js`` for ``a.ts`` too); ``tsconfig.json``/``jsconfig.json`` ``paths`` and ``baseUrl``,
+following ``extends`` chains; and packages of the repo's own workspaces (npm/yarn ``workspaces``,
+``pnpm-workspace.yaml``), by each ``package.json``'s ``name`` and its ``exports``, ``types``,
+``module`` or ``main`` (a compiled ``dist/`` entry also tried as the ``src/`` it came from).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import tree_sitter as ts
+
+from . import Facts, Visibility, glob_match, one_line
+from .walker import Walker, child, descendants, file_doc, named
+
+EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+_COMPILED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+_TYPES = {
+    "class_declaration": "class",
+    "abstract_class_declaration": "class",
+    "class": "class",
+    "interface_declaration": "interface",
+    "type_alias_declaration": "type",
+    "enum_declaration": "enum",
+}
+_FUNCTIONS = ("function_declaration", "generator_function_declaration", "function_signature")
+_MEMBERS = {
+    "method_definition": "method",
+    "abstract_method_signature": "method",
+    "method_signature": "method",
+    "public_field_definition": "field",
+    "field_definition": "field",
+    "property_signature": "field",
+    "call_signature": "method",
+    "construct_signature": "method",
+    "index_signature": "field",
+}
+#: A JSON string (kept) or a comment (dropped): tsconfig files allow comments.
+_JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
+
+
+def extract(rel: str, language: str, data: bytes) -> Facts:
+    w = Walker(language, data)
+    root = w.parse()
+    exported_as: dict[str, str] = {}  # a local name in an `export { … }` list -> its public name
+    _statements(w, root, exported_as, parent="", exported_scope=False)
+    for i, symbol in enumerate(w.facts.symbols):
+        public = exported_as.get(symbol.name) if not symbol.parent else None
+        if public is not None:
+            shown = symbol.signature + (f" (exported as {public})" if public != symbol.name else "")
+            w.facts.symbols[i] = _replace(symbol, visibility="public", signature=shown)
+    w.facts.doc = file_doc(w, root)
+    return w.facts
+
+
+def _replace(symbol: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(symbol, **changes)
+
+
+def _statements(
+    w: Walker, scope: ts.Node, exported_as: dict[str, str], *, parent: str, exported_scope: bool
+) -> None:
+    """The statements of a file, a namespace or an ambient module."""
+    for node in named(scope):
+        kind = node.type
+        if kind == "import_statement":
+            _import(w, node, "import_specifier")
+        elif kind == "export_statement":
+            _export(w, node, exported_as, parent=parent)
+        elif kind == "expression_statement":
+            inner = node.named_children[0] if node.named_child_count else None
+            if inner is not None and inner.type == "internal_module":
+                _declaration(w, inner, node, exported=exported_scope, parent=parent)
+            else:
+                _assignment(w, node)
+        elif kind == "ambient_declaration":
+            for inner in named(node):
+                _declaration(w, inner, node, exported=True, parent=parent)
+        else:
+            _declaration(w, node, node, exported=exported_scope, parent=parent)
+
+
+def _export(w: Walker, node: ts.Node, exported_as: dict[str, str], *, parent: str) -> None:
+    source = node.child_by_field_name("source")
+    if source is not None:  # a re-export: `export { a } from './x'`, `export * from './y'`
+        _import(w, node, "export_specifier")
+        return
+    clause = child(node, "export_clause")
+    if clause is not None:  # `export { a, b as c }`
+        for spec in named(clause):
+            local = spec.child_by_field_name("name")
+            alias = spec.child_by_field_name("alias")
+            exported_as[w.text(local)] = w.text(alias) if alias is not None else w.text(local)
+        return
+    declaration = node.child_by_field_name("declaration")
+    if declaration is not None:
+        _declaration(w, declaration, node, exported=True, parent=parent)
+        return
+    value = node.child_by_field_name("value")  # `export default <expression>`
+    if value is None:
+        value = next((c for c in named(node) if c.type not in ("comment", "decorator")), None)
+    if value is None:
+        return
+    if value.type in ("class", "class_declaration", "abstract_class_declaration"):
+        _declaration(w, value, node, exported=True, parent=parent, default=True)
+    elif value.type in ("function_expression", "function", "arrow_function", *_FUNCTIONS):
+        name = w.name(value) or "default"
+        signature = one_line(f"export default {w.signature(value)}")
+        w.add("function", name, value, signature=signature, doc=w.doc(node), parent=parent)
+    elif value.type == "identifier":
+        exported_as[w.text(value)] = "default"
+    else:
+        signature = one_line(f"export default {w.text(value)}")
+        w.add("const", "default", value, signature=signature, doc=w.doc(node), parent=parent)
+
+
+def _declaration(
+    w: Walker,
+    node: ts.Node,
+    outer: ts.Node,
+    *,
+    exported: bool,
+    parent: str,
+    default: bool = False,
+) -> None:
+    """One declaration; ``outer`` is the statement that holds its doc comment."""
+    kind = node.type
+    visibility: Visibility = "public" if exported else "private"
+    doc = w.doc(outer)
+    if kind in _FUNCTIONS:
+        w.add("function", w.name(node), node, visibility=visibility, doc=doc, parent=parent)
+    elif kind in _TYPES:
+        name = w.name(node) or ("default" if default else "")
+        signature = w.signature(node) if kind != "type_alias_declaration" else ""
+        if kind == "type_alias_declaration":
+            value = node.child_by_field_name("value")
+            signature = (
+                one_line(w.text(node))
+                if value is None or value.type != "object_type"
+                else (f"type {name}")
+            )
+        w.add(
+            _TYPES[kind],
+            name,
+            node,
+            visibility=visibility,
+            doc=doc,
+            parent=parent,
+            signature=signature,
+        )
+        body = node.child_by_field_name("body")
+        if body is None and kind == "type_alias_declaration":
+            body = node.child_by_field_name("value")
+        if kind == "enum_declaration":
+            for member in named(body):
+                member_name = w.text(member.child_by_field_name("name") or member)
+                w.add(
+                    "const",
+                    member_name.split("=")[0].strip(),
+                    member,
+                    parent=name,
+                    visibility=visibility,
+                )
+        else:
+            _members(w, body, owner=name, visibility=visibility)
+    elif kind in ("internal_module", "module"):
+        name = w.string(node.child_by_field_name("name"))
+        w.add("namespace", name, node, visibility=visibility, doc=doc, parent=parent)
+        body = node.child_by_field_name("body")
+        if body is not None:
+            _statements(w, body, {}, parent=name, exported_scope=kind == "module" or exported)
+    elif kind in ("lexical_declaration", "variable_declaration"):
+        _variables(w, node, doc=doc, exported=exported, parent=parent)
+
+
+def _members(w: Walker, body: ts.Node | None, *, owner: str, visibility: Visibility) -> None:
+    """The methods and fields of a class, interface or object type (one level)."""
+    for member in named(body):
+        what = _MEMBERS.get(member.type)
+        if what is None:
+            continue
+        name = w.name(member) or w.name(member, "property")
+        if not name:
+            name = {
+                "call_signature": "(call)",
+                "construct_signature": "new",
+                "index_signature": "[index]",
+            }.get(member.type, "")
+        accessibility = w.text(child(member, "accessibility_modifier"))
+        own: Visibility = visibility
+        if name.startswith("#") or accessibility == "private":
+            own = "private"
+        elif accessibility == "protected":
+            own = "protected" if visibility == "public" else visibility
+        w.add(what, name, member, parent=owner, visibility=own)
+
+
+def _variables(w: Walker, node: ts.Node, *, doc: str, exported: bool, parent: str) -> None:
+    keyword = w.text(node).split(None, 1)[0] if w.text(node) else "const"
+    for declarator in named(node):
+        if declarator.type != "variable_declarator":
+            continue
+        name = w.name(declarator)
+        value = declarator.child_by_field_name("value")
+        typed = declarator.child_by_field_name("type")
+        annotation = w.text(typed) if typed is not None else ""
+        if value is not None and value.type == "call_expression":
+            function = w.text(value.child_by_field_name("function"))
+            arguments = value.child_by_field_name("arguments")
+            if function == "require" and arguments is not None and arguments.named_child_count:
+                w.import_of(w.string(arguments.named_children[0]))
+                continue
+        visibility: Visibility = "public" if exported else "private"
+        if value is not None and value.type in (
+            "arrow_function",
+            "function_expression",
+            "function",
+        ):
+            signature = one_line(f"{keyword} {name}{annotation} = {w.signature(value)}")
+            w.add(
+                "function",
+                name,
+                declarator,
+                signature=signature,
+                visibility=visibility,
+                doc=doc,
+                parent=parent,
+            )
+        elif exported or name.isupper():
+            signature = one_line(f"{keyword} {w.text(declarator).split('=')[0].strip()}")
+            w.add(
+                "const",
+                name,
+                declarator,
+                signature=signature,
+                visibility=visibility,
+                doc=doc,
+                parent=parent,
+            )
+
+
+def _assignment(w: Walker, statement: ts.Node) -> None:
+    """CommonJS and prototype style: ``exports.f = function …``, ``app.use = (…) => …``."""
+    expression = statement.named_children[0] if statement.named_child_count else None
+    if expression is None or expression.type != "assignment_expression":
+        return
+    left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
+    if left is None or right is None or left.type != "member_expression":
+        return
+    if right.type in ("function_expression", "arrow_function", "function"):
+        name = w.text(left).removeprefix("module.").removeprefix("exports.")
+        signature = one_line(f"{name} = {w.signature(right)}")
+        w.add("function", name, expression, signature=signature, doc=w.doc(statement))
+
+
+def _import(w: Walker, node: ts.Node, specifier: str) -> None:
+    """One ``import … from 'x'`` (or ``export … from 'x'``) and the names it brings in."""
+    source = w.string(node.child_by_field_name("source"))
+    names = [w.name(s) or w.text(s.named_children[0]) for s in descendants(node, specifier)]
+    clause = child(node, "import_clause")
+    if clause is not None and any(c.type == "identifier" for c in clause.named_children):
+        names.append("default")
+    w.import_of(source, names)
+
+
+# -- resolution -------------------------------------------------------------------------------
+class JsResolver:
+    """Specifier → candidate repo paths, with the project's tsconfig files and workspaces."""
+
+    def __init__(self, root: Path, read_json: Any, named: Callable[[str], list[str]]):
+        self.root = root
+        self._read_json = read_json  # (repo path) -> dict | None, cached by the resolver
+        self._named = named  # the repo's manifests of a name, as the scans saw them
+        self._workspaces: dict[str, tuple[str, dict[str, Any]]] | None = None
+
+    def keys(self, rel: str, spec: str) -> list[str]:
+        directory = posixpath.dirname(rel)
+        if spec.startswith((".", "/")):
+            return _paths(_candidates(_join(directory, spec)))
+        out: list[str] = []
+        config = self._tsconfig(directory)
+        if config is not None:
+            base, patterns = config
+            for pattern, targets in patterns.items():
+                prefix = pattern.removesuffix("*")
+                if spec == pattern or (pattern.endswith("*") and spec.startswith(prefix)):
+                    rest = spec[len(prefix) :] if pattern.endswith("*") else ""
+                    for target in targets:
+                        out += _candidates(_join(base, target.replace("*", rest)))
+        out += self._workspace(spec)
+        if not out and config is not None:
+            out = _candidates(_join(config[0], spec))  # baseUrl-relative
+        return _paths(out)
+
+    def forget(self) -> None:
+        self._workspaces = None
+
+    # -- tsconfig, with `extends` -------------------------------------------------------------
+    def _tsconfig(self, directory: str) -> tuple[str, dict[str, list[str]]] | None:
+        """``(baseUrl, paths)`` of the nearest ``tsconfig.json`` (or ``jsconfig.json``), with
+        what its ``extends`` chain gives it (each relative to the file that sets it)."""
+        for folder in _ancestors(directory):
+            for name in ("tsconfig.json", "jsconfig.json"):
+                found = self._options(_join(folder, name), depth=0)
+                if found is not None:
+                    base, paths = found
+                    return base or folder, paths
+        return None
+
+    def _options(self, path: str, depth: int) -> tuple[str, dict[str, list[str]]] | None:
+        config = self._read_json(path)
+        if not isinstance(config, dict) or depth > 8:
+            return None
+        base, paths = "", {}  # type: tuple[str, dict[str, list[str]]]
+        parent = config.get("extends")
+        for ext in parent if isinstance(parent, list) else [parent] if parent else []:
+            if isinstance(ext, str) and ext.startswith("."):
+                target = _join(posixpath.dirname(path), ext)
+                target = target if target.endswith(".json") else target + ".json"
+                inherited = self._options(target, depth + 1)
+                if inherited is not None:
+                    base, paths = inherited[0] or base, {**paths, **inherited[1]}
+        options = config.get("compilerOptions")
+        options = options if isinstance(options, dict) else {}
+        folder = posixpath.dirname(path)
+        if isinstance(options.get("baseUrl"), str):
+            base = _join(folder, options["baseUrl"])
+        if isinstance(options.get("paths"), dict):
+            paths = {
+                str(k): [str(t) for t in v]
+                for k, v in options["paths"].items()
+                if isinstance(v, list)
+            }
+            base = base or folder  # `paths` without `baseUrl` are relative to their file
+        return base, paths
+
+    # -- workspaces ---------------------------------------------------------------------------
+    def _workspace(self, spec: str) -> list[str]:
+        """A package of the repo's own workspaces: ``@scope/pkg`` or ``@scope/pkg/sub``."""
+        packages = self._packages()
+        parts = spec.split("/")
+        name = "/".join(parts[:2]) if spec.startswith("@") else parts[0]
+        found = packages.get(name)
+        if found is None:
+            return []
+        folder, manifest = found
+        sub = spec[len(name) :].lstrip("/")
+        out: list[str] = []
+        for entry in _entries(manifest, sub):
+            out += _candidates(_join(folder, entry))
+            if "/dist/" in f"/{entry}" or "/lib/" in f"/{entry}" or "/build/" in f"/{entry}":
+                for built in ("dist", "lib", "build"):  # the source it was compiled from
+                    source = re.sub(rf"(^|/){built}/", r"\1src/", entry, count=1)
+                    out += _candidates(_join(folder, _strip_js(source)))
+        if sub:
+            out += _candidates(_join(folder, sub)) + _candidates(_join(folder, f"src/{sub}"))
+        else:
+            out += _candidates(_join(folder, "src/index")) + _candidates(_join(folder, "index"))
+        return out
+
+    def _packages(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        if self._workspaces is None:
+            self._workspaces = {}
+            for folder in self._workspace_dirs():
+                manifest = self._read_json(_join(folder, "package.json"))
+                if isinstance(manifest, dict) and isinstance(manifest.get("name"), str):
+                    self._workspaces[manifest["name"]] = (folder, manifest)
+        return self._workspaces
+
+    def _workspace_dirs(self) -> list[str]:
+        """The package folders the root ``package.json`` and ``pnpm-workspace.yaml`` name."""
+        patterns: list[str] = []
+        root = self._read_json("package.json")
+        if isinstance(root, dict):
+            spaces = root.get("workspaces")
+            if isinstance(spaces, dict):
+                spaces = spaces.get("packages")
+            if isinstance(spaces, list):
+                patterns += [p for p in spaces if isinstance(p, str)]
+        try:
+            pnpm = (self.root / "pnpm-workspace.yaml").read_text(errors="replace")
+        except OSError:
+            pnpm = ""
+        patterns += re.findall(r"^\s*-\s*['\"]?([^'\"\n#]+?)['\"]?\s*$", pnpm, re.MULTILINE)
+        wanted = [p.removeprefix("./").rstrip("/") for p in patterns if not p.startswith("!")]
+        unwanted = [p[1:].removeprefix("./").rstrip("/") for p in patterns if p.startswith("!")]
+        folders = [posixpath.dirname(rel) for rel in self._named("package.json")]
+        return [
+            folder
+            for folder in folders
+            if folder
+            and any(glob_match(p, folder) for p in wanted)
+            and not any(glob_match(p, folder) for p in unwanted)
+        ]
+
+
+def _entries(manifest: dict[str, Any], sub: str) -> list[str]:
+    """The files a package's manifest points at for its root (``sub == ""``) or a subpath."""
+    out: list[str] = []
+    exports = manifest.get("exports")
+    key = f"./{sub}" if sub else "."
+    if isinstance(exports, str) and not sub:
+        out.append(exports)
+    elif isinstance(exports, dict):
+        target = exports.get(
+            key, exports if not sub and not any(k.startswith(".") for k in exports) else None
+        )
+        out += _condition_targets(target)
+    if not sub:
+        for field in ("types", "typings", "source", "module", "main"):
+            if isinstance(manifest.get(field), str):
+                out.append(manifest[field])
+    return [_strip_js(e.removeprefix("./")) for e in out]
+
+
+def _condition_targets(target: Any) -> list[str]:
+    """The paths in an ``exports`` target: a string, or conditions (``types``, ``import`` …)."""
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, dict):
+        out: list[str] = []
+        for value in target.values():
+            out += _condition_targets(value)
+        return out
+    return []
+
+
+def _strip_js(path: str) -> str:
+    for ext in (".d.ts", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"):
+        if path.endswith(ext):
+            return path[: -len(ext)]
+    return path
+
+
+def _candidates(base: str) -> list[str]:
+    out = [base]
+    suffix = PurePosixPath(base).suffix
+    if suffix in _COMPILED:
+        out += [base[: -len(suffix)] + ext for ext in _COMPILED[suffix]]
+    out += [base + ext for ext in EXTENSIONS]
+    out += [f"{base}/index{ext}" for ext in EXTENSIONS]
+    return out
+
+
+def _join(directory: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(directory, path) if directory else path)
+
+
+def _paths(candidates: list[str]) -> list[str]:
+    """``path:`` keys of the candidates that stay inside the repo, once each."""
+    keep = (c for c in candidates if c and not c.startswith(("..", "/")) and c != ".")
+    return [f"path:{c}" for c in dict.fromkeys(keep)]
+
+
+def _ancestors(directory: str) -> list[str]:
+    """``a/b`` → ``a/b``, ``a``, ``""`` (the repo root)."""
+    parts = directory.split("/") if directory else []
+    return ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
+
+
+def read_jsonc(path: Path) -> dict[str, Any] | None:
+    """A ``tsconfig.json`` or ``package.json``: JSON with comments and trailing commas allowed."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return None
+    text = _JSONC_COMMENT.sub(lambda m: m.group(1) or "", text)
+    text = re.sub(r",(\s*[}\]])", r"\1", text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,384 @@
+"""Rust: facts from tree-sitter, modules and crates the way Cargo and rustc find them.
+
+Facts: the crate or module doc (``//!``), functions, structs (with their fields), enums (with
+their variants), unions, traits (with their methods), type aliases, consts, statics, macros and
+modules; methods of inherent impls under their type, and each trait impl as its own heading
+(``impl Display for Thing``) whose methods are as public as the trait. Doc comments are found
+above attributes (``/// doc`` then ``#[derive(…)]`` then the item). Visibility as Rust has it:
+``pub`` public, ``pub(crate)``/``pub(super)``/``pub(in …)`` crate, none private. ``use`` trees
+are read whole, braces and newlines included, with the names they bring in.
+
+Resolution: ``mod x;`` is ``x.rs`` or ``x/mod.rs`` beside the declaring file's module (``#[path]``
+honoured); ``use crate::…``, ``self::…`` and ``super::…`` walk the module tree from the crate
+root; and ``use other_crate::…`` reaches a crate of the same Cargo workspace (its ``[package]
+name``, ``-`` read as ``_``) at its root. Crate roots: ``src/lib.rs``, ``src/main.rs``,
+``src/bin/*.rs`` (and ``src/bin/*/main.rs``), ``tests/``, ``benches/`` and ``examples/`` files,
+``build.rs``, and the ``[lib]`` and ``[[bin]]`` ``path`` of a ``Cargo.toml``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import tomllib
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import tree_sitter as ts
+
+from . import Facts, Visibility, glob_match, one_line, summary
+from .walker import Walker, comment_text, named
+
+_TYPES = {
+    "struct_item": "struct",
+    "enum_item": "enum",
+    "union_item": "union",
+    "trait_item": "trait",
+    "type_item": "type",
+}
+_ATTRIBUTES = ("attribute_item",)
+
+
+def extract(rel: str, language: str, data: bytes) -> Facts:
+    w = Walker(language, data)
+    root = w.parse()
+    inner = [w.text(n) for n in root.named_children if w.text(n).startswith("//!")]
+    w.facts.doc = summary("\n".join(line for c in inner for line in comment_text(c)))
+    _items(w, root, parent="")
+    return w.facts
+
+
+def visibility(w: Walker, node: ts.Node) -> Visibility:
+    modifier = next((c for c in node.children if c.type == "visibility_modifier"), None)
+    if modifier is None:
+        return "private"
+    return "public" if w.text(modifier) == "pub" else "crate"
+
+
+def _items(w: Walker, scope: ts.Node, *, parent: str) -> None:
+    path_attribute = ""
+    for node in named(scope):
+        kind = node.type
+        doc = w.doc(node, skip=_ATTRIBUTES) if kind != "attribute_item" else ""
+        if kind == "attribute_item":
+            text = w.text(node)
+            if text.startswith("#[path"):
+                path_attribute = text.split("=", 1)[-1].strip(' "]')
+            continue
+        if kind in ("function_item", "function_signature_item"):
+            w.add(
+                "function",
+                w.name(node),
+                node,
+                visibility=visibility(w, node),
+                doc=doc,
+                parent=parent,
+            )
+        elif kind in _TYPES:
+            _type(w, node, kind, doc, parent)
+        elif kind in ("const_item", "static_item"):
+            w.add(
+                "const",
+                w.name(node),
+                node,
+                visibility=visibility(w, node),
+                doc=doc,
+                parent=parent,
+                signature=one_line(w.text(node).split("=")[0]),
+            )
+        elif kind == "mod_item":
+            name = w.name(node)
+            body = node.child_by_field_name("body")
+            if body is None:
+                spec = f"mod {name}" + (f" = {path_attribute}" if path_attribute else "")
+                w.import_of(spec)
+            w.add(
+                "module",
+                name,
+                node,
+                visibility=visibility(w, node),
+                doc=doc,
+                parent=parent,
+                signature=f"mod {name}",
+            )
+            if body is not None:
+                _items(w, body, parent=name)
+        elif kind == "use_declaration":
+            argument = " ".join(w.text(node.child_by_field_name("argument")).split())
+            argument = argument.replace("{ ", "{").replace(", }", "}").replace(" }", "}")
+            w.import_of(f"use {argument}", use_names(argument))
+        elif kind == "impl_item":
+            _impl(w, node)
+        elif kind == "macro_definition":
+            w.add(
+                "macro",
+                w.name(node),
+                node,
+                doc=doc,
+                parent=parent,
+                signature=f"macro_rules! {w.name(node)}",
+            )
+        path_attribute = ""
+
+
+def _type(w: Walker, node: ts.Node, kind: str, doc: str, parent: str) -> None:
+    name = w.name(node)
+    what = _TYPES[kind]
+    signature = one_line(w.text(node)) if what == "type" else w.signature(node)
+    if what != "type":
+        signature = signature.split("{")[0].strip()
+    own = visibility(w, node)
+    w.add(what, name, node, visibility=own, doc=doc, parent=parent, signature=signature)
+    body = node.child_by_field_name("body")
+    for member in named(body):
+        if member.type == "field_declaration":
+            w.add(
+                "field",
+                w.name(member),
+                member,
+                parent=name,
+                visibility=visibility(w, member),
+                signature=one_line(w.text(member)),
+                doc=w.doc(member, skip=_ATTRIBUTES),
+            )
+        elif member.type == "enum_variant":
+            w.add(
+                "const",
+                w.name(member),
+                member,
+                parent=name,
+                visibility=own,
+                signature=one_line(w.text(member)),
+                doc=w.doc(member, skip=_ATTRIBUTES),
+            )
+        elif member.type in ("function_item", "function_signature_item"):  # a trait's
+            w.add(
+                "method",
+                w.name(member),
+                member,
+                parent=name,
+                visibility=own,
+                doc=w.doc(member, skip=_ATTRIBUTES),
+            )
+
+
+def _impl(w: Walker, node: ts.Node) -> None:
+    """An inherent impl's methods go under their type; a trait impl is a heading of its own."""
+    self_type = w.text(node.child_by_field_name("type")).split("<")[0].strip()
+    trait = node.child_by_field_name("trait")
+    owner = self_type
+    if trait is not None:
+        owner = f"impl {w.text(trait)} for {self_type}"
+        w.add(
+            "impl",
+            owner,
+            node,
+            signature=w.signature(node).split("{")[0].strip(),
+            doc=w.doc(node, skip=_ATTRIBUTES),
+        )
+    for member in named(node.child_by_field_name("body")):
+        if member.type in ("function_item", "function_signature_item"):
+            # a trait's methods are as visible as the trait: public wherever the impl is seen
+            own: Visibility = "public" if trait is not None else visibility(w, member)
+            w.add(
+                "method",
+                w.name(member),
+                member,
+                parent=owner,
+                visibility=own,
+                doc=w.doc(member, skip=_ATTRIBUTES),
+            )
+        elif member.type in ("const_item", "type_item"):
+            w.add(
+                "const",
+                w.name(member),
+                member,
+                parent=owner,
+                visibility="public" if trait is not None else visibility(w, member),
+                signature=one_line(w.text(member).split("=")[0]),
+            )
+
+
+def use_names(path: str) -> list[str]:
+    """The names a ``use`` brings in: ``a::{B, c::D as E}`` → B, D; ``a::*`` → none."""
+    return [segments[-1] for segments in use_paths(path) if segments[-1] not in ("*", "self")]
+
+
+def use_paths(path: str) -> list[list[str]]:
+    """``a::{b, c::{d, e as f}}`` → ``[a, b]``, ``[a, c, d]``, ``[a, c, e]`` (any nesting)."""
+    path = path.strip().rstrip(";")
+    depth = 0
+    for i, ch in enumerate(path):
+        if ch == "{" and depth == 0:
+            prefix = [s for s in path[:i].rstrip(":").split("::") if s]
+            inner = path[i + 1 : path.rindex("}")]
+            out = []
+            for part in _split_top(inner):
+                out += [prefix + sub for sub in use_paths(part)] if part.strip() else []
+            return out
+        depth += ch == "{"
+    head = path.split(" as ")[0].strip()
+    return [[s for s in head.split("::") if s]] if head else []
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "{") - (ch == "}")
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+class RustResolver:
+    """``mod``/``use`` → candidate repo paths, with the Cargo manifests of the repo."""
+
+    def __init__(
+        self,
+        root: Path,
+        read_text: Callable[[str], str | None],
+        named: Callable[[str], list[str]],
+    ):
+        self.root = root
+        self._read_text = read_text
+        self._named = named  # the repo's manifests of a name, as the scans saw them
+        self._crates: dict[str, str] | None = None  # crate name -> its root file
+
+    def forget(self) -> None:
+        self._crates = None
+
+    def keys(self, rel: str, spec: str) -> list[str]:
+        module_dir = self._module_dir(rel)
+        if spec.startswith("mod "):
+            name, _, path = spec[4:].partition(" = ")
+            if path:
+                return _paths([_join(posixpath.dirname(rel), path)])
+            return _paths([f"{module_dir}/{name}.rs", f"{module_dir}/{name}/mod.rs"])
+        out: list[str] = []
+        for segments in use_paths(spec.removeprefix("use ")):
+            head, rest = segments[0], [s for s in segments[1:] if s not in ("self", "*")]
+            if head == "crate":
+                root_file = self.crate_root(rel)
+                if root_file is None:
+                    continue
+                base = posixpath.dirname(root_file)
+                out += [root_file] if len(rest) <= 1 else []  # `use crate::{A, B}`: in the root
+            elif head == "self":
+                base = module_dir
+            elif head == "super":
+                base = posixpath.dirname(module_dir)
+            else:
+                root_file = self._workspace_crates().get(head)
+                if root_file is None:
+                    continue  # std or a crate from the registry
+                base = posixpath.dirname(root_file)
+                out.append(root_file)
+            for k in range(len(rest), 0, -1):  # `a::b::Item`: the module may be a or a/b
+                module = "/".join(rest[:k])
+                out += [_join(base, f"{module}.rs"), _join(base, f"{module}/mod.rs")]
+        return _paths(out)
+
+    def _module_dir(self, rel: str) -> str:
+        """Where the submodules of the module ``rel`` defines live."""
+        directory = posixpath.dirname(rel)
+        stem = PurePosixPath(rel).stem
+        if stem == "mod" or self._is_root(rel):
+            return directory
+        return _join(directory, stem)
+
+    def crate_root(self, rel: str) -> str | None:
+        """The root file of the crate ``rel`` belongs to."""
+        folder = self._package_dir(rel)
+        if folder is None:
+            return None
+        below = rel[len(folder) :].lstrip("/") if folder else rel
+        top = below.split("/", 1)[0]
+        if top in ("tests", "benches", "examples") or below == "build.rs":
+            first = below.split("/")
+            return _join(folder, "/".join(first[:2])) if len(first) > 1 else rel
+        if below.startswith("src/bin/"):
+            parts = below.split("/")
+            return _join(
+                folder, "/".join(parts[:3]) if len(parts) == 3 else f"src/bin/{parts[2]}/main.rs"
+            )
+        manifest = self._manifest(folder)
+        for target in _targets(manifest, "bin"):
+            if _join(folder, target) == rel:
+                return rel
+        for candidate in [*_targets(manifest, "lib"), "src/lib.rs", "src/main.rs"]:
+            path = _join(folder, candidate)
+            if (self.root / path).is_file():
+                return path
+        return None
+
+    def _is_root(self, rel: str) -> bool:
+        return self.crate_root(rel) == rel
+
+    def _package_dir(self, rel: str) -> str | None:
+        parts = rel.split("/")[:-1]
+        for i in range(len(parts), -1, -1):
+            folder = "/".join(parts[:i])
+            manifest = self._manifest(folder)
+            if manifest is not None and ("package" in manifest or "lib" in manifest):
+                return folder
+        return None
+
+    def _manifest(self, folder: str) -> dict[str, Any] | None:
+        text = self._read_text(posixpath.join(folder, "Cargo.toml") if folder else "Cargo.toml")
+        if text is None:
+            return None
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return None
+
+    def _workspace_crates(self) -> dict[str, str]:
+        """Crate name (``-`` as ``_``) → root file, for every member of the repo's workspaces."""
+        if self._crates is None:
+            self._crates = {}
+            for folder in self._members():
+                manifest = self._manifest(folder) or {}
+                package = manifest.get("package", {})
+                lib = manifest.get("lib", {})
+                name = lib.get("name") or package.get("name")
+                if not isinstance(name, str):
+                    continue
+                for candidate in [*_targets(manifest, "lib"), "src/lib.rs", "src/main.rs"]:
+                    path = _join(folder, candidate)
+                    if (self.root / path).is_file():
+                        self._crates[name.replace("-", "_")] = path
+                        break
+        return self._crates
+
+    def _members(self) -> list[str]:
+        crates = [posixpath.dirname(rel) for rel in self._named("Cargo.toml")]
+        folders = []
+        for base in crates:
+            manifest = self._manifest(base) or {}
+            workspace = manifest.get("workspace", {})
+            for pattern in workspace.get("members", []) if isinstance(workspace, dict) else []:
+                member = _join(base, pattern)
+                folders += [folder for folder in crates if glob_match(member, folder)]
+            if "package" in manifest:
+                folders.append(base)
+        return list(dict.fromkeys(folders))
+
+
+def _targets(manifest: dict[str, Any] | None, kind: str) -> list[str]:
+    """The ``path`` of a manifest's ``[lib]`` or every ``[[bin]]``."""
+    if not manifest:
+        return []
+    found = manifest.get(kind)
+    entries = found if isinstance(found, list) else [found] if isinstance(found, dict) else []
+    return [e["path"] for e in entries if isinstance(e, dict) and isinstance(e.get("path"), str)]
+
+
+def _join(directory: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(directory, path) if directory else path)
+
+
+def _paths(candidates: list[str]) -> list[str]:
+    keep = (c for c in candidates if c and not c.startswith(("..", "/")) and c != ".")
+    return [f"path:{c}" for c in dict.fromkeys(keep)]
