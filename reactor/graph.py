@@ -113,8 +113,16 @@ def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighb
         "SELECT p.key, f.path, f.symbols FROM provides p JOIN files f ON f.id = p.file_id"
         " WHERE p.key IN ({})"
     )
+    by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, path, text in _in(index, sql, provided):
         if path != rel:
+            by_key[key].append((path, text))
+    for key, files in by_key.items():
+        # A package joins every file of it; the ones that declare a name used are the
+        # neighbours (``cobra.Command`` → command.go), all of them when none is named or found.
+        names = set(provided[key])
+        declaring = [f for f in files if names & {n for n, _ in _parse_symbols(f[1])}]
+        for path, text in declaring or files:
             imported[path] += provided[key]
             symbols[path] = text
     mine = [k for (k,) in index.read("SELECT key FROM provides WHERE file_id = ?", (file_id,))]

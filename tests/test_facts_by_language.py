@@ -371,3 +371,94 @@ def test_c_includes_without_a_build_stay_in_their_project(tmp_path: Path) -> Non
     }
     imports, _ = neighbours_of(tmp_path, files, "liba/src/a.c")
     assert imports == ["liba/include/a.h"]
+
+
+# -- found on real checkouts (zlib, leveldb, express, ripgrep, gson, click, cobra) --------------
+def test_c_static_meaning_macros_header_statics_and_spaced_defines() -> None:
+    c = facts(
+        "deflate.c", "#define local static\nlocal void put(int b) {}\nint api(void) { return 0; }\n"
+    )
+    assert sym(c, "put").visibility == "private" and sym(c, "api").exported
+    h = facts("inffixed.h", "static const int lenfix[4] = {0};\n#  define gzclose z_gzclose\n")
+    assert sym(h, "lenfix").exported  # every file that includes the header has it
+    assert sym(h, "gzclose").signature == "#define gzclose z_gzclose"
+
+
+def test_c_include_dirs_from_a_cmake_build_interface(tmp_path: Path) -> None:
+    files = {
+        "CMakeLists.txt": 'include_directories(".")\ntarget_include_directories(db PUBLIC\n'
+        "  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)\n",
+        "include/db/db.h": "int open_db(void);\n",
+        "db/impl.cc": '#include "db/db.h"\nint open_db(void) { return 0; }\n',
+    }
+    assert neighbours_of(tmp_path, files, "db/impl.cc")[0] == ["include/db/db.h"]
+
+
+def test_commonjs_exports_of_locals_values_and_objects() -> None:
+    f = facts(
+        "lib/utils.js",
+        "exports.helper = helper;\nvar Router = require('router');\nexports.Router = Router;\n"
+        "exports.etag = makeEtag({ weak: false });\nfunction helper() {}\nfunction hidden() {}\n",
+    )
+    assert sym(f, "helper").exported and not sym(f, "hidden").exported
+    assert sym(f, "Router").exported and sym(f, "etag").kind == "variable"
+    g = facts("lib/index.js", "function a() {}\nfunction c() {}\nmodule.exports = { a, b: c };\n")
+    assert sym(g, "a").exported and "(exported as b)" in sym(g, "c").signature
+
+
+def test_require_of_a_folder_reaches_its_index_or_main(tmp_path: Path) -> None:
+    files = {
+        "index.js": "module.exports = require('./lib/express');\n",
+        "lib/express.js": "exports.x = 1;\n",
+        "examples/hello/index.js": "var express = require('../..');\n",
+        "pkg/package.json": '{"main": "src/entry.js"}\n',
+        "pkg/src/entry.js": "exports.y = 2;\n",
+        "use.js": "require('./pkg');\n",
+    }
+    assert neighbours_of(tmp_path, files, "examples/hello/index.js")[0] == ["index.js"]
+    assert neighbours_of(tmp_path / "again", files, "use.js")[0] == ["pkg/src/entry.js"]
+
+
+def test_rust_inline_test_modules_bin_targets_and_parent_items(tmp_path: Path) -> None:
+    f = facts("src/a.rs", "pub fn f() {}\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n")
+    assert f.imports == []  # `super` there is this very file
+    files = {
+        "Cargo.toml": '[package]\nname = "rg"\n[[bin]]\nname = "rg"\npath = "crates/core/main.rs"\n',
+        "crates/core/main.rs": "mod flags;\n",
+        "crates/core/flags/mod.rs": "mod config;\npub fn parse_reader() {}\n",
+        "crates/core/flags/config.rs": "use crate::flags::parse_reader;\nuse super::parse_reader as p;\n",
+    }
+    assert neighbours_of(tmp_path, files, "crates/core/flags/config.rs")[0] == [
+        "crates/core/flags/mod.rs"
+    ]
+
+
+def test_java_same_package_references_are_edges_not_listed_imports(tmp_path: Path) -> None:
+    f = facts(
+        "p/A.java",
+        "package p;\nimport q.Gson;\nclass A<T> { Helper h; Gson g; T t; }\n",
+    )
+    assert f.imports == ["q.Gson"] and f.references == ["p.Helper"]
+    files = {
+        "p/A.java": "package p;\nclass A { Helper h; }\n",
+        "p/Helper.java": "package p;\nclass Helper {}\n",
+    }
+    assert neighbours_of(tmp_path, files, "p/A.java")[0] == ["p/Helper.java"]
+
+
+def test_python_public_module_variables_are_listed() -> None:
+    f = facts(
+        "m.py", "import typing as t\npass_config = make()\nCmdType = t.TypeVar('C')\n_log = 1\n"
+    )
+    assert {"pass_config", "CmdType"} <= set(names(f, "variable") + names(f, "const"))
+    assert "_log" not in names(f)
+
+
+def test_go_package_import_neighbours_are_the_files_declaring_what_is_used(tmp_path: Path) -> None:
+    files = {
+        "go.mod": "module example.com/m\n",
+        "cmd.go": "package m\n\ntype Command struct{}\n",
+        "shell.go": "package m\n\nfunc Shell() {}\n",
+        "doc/md.go": 'package doc\n\nimport "example.com/m"\n\nfunc G(c *m.Command) {}\n',
+    }
+    assert neighbours_of(tmp_path, files, "doc/md.go")[0] == ["cmd.go"]

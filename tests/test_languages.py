@@ -66,7 +66,10 @@ def test_javascript_require_and_relative_imports(tmp_path: Path) -> None:
             "lib/router.js": "/** Routes requests. */\nexport default function route(port) {}\n",
         },
     )
-    assert "- `function start(port)` *(private)* — Starts the app." in docs["lib/app.js"]
+    assert (
+        "- `function start(port) (exported as module.exports)` — Starts the app."
+        in docs["lib/app.js"]
+    )
     assert neighbours(docs["lib/app.js"])[0] == ["lib/router.js"]
     assert neighbours(docs["lib/router.js"])[1] == ["lib/app.js"]
 

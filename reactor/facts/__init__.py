@@ -47,7 +47,7 @@ LANGUAGE_OF = {
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 
 #: Who may use a symbol, as a small enum (each language's spelling is in the signature, and the
 #: outline shows the non-public ones): ``package`` is Java's package-private (and Go's
@@ -112,6 +112,9 @@ class Facts:
     #: The names each import brings in (keyed like ``resolved`` for Python, like ``imports``
     #: otherwise): ``from m import a, b`` → ``{"m": ["a", "b"]}``; none for ``import m``.
     names: dict[str, list[str]] = field(default_factory=dict)
+    #: What the file may use without importing it, resolved like imports but not listed as
+    #: any: Java's same-package types (``p.Helper``), each with its name in ``names``.
+    references: list[str] = field(default_factory=list)
 
     def top_level(self) -> list[Symbol]:
         return [s for s in self.symbols if not s.parent]
@@ -131,6 +134,7 @@ class Facts:
                 "package": self.package,
                 "resolved": self.resolved,
                 "names": self.names,
+                "references": self.references,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -150,6 +154,7 @@ class Facts:
             data["package"],
             data["resolved"],
             data["names"],
+            data["references"],
         )
 
     def members(self, parent: str) -> list[Symbol]:
@@ -226,6 +231,7 @@ def extract(rel: str, data: bytes) -> Facts | None:
     return facts
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_])")
 #: A paragraph that is code, not prose: a doctest, a shell prompt, a call or signature alone.
 _CODE_PARAGRAPH = re.compile(r"^(>>>|\$ |\.\.\. |[\w.]+\(.*\)\s*(->.*)?:?$|[{}\[\]]$)")
@@ -239,7 +245,8 @@ def summary(doc: str, *, limit: int = 300) -> str:
     signature line, a doctest) is passed over; a sentence that ends at a colon ("Returns:", "For
     example:") takes in what follows it when that is prose, else ends there.
     """
-    paragraphs = [p for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
+    doc = doc.strip()
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(doc) if p.strip()] if "\n" in doc else [doc]
     while len(paragraphs) > 1 and _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0]):
         paragraphs.pop(0)
     if not paragraphs:

@@ -5,11 +5,12 @@ Facts: functions (references and operators returned too: ``T& f()``, ``operator=
 uses), typedefs (function pointer types by their name), object-like macros as constants and
 function-like ones as macros (include guards and the ``#else`` twin of a macro left out), and
 variables (globals, ``extern`` declarations, function pointers by their name). Linkage as the
-language has it: ``static`` in a ``.c`` file is private, ``static inline`` in a header is part of
-its API; C++ members by their access section (``public:``…; a class starts private, a struct
-public), a static member being no less visible for it.
+language has it: ``static`` in a ``.c`` file is private (a macro that means it too: zlib's
+``local``, ``SQLITE_PRIVATE``), a header's statics (``static inline`` helpers, tables) reach every
+file that includes it, so they are its API; C++ members by their access section (``public:``…;
+a class starts private, a struct public), a static member being no less visible for it.
 
-tree-sitter does not expand macros, so what they would hide is uncovered first (offsets kept):
+tree-sitter does not expand macros, so what they would hide is uncovered first (lines kept):
 a line that is one bare macro (``Q_OBJECT``), an export or calling-convention macro around a
 declaration (``ZEXTERN int ZEXPORT f``, ``API(int) f(void)``, ``int CDECL main(void)``, ``class
 LIB_API Widget``), K&R prototype wrappers (``f OF((int a))``) and annotations after a declarator
@@ -42,8 +43,13 @@ _SPECIFIERS = ("struct_specifier", "union_specifier", "enum_specifier", "class_s
 #: A macro name as export, linkage and calling-convention macros are spelled.
 _MACRO_WORD = (
     r"(?:[A-Z][A-Z0-9_]*)?(?:API|EXPORT|EXTERN|IMPORT|CDECL|STDCALL|FASTCALL|CALLBACK|WINAPI|DECL"
-    r"|INLINE|VISIBLE|LOCAL|PUBLIC|CALL|NOEXCEPT|NODISCARD|DEPRECATED|ATTR(?:IBUTE)?S?)"
+    r"|INLINE|VISIBLE|PUBLIC|CALL|NOEXCEPT|NODISCARD|DEPRECATED|ATTR(?:IBUTE)?S?)"
     r"[A-Z0-9_]*"
+)
+#: A macro that means ``static`` (zlib's ``local``, ``SQLITE_PRIVATE``) at a declaration's start.
+_FILE_LOCAL_WORD = re.compile(
+    rb"^([ \t]*)(local|[A-Z][A-Z0-9_]*(?:LOCAL|STATIC|PRIVATE|INTERNAL))(?=[ \t]+[A-Za-z_])",
+    re.MULTILINE,
 )
 _BARE_MACRO_LINE = re.compile(rb"^[ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*;?[ \t]*$", re.MULTILINE)
 _EXPORT_WORD = re.compile(rb"(?<![\w(])(" + _MACRO_WORD.encode() + rb")(?=[ \t]+[\w*&:])")
@@ -52,6 +58,8 @@ _KR_WRAPPER = re.compile(rb"\b([A-Z][A-Z0-9_]*)\(\(([^()]*)\)\)")
 _ANNOTATION = re.compile(
     rb"([)\w])([ \t]+)([A-Z][A-Z0-9_]{2,})\(([^()]*)\)(?=[ \t]*[;,{=:]|[ \t]+[A-Z])"
 )
+#: CMake's ``$<BUILD_INTERFACE:dir>`` generator expression: the directory used when building.
+_BUILD_INTERFACE = re.compile(r"^\$<BUILD_INTERFACE:(.*)>$")
 _BUILD_FILES = (
     "CMakeLists.txt",
     "Makefile",
@@ -77,21 +85,28 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
 
 
 def uncover(data: bytes) -> bytes:
-    """Blank what unexpanded macros would make tree-sitter misread (byte offsets kept)."""
+    """Blank what unexpanded macros would make tree-sitter misread (each line stays a line)."""
     blank = lambda m: b" " * len(m.group(0))  # noqa: E731
+    data = _FILE_LOCAL_WORD.sub(
+        lambda m: m.group(1) + b"static" + b" " * (len(m.group(2)) - 6), data
+    )
     data = _BARE_MACRO_LINE.sub(blank, data)
     data = _EXPORT_CALL.sub(
         lambda m: m.group(1) + b" " * (len(m.group(2)) + 1) + m.group(3) + b" ", data
     )
     data = _EXPORT_WORD.sub(lambda m: b" " * len(m.group(1)), data)
-    data = _KR_WRAPPER.sub(lambda m: b" " * len(m.group(1)) + b" (" + m.group(2) + b") ", data)
+    if b"((" in data:
+        data = _KR_WRAPPER.sub(lambda m: b" " * len(m.group(1)) + b" (" + m.group(2) + b") ", data)
     for _ in range(3):  # several annotations in a row
+        before = data
         data = _ANNOTATION.sub(
             lambda m: (
                 m.group(1) + m.group(2) + b" " * (len(m.group(0)) - len(m.group(1) + m.group(2)))
             ),
             data,
         )
+        if data == before:
+            break
     return data
 
 
@@ -155,8 +170,8 @@ def _declaration(
         if not name:
             continue
         visibility: Visibility = access if parent else "public"
-        if static and not parent and not (header and "inline" in head):
-            visibility = "private"  # file-local (a header's `static inline` is its API)
+        if static and not parent and not header:
+            visibility = "private"  # file-local (a header's statics are in every includer)
         owner = parent
         if "::" in name:
             owner, _, name = name.rpartition("::")
@@ -301,9 +316,7 @@ def _macro(w: Walker, node: ts.Node, parent: str) -> None:
         name,
         node,
         parent=parent,
-        signature=one_line(
-            f"#define {w.text(node).split(None, 1)[1]}" if " " in w.text(node) else w.text(node)
-        ),
+        signature=one_line("#define " + w.text(node).lstrip("# \t").removeprefix("define")),
     )
 
 
@@ -387,7 +400,8 @@ class IncludeResolver:
                         not in ("PUBLIC", "PRIVATE", "INTERFACE", "SYSTEM", "BEFORE", "AFTER")
                     ]
                     words = [
-                        w.replace("${CMAKE_CURRENT_SOURCE_DIR}", ".")
+                        _BUILD_INTERFACE.sub(r"\1", w.strip('"'))
+                        .replace("${CMAKE_CURRENT_SOURCE_DIR}", ".")
                         .replace("${PROJECT_SOURCE_DIR}", ".")
                         .replace("${CMAKE_SOURCE_DIR}", "/")
                         for w in words

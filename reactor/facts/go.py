@@ -20,7 +20,7 @@ from pathlib import Path
 import tree_sitter as ts
 
 from . import Facts, Visibility, one_line
-from .walker import Walker, descendants, named
+from .walker import Walker, named
 
 _TYPE_WORDS = {"struct_type": "struct", "interface_type": "interface"}
 
@@ -34,7 +34,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             w.facts.package = w.text(node.named_children[0]) if node.named_child_count else ""
             w.facts.doc = w.doc(node)
         elif kind == "import_declaration":
-            for spec in descendants(node, "import_spec"):
+            for spec in w.descendants(node, "import_spec"):
                 _import(w, spec, text)
         elif kind == "function_declaration":
             name = w.name(node)
@@ -58,7 +58,7 @@ def _visibility(name: str) -> Visibility:
 
 def _receiver_type(w: Walker, receiver: ts.Node | None) -> str:
     """``(p *Pair[A, B])`` → ``Pair``."""
-    for node in descendants(receiver, "type_identifier") if receiver is not None else ():
+    for node in w.descendants(receiver, "type_identifier") if receiver is not None else ():
         return w.text(node)
     return ""
 
@@ -76,7 +76,7 @@ def _type(w: Walker, spec: ts.Node, doc_node: ts.Node) -> None:
     if body is None:
         return
     if what == "struct":
-        for field in descendants(body, "field_declaration"):
+        for field in w.descendants(body, "field_declaration"):
             for field_name in field.children_by_field_name("name"):
                 member = w.text(field_name)
                 w.add(
@@ -103,7 +103,7 @@ def _type(w: Walker, spec: ts.Node, doc_node: ts.Node) -> None:
 
 def _values(w: Walker, node: ts.Node, kind: str) -> None:
     """Every name of a ``const``/``var`` declaration, each spec of a group with its own doc."""
-    specs = [s for s in descendants(node, f"{'const' if kind == 'const' else 'var'}_spec")]
+    specs = [s for s in w.descendants(node, f"{'const' if kind == 'const' else 'var'}_spec")]
     for spec in specs:
         doc = w.doc(spec) or (w.doc(node) if len(specs) == 1 else "")
         for name_node in spec.children_by_field_name("name"):

@@ -20,7 +20,7 @@ import re
 import tree_sitter as ts
 
 from . import Facts, Visibility, one_line
-from .walker import Walker, child, descendants, named
+from .walker import Walker, child, named
 
 _TYPES = {
     "class_declaration": "class",
@@ -51,9 +51,17 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         elif node.type in _TYPES:
             _type(w, node, parent="", in_interface=False, declared=declared)
     if w.facts.package:  # same-package references: no import needed
-        used = {w.text(n) for n in descendants(root, "type_identifier")}
-        for name in sorted(used - declared - _JAVA_LANG):
-            w.import_of(f"{w.facts.package}.{name}", [name])
+        used = {w.text(n) for n in w.descendants(root, "type_identifier")}
+        imported = {spec.rsplit(".", 1)[-1] for spec in w.facts.imports}
+        type_parameters = {
+            w.text(n.named_children[0])
+            for n in w.descendants(root, "type_parameter")
+            if n.named_child_count
+        }
+        for name in sorted(used - declared - imported - type_parameters - _JAVA_LANG):
+            spec = f"{w.facts.package}.{name}"
+            w.facts.references.append(spec)
+            w.facts.names[spec] = [name]
     return w.facts
 
 

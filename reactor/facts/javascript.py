@@ -26,8 +26,8 @@ from typing import Any
 
 import tree_sitter as ts
 
-from . import Facts, Visibility, glob_match, one_line
-from .walker import Walker, child, descendants, file_doc, named
+from . import Facts, Symbol, Visibility, glob_match, one_line
+from .walker import Walker, child, file_doc, named
 
 EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _COMPILED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
@@ -52,6 +52,8 @@ _MEMBERS = {
     "index_signature": "field",
 }
 #: A JSON string (kept) or a comment (dropped): tsconfig files allow comments.
+#: Whether a file may call ``require`` or ``import()`` at all (most never do: no tree walk).
+_CALLS_IMPORT = re.compile(rb"\b(require|import)\s*\(")
 _JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
@@ -60,11 +62,22 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     root = w.parse()
     exported_as: dict[str, str] = {}  # a local name in an `export { … }` list -> its public name
     _statements(w, root, exported_as, parent="", exported_scope=False)
+    calls = w.descendants(root, "call_expression") if _CALLS_IMPORT.search(data) else ()
+    for call in calls:  # require('x') and import('x') anywhere
+        arguments = call.child_by_field_name("arguments")
+        first = arguments.named_children[0] if arguments and arguments.named_child_count else None
+        function = w.text(call.child_by_field_name("function"))
+        if first is not None and first.type == "string" and function in ("require", "import"):
+            w.import_of(w.string(first))
     for i, symbol in enumerate(w.facts.symbols):
         public = exported_as.get(symbol.name) if not symbol.parent else None
         if public is not None:
             shown = symbol.signature + (f" (exported as {public})" if public != symbol.name else "")
             w.facts.symbols[i] = _replace(symbol, visibility="public", signature=shown)
+    declared = {s.name for s in w.facts.top_level()}
+    for local, public in exported_as.items():
+        if local not in declared and public != "default":  # an imported value passed on
+            w.facts.symbols.append(Symbol("variable", public, f"{public} = {local}"))
     w.facts.doc = file_doc(w, root)
     return w.facts
 
@@ -90,7 +103,7 @@ def _statements(
             if inner is not None and inner.type == "internal_module":
                 _declaration(w, inner, node, exported=exported_scope, parent=parent)
             else:
-                _assignment(w, node)
+                _assignment(w, node, exported_as)
         elif kind == "ambient_declaration":
             for inner in named(node):
                 _declaration(w, inner, node, exported=True, parent=parent)
@@ -180,7 +193,7 @@ def _declaration(
                     visibility=visibility,
                 )
         else:
-            _members(w, body, owner=name, visibility=visibility)
+            _members(w, body, owner=name)
     elif kind in ("internal_module", "module"):
         name = w.string(node.child_by_field_name("name"))
         w.add("namespace", name, node, visibility=visibility, doc=doc, parent=parent)
@@ -191,7 +204,7 @@ def _declaration(
         _variables(w, node, doc=doc, exported=exported, parent=parent)
 
 
-def _members(w: Walker, body: ts.Node | None, *, owner: str, visibility: Visibility) -> None:
+def _members(w: Walker, body: ts.Node | None, *, owner: str) -> None:
     """The methods and fields of a class, interface or object type (one level)."""
     for member in named(body):
         what = _MEMBERS.get(member.type)
@@ -204,12 +217,14 @@ def _members(w: Walker, body: ts.Node | None, *, owner: str, visibility: Visibil
                 "construct_signature": "new",
                 "index_signature": "[index]",
             }.get(member.type, "")
+        # a member's own visibility, as written (its type's heading shows the type's: a type
+        # named in a later `export { … }` list becomes public with its members unchanged)
         accessibility = w.text(child(member, "accessibility_modifier"))
-        own: Visibility = visibility
+        own: Visibility = "public"
         if name.startswith("#") or accessibility == "private":
             own = "private"
         elif accessibility == "protected":
-            own = "protected" if visibility == "public" else visibility
+            own = "protected"
         w.add(what, name, member, parent=owner, visibility=own)
 
 
@@ -257,24 +272,50 @@ def _variables(w: Walker, node: ts.Node, *, doc: str, exported: bool, parent: st
             )
 
 
-def _assignment(w: Walker, statement: ts.Node) -> None:
-    """CommonJS and prototype style: ``exports.f = function …``, ``app.use = (…) => …``."""
+def _assignment(w: Walker, statement: ts.Node, exported_as: dict[str, str]) -> None:
+    """CommonJS and prototype style: ``exports.f = function …``, ``app.use = (…) => …``,
+    ``exports.json = bodyParser.json``; ``exports.X = local`` and ``module.exports = local``
+    (or ``= { a, b: c }``) export a local declaration the way an ``export { … }`` list does."""
     expression = statement.named_children[0] if statement.named_child_count else None
     if expression is None or expression.type != "assignment_expression":
         return
     left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
+    while (
+        right is not None and right.type == "assignment_expression"
+    ):  # exports = module.exports = f
+        right = right.child_by_field_name("right")
     if left is None or right is None or left.type != "member_expression":
         return
+    target = w.text(left)
+    exported = target.removeprefix("module.").removeprefix("exports.")
+    commonjs = target.startswith(("exports.", "module.exports")) and exported.isidentifier()
+    if target == "module.exports":
+        if right.type == "identifier":
+            exported_as[w.text(right)] = "module.exports"
+        elif right.type == "object":
+            for entry in named(right):
+                if entry.type == "shorthand_property_identifier":
+                    exported_as[w.text(entry)] = w.text(entry)
+                elif entry.type == "pair":
+                    bound = entry.child_by_field_name("value")
+                    if bound is not None and bound.type == "identifier":
+                        exported_as[w.text(bound)] = w.text(entry.child_by_field_name("key"))
+        return
     if right.type in ("function_expression", "arrow_function", "function"):
-        name = w.text(left).removeprefix("module.").removeprefix("exports.")
-        signature = one_line(f"{name} = {w.signature(right)}")
-        w.add("function", name, expression, signature=signature, doc=w.doc(statement))
+        signature = one_line(f"{exported} = {w.signature(right)}")
+        w.add("function", exported, expression, signature=signature, doc=w.doc(statement))
+    elif commonjs and right.type == "identifier":
+        exported_as[w.text(right)] = exported
+    elif commonjs:
+        value = w.text(right).split("\n", 1)[0]
+        shown = value if len(value) <= 60 and "\n" not in w.text(right) else "…"
+        w.add("variable", exported, expression, signature=one_line(f"exports.{exported} = {shown}"))
 
 
 def _import(w: Walker, node: ts.Node, specifier: str) -> None:
     """One ``import … from 'x'`` (or ``export … from 'x'``) and the names it brings in."""
     source = w.string(node.child_by_field_name("source"))
-    names = [w.name(s) or w.text(s.named_children[0]) for s in descendants(node, specifier)]
+    names = [w.name(s) or w.text(s.named_children[0]) for s in w.descendants(node, specifier)]
     clause = child(node, "import_clause")
     if clause is not None and any(c.type == "identifier" for c in clause.named_children):
         names.append("default")
@@ -294,7 +335,8 @@ class JsResolver:
     def keys(self, rel: str, spec: str) -> list[str]:
         directory = posixpath.dirname(rel)
         if spec.startswith((".", "/")):
-            return _paths(_candidates(_join(directory, spec)))
+            target = _join(directory, spec)
+            return _paths(_candidates(target) + self._package_entries(target))
         out: list[str] = []
         config = self._tsconfig(directory)
         if config is not None:
@@ -353,6 +395,14 @@ class JsResolver:
         return base, paths
 
     # -- workspaces ---------------------------------------------------------------------------
+    def _package_entries(self, folder: str) -> list[str]:
+        """A folder required as a package (``require("../..")``): what its manifest names."""
+        folder = "" if folder == "." else folder
+        manifest = self._read_json(_join(folder, "package.json") if folder else "package.json")
+        if not isinstance(manifest, dict):
+            return []
+        return [c for entry in _entries(manifest, "") for c in _candidates(_join(folder, entry))]
+
     def _workspace(self, spec: str) -> list[str]:
         """A package of the repo's own workspaces: ``@scope/pkg`` or ``@scope/pkg/sub``."""
         packages = self._packages()
@@ -451,6 +501,8 @@ def _strip_js(path: str) -> str:
 
 
 def _candidates(base: str) -> list[str]:
+    if base in ("", "."):  # the repo's root folder
+        return [f"index{ext}" for ext in EXTENSIONS]
     out = [base]
     suffix = PurePosixPath(base).suffix
     if suffix in _COMPILED:

@@ -2,9 +2,10 @@
 
 Facts: the module docstring, functions and classes with their methods (each decorator kept in
 the signature: ``@property``, ``@classmethod``, ``@staticmethod``, ``@overload`` stubs merged into
-the implementation), class attributes and module-level constants and variables (annotated or
-upper-case), and what is public: ``__all__`` when the module has one (names outside it are
-internal, even without a leading underscore), else a name without a leading underscore. Imports
+the implementation), class attributes and module-level constants and variables (annotated, or
+bound by assignment to a public name), and what is public: ``__all__`` when the module has one
+(names outside it are internal, even without a leading underscore), else a name without a
+leading underscore. Imports
 at module level, in ``try``/``if`` blocks included, as a reader sees them (``.models``,
 ``..util.parse``), each resolved to its absolute module with the names it brings in.
 """
@@ -119,13 +120,14 @@ def _add_function(
 
 def _assigned(node: ast.stmt, *, module: bool) -> list[tuple[str, str]]:
     """``(name, signature)`` of what a statement binds that a reader looks for: at module level
-    annotated names and upper-case constants, in a class every annotated or assigned name."""
+    every name a user may import (``pass_config = make_pass_decorator(…)``, ``T = TypeVar(…)``;
+    an underscored helper is left out), in a class every annotated or assigned name."""
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         name = node.target.id
         return [(name, one_line(f"{name}: {ast.unparse(node.annotation)}"))]
     if isinstance(node, ast.Assign):
         names = [t.id for t in node.targets if isinstance(t, ast.Name) and t.id != "__all__"]
-        return [(n, n) for n in names if not module or n.isupper() or _dunder(n)]
+        return [(n, n) for n in names if not module or _public(n)]
     return []
 
 

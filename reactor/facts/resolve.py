@@ -99,7 +99,7 @@ class Resolver:
             for key in facts.resolved:
                 edges.setdefault(key, []).extend(facts.names.get(key, []))
         else:
-            for spec in facts.imports:
+            for spec in [*facts.imports, *facts.references]:
                 for key in self._keys(rel, facts.language, spec):
                     edges.setdefault(key, []).extend(facts.names.get(spec, []))
         return [(key, list(dict.fromkeys(names))) for key, names in edges.items()]

@@ -55,7 +55,8 @@ def visibility(w: Walker, node: ts.Node) -> Visibility:
     return "public" if w.text(modifier) == "pub" else "crate"
 
 
-def _items(w: Walker, scope: ts.Node, *, parent: str) -> None:
+def _items(w: Walker, scope: ts.Node, *, parent: str, inline_depth: int = 0) -> None:
+    """The items of a file, or of an inline ``mod x { … }`` in it (``inline_depth`` deep)."""
     path_attribute = ""
     for node in named(scope):
         kind = node.type
@@ -102,11 +103,12 @@ def _items(w: Walker, scope: ts.Node, *, parent: str) -> None:
                 signature=f"mod {name}",
             )
             if body is not None:
-                _items(w, body, parent=name)
+                _items(w, body, parent=name, inline_depth=inline_depth + 1)
         elif kind == "use_declaration":
             argument = " ".join(w.text(node.child_by_field_name("argument")).split())
             argument = argument.replace("{ ", "{").replace(", }", "}").replace(" }", "}")
-            w.import_of(f"use {argument}", use_names(argument))
+            if not _within_file(argument, inline_depth):
+                w.import_of(f"use {argument}", use_names(argument))
         elif kind == "impl_item":
             _impl(w, node)
         elif kind == "macro_definition":
@@ -119,6 +121,15 @@ def _items(w: Walker, scope: ts.Node, *, parent: str) -> None:
                 signature=f"macro_rules! {w.name(node)}",
             )
         path_attribute = ""
+
+
+def _within_file(path: str, inline_depth: int) -> bool:
+    """Whether a ``use`` inside inline modules names this file's own items: in ``mod tests {
+    use super::*; }`` the ``super`` is the file itself, not another one."""
+    ups = 0
+    while path.startswith("super::", ups * 7):
+        ups += 1
+    return inline_depth > 0 and (ups <= inline_depth and (ups > 0 or path.startswith("self::")))
 
 
 def _type(w: Walker, node: ts.Node, kind: str, doc: str, parent: str) -> None:
@@ -269,6 +280,8 @@ class RustResolver:
                 base = module_dir
             elif head == "super":
                 base = posixpath.dirname(module_dir)
+                if len(rest) <= 1:  # `use super::Item`: the parent module's own file
+                    out += self._module_files(rel, base)
             else:
                 root_file = self._workspace_crates().get(head)
                 if root_file is None:
@@ -279,6 +292,13 @@ class RustResolver:
                 module = "/".join(rest[:k])
                 out += [_join(base, f"{module}.rs"), _join(base, f"{module}/mod.rs")]
         return _paths(out)
+
+    def _module_files(self, rel: str, module_dir: str) -> list[str]:
+        """The file that may define the module whose submodules live in ``module_dir``."""
+        root_file = self.crate_root(rel)
+        if root_file is not None and posixpath.dirname(root_file) == module_dir:
+            return [root_file]
+        return [f"{module_dir}.rs", f"{module_dir}/mod.rs"]
 
     def _module_dir(self, rel: str) -> str:
         """Where the submodules of the module ``rel`` defines live."""
@@ -304,14 +324,19 @@ class RustResolver:
                 folder, "/".join(parts[:3]) if len(parts) == 3 else f"src/bin/{parts[2]}/main.rs"
             )
         manifest = self._manifest(folder)
-        for target in _targets(manifest, "bin"):
-            if _join(folder, target) == rel:
-                return rel
-        for candidate in [*_targets(manifest, "lib"), "src/lib.rs", "src/main.rs"]:
-            path = _join(folder, candidate)
-            if (self.root / path).is_file():
-                return path
-        return None
+        targets = [
+            *_targets(manifest, "bin"),
+            *_targets(manifest, "lib"),
+            "src/lib.rs",
+            "src/main.rs",
+        ]
+        found = [_join(folder, t) for t in targets if (self.root / folder / t).is_file()]
+        if rel in found:
+            return rel
+        # a package with several targets (``[[bin]] path = "crates/core/main.rs"``): the one
+        # whose folder holds the file, the nearest first
+        holding = [t for t in found if _within(rel, posixpath.dirname(t))]
+        return max(holding, key=len) if holding else (found[0] if found else None)
 
     def _is_root(self, rel: str) -> bool:
         return self.crate_root(rel) == rel
@@ -373,6 +398,10 @@ def _targets(manifest: dict[str, Any] | None, kind: str) -> list[str]:
     found = manifest.get(kind)
     entries = found if isinstance(found, list) else [found] if isinstance(found, dict) else []
     return [e["path"] for e in entries if isinstance(e, dict) and isinstance(e.get("path"), str)]
+
+
+def _within(rel: str, folder: str) -> bool:
+    return not folder or rel.startswith(folder + "/")
 
 
 def _join(directory: str, path: str) -> str:

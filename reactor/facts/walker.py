@@ -1,10 +1,10 @@
 """The tree-sitter walk every language module shares: grammars, text, signatures, doc comments.
 
 The grammars are the official per-language wheels (``tree-sitter-javascript`` …), loaded once
-per process and never downloaded. Each language module walks the nodes it knows (no queries, so
-no dependence on query syntax that changes between tree-sitter releases). Syntax errors leave
-``ERROR`` nodes, which are looked into or skipped: a file that does not parse still gets the facts
-of the parts that do.
+per process and never downloaded. Each language module walks the nodes it knows; the only
+queries are one-node patterns (``(call_expression) @n``), whose syntax every release shares.
+Syntax errors leave ``ERROR`` nodes, which are looked into or skipped: a file that does not parse
+still gets the facts of the parts that do.
 """
 
 from __future__ import annotations
@@ -47,9 +47,19 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 @functools.cache
-def parser(language: str) -> ts.Parser:
+def grammar(language: str) -> ts.Language:
     module, function = GRAMMARS[language]
-    return ts.Parser(ts.Language(getattr(importlib.import_module(module), function)()))
+    return ts.Language(getattr(importlib.import_module(module), function)())
+
+
+@functools.cache
+def parser(language: str) -> ts.Parser:
+    return ts.Parser(grammar(language))
+
+
+@functools.cache
+def _query(language: str, kind: str) -> ts.Query:
+    return ts.Query(grammar(language), f"({kind}) @n")
 
 
 class Walker:
@@ -96,11 +106,10 @@ class Walker:
             text = self.text(prev)
             if text.startswith(("//!", "/*!")):
                 break  # an inner doc comment belongs to the file (Rust), not to this item
-            kept = [line for line in comment_text(text) if not TOOL_DIRECTIVE.search(line)]
-            lines[:0] = kept
+            lines[:0] = without_directives(comment_text(text))
             expected_row = prev.start_point[0] - 1
             prev = prev.prev_sibling
-        return doc_summary("\n".join(lines))
+        return doc_summary("\n".join(lines)) if lines else ""
 
     def add(
         self,
@@ -125,6 +134,13 @@ class Walker:
                 parent,
             )
         )
+
+    def descendants(self, node: ts.Node, kind: str) -> list[ts.Node]:
+        """Every node of ``kind`` in ``node``'s subtree (itself included), in source order.
+
+        A one-node query, run in C: walking a whole tree in Python node by node costs more
+        than the parse (Java's type references, JavaScript's ``require`` calls)."""
+        return ts.QueryCursor(_query(self.facts.language, kind)).captures(node).get("n", [])
 
     def string(self, node: ts.Node | None) -> str:
         """A string literal's contents."""
@@ -159,12 +175,22 @@ def comment_text(comment: str) -> list[str]:
     return out
 
 
+def without_directives(lines: list[str]) -> list[str]:
+    """Comment lines without those addressed to tools (``eslint-disable``, ``NOLINT`` …)."""
+    if not TOOL_DIRECTIVE.search("\n".join(lines)):
+        return lines  # (the common case: one search, not one per line)
+    return [line for line in lines if not TOOL_DIRECTIVE.search(line)]
+
+
 def doc_summary(text: str) -> str:
     """The first sentence of a doc comment, without its block tags (``@param``…) and markup."""
-    tag = _BLOCK_TAG.search(text)
-    prose = text[: tag.start()] if tag else text
-    cleaned = _HTML_TAG.sub(" ", _INLINE_TAG.sub(r"\1", prose))
-    return summary(cleaned)
+    if "@" in text and (tag := _BLOCK_TAG.search(text)):
+        text = text[: tag.start()]
+    if "{@" in text:
+        text = _INLINE_TAG.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    return summary(text)
 
 
 def named(node: ts.Node | None) -> Iterator[ts.Node]:
@@ -172,15 +198,6 @@ def named(node: ts.Node | None) -> Iterator[ts.Node]:
     for child in node.named_children if node is not None else ():
         if child.type != "ERROR":
             yield child
-
-
-def descendants(node: ts.Node, kind: str) -> Iterator[ts.Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == kind:
-            yield current
-        stack.extend(reversed(current.named_children))
 
 
 def child(node: ts.Node | None, kind: str) -> ts.Node | None:
@@ -196,5 +213,4 @@ def file_doc(w: Walker, root: ts.Node) -> str:
     following = first.next_named_sibling
     if following is not None and following.start_point[0] <= first.end_point[0] + 1:
         return ""
-    lines = [line for line in comment_text(w.text(first)) if not TOOL_DIRECTIVE.search(line)]
-    return doc_summary("\n".join(lines))
+    return doc_summary("\n".join(without_directives(comment_text(w.text(first)))))

@@ -1,0 +1,336 @@
+"""Independent counts to check the extractors against: public top-level declarations and the
+imports that name repo files, found from the source without the reactor's extractors.
+
+The count uses the same parsers (``ast``, the tree-sitter grammar wheels) but its own, plainer
+rules: it walks the top of each file for the declaration nodes of each language and applies the
+language's visibility rule, so an extractor that drops or hides a public name shows up as a
+miss. Only C and C++ are first passed through :func:`reactor.facts.c.uncover` (what the
+preprocessor would do with an export macro), since tree-sitter does not expand macros and the
+raw parse of ``ZEXTERN int ZEXPORT deflate OF((…))`` names no function at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import tree_sitter as ts
+
+from reactor.facts.c import HEADER_SUFFIXES, uncover
+from reactor.facts.walker import parser
+
+
+def public_names(rel: str, language: str, data: bytes) -> set[str]:
+    """The names a file declares at its top level for other files to use."""
+    if language == "python":
+        return _python(data)
+    if language in ("c", "cpp"):
+        data = uncover(data)
+    root = parser(language).parse(data).root_node
+    text = lambda n: data[n.start_byte : n.end_byte].decode("utf-8", "replace")  # noqa: E731
+    if language in ("javascript", "typescript", "tsx"):
+        return _js(root, text)
+    if language == "go":
+        return _go(root, text)
+    if language == "rust":
+        return _rust(root, text)
+    if language == "java":
+        return _java(root, text)
+    return _c(root, text, header=rel.endswith(HEADER_SUFFIXES))
+
+
+def _python(data: bytes) -> set[str]:
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    declared: list[ast.stmt] = []
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.If, ast.Try)):
+            stack += node.body + node.orelse + getattr(node, "finalbody", [])
+            for handler in getattr(node, "handlers", []):
+                stack += handler.body
+        else:
+            declared.append(node)
+    exported: set[str] | None = None
+    for node in declared:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+                    if target.id == "__all__" and isinstance(node.value, (ast.List, ast.Tuple)):
+                        exported = {e.value for e in node.value.elts if isinstance(e, ast.Constant)}
+    names.discard("__all__")
+    if exported is not None:
+        return names & exported
+    return {n for n in names if not n.startswith("_")}
+
+
+def _js(root: ts.Node, text: object) -> set[str]:
+    t = text  # (node) -> str
+    names: set[str] = set()
+    for node in _through(root, ("ambient_declaration",)):
+        if node.type != "export_statement":
+            continue
+        if node.child_by_field_name("source") is not None:
+            continue  # a re-export names another file's declarations
+        for child in node.named_children:
+            if child.type == "export_clause":
+                for spec in child.named_children:
+                    names.add(t(spec.child_by_field_name("name")))  # type: ignore[operator]
+            elif child.type in ("lexical_declaration", "variable_declaration"):
+                for declarator in child.named_children:
+                    if declarator.type == "variable_declarator":
+                        names.add(t(declarator.child_by_field_name("name")))  # type: ignore[operator]
+            elif child.child_by_field_name("name") is not None:
+                names.add(t(child.child_by_field_name("name")))  # type: ignore[operator]
+            elif child.type in ("function_expression", "class", "arrow_function"):
+                names.add("default")
+    for node in root.named_children:  # CommonJS: exports.f = …, module.exports.f = …
+        assignment = node.named_children[0] if node.type == "expression_statement" else None
+        if assignment is None or assignment.type != "assignment_expression":
+            continue
+        left = t(assignment.child_by_field_name("left"))  # type: ignore[operator]
+        for prefix in ("module.exports.", "exports."):
+            if left.startswith(prefix) and left[len(prefix) :].isidentifier():
+                names.add(left[len(prefix) :])
+    return {n.strip("'\"") for n in names if n}
+
+
+def _go(root: ts.Node, text: object) -> set[str]:
+    t = text
+    names: set[str] = set()
+    for node in root.named_children:
+        if node.type == "function_declaration":
+            names.add(t(node.child_by_field_name("name")))  # type: ignore[operator]
+        elif node.type in ("type_declaration", "const_declaration", "var_declaration"):
+            for spec in _descend(node, ("type_spec", "type_alias", "const_spec", "var_spec")):
+                for name in spec.children_by_field_name("name"):
+                    names.add(t(name))  # type: ignore[operator]
+    return {n for n in names if n[:1].isupper()}
+
+
+def _rust(root: ts.Node, text: object) -> set[str]:
+    t = text
+    kinds = (
+        "function_item",
+        "struct_item",
+        "enum_item",
+        "union_item",
+        "trait_item",
+        "type_item",
+        "const_item",
+        "static_item",
+        "mod_item",
+        "function_signature_item",
+    )
+    names = set()
+    for node in root.named_children:
+        if node.type not in kinds:
+            continue
+        vis = next((c for c in node.named_children if c.type == "visibility_modifier"), None)
+        if vis is not None and t(vis) == "pub":  # type: ignore[operator]
+            names.add(t(node.child_by_field_name("name")))  # type: ignore[operator]
+    return names
+
+
+def _java(root: ts.Node, text: object) -> set[str]:
+    t = text
+    names = set()
+    for node in root.named_children:
+        if node.type.endswith("_declaration") and node.type not in (
+            "package_declaration",
+            "import_declaration",
+        ):
+            modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
+            if modifiers is not None and "public" in t(modifiers).split():  # type: ignore[operator]
+                names.add(t(node.child_by_field_name("name")))  # type: ignore[operator]
+    return names
+
+
+def _c(root: ts.Node, text: object, *, header: bool) -> set[str]:
+    t = text
+    names: set[str] = set()
+    scopes = (
+        "preproc_if",
+        "preproc_ifdef",
+        "preproc_else",
+        "preproc_elif",
+        "linkage_specification",
+    )
+    for node in _through(root, (*scopes, "declaration_list", "namespace_definition")):
+        storage = [t(c) for c in node.named_children if c.type == "storage_class_specifier"]  # type: ignore[operator]
+        if node.type in ("function_definition", "declaration"):
+            if "static" in storage and not header:
+                continue
+            for declarator in node.children_by_field_name("declarator"):
+                if "::" in t(declarator).split("(")[0].split("=")[0]:  # type: ignore[operator]
+                    continue  # `void Widget::draw() {…}`: a member defined out of its class
+                name = _declared_name(declarator, t)
+                # a function, or a variable: a header's extern one is its API, a .c file's
+                # extern one is another file's
+                if name and (_is_function(declarator) or header or "extern" not in storage):
+                    names.add(name)
+        elif node.type == "type_definition":
+            for declarator in node.children_by_field_name("declarator"):
+                names.add(_declared_name(declarator, t))
+        elif node.type in (
+            "struct_specifier",
+            "union_specifier",
+            "enum_specifier",
+            "class_specifier",
+        ):
+            if node.child_by_field_name("body") is not None and node.child_by_field_name("name"):
+                names.add(t(node.child_by_field_name("name")))  # type: ignore[operator]
+        elif header and (
+            node.type == "preproc_function_def"
+            or (node.type == "preproc_def" and node.child_by_field_name("value") is not None)
+        ):  # (a valueless #define is a guard or a build flag, not an API)
+            names.add(t(node.child_by_field_name("name")))  # type: ignore[operator]
+    names.discard("")
+    return names
+
+
+def _is_function(declarator: ts.Node) -> bool:
+    return any(
+        n.type == "function_declarator" for n in _descend(declarator, ("function_declarator",))
+    )
+
+
+def _declared_name(declarator: ts.Node, t: object) -> str:
+    """The identifier a declarator declares, through pointers, arrays, functions and parens."""
+    node: ts.Node | None = declarator
+    while node is not None:
+        if node.type in ("identifier", "type_identifier", "field_identifier", "operator_name"):
+            return t(node)  # type: ignore[operator,no-any-return]
+        if node.type in ("qualified_identifier", "destructor_name"):
+            return t(node).split("::")[-1]  # type: ignore[operator,no-any-return]
+        inner = node.child_by_field_name("declarator")
+        if inner is None:
+            inner = next(
+                (
+                    c
+                    for c in node.named_children
+                    if "declarator" in c.type or "identifier" in c.type
+                ),
+                None,
+            )
+        node = inner
+    return ""
+
+
+def _through(root: ts.Node, scopes: tuple[str, ...]) -> Iterator[ts.Node]:
+    """Top-level nodes, looking into the scope kinds given (and ERROR nodes)."""
+    stack = list(reversed(root.named_children))
+    while stack:
+        node = stack.pop()
+        if node.type in scopes or node.type == "ERROR":
+            body = node.child_by_field_name("body")
+            stack.extend(reversed((body or node).named_children))
+            continue
+        yield node
+
+
+def _descend(node: ts.Node, kinds: tuple[str, ...]) -> Iterator[ts.Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in kinds:
+            yield current
+        stack.extend(current.named_children)
+
+
+_NOT_CODE = frozenset({".json", ".css", ".scss", ".svg", ".png", ".html", ".md", ".wasm"})
+
+
+# -- which imports name repo files --------------------------------------------------------
+class InRepo:
+    """Decides, from the repo's file list and manifests alone, whether an import as written
+    names a file of the repo (the denominator of "in-repo imports resolved")."""
+
+    def __init__(self, root: Path, paths: list[str]):
+        self.paths = set(paths)
+        self.basenames = {posixpath.basename(rel) for rel in paths}
+        self.go_modules = [
+            m.group(1)
+            for gomod in root.rglob("go.mod")
+            if (m := re.search(r"^module\s+(\S+)", gomod.read_text(errors="replace"), re.M))
+        ]
+        self.crates = set()
+        for cargo in root.rglob("Cargo.toml"):
+            try:
+                manifest = tomllib.loads(cargo.read_text(errors="replace"))
+            except tomllib.TOMLDecodeError:
+                continue
+            name = manifest.get("lib", {}).get("name") or manifest.get("package", {}).get("name")
+            if isinstance(name, str):
+                self.crates.add(name.replace("-", "_"))
+        self.npm = set()
+        for package in root.rglob("package.json"):
+            if "node_modules" in package.parts:
+                continue
+            found = re.search(r'"name"\s*:\s*"([^"]+)"', package.read_text(errors="replace"))
+            if found:
+                self.npm.add(found.group(1))
+        #: Java files and folders by their path below any source root (``com/x/A.java``).
+        self.java_files = {
+            "/".join(rel.split("/")[i:])
+            for rel in paths
+            if rel.endswith(".java")
+            for i in range(len(rel.split("/")))
+        }
+        self.java_dirs = {f.rpartition("/")[0] for f in self.java_files}
+        #: Top-level Python packages and modules: at the root, or below a src/ or lib/ folder.
+        self.py_tops = set()
+        for rel in paths:
+            parts = rel.removesuffix(".py").split("/")
+            if rel.endswith(".py"):
+                self.py_tops.add(
+                    parts[1] if parts[0] in ("src", "lib") and len(parts) > 1 else parts[0]
+                )
+
+    def names_repo_file(self, rel: str, language: str, spec: str) -> bool:
+        if language == "python":
+            return spec.startswith(".") or spec.split(".")[0] in self.py_tops
+        if language in ("javascript", "typescript", "tsx"):
+            if posixpath.splitext(spec)[1] in _NOT_CODE:
+                return False  # a stylesheet, a manifest: not a source file
+            if spec.startswith("."):
+                return True
+            parts = spec.split("/")
+            package = "/".join(parts[:2]) if spec.startswith("@") else parts[0]
+            return package in self.npm
+        if language == "go":
+            return any(spec == m or spec.startswith(m + "/") for m in self.go_modules)
+        if language == "rust":
+            if spec.startswith("mod "):
+                return True  # a module file of this crate
+            head = spec.removeprefix("use ").lstrip(":").split("::")[0].strip("{ ")
+            return head in ("crate", "super", "self") or head in self.crates
+        if language == "java":  # a file of the repo declares the type: …/a/b/C.java
+            parts = spec.removeprefix("static ").split(".")
+            if parts[-1] == "*":
+                return "/".join(parts[:-1]) in self.java_dirs or any(
+                    "/".join(parts[:i]) + ".java" in self.java_files for i in range(1, len(parts))
+                )
+            return any(
+                "/".join(parts[:i]) + ".java" in self.java_files for i in range(1, len(parts) + 1)
+            )
+        if language in ("c", "cpp"):
+            name = spec.strip()
+            if not name.startswith('"'):
+                return False  # <x.h>: a system header unless a build names the directory
+            name = name.strip('"')
+            beside = posixpath.normpath(posixpath.join(posixpath.dirname(rel), name))
+            return beside in self.paths or posixpath.basename(name) in self.basenames
+        return False
