@@ -81,9 +81,10 @@ def measure(checkout: Path, samples: list[str] | None = None) -> dict[str, Any]:
             stats["public"] += len(public)
             stats["public_listed"] += len(public & listed)
             misses[language] += [f"{rel}: {name}" for name in sorted(public - listed)]
+            text = data.decode("utf-8", "replace")
             drawn[language] += [
-                f"{rel}: {s.visibility:9} {s.kind} {s.parent + '.' if s.parent else ''}{s.name}"
-                f"  | {s.signature}"
+                f"{rel}:{_line_of(text, s.signature, s.name)}: {s.visibility:9} {s.kind} "
+                f"{s.parent + '.' if s.parent else ''}{s.name}"
                 for s in facts.symbols
             ]
             for spec in facts.imports:
@@ -127,6 +128,16 @@ def measure(checkout: Path, samples: list[str] | None = None) -> dict[str, Any]:
             for lang, s in per_language.items()
         },
     }
+
+
+def _line_of(text: str, signature: str, name: str) -> str:
+    """The source line a symbol is declared on, to check it by eye (its signature's start)."""
+    head = signature.split("(")[0][:40].strip()
+    at = text.find(head) if head else -1
+    at = text.find(name) if at < 0 else at
+    if at < 0:
+        return "?"
+    return f"{text.count(chr(10), 0, at) + 1} `{text[at:].split(chr(10), 1)[0].strip()[:90]}`"
 
 
 def _pct(part: float, whole: float) -> float | None:

@@ -6,7 +6,9 @@ rules: it walks the top of each file for the declaration nodes of each language 
 language's visibility rule, so an extractor that drops or hides a public name shows up as a
 miss. Only C and C++ are first passed through :func:`reactor.facts.c.uncover` (what the
 preprocessor would do with an export macro), since tree-sitter does not expand macros and the
-raw parse of ``ZEXTERN int ZEXPORT deflate OF((…))`` names no function at all.
+raw parse of ``ZEXTERN int ZEXPORT deflate OF((…))`` names no function at all; and a C file the
+C grammar cannot read (an ``#ifdef`` between ``if`` and ``else``) is read with the C++ one, as
+the extractor does, else function bodies would count as declarations.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import tree_sitter as ts
 
-from reactor.facts.c import HEADER_SUFFIXES, uncover
+from reactor.facts.c import HEADER_SUFFIXES, _unparsed, uncover
 from reactor.facts.walker import parser
 
 
@@ -31,6 +33,9 @@ def public_names(rel: str, language: str, data: bytes) -> set[str]:
     if language in ("c", "cpp"):
         data = uncover(data)
     root = parser(language).parse(data).root_node
+    if language == "c" and root.has_error:  # the way the compiler reads it, not a misparse
+        second = parser("cpp").parse(data).root_node
+        root = second if _unparsed("cpp", second) < _unparsed("c", root) else root
     text = lambda n: data[n.start_byte : n.end_byte].decode("utf-8", "replace")  # noqa: E731
     if language in ("javascript", "typescript", "tsx"):
         return _js(root, text)

@@ -462,3 +462,15 @@ def test_go_package_import_neighbours_are_the_files_declaring_what_is_used(tmp_p
         "doc/md.go": 'package doc\n\nimport "example.com/m"\n\nfunc G(c *m.Command) {}\n',
     }
     assert neighbours_of(tmp_path, files, "doc/md.go")[0] == ["cmd.go"]
+
+
+def test_c_function_bodies_the_c_grammar_cannot_read_are_not_declarations() -> None:
+    source = (  # zlib's gzlib.c, cut down: the C grammar leaves all of it one ERROR node
+        "#define LOCAL_MAX 3\nstatic gzFile open_it(const void *path, int fd) {\n"
+        "    gz_statep state;\n    if (fd == -1)\n        state->fd = open(path, 0);\n"
+        "#ifdef WIDECHAR\n    else if (fd == -2)\n        state->fd = _wopen(path, 0);\n#endif\n"
+        "    else\n        state->fd = fd;\n    return state;\n}\nint after(void) { return 0; }\n"
+    )
+    f = facts("gzlib.c", source)
+    assert names(f, "function") == ["open_it", "after"] and "state" not in names(f)
+    assert not sym(f, "LOCAL_MAX").exported  # a .c file's macros are its own

@@ -36,19 +36,21 @@ from pathlib import Path
 import tree_sitter as ts
 
 from . import Facts, Visibility, one_line
-from .walker import Walker, file_doc, named
+from .walker import Walker, descendants, file_doc, named, parser
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inc")
 _SPECIFIERS = ("struct_specifier", "union_specifier", "enum_specifier", "class_specifier")
 #: A macro name as export, linkage and calling-convention macros are spelled.
 _MACRO_WORD = (
     r"(?:[A-Z][A-Z0-9_]*)?(?:API|EXPORT|EXTERN|IMPORT|CDECL|STDCALL|FASTCALL|CALLBACK|WINAPI|DECL"
-    r"|INLINE|VISIBLE|PUBLIC|CALL|NOEXCEPT|NODISCARD|DEPRECATED|ATTR(?:IBUTE)?S?)"
+    r"|INLINE|VISIBLE|PUBLIC|INTERNAL|HIDDEN|CALL|NOEXCEPT|NODISCARD|DEPRECATED|ATTR(?:IBUTE)?S?)"
     r"[A-Z0-9_]*"
 )
+_DECLARED = re.compile(r"[~\w:]+|[\w:]*operator\W.*|[\w:]*operator \w+")
+_KEYWORDS = frozenset("if else while for do switch case return sizeof goto break continue".split())
 #: A macro that means ``static`` (zlib's ``local``, ``SQLITE_PRIVATE``) at a declaration's start.
 _FILE_LOCAL_WORD = re.compile(
-    rb"^([ \t]*)(local|[A-Z][A-Z0-9_]*(?:LOCAL|STATIC|PRIVATE|INTERNAL))(?=[ \t]+[A-Za-z_])",
+    rb"^([ \t]*)(local|[A-Z][A-Z0-9_]*(?:LOCAL|STATIC|PRIVATE))(?=[ \t]+[A-Za-z_])",
     re.MULTILINE,
 )
 _BARE_MACRO_LINE = re.compile(rb"^[ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*;?[ \t]*$", re.MULTILINE)
@@ -78,10 +80,27 @@ _BUILD_FILES = (
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, uncover(data))
     root = w.parse()
+    if root.has_error and language == "c":
+        # The C grammar trips on an `#ifdef` between `if` and `else` where the C++ one does
+        # not (which, in turn, trips on C naming things `new` or `class`): the parse that
+        # leaves less unparsed wins, so no function body is read as declarations.
+        second = parser("cpp").parse(w.data).root_node
+        if _unparsed("cpp", second) < _unparsed("c", root):
+            root = second
     header = rel.endswith(HEADER_SUFFIXES)
     _scope(w, root, parent="", access="public", header=header)
     w.facts.doc = file_doc(w, root)
     return w.facts
+
+
+def _unparsed(language: str, root: ts.Node) -> int:
+    """Bytes of the source inside ``ERROR`` nodes (the outermost ones)."""
+    end, total = -1, 0
+    for node in descendants(language, root, "ERROR"):
+        if node.start_byte >= end:
+            total += node.end_byte - node.start_byte
+            end = node.end_byte
+    return total
 
 
 def uncover(data: bytes) -> bytes:
@@ -146,7 +165,7 @@ def _scope(w: Walker, scope: ts.Node, *, parent: str, access: Visibility, header
         elif kind == "type_definition":
             _typedef(w, node, parent, access, header)
         elif kind in ("preproc_function_def", "preproc_def"):
-            _macro(w, node, parent)
+            _macro(w, node, parent, header=header)
 
 
 def _access(text: str) -> Visibility:
@@ -167,8 +186,8 @@ def _declaration(
         return
     for declarator in declarators:
         name, is_function = _declarator_name(w, declarator)
-        if not name:
-            continue
+        if not _DECLARED.fullmatch(name) or name in _KEYWORDS:
+            continue  # (`else if (…)` misread as a declaration where nothing parses)
         visibility: Visibility = access if parent else "public"
         if static and not parent and not header:
             visibility = "private"  # file-local (a header's statics are in every includer)
@@ -304,7 +323,7 @@ def _typedef(w: Walker, node: ts.Node, parent: str, access: Visibility, header: 
             w.add("type", name, node, parent=parent, signature=one_line(w.text(node)).rstrip(";"))
 
 
-def _macro(w: Walker, node: ts.Node, parent: str) -> None:
+def _macro(w: Walker, node: ts.Node, parent: str, *, header: bool) -> None:
     name = w.name(node)
     function_like = node.type == "preproc_function_def"
     if not function_like and node.child_by_field_name("value") is None:
@@ -316,6 +335,7 @@ def _macro(w: Walker, node: ts.Node, parent: str) -> None:
         name,
         node,
         parent=parent,
+        visibility="public" if header else "private",  # a .c file's macros are its own
         signature=one_line("#define " + w.text(node).lstrip("# \t").removeprefix("define")),
     )
 

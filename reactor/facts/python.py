@@ -74,13 +74,15 @@ def _add_class(facts: Facts, node: ast.ClassDef, visibility: Visibility) -> None
     signature = one_line(f"{decorators}class {node.name}" + (f"({bases})" if bases else ""))
     doc = summary(ast.get_docstring(node) or "")
     facts.symbols.append(Symbol("class", node.name, signature, doc, visibility))
+    # its public members, each as public as its own name says (the class heading shows the
+    # class's own visibility); underscored ones are the class's business
     for member in node.body:
         if isinstance(member, _FUNCTIONS) and _public(member.name):
-            _add_function(facts, member, parent=node.name, visibility=visibility)
+            _add_function(facts, member, parent=node.name, visibility="public")
         elif isinstance(member, (ast.Assign, ast.AnnAssign)):
             for name, shown in _assigned(member, module=False):
                 if _public(name):
-                    facts.symbols.append(Symbol("field", name, shown, "", visibility, node.name))
+                    facts.symbols.append(Symbol("field", name, shown, "", "public", node.name))
 
 
 def _decorators(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:

@@ -201,7 +201,7 @@ def _impl(w: Walker, node: ts.Node) -> None:
             )
         elif member.type in ("const_item", "type_item"):
             w.add(
-                "const",
+                "const" if member.type == "const_item" else "alias",  # (an associated type)
                 w.name(member),
                 member,
                 parent=owner,

@@ -62,6 +62,14 @@ def _query(language: str, kind: str) -> ts.Query:
     return ts.Query(grammar(language), f"({kind}) @n")
 
 
+def descendants(language: str, node: ts.Node, kind: str) -> list[ts.Node]:
+    """Every node of ``kind`` in the subtree of ``node`` (parsed as ``language``), in order.
+
+    A one-node query, run in C: walking a whole tree in Python node by node costs more than
+    the parse (Java's type references, JavaScript's ``require`` calls)."""
+    return ts.QueryCursor(_query(language, kind)).captures(node).get("n", [])
+
+
 class Walker:
     """The source, the facts being built, and the helpers every language uses."""
 
@@ -136,11 +144,8 @@ class Walker:
         )
 
     def descendants(self, node: ts.Node, kind: str) -> list[ts.Node]:
-        """Every node of ``kind`` in ``node``'s subtree (itself included), in source order.
-
-        A one-node query, run in C: walking a whole tree in Python node by node costs more
-        than the parse (Java's type references, JavaScript's ``require`` calls)."""
-        return ts.QueryCursor(_query(self.facts.language, kind)).captures(node).get("n", [])
+        """Every node of ``kind`` in ``node``'s subtree (itself included), in source order."""
+        return descendants(self.facts.language, node, kind)
 
     def string(self, node: ts.Node | None) -> str:
         """A string literal's contents."""
