@@ -17,8 +17,8 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from typing import Literal
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal, Protocol
 
 #: Extensions understood beyond a generic page, by language.
 LANGUAGE_OF = {
@@ -185,6 +185,30 @@ MANIFESTS = frozenset(
 def is_manifest(name: str) -> bool:
     """Whether a file of this base name is a manifest (``tsconfig.base.json`` too)."""
     return name in MANIFESTS or (name.startswith("tsconfig") and name.endswith(".json"))
+
+
+class Project(Protocol):
+    """What an ecosystem's resolver reads of the repo: manifests, cached, and where they are
+    (found by the index's scans, never by walking the tree again)."""
+
+    root: Path
+
+    def read_text(self, rel: str) -> str | None: ...
+
+    def read_json(self, rel: str) -> Any: ...
+
+    def named(self, name: str) -> list[str]: ...
+
+
+def join(directory: str, path: str) -> str:
+    """A path relative to a repo folder, normalised (``a/b`` + ``../c`` → ``a/c``)."""
+    return posixpath.normpath(posixpath.join(directory, path) if directory else path)
+
+
+def path_keys(candidates: list[str]) -> list[str]:
+    """``path:`` keys of the candidate repo paths that stay inside the repo, once each."""
+    keep = (c for c in candidates if c and not c.startswith(("..", "/")) and c != ".")
+    return [f"path:{c}" for c in dict.fromkeys(keep)]
 
 
 def glob_match(pattern: str, path: str) -> bool:

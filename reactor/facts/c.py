@@ -30,12 +30,11 @@ import json
 import posixpath
 import re
 import shlex
-from collections.abc import Callable
 from pathlib import Path
 
 import tree_sitter as ts
 
-from . import Facts, Visibility, one_line
+from . import Facts, Project, Visibility, join, one_line
 from .walker import Walker, descendants, file_doc, named, parser
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inc")
@@ -344,15 +343,8 @@ def _macro(w: Walker, node: ts.Node, parent: str, *, header: bool) -> None:
 class IncludeResolver:
     """``#include`` → candidate repo paths; headers provide keys for the fallback search."""
 
-    def __init__(
-        self,
-        root: Path,
-        read_text: Callable[[str], str | None],
-        named: Callable[[str], list[str]],
-    ):
-        self.root = root
-        self._read_text = read_text
-        self._named = named  # the repo's manifests of a name, as the scans saw them
+    def __init__(self, project: Project):
+        self.project = project
         self._dirs: list[str] | None = None
         self._projects: dict[str, str] = {}
 
@@ -365,8 +357,8 @@ class IncludeResolver:
         quoted = spec.strip().startswith('"')
         out: list[str] = []
         if quoted:
-            out.append(_join(posixpath.dirname(rel), name))
-        out += [_join(d, name) for d in self.include_dirs()]
+            out.append(join(posixpath.dirname(rel), name))
+        out += [join(d, name) for d in self.include_dirs()]
         keys = [f"path:{c}" for c in dict.fromkeys(out) if c and not c.startswith((".", "/"))]
         if quoted and not self.include_dirs():  # no build to ask: the project's own headers
             keys.append(f"inc:{self._project(rel)}|{name}")
@@ -389,7 +381,7 @@ class IncludeResolver:
     def _compile_commands(self) -> list[str | None]:
         out: list[str | None] = []
         for where in ("compile_commands.json", "build/compile_commands.json"):
-            text = self._read_text(where)
+            text = self.project.read_text(where)
             if text is None:
                 continue
             try:
@@ -400,16 +392,16 @@ class IncludeResolver:
                 if not isinstance(entry, dict):
                     continue
                 args = entry.get("arguments") or shlex.split(str(entry.get("command", "")))
-                base = str(entry.get("directory", self.root))
+                base = str(entry.get("directory", self.project.root))
                 out += [self._repo_dir(base, flag) for flag in _include_flags(args)]
         return out
 
     def _build_files(self) -> list[str | None]:
         out: list[str | None] = []
         for name in ("Makefile", "makefile", "GNUmakefile", "CMakeLists.txt", "meson.build"):
-            for rel in self._named(name):
+            for rel in self.project.named(name):
                 folder = posixpath.dirname(rel)
-                text = self._read_text(rel) or ""
+                text = self.project.read_text(rel) or ""
                 if name == "CMakeLists.txt":
                     flags = re.findall(r"include_directories\s*\(([^)]*)\)", text, re.IGNORECASE)
                     words = [w for group in flags for w in group.split()]
@@ -429,19 +421,19 @@ class IncludeResolver:
                     words = [w for w in words if "$" not in w]
                     # target_include_directories(<target> …): the target name is not a folder
                     out += [
-                        self._repo_dir(str(self.root / folder), w.strip('"'))
+                        self._repo_dir(str(self.project.root / folder), w.strip('"'))
                         for w in words
-                        if (self.root / folder / w.strip('"').lstrip("/")).is_dir()
+                        if (self.project.root / folder / w.strip('"').lstrip("/")).is_dir()
                     ]
                 elif name == "meson.build":
                     for group in re.findall(r"include_directories\s*\(([^)]*)\)", text):
                         out += [
-                            self._repo_dir(str(self.root / folder), d)
+                            self._repo_dir(str(self.project.root / folder), d)
                             for d in re.findall(r"'([^']+)'", group)
                         ]
                 else:
                     out += [
-                        self._repo_dir(str(self.root / folder), f)
+                        self._repo_dir(str(self.project.root / folder), f)
                         for f in _include_flags(text.split())
                     ]
         return out
@@ -450,7 +442,7 @@ class IncludeResolver:
         path = Path(flag) if flag.startswith("/") else Path(base) / flag
         try:
             resolved = path.resolve()
-            relative = resolved.relative_to(self.root.resolve()).as_posix()
+            relative = resolved.relative_to(self.project.root.resolve()).as_posix()
         except (OSError, ValueError):
             return None
         return "" if relative == "." else relative
@@ -464,7 +456,7 @@ class IncludeResolver:
         found = ""
         for i in range(len(parts), -1, -1):
             folder = "/".join(parts[:i])
-            if any((self.root / folder / name).is_file() for name in _BUILD_FILES):
+            if any((self.project.root / folder / name).is_file() for name in _BUILD_FILES):
                 found = folder
                 break
         self._projects[directory] = found
@@ -480,7 +472,3 @@ def _include_flags(args: list[str]) -> list[str]:
             elif arg.startswith(flag) and len(arg) > len(flag):
                 out.append(arg[len(flag) :])
     return out
-
-
-def _join(directory: str, path: str) -> str:
-    return posixpath.normpath(posixpath.join(directory, path) if directory else path)

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import tree_sitter as ts
 
-from . import Facts, Visibility, one_line
+from . import Facts, Project, Visibility, one_line
 from .walker import Walker, named
 
 _TYPE_WORDS = {"struct_type": "struct", "interface_type": "interface"}
@@ -131,9 +129,8 @@ def _import(w: Walker, spec: ts.Node, text: str) -> None:
 class GoResolver:
     """Import paths → the ``go:`` key of a package directory, by the nearest ``go.mod``."""
 
-    def __init__(self, root: Path, read_text: Callable[[str], str | None]):
-        self.root = root
-        self._read_text = read_text
+    def __init__(self, project: Project):
+        self.project = project
 
     def keys(self, rel: str, spec: str) -> list[str]:
         return [f"go:{spec}"] if "." in spec.split("/")[0] or self._own(spec) else []
@@ -161,7 +158,7 @@ class GoResolver:
         parts = directory.split("/") if directory else []
         for i in range(len(parts), -1, -1):
             folder = "/".join(parts[:i])
-            text = self._read_text(posixpath.join(folder, "go.mod") if folder else "go.mod")
+            text = self.project.read_text(posixpath.join(folder, "go.mod") if folder else "go.mod")
             if text is None:
                 continue
             match = re.search(r"^\s*module\s+(\S+)", text, re.MULTILINE)

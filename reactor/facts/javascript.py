@@ -20,13 +20,12 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import tree_sitter as ts
 
-from . import Facts, Symbol, Visibility, glob_match, one_line
+from . import Facts, Project, Symbol, Visibility, glob_match, join, one_line, path_keys
 from .walker import Walker, child, file_doc, named
 
 EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
@@ -326,17 +325,15 @@ def _import(w: Walker, node: ts.Node, specifier: str) -> None:
 class JsResolver:
     """Specifier → candidate repo paths, with the project's tsconfig files and workspaces."""
 
-    def __init__(self, root: Path, read_json: Any, named: Callable[[str], list[str]]):
-        self.root = root
-        self._read_json = read_json  # (repo path) -> dict | None, cached by the resolver
-        self._named = named  # the repo's manifests of a name, as the scans saw them
+    def __init__(self, project: Project):
+        self.project = project
         self._workspaces: dict[str, tuple[str, dict[str, Any]]] | None = None
 
     def keys(self, rel: str, spec: str) -> list[str]:
         directory = posixpath.dirname(rel)
         if spec.startswith((".", "/")):
-            target = _join(directory, spec)
-            return _paths(_candidates(target) + self._package_entries(target))
+            target = join(directory, spec)
+            return path_keys(_candidates(target) + self._package_entries(target))
         out: list[str] = []
         config = self._tsconfig(directory)
         if config is not None:
@@ -346,11 +343,11 @@ class JsResolver:
                 if spec == pattern or (pattern.endswith("*") and spec.startswith(prefix)):
                     rest = spec[len(prefix) :] if pattern.endswith("*") else ""
                     for target in targets:
-                        out += _candidates(_join(base, target.replace("*", rest)))
+                        out += _candidates(join(base, target.replace("*", rest)))
         out += self._workspace(spec)
         if not out and config is not None:
-            out = _candidates(_join(config[0], spec))  # baseUrl-relative
-        return _paths(out)
+            out = _candidates(join(config[0], spec))  # baseUrl-relative
+        return path_keys(out)
 
     def forget(self) -> None:
         self._workspaces = None
@@ -361,21 +358,21 @@ class JsResolver:
         what its ``extends`` chain gives it (each relative to the file that sets it)."""
         for folder in _ancestors(directory):
             for name in ("tsconfig.json", "jsconfig.json"):
-                found = self._options(_join(folder, name), depth=0)
+                found = self._options(join(folder, name), depth=0)
                 if found is not None:
                     base, paths = found
                     return base or folder, paths
         return None
 
     def _options(self, path: str, depth: int) -> tuple[str, dict[str, list[str]]] | None:
-        config = self._read_json(path)
+        config = self.project.read_json(path)
         if not isinstance(config, dict) or depth > 8:
             return None
         base, paths = "", {}  # type: tuple[str, dict[str, list[str]]]
         parent = config.get("extends")
         for ext in parent if isinstance(parent, list) else [parent] if parent else []:
             if isinstance(ext, str) and ext.startswith("."):
-                target = _join(posixpath.dirname(path), ext)
+                target = join(posixpath.dirname(path), ext)
                 target = target if target.endswith(".json") else target + ".json"
                 inherited = self._options(target, depth + 1)
                 if inherited is not None:
@@ -384,7 +381,7 @@ class JsResolver:
         options = options if isinstance(options, dict) else {}
         folder = posixpath.dirname(path)
         if isinstance(options.get("baseUrl"), str):
-            base = _join(folder, options["baseUrl"])
+            base = join(folder, options["baseUrl"])
         if isinstance(options.get("paths"), dict):
             paths = {
                 str(k): [str(t) for t in v]
@@ -398,10 +395,12 @@ class JsResolver:
     def _package_entries(self, folder: str) -> list[str]:
         """A folder required as a package (``require("../..")``): what its manifest names."""
         folder = "" if folder == "." else folder
-        manifest = self._read_json(_join(folder, "package.json") if folder else "package.json")
+        manifest = self.project.read_json(
+            join(folder, "package.json") if folder else "package.json"
+        )
         if not isinstance(manifest, dict):
             return []
-        return [c for entry in _entries(manifest, "") for c in _candidates(_join(folder, entry))]
+        return [c for entry in _entries(manifest, "") for c in _candidates(join(folder, entry))]
 
     def _workspace(self, spec: str) -> list[str]:
         """A package of the repo's own workspaces: ``@scope/pkg`` or ``@scope/pkg/sub``."""
@@ -415,22 +414,22 @@ class JsResolver:
         sub = spec[len(name) :].lstrip("/")
         out: list[str] = []
         for entry in _entries(manifest, sub):
-            out += _candidates(_join(folder, entry))
+            out += _candidates(join(folder, entry))
             if "/dist/" in f"/{entry}" or "/lib/" in f"/{entry}" or "/build/" in f"/{entry}":
                 for built in ("dist", "lib", "build"):  # the source it was compiled from
                     source = re.sub(rf"(^|/){built}/", r"\1src/", entry, count=1)
-                    out += _candidates(_join(folder, _strip_js(source)))
+                    out += _candidates(join(folder, _strip_js(source)))
         if sub:
-            out += _candidates(_join(folder, sub)) + _candidates(_join(folder, f"src/{sub}"))
+            out += _candidates(join(folder, sub)) + _candidates(join(folder, f"src/{sub}"))
         else:
-            out += _candidates(_join(folder, "src/index")) + _candidates(_join(folder, "index"))
+            out += _candidates(join(folder, "src/index")) + _candidates(join(folder, "index"))
         return out
 
     def _packages(self) -> dict[str, tuple[str, dict[str, Any]]]:
         if self._workspaces is None:
             self._workspaces = {}
             for folder in self._workspace_dirs():
-                manifest = self._read_json(_join(folder, "package.json"))
+                manifest = self.project.read_json(join(folder, "package.json"))
                 if isinstance(manifest, dict) and isinstance(manifest.get("name"), str):
                     self._workspaces[manifest["name"]] = (folder, manifest)
         return self._workspaces
@@ -438,7 +437,7 @@ class JsResolver:
     def _workspace_dirs(self) -> list[str]:
         """The package folders the root ``package.json`` and ``pnpm-workspace.yaml`` name."""
         patterns: list[str] = []
-        root = self._read_json("package.json")
+        root = self.project.read_json("package.json")
         if isinstance(root, dict):
             spaces = root.get("workspaces")
             if isinstance(spaces, dict):
@@ -446,13 +445,13 @@ class JsResolver:
             if isinstance(spaces, list):
                 patterns += [p for p in spaces if isinstance(p, str)]
         try:
-            pnpm = (self.root / "pnpm-workspace.yaml").read_text(errors="replace")
+            pnpm = (self.project.root / "pnpm-workspace.yaml").read_text(errors="replace")
         except OSError:
             pnpm = ""
         patterns += re.findall(r"^\s*-\s*['\"]?([^'\"\n#]+?)['\"]?\s*$", pnpm, re.MULTILINE)
         wanted = [p.removeprefix("./").rstrip("/") for p in patterns if not p.startswith("!")]
         unwanted = [p[1:].removeprefix("./").rstrip("/") for p in patterns if p.startswith("!")]
-        folders = [posixpath.dirname(rel) for rel in self._named("package.json")]
+        folders = [posixpath.dirname(rel) for rel in self.project.named("package.json")]
         return [
             folder
             for folder in folders
@@ -510,16 +509,6 @@ def _candidates(base: str) -> list[str]:
     out += [base + ext for ext in EXTENSIONS]
     out += [f"{base}/index{ext}" for ext in EXTENSIONS]
     return out
-
-
-def _join(directory: str, path: str) -> str:
-    return posixpath.normpath(posixpath.join(directory, path) if directory else path)
-
-
-def _paths(candidates: list[str]) -> list[str]:
-    """``path:`` keys of the candidates that stay inside the repo, once each."""
-    keep = (c for c in candidates if c and not c.startswith(("..", "/")) and c != ".")
-    return [f"path:{c}" for c in dict.fromkeys(keep)]
 
 
 def _ancestors(directory: str) -> list[str]:

@@ -48,10 +48,10 @@ class Resolver:
         self.manifests: dict[str, Stamp] = dict(manifests or {})
         self._texts: dict[str, str | None] = {}
         self._json: dict[str, Any] = {}
-        self.js = JsResolver(root, self._read_json, self.named)
-        self.go = GoResolver(root, self._read_text)
-        self.rust = RustResolver(root, self._read_text, self.named)
-        self.c = IncludeResolver(root, self._read_text, self.named)
+        self.js = JsResolver(self)
+        self.go = GoResolver(self)
+        self.rust = RustResolver(self)
+        self.c = IncludeResolver(self)
 
     def named(self, name: str) -> list[str]:
         """The known manifests called ``name``, in path order."""
@@ -74,7 +74,7 @@ class Resolver:
         self.rust.forget()
         self.c.forget()
 
-    def _read_text(self, rel: str) -> str | None:
+    def read_text(self, rel: str) -> str | None:
         if rel not in self._texts:
             try:
                 self._texts[rel] = (self.root / rel).read_text(errors="replace")
@@ -82,7 +82,7 @@ class Resolver:
                 self._texts[rel] = None
         return self._texts[rel]
 
-    def _read_json(self, rel: str) -> Any:
+    def read_json(self, rel: str) -> Any:
         if rel not in self._json:
             self._json[rel] = read_jsonc(self.root / rel)
         return self._json[rel]

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import posixpath
 import tomllib
-from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import tree_sitter as ts
 
-from . import Facts, Visibility, glob_match, one_line, summary
+from . import Facts, Project, Visibility, glob_match, join, one_line, path_keys, summary
 from .walker import Walker, comment_text, named
 
 _TYPES = {
@@ -246,15 +245,8 @@ def _split_top(text: str) -> list[str]:
 class RustResolver:
     """``mod``/``use`` → candidate repo paths, with the Cargo manifests of the repo."""
 
-    def __init__(
-        self,
-        root: Path,
-        read_text: Callable[[str], str | None],
-        named: Callable[[str], list[str]],
-    ):
-        self.root = root
-        self._read_text = read_text
-        self._named = named  # the repo's manifests of a name, as the scans saw them
+    def __init__(self, project: Project):
+        self.project = project
         self._crates: dict[str, str] | None = None  # crate name -> its root file
 
     def forget(self) -> None:
@@ -265,8 +257,8 @@ class RustResolver:
         if spec.startswith("mod "):
             name, _, path = spec[4:].partition(" = ")
             if path:
-                return _paths([_join(posixpath.dirname(rel), path)])
-            return _paths([f"{module_dir}/{name}.rs", f"{module_dir}/{name}/mod.rs"])
+                return path_keys([join(posixpath.dirname(rel), path)])
+            return path_keys([f"{module_dir}/{name}.rs", f"{module_dir}/{name}/mod.rs"])
         out: list[str] = []
         for segments in use_paths(spec.removeprefix("use ")):
             head, rest = segments[0], [s for s in segments[1:] if s not in ("self", "*")]
@@ -290,8 +282,8 @@ class RustResolver:
                 out.append(root_file)
             for k in range(len(rest), 0, -1):  # `a::b::Item`: the module may be a or a/b
                 module = "/".join(rest[:k])
-                out += [_join(base, f"{module}.rs"), _join(base, f"{module}/mod.rs")]
-        return _paths(out)
+                out += [join(base, f"{module}.rs"), join(base, f"{module}/mod.rs")]
+        return path_keys(out)
 
     def _module_files(self, rel: str, module_dir: str) -> list[str]:
         """The file that may define the module whose submodules live in ``module_dir``."""
@@ -306,7 +298,7 @@ class RustResolver:
         stem = PurePosixPath(rel).stem
         if stem == "mod" or self._is_root(rel):
             return directory
-        return _join(directory, stem)
+        return join(directory, stem)
 
     def crate_root(self, rel: str) -> str | None:
         """The root file of the crate ``rel`` belongs to."""
@@ -317,10 +309,10 @@ class RustResolver:
         top = below.split("/", 1)[0]
         if top in ("tests", "benches", "examples") or below == "build.rs":
             first = below.split("/")
-            return _join(folder, "/".join(first[:2])) if len(first) > 1 else rel
+            return join(folder, "/".join(first[:2])) if len(first) > 1 else rel
         if below.startswith("src/bin/"):
             parts = below.split("/")
-            return _join(
+            return join(
                 folder, "/".join(parts[:3]) if len(parts) == 3 else f"src/bin/{parts[2]}/main.rs"
             )
         manifest = self._manifest(folder)
@@ -330,7 +322,7 @@ class RustResolver:
             "src/lib.rs",
             "src/main.rs",
         ]
-        found = [_join(folder, t) for t in targets if (self.root / folder / t).is_file()]
+        found = [join(folder, t) for t in targets if (self.project.root / folder / t).is_file()]
         if rel in found:
             return rel
         # a package with several targets (``[[bin]] path = "crates/core/main.rs"``): the one
@@ -351,7 +343,9 @@ class RustResolver:
         return None
 
     def _manifest(self, folder: str) -> dict[str, Any] | None:
-        text = self._read_text(posixpath.join(folder, "Cargo.toml") if folder else "Cargo.toml")
+        text = self.project.read_text(
+            posixpath.join(folder, "Cargo.toml") if folder else "Cargo.toml"
+        )
         if text is None:
             return None
         try:
@@ -371,20 +365,20 @@ class RustResolver:
                 if not isinstance(name, str):
                     continue
                 for candidate in [*_targets(manifest, "lib"), "src/lib.rs", "src/main.rs"]:
-                    path = _join(folder, candidate)
-                    if (self.root / path).is_file():
+                    path = join(folder, candidate)
+                    if (self.project.root / path).is_file():
                         self._crates[name.replace("-", "_")] = path
                         break
         return self._crates
 
     def _members(self) -> list[str]:
-        crates = [posixpath.dirname(rel) for rel in self._named("Cargo.toml")]
+        crates = [posixpath.dirname(rel) for rel in self.project.named("Cargo.toml")]
         folders = []
         for base in crates:
             manifest = self._manifest(base) or {}
             workspace = manifest.get("workspace", {})
             for pattern in workspace.get("members", []) if isinstance(workspace, dict) else []:
-                member = _join(base, pattern)
+                member = join(base, pattern)
                 folders += [folder for folder in crates if glob_match(member, folder)]
             if "package" in manifest:
                 folders.append(base)
@@ -402,12 +396,3 @@ def _targets(manifest: dict[str, Any] | None, kind: str) -> list[str]:
 
 def _within(rel: str, folder: str) -> bool:
     return not folder or rel.startswith(folder + "/")
-
-
-def _join(directory: str, path: str) -> str:
-    return posixpath.normpath(posixpath.join(directory, path) if directory else path)
-
-
-def _paths(candidates: list[str]) -> list[str]:
-    keep = (c for c in candidates if c and not c.startswith(("..", "/")) and c != ".")
-    return [f"path:{c}" for c in dict.fromkeys(keep)]
