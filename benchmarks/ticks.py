@@ -240,13 +240,18 @@ def multi_repo_child(
         started = time.monotonic()
         thread.start()
         try:
+            give_up = time.monotonic() + 900  # a hang is reported, not waited out
             while not all(fresh(r, f"m{i}.py") for r in reactors for i in range(files)):
+                if time.monotonic() > give_up:
+                    raise RuntimeError(f"{repos} repos did not converge in 900 s")
                 time.sleep(0.05)  # the benchmark's own poll, outside the measured work
             converged_s = time.monotonic() - started
             last = reactors[-1]
             (last.root / "m0.py").write_text("def f0():\n    return 'edited'\n")
             edited = time.monotonic()
             while not fresh(last, "m0.py"):
+                if time.monotonic() > edited + 120:
+                    raise RuntimeError("the edited file's doc was not refreshed in 120 s")
                 time.sleep(0.01)
             edit_s = time.monotonic() - edited
             time.sleep(settle_seconds)  # let the loop back off to its cap
