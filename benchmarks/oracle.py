@@ -186,10 +186,10 @@ def _c(root: ts.Node, text: object, *, header: bool) -> set[str]:
                 # extern one is another file's
                 if name and (_is_function(declarator) or header or "extern" not in storage):
                     names.add(name)
-        elif node.type == "type_definition":
+        elif node.type == "type_definition" and header:  # (types have no linkage)
             for declarator in node.children_by_field_name("declarator"):
                 names.add(_declared_name(declarator, t))
-        elif node.type in (
+        elif header and node.type in (
             "struct_specifier",
             "union_specifier",
             "enum_specifier",

@@ -379,6 +379,8 @@ def test_c_static_meaning_macros_header_statics_and_spaced_defines() -> None:
         "deflate.c", "#define local static\nlocal void put(int b) {}\nint api(void) { return 0; }\n"
     )
     assert sym(c, "put").visibility == "private" and sym(c, "api").exported
+    own = facts("a.c", "typedef struct state { int n; } state_t;\nstruct pair { int a, b; };\n")
+    assert not sym(own, "state_t").exported and not sym(own, "pair").exported
     h = facts("inffixed.h", "static const int lenfix[4] = {0};\n#  define gzclose z_gzclose\n")
     assert sym(h, "lenfix").exported  # every file that includes the header has it
     assert sym(h, "gzclose").signature == "#define gzclose z_gzclose"

@@ -6,9 +6,10 @@ uses), typedefs (function pointer types by their name), object-like macros as co
 function-like ones as macros (include guards and the ``#else`` twin of a macro left out), and
 variables (globals, ``extern`` declarations, function pointers by their name). Linkage as the
 language has it: ``static`` in a ``.c`` file is private (a macro that means it too: zlib's
-``local``, ``SQLITE_PRIVATE``), a header's statics (``static inline`` helpers, tables) reach every
-file that includes it, so they are its API; C++ members by their access section (``public:``…;
-a class starts private, a struct public), a static member being no less visible for it.
+``local``, ``SQLITE_PRIVATE``), and so are the types and macros it defines; a header's statics
+(``static inline`` helpers, tables) reach every file that includes it, so they are its API; C++
+members by their access section (``public:``…; a class starts private, a struct public), a
+static member being no less visible for it.
 
 tree-sitter does not expand macros, so what they would hide is uncovered first (lines kept):
 a line that is one bare macro (``Q_OBJECT``), an export or calling-convention macro around a
@@ -283,7 +284,7 @@ def _type(
         alias or name,
         node,
         parent=parent,
-        visibility=access if parent else "public",
+        visibility=access if parent else _file_scope(header),
         doc=w.doc(doc_node),
         signature=signature,
     )
@@ -319,7 +320,20 @@ def _typedef(w: Walker, node: ts.Node, parent: str, access: Visibility, header: 
         names = names[1:]
     for name in names:
         if name:
-            w.add("type", name, node, parent=parent, signature=one_line(w.text(node)).rstrip(";"))
+            w.add(
+                "type",
+                name,
+                node,
+                parent=parent,
+                visibility=access if parent else _file_scope(header),
+                signature=one_line(w.text(node)).rstrip(";"),
+            )
+
+
+def _file_scope(header: bool) -> Visibility:
+    """What a type, typedef or macro at file scope is: a header's reach its includers, a
+    source file's are its own (types and macros have no linkage)."""
+    return "public" if header else "private"
 
 
 def _macro(w: Walker, node: ts.Node, parent: str, *, header: bool) -> None:
@@ -334,7 +348,7 @@ def _macro(w: Walker, node: ts.Node, parent: str, *, header: bool) -> None:
         name,
         node,
         parent=parent,
-        visibility="public" if header else "private",  # a .c file's macros are its own
+        visibility=_file_scope(header),
         signature=one_line("#define " + w.text(node).lstrip("# \t").removeprefix("define")),
     )
 
