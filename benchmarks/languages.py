@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from oracle import InRepo, public_names
+from oracle import DEFINITIONS_ONLY, InRepo, public_names, short_name
 
 from reactor.backends import DocRequest
 from reactor.backends.outline import OutlineBackend
@@ -57,10 +57,10 @@ def measure(checkout: Path, samples: list[str] | None = None) -> dict[str, Any]:
         drawn: dict[str, list[str]] = defaultdict(list)
         misses: dict[str, list[str]] = defaultdict(list)
         for rel in paths:
-            language = language_of(rel)
+            data = (root / rel).read_bytes()
+            language = language_of(rel, data)
             if language is None:
                 continue
-            data = (root / rel).read_bytes()
             t0 = time.perf_counter()
             facts = extract(rel, data)
             t1 = time.perf_counter()
@@ -76,7 +76,10 @@ def measure(checkout: Path, samples: list[str] | None = None) -> dict[str, Any]:
                 continue
             stats["with_symbols"] += bool(facts.symbols)
             public = public_names(rel, language, data)
-            listed = {s.name for s in facts.top_level() if s.exported}
+            if language in DEFINITIONS_ONLY:
+                listed = {short_name(s.name) for s in facts.symbols}
+            else:
+                listed = {s.name for s in facts.top_level() if s.exported}
             listed |= {s.signature.split(" as ")[0] for s in facts.top_level() if " as " in s.name}
             stats["public"] += len(public)
             stats["public_listed"] += len(public & listed)
@@ -172,15 +175,15 @@ def _python_keys(rel: str, spec: str) -> list[str]:
 def _only(facts: Any, spec: str) -> Any:
     from dataclasses import replace
 
-    return replace(facts, imports=[spec], resolved=[])
+    return replace(facts, imports=[spec], resolved=[], references=[])
 
 
 def _resolves(key: str, indexed: set[str], provided: set[str]) -> bool:
-    from reactor.graph import module_candidates
+    from reactor.graph import PROVIDED_PREFIXES, module_candidates
 
     if key.startswith("path:"):
         return key[5:] in indexed
-    if key.startswith(("go:", "java:", "inc:")):
+    if key.startswith(PROVIDED_PREFIXES):
         return key in provided
     return any(p in indexed for p in module_candidates(key))
 

@@ -14,6 +14,7 @@ the extractor does, else function bodies would count as declarations.
 from __future__ import annotations
 
 import ast
+import importlib
 import posixpath
 import re
 import tomllib
@@ -23,13 +24,16 @@ from pathlib import Path
 import tree_sitter as ts
 
 from reactor.facts.c import HEADER_SUFFIXES, _unparsed, uncover
-from reactor.facts.walker import parser
+from reactor.facts.walker import GRAMMARS, parser
 
 
 def public_names(rel: str, language: str, data: bytes) -> set[str]:
-    """The names a file declares at its top level for other files to use."""
+    """The names a file declares at its top level for other files to use (for the languages
+    of :data:`DEFINITIONS_ONLY`: every definition, at any depth, of any visibility)."""
     if language == "python":
         return _python(data)
+    if language in DEFINITIONS_ONLY:
+        return definitions(language, data)
     if language in ("c", "cpp"):
         data = uncover(data)
     root = parser(language).parse(data).root_node
@@ -46,6 +50,79 @@ def public_names(rel: str, language: str, data: bytes) -> set[str]:
     if language == "java":
         return _java(root, text)
     return _c(root, text, header=rel.endswith(HEADER_SUFFIXES))
+
+
+#: Languages audited by their definitions alone: the names the grammar's own ``tags.scm`` (the
+#: queries GitHub's code navigation runs) tags as definitions, or, where a wheel ships none, the
+#: name of every type and function declaration node. Visibility is not judged for them.
+DEFINITIONS_ONLY = ("ruby", "php", "kotlin", "csharp", "swift", "scala", "bash", "lua")
+_DECLARATIONS = {
+    "kotlin": ("class_declaration", "object_declaration", "function_declaration"),
+    "csharp": (
+        "class_declaration",
+        "struct_declaration",
+        "interface_declaration",
+        "enum_declaration",
+        "record_declaration",
+        "method_declaration",
+    ),
+    "bash": ("function_definition",),
+}
+
+
+def definitions(language: str, data: bytes) -> set[str]:
+    """Definition names, by ``tags.scm`` or declaration nodes (last ``.``/``:`` part only)."""
+    root = parser(language).parse(data).root_node
+    text = lambda n: data[n.start_byte : n.end_byte].decode("utf-8", "replace")  # noqa: E731
+    names: set[str] = set()
+    query = _tags(language)
+    if query is not None:
+        for _, captures in ts.QueryCursor(query).matches(root):
+            kinds = [c for c in captures if c.startswith("definition.")]
+            if not kinds or (language == "php" and kinds == ["definition.module"]):
+                continue  # (a PHP namespace is not a symbol)
+            if any(_local(n) for kind in kinds for n in captures[kind]):
+                continue  # a definition inside a function body: not the file's API
+            names.update(text(n) for n in captures.get("name", []))
+    else:
+        for kind in _DECLARATIONS[language]:
+            for node in (
+                ts.QueryCursor(ts.Query(parser(language).language, f"({kind}) @n"))
+                .captures(root)
+                .get("n", [])
+            ):
+                name = node.child_by_field_name("name")
+                if name is None:
+                    name = next((c for c in node.named_children if c.type == "identifier"), None)
+                if name is not None:
+                    names.add(text(name))
+    return {short_name(n) for n in names if n}
+
+
+_FUNCTION_WORDS = ("function", "method", "lambda", "closure", "init_declaration", "block")
+
+
+def _local(node: ts.Node) -> bool:
+    """Whether ``node`` sits inside a function, method, closure or block body."""
+    parent = node.parent
+    while parent is not None:
+        if any(word in parent.type for word in _FUNCTION_WORDS) and parent.type != "body_statement":
+            return True
+        parent = parent.parent
+    return False
+
+
+def short_name(name: str) -> str:
+    """``M.add`` and ``M:m`` as ``add`` and ``m``: how tags and the extractors may differ."""
+    return re.split(r"[.:]", name)[-1].lstrip("$")
+
+
+def _tags(language: str) -> ts.Query | None:
+    module = importlib.import_module(GRAMMARS[language][0])
+    path = Path(module.__file__).parent / "queries" / "tags.scm"  # type: ignore[arg-type]
+    if not path.is_file():
+        return None
+    return ts.Query(parser(language).language, path.read_text())
 
 
 def _python(data: bytes) -> set[str]:
@@ -295,6 +372,22 @@ class InRepo:
             for i in range(len(rel.split("/")))
         }
         self.java_dirs = {f.rpartition("/")[0] for f in self.java_files}
+        #: Packages and namespaces the repo's Kotlin, Scala and C# files declare.
+        self.packages: set[str] = set()
+        for rel in paths:
+            if rel.endswith((".kt", ".kts", ".scala", ".cs")):
+                text = (root / rel).read_text(errors="replace")
+                found = re.findall(r"^\s*(?:package|namespace)\s+([\w.]+)", text, re.M)
+                if found:  # Scala's chained `package a` / `package b` make one package
+                    self.packages.add(".".join(found) if rel.endswith(".scala") else found[0])
+        self.swift_targets = {
+            name
+            for package in root.rglob("Package.swift")
+            for name in re.findall(
+                r"\.(?:target|testTarget|executableTarget)\(\s*name:\s*\"([^\"]+)\"",
+                package.read_text(errors="replace"),
+            )
+        }
         #: Top-level Python packages and modules: at the root, or below a src/ or lib/ folder.
         self.py_tops = set()
         for rel in paths:
@@ -331,6 +424,25 @@ class InRepo:
             return any(
                 "/".join(parts[:i]) + ".java" in self.java_files for i in range(1, len(parts) + 1)
             )
+        if language == "ruby":
+            return spec.startswith(".") or any(p.endswith(f"lib/{spec}.rb") for p in self.paths)
+        if language == "php":
+            if "/" in spec or spec.endswith(".php"):
+                return posixpath.basename(spec) in self.basenames
+            tail = "/".join(spec.split("\\")[-2:]) + ".php"
+            return any(p.endswith("/" + tail) or p == tail for p in self.paths)
+        if language in ("kotlin", "scala"):
+            package = spec.removesuffix(".*").rsplit(".", 1)[0]
+            return package in self.packages or spec.removesuffix(".*") in self.packages
+        if language == "csharp":
+            return spec in self.packages
+        if language == "swift":
+            return spec in self.swift_targets
+        if language == "bash":
+            return "$" not in spec and posixpath.basename(spec) in self.basenames
+        if language == "lua":
+            base = spec.replace(".", "/")
+            return any(p.endswith((f"{base}.lua", f"{base}/init.lua")) for p in self.paths)
         if language in ("c", "cpp"):
             name = spec.strip()
             if not name.startswith('"'):

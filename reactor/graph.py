@@ -37,7 +37,9 @@ MAX_SYMBOLS = 12
 #: Neighbours looked up per direction (a module imported by thousands is counted, not listed).
 MAX_LOOKED_UP = 1000
 #: Keys provided by other files (Go packages, Java types, headers): see reactor.facts.resolve.
-PROVIDED_PREFIXES = ("go:", "java:", "inc:")
+PROVIDED_PREFIXES = ("go:", "java:", "inc:", "php:", "cs:", "swift:")
+#: Provided keys whose import names are guessed from the words a file uses, not imported.
+GUESSED_NAMES = ("cs:", "swift:")
 
 
 def module_names(rel: str) -> list[str]:
@@ -88,10 +90,10 @@ def _names(text: str | None) -> list[str]:
 
 def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighbour]]:
     """In-repo files ``rel`` imports, and files that import ``rel``, in path order."""
-    row = index.read("SELECT id FROM files WHERE path = ?", (rel,))
+    row = index.read("SELECT id, symbols FROM files WHERE path = ?", (rel,))
     if not row:
         return [], []
-    file_id = row[0][0]
+    file_id, my_symbols = row[0]
     edges = index.read("SELECT module, names FROM imports WHERE file_id = ?", (file_id,))
     imported: dict[str, list[str]] = defaultdict(list)  # neighbour path -> names imported
     wanted: dict[str, list[str]] = defaultdict(list)  # candidate path -> names
@@ -119,21 +121,32 @@ def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighb
             by_key[key].append((path, text))
     for key, files in by_key.items():
         # A package joins every file of it; the ones that declare a name used are the
-        # neighbours (``cobra.Command`` → command.go), all of them when none is named or found.
+        # neighbours (``cobra.Command`` → command.go), all of them when none is named or
+        # found — but for a key whose names are every capitalized word the file uses (a C#
+        # namespace, a Swift module), none: a name no file declares is a system type.
         names = set(provided[key])
         declaring = [f for f in files if names & {n for n, _ in _parse_symbols(f[1])}]
-        for path, text in declaring or files:
+        for path, text in declaring or ([] if key.startswith(GUESSED_NAMES) else files):
             imported[path] += provided[key]
             symbols[path] = text
     mine = [k for (k,) in index.read("SELECT key FROM provides WHERE file_id = ?", (file_id,))]
     sql = (
-        "SELECT f.path, i.names FROM imports i JOIN files f ON f.id = i.file_id"
+        "SELECT f.path, i.names, i.module FROM imports i JOIN files f ON f.id = i.file_id"
         " WHERE i.module IN ({})"
     )
     importers: dict[str, list[str]] = defaultdict(list)
-    for path, names in _in(index, sql, [*module_names(rel), f"path:{rel}", *mine]):
-        if path != rel:
-            importers[path] += _names(names)
+    declared = {n for n, _ in _parse_symbols(my_symbols)}
+    for path, names, key in _in(index, sql, [*module_names(rel), f"path:{rel}", *mine]):
+        if path == rel:
+            continue
+        used = _names(names)
+        if key in mine and used and declared:
+            # through a package or namespace: an importer of this file only if it uses a
+            # name this file declares (the mirror of the filter above)
+            used = [n for n in used if n in declared]
+            if not used:
+                continue
+        importers[path] += used
     return (
         [Neighbour(p, _shown_imported(imported[p], symbols[p])) for p in sorted(imported)],
         [Neighbour(p, tuple(dict.fromkeys(importers[p]))) for p in sorted(importers)],

@@ -27,6 +27,7 @@ UNREADABLE = "unreadable"
 #: A source whose doc path holds a file or directory that is not one of our docs.
 FOREIGN = "foreign"
 BINARY_DETAIL = "binary content (NUL bytes, not UTF-8 text)"
+NOT_A_SCRIPT = "no extension and no shebang naming a known interpreter"
 #: Why a source is not documented, as ``status`` and ``check`` name it.
 SKIP_REASONS = {
     TOO_LARGE: "too large",
@@ -103,6 +104,8 @@ def observe_stat(
     ):
         detail = BINARY_DETAIL if known.skip == BINARY else ""
         return Observation(rel, "unchanged", st, skip=known.skip, detail=detail)
+    if "." not in rel.rpartition("/")[2] and not policy.is_script(rel):
+        return Observation(rel, "gone", detail=NOT_A_SCRIPT)
     try:
         data = read_source(policy.root_str, rel, limit, resolve=not walked)
         if len(data) > limit:  # it grew since the stat

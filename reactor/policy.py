@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pathspec
 
-from .config import DocgenConfig, output_dir_relative
-from .facts import is_manifest
+from .config import DEFAULT_INCLUDE, DocgenConfig, output_dir_relative
+from .facts import is_manifest, shebang_language
 
 #: Directories never walked into: VCS metadata, our own state, and tool caches that no one wants
 #: documented. Anything else is left to ``.gitignore`` and ``exclude``.
@@ -208,6 +208,9 @@ class SourcePolicy:
         self.config = config
         self.output_prefix = output_dir_relative(config, self.root).as_posix() + "/"
         self._include = _Patterns(config.include)
+        #: Extensionless files may be scripts (their shebang decides, when read): candidates
+        #: under the default include list, else only where an include pattern names them.
+        self.scripts = tuple(config.include) == DEFAULT_INCLUDE
         self._exclude = _Patterns(config.exclude)
         self._has_exclude = bool(self._exclude)
         self._gitignores: dict[str, _Patterns | None] = {}
@@ -229,11 +232,29 @@ class SourcePolicy:
         for depth in range(1, len(parts)):
             if self._excluded("/".join(parts[:depth]), is_dir=True):
                 return "in an ignored or excluded directory"
-        if not self._include.includes(parts[-1], rel):
+        if not self.includes(parts[-1], rel):
             return "not matched by include"
         if self._excluded(rel, is_dir=False):
             return "gitignored or excluded"
         return None
+
+    def includes(self, name: str, rel: str) -> bool:
+        """Whether the include list takes ``name``, an extensionless one as a possible script."""
+        return self._include.includes(name, rel) or (self.scripts and "." not in name)
+
+    def is_script(self, rel: str) -> bool:
+        """Whether an extensionless file's shebang names an interpreter whose language is
+        known (:data:`reactor.facts.SHEBANG_LANGUAGES`): its first line is read, nothing more.
+        A file that cannot be read is left for the full read to report."""
+        path = os.path.realpath(os.path.join(self.root_str, rel))
+        if not path.startswith(self.root_str + os.sep):
+            return True  # (a symlink out of the repo: the full read refuses it)
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(256)
+        except OSError:
+            return True
+        return shebang_language(head) is not None
 
     def source_stat(self, rel: str) -> os.stat_result | NotSource:
         """The stat of ``rel`` if it is a source right now (path policy, then the disk)."""
@@ -306,7 +327,7 @@ class SourcePolicy:
         import resolution reads them, and this walk is the only one that finds them.
         """
         # locals, not attribute look-ups: this loop body runs once per entry of the repo
-        includes, excluded_in, secret_name = self._include.includes, self._excluded_in, _secret_name
+        includes, excluded_in, secret_name = self.includes, self._excluded_in, _secret_name
         is_regular = stat.S_ISREG
         for rel_dir, chain, entries in self._dirs(
             under, list_files=True, on_unreadable=on_unreadable

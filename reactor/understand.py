@@ -29,12 +29,12 @@ class Understanding:
 
     @property
     def symbols(self) -> str:
-        """Its exported top-level symbols with signatures, shown beside it as a neighbour (the
-        index's ``symbols`` column, :func:`reactor.graph.symbol_lines`)."""
+        """Its top-level symbols other files may use, with signatures, shown beside it as a
+        neighbour (the index's ``symbols`` column, :func:`reactor.graph.symbol_lines`)."""
         if self.facts is None:
             return ""
         return symbol_lines(
-            (s.name, s.signature or s.label) for s in self.facts.top_level() if s.exported
+            (s.name, s.signature or s.label) for s in self.facts.top_level() if s.shared
         )
 
     def interface(self) -> Interface:

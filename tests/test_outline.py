@@ -64,10 +64,10 @@ def test_unparsable_python_falls_back_to_generic() -> None:
 
 def test_generic_page_and_leading_comment() -> None:
     result = generate(
-        "src/main.kt", "#!/usr/bin/env run\n// App root.\n// Does X.\nfun main() {}\n"
+        "src/main.dart", "#!/usr/bin/env run\n// App root.\n// Does X.\nvoid main() {}\n"
     )
     assert isinstance(result, Generated)
-    assert "*Kotlin source — 4 lines" in result.body
+    assert "*Dart source — 4 lines" in result.body
     assert "> App root.\n> Does X." in result.body
     assert leading_comment("/*\n * Block\n * comment\n */\nint x;") == ["Block", "comment"]
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ..facts import FACTS_VERSION, TYPE_KINDS, Facts, Symbol
+from ..facts import FACTS_VERSION, TYPE_KINDS, Facts, Symbol, shebang_language
+from ..facts.walker import PRAGMA, is_licence, without_directives
 from ..paths import quote_path
 from . import Backend, DocRequest, Generated, NoOp
 
@@ -67,12 +68,12 @@ LANGUAGES = {
     "vue": "Vue",
     "svelte": "Svelte",
 }
-COMMENT_PREFIXES = ("#!", "///", "//!", "//", "/*", "*/", "*", "#", "--", ";;", "%", '"""')
+COMMENT_PREFIXES = ("#!", "///", "//!", "//", "/**", "/*", "*/", "*", "#", "--", ";;", "%", '"""')
 MAX_LEADING_COMMENT_LINES = 20
 
 
 #: Bumped whenever the page layout changes: docs of an older layout become ``outdated``.
-OUTLINE_VERSION = 3
+OUTLINE_VERSION = 4
 
 
 class OutlineBackend(Backend):
@@ -104,9 +105,22 @@ def title(rel: str) -> str:
     return f"# {fence}{pad}{shown}{pad}{fence}"
 
 
-def _language(rel: str) -> str:
+#: The language named for an extensionless script, by its shebang's interpreter.
+SCRIPT_LANGUAGES = {
+    "bash": "Shell script",
+    "python": "Python script",
+    "javascript": "Node.js script",
+    "ruby": "Ruby script",
+    "perl": "Perl script",
+}
+
+
+def _language(rel: str, source: str = "") -> str:
     ext = PurePosixPath(rel).suffix.lstrip(".").lower()
-    return LANGUAGES.get(ext, ext.upper() or "Text")
+    if not ext:
+        script = shebang_language(source[:256].encode())
+        return SCRIPT_LANGUAGES.get(script or "", "Text")
+    return LANGUAGES.get(ext, ext.upper())
 
 
 def _stats(source: str) -> str:
@@ -122,7 +136,7 @@ def generic_page(rel: str, source: str, graph_context: str | None) -> str:
     """Language, size and the leading comment block: what a reader checks first."""
     if not source.strip():
         return f"{title(rel)}\n\n*Empty {_language(rel)} file.*\n"
-    out = [title(rel), "", f"*{_language(rel)} source — {_stats(source)}.*"]
+    out = [title(rel), "", f"*{_language(rel, source)} source — {_stats(source)}.*"]
     comment = leading_comment(source)
     if comment:
         out += ["", "## Leading comment", "", *(f"> {line}" if line else ">" for line in comment)]
@@ -131,25 +145,41 @@ def generic_page(rel: str, source: str, graph_context: str | None) -> str:
 
 
 def leading_comment(source: str) -> list[str]:
-    """The first comment block of a file with comment markers stripped (shebang skipped)."""
-    found: list[str] = []
+    """The first comment block of a file that says what it is, comment markers stripped.
+
+    Passed over: a shebang, ``<?php``, pragmas and modelines (``frozen_string_literal: true``,
+    ``-*- coding: utf-8 -*-``, ``vim: set ts=2:``), and whole licence or copyright blocks; the
+    next block is taken instead."""
+    block: list[str] = []
     for raw in source.splitlines():
         line = raw.strip()
-        if line.startswith("#!") and not found:
+        if not block and (line.startswith(("#!", "<?php")) or PRAGMA.match(line)):
             continue
         marker = next((p for p in COMMENT_PREFIXES if line.startswith(p)), None)
         if marker is None:
-            if found or line:
+            if line:
+                break  # code: the header ends
+            if block and not _skipped(block):
                 break
+            block = []  # a blank line ends a block; a licence block is passed over
             continue
         text = line[len(marker) :].removesuffix("*/").strip()
-        if text or found:
-            found.append(text)
-        if len(found) >= MAX_LEADING_COMMENT_LINES:
-            break
-    while found and not found[-1]:
-        found.pop()
-    return found
+        if PRAGMA.match(text):
+            continue
+        if text or block:
+            block.append(text)
+    if _skipped(block):
+        return []
+    block = without_directives(block)
+    while block and not block[-1]:
+        block.pop()
+    return block[:MAX_LEADING_COMMENT_LINES]
+
+
+def _skipped(block: list[str]) -> bool:
+    """A block with nothing but copyright and tool lines, or a licence."""
+    kept = without_directives(block)
+    return not any(kept) or is_licence("\n".join(kept))
 
 
 #: How a non-public symbol is marked, per visibility (the language's own word where it has one).
@@ -167,20 +197,20 @@ MAX_VALUES = 40
 def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -> str:
     """The outline of a file from its facts: the same layout for every language."""
     noun = "module" if facts.language == "python" else "source"
-    out = [title(rel), "", f"*{_language(rel)} {noun} — {_stats(source)}.*"]
+    out = [title(rel), "", f"*{_language(rel, source)} {noun} — {_stats(source)}.*"]
     if facts.package:
         out[-1] = out[-1][:-2] + f", package `{facts.package}`.*"
     if facts.doc:
         out += ["", "## Purpose", "", facts.doc.strip()]
     types = [s for s in facts.symbols if s.kind in TYPE_KINDS]
+    sections = _members_by_type(facts)
     if types:
         out += ["", "## Types"]
-        for symbol in types:
+        for symbol, members in zip(types, sections, strict=True):
             heading = symbol.signature or f"{symbol.kind} {symbol.name}"
             out += ["", f"### `{heading}`{_marker(symbol)}"]
             if symbol.doc:
                 out += ["", symbol.doc]
-            members = [m for m in facts.members(symbol.name) if m.kind not in TYPE_KINDS]
             if members:
                 out.append("")
                 out += [_entry(m) for m in members[:MAX_VALUES]]
@@ -210,6 +240,21 @@ def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -
         out += ["", "## Imports", "", ", ".join(f"`{i}`" for i in facts.imports)]
     out += _context_section(graph_context)
     return "\n".join(out) + "\n"
+
+
+def _members_by_type(facts: Facts) -> list[list[Symbol]]:
+    """Each type's members, by position: a name may head two sections (a Scala class and its
+    companion object, a Swift type and its extension, a reopened Ruby class), each with the
+    members declared in it."""
+    sections: list[list[Symbol]] = []
+    current: dict[str, int] = {}
+    for symbol in facts.symbols:
+        if symbol.kind in TYPE_KINDS:
+            current[symbol.name] = len(sections)
+            sections.append([])
+        elif symbol.parent in current:
+            sections[current[symbol.parent]].append(symbol)
+    return sections
 
 
 def _marker(symbol: Symbol) -> str:

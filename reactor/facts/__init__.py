@@ -43,11 +43,40 @@ LANGUAGE_OF = {
     "hh": "cpp",
     "hpp": "cpp",
     "hxx": "cpp",
+    "rb": "ruby",
+    "rake": "ruby",
+    "gemspec": "ruby",
+    "php": "php",
+    "kt": "kotlin",
+    "kts": "kotlin",
+    "cs": "csharp",
+    "swift": "swift",
+    "scala": "scala",
+    "sc": "scala",
+    "sh": "bash",
+    "bash": "bash",
+    "zsh": "bash",
+    "lua": "lua",
+    "vue": "vue",
+    "svelte": "svelte",
+}
+#: Interpreters a shebang may name, and the language of an extensionless script that names one.
+SHEBANG_LANGUAGES = {
+    "sh": "bash",
+    "bash": "bash",
+    "dash": "bash",
+    "ksh": "bash",
+    "zsh": "bash",
+    "python": "python",
+    "node": "javascript",
+    "nodejs": "javascript",
+    "ruby": "ruby",
+    "perl": "perl",
 }
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 
 #: Who may use a symbol, as a small enum (each language's spelling is in the signature, and the
 #: outline shows the non-public ones): ``package`` is Java's package-private (and Go's
@@ -67,6 +96,10 @@ TYPE_KINDS = (
     "annotation",
     "namespace",
     "impl",
+    "module",
+    "object",
+    "protocol",
+    "extension",
 )
 
 
@@ -84,8 +117,15 @@ class Symbol:
 
     @property
     def exported(self) -> bool:
-        """Usable from outside its module (what a neighbour's doc can show)."""
+        """Usable from outside its module."""
         return self.visibility == "public"
+
+    @property
+    def shared(self) -> bool:
+        """Usable by another file of the project (what a neighbour's doc can show): public,
+        or package-, crate- or module-wide (Java's package-private, Swift's and C#'s
+        ``internal``)."""
+        return self.visibility in ("public", "package", "crate", "internal")
 
     @property
     def label(self) -> str:
@@ -157,9 +197,6 @@ class Facts:
             data["references"],
         )
 
-    def members(self, parent: str) -> list[Symbol]:
-        return [s for s in self.symbols if s.parent == parent]
-
 
 #: File names whose change can change how imports resolve (:mod:`.resolve` reads them). The
 #: walk reports each one it passes; a change re-resolves the repo's stored facts.
@@ -178,13 +215,19 @@ MANIFESTS = frozenset(
         "makefile",
         "GNUmakefile",
         "meson.build",
+        "composer.json",
+        "Package.swift",
     }
 )
 
 
 def is_manifest(name: str) -> bool:
-    """Whether a file of this base name is a manifest (``tsconfig.base.json`` too)."""
-    return name in MANIFESTS or (name.startswith("tsconfig") and name.endswith(".json"))
+    """Whether a file of this base name is a manifest (``tsconfig.base.json``, a gemspec too)."""
+    return (
+        name in MANIFESTS
+        or (name.startswith("tsconfig") and name.endswith(".json"))
+        or name.endswith(".gemspec")
+    )
 
 
 class Project(Protocol):
@@ -199,10 +242,18 @@ class Project(Protocol):
 
     def named(self, name: str) -> list[str]: ...
 
+    def named_like(self, suffix: str) -> list[str]: ...
+
 
 def join(directory: str, path: str) -> str:
     """A path relative to a repo folder, normalised (``a/b`` + ``../c`` → ``a/c``)."""
     return posixpath.normpath(posixpath.join(directory, path) if directory else path)
+
+
+def nearest(manifests: list[str], rel: str) -> list[str]:
+    """The manifests whose folder holds ``rel``, nearest first."""
+    above = [m for m in manifests if rel.startswith(posixpath.dirname(m) + "/") or "/" not in m]
+    return sorted(above, key=len, reverse=True)
 
 
 def path_keys(candidates: list[str]) -> list[str]:
@@ -227,8 +278,27 @@ def glob_match(pattern: str, path: str) -> bool:
     return re.fullmatch(regex, path) is not None
 
 
-def language_of(rel: str) -> str | None:
-    return LANGUAGE_OF.get(PurePosixPath(rel).suffix.lstrip(".").lower())
+def language_of(rel: str, data: bytes | None = None) -> str | None:
+    """The language of ``rel`` by its extension, or of an extensionless script by the
+    interpreter its shebang names (``data``: its first bytes at least)."""
+    suffix = PurePosixPath(rel).suffix
+    if suffix:
+        return LANGUAGE_OF.get(suffix.lstrip(".").lower())
+    return shebang_language(data) if data is not None else None
+
+
+def shebang_language(data: bytes) -> str | None:
+    """``#!/usr/bin/env python3`` → ``python``, ``#!/bin/sh -e`` → ``bash``; ``None`` without
+    a shebang naming one of :data:`SHEBANG_LANGUAGES`."""
+    if not data.startswith(b"#!"):
+        return None
+    words = data[2 : data.find(b"\n") if b"\n" in data else 200].decode("utf-8", "replace").split()
+    if words and words[0].endswith("/env"):
+        words = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+    if not words:
+        return None
+    interpreter = re.sub(r"[\d.]+$", "", words[0].rsplit("/", 1)[-1])
+    return SHEBANG_LANGUAGES.get(interpreter)
 
 
 #: The module that extracts each language (a module name under ``reactor.facts``).
@@ -242,13 +312,23 @@ EXTRACTORS = {
     "java": "java",
     "c": "c",
     "cpp": "c",
+    "ruby": "ruby",
+    "php": "php",
+    "kotlin": "kotlin",
+    "csharp": "csharp",
+    "swift": "swift",
+    "scala": "scala",
+    "bash": "shell",
+    "lua": "lua",
+    "vue": "components",
+    "svelte": "components",
 }
 
 
 def extract(rel: str, data: bytes) -> Facts | None:
     """The facts of ``rel`` (``None``: not a language understood here, or unparseable Python)."""
-    language = language_of(rel)
-    if language is None:
+    language = language_of(rel, data)
+    if language is None or language not in EXTRACTORS:
         return None
     module = importlib.import_module(f".{EXTRACTORS[language]}", __name__)
     facts: Facts | None = module.extract(rel, language, data)

@@ -19,7 +19,7 @@ import re
 
 import tree_sitter as ts
 
-from . import Facts, Visibility, one_line
+from . import TYPE_KINDS, Facts, Visibility, one_line
 from .walker import Walker, child, named
 
 _TYPES = {
@@ -50,19 +50,36 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             _import(w, node)
         elif node.type in _TYPES:
             _type(w, node, parent="", in_interface=False, declared=declared)
-    if w.facts.package:  # same-package references: no import needed
-        used = {w.text(n) for n in w.descendants(root, "type_identifier")}
-        imported = {spec.rsplit(".", 1)[-1] for spec in w.facts.imports}
-        type_parameters = {
-            w.text(n.named_children[0])
-            for n in w.descendants(root, "type_parameter")
-            if n.named_child_count
-        }
-        for name in sorted(used - declared - imported - type_parameters - _JAVA_LANG):
+    same_package_references(w, root, declared)
+    return w.facts
+
+
+def same_package_references(
+    w: Walker,
+    root: ts.Node,
+    declared: set[str],
+    *,
+    kind: str = "type_identifier",
+    builtins: frozenset[str] = frozenset(),
+) -> None:
+    """Same-package references: a JVM file uses its package's other types without importing
+    them, so every capitalized name of ``kind`` it uses (not declared, imported or a type
+    parameter) is looked up in its own package."""
+    if not w.facts.package:
+        return
+    used = {w.text(n) for n in w.descendants(root, kind)}
+    imported = {spec.rsplit(".", 1)[-1] for spec in w.facts.imports}
+    type_parameters = {
+        w.text(n.named_children[0])
+        for n in w.descendants(root, "type_parameter")
+        if n.named_child_count
+    }
+    declared = declared | {s.name for s in w.facts.symbols}
+    for name in sorted(used - declared - imported - type_parameters - _JAVA_LANG - builtins):
+        if name[:1].isupper():
             spec = f"{w.facts.package}.{name}"
             w.facts.references.append(spec)
             w.facts.names[spec] = [name]
-    return w.facts
 
 
 def _visibility(w: Walker, node: ts.Node, *, in_interface: bool) -> Visibility:
@@ -155,11 +172,12 @@ def keys(spec: str) -> list[str]:
 
 
 def provides(facts: Facts) -> list[str]:
-    """``java:<package>.<Type>`` for each type (nested ones as ``Outer.Inner`` too) and
-    ``java:<package>.*`` for the package."""
+    """``java:<package>.<Type>`` for each type (nested ones as ``Outer.Inner`` too), for each
+    top-level function and value (Kotlin, Scala 3: imported by name), and ``java:<package>.*``
+    for the package."""
     if not facts.package:
         return []
-    types = {s.name: s.parent for s in facts.symbols if s.kind in _TYPES.values()}
+    types = {s.name: s.parent for s in facts.symbols if s.kind in TYPE_KINDS}
     out = [f"java:{facts.package}.*"]
     for name, parent in types.items():
         dotted = name
@@ -168,4 +186,7 @@ def provides(facts: Facts) -> list[str]:
         out.append(f"java:{facts.package}.{dotted}")
         if dotted != name:
             out.append(f"java:{facts.package}.{dotted.split('.')[0]}.*")
+    for symbol in facts.top_level():  # Kotlin's and Scala 3's top-level definitions
+        if symbol.kind in ("function", "variable", "const"):
+            out.append(f"java:{facts.package}.{symbol.name}")
     return list(dict.fromkeys(out))

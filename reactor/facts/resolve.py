@@ -8,11 +8,14 @@ which others reach it. Graph context then joins the two for the one file being d
 * ``go:<import path>`` — provided by every non-test ``.go`` file of a package's directory;
 * ``java:<package>.<Type>`` and ``java:<package>.*`` — provided by each Java file's types;
 * ``inc:<project>|<suffix>`` — provided by headers, for an include no build names a directory for;
+* ``php:<Namespace\\Class>``, ``cs:<namespace>``, ``swift:<target>`` — provided by PHP files'
+  classes, C# files' namespaces, a SwiftPM target's files (Kotlin and Scala use ``java:``);
 * Python's dotted module names (:func:`reactor.graph.module_candidates`).
 
 The manifests each ecosystem reads (``go.mod``, ``Cargo.toml``, ``package.json`` and workspace
 files, ``tsconfig.json`` and what it ``extends``, ``compile_commands.json``, Makefiles,
-``CMakeLists.txt``: :data:`reactor.facts.MANIFESTS`) are read once and cached. The resolver never
+``CMakeLists.txt``, ``composer.json``, gemspecs, ``Package.swift``:
+:data:`reactor.facts.MANIFESTS`) are read once and cached. The resolver never
 walks the tree to find them: the index's scans report each one they pass
 (:meth:`Resolver.saw_manifest`), and the set is kept in the index between runs. When a scan ends
 with a manifest added, changed or gone, the caches are dropped and every file is resolved again
@@ -28,12 +31,17 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from . import Facts
-from . import java as java_facts
+from . import Facts, csharp, java, lua, shell
 from .c import IncludeResolver
 from .go import GoResolver
 from .javascript import JsResolver, read_jsonc
+from .php import PhpResolver
+from .ruby import RubyResolver
 from .rust import RustResolver
+from .swift import SwiftResolver
+
+#: The languages whose package keys are Java's (one JVM build reaches across them).
+JVM = ("java", "kotlin", "scala")
 
 #: A manifest's size and mtime, as a scan saw it.
 Stamp = tuple[int, int]
@@ -52,10 +60,17 @@ class Resolver:
         self.go = GoResolver(self)
         self.rust = RustResolver(self)
         self.c = IncludeResolver(self)
+        self.ruby = RubyResolver(self)
+        self.php = PhpResolver(self)
+        self.swift = SwiftResolver(self)
 
     def named(self, name: str) -> list[str]:
         """The known manifests called ``name``, in path order."""
         return sorted(rel for rel in self.manifests if posixpath.basename(rel) == name)
+
+    def named_like(self, suffix: str) -> list[str]:
+        """The known manifests whose name ends with ``suffix`` (``.gemspec``), in path order."""
+        return sorted(rel for rel in self.manifests if rel.endswith(suffix))
 
     def replace_manifests(self, under: str, seen: dict[str, Stamp]) -> None:
         """A scan of ``under`` saw these manifests, not what was known there: take them, and
@@ -73,6 +88,7 @@ class Resolver:
         self.js.forget()
         self.rust.forget()
         self.c.forget()
+        self.swift.forget()
 
     def read_text(self, rel: str) -> str | None:
         if rel not in self._texts:
@@ -107,10 +123,16 @@ class Resolver:
     def provides(self, rel: str, facts: Facts) -> list[str]:
         if facts.language == "go":
             return self.go.provides(rel, facts)
-        if facts.language == "java":
-            return java_facts.provides(facts)
+        if facts.language in JVM:
+            return java.provides(facts)
         if facts.language in ("c", "cpp"):
             return self.c.provides(rel)
+        if facts.language == "php":
+            return self.php.provides(facts)
+        if facts.language == "csharp":
+            return csharp.provides(facts)
+        if facts.language == "swift":
+            return self.swift.provides(rel)
         return []
 
     def _keys(self, rel: str, language: str, spec: str) -> list[str]:
@@ -122,8 +144,20 @@ class Resolver:
             return self.go.keys(rel, spec)
         if language == "rust":
             return self.rust.keys(rel, spec)
-        if language == "java":
-            return java_facts.keys(spec)
+        if language in JVM:
+            return java.keys(spec)
         if language in ("c", "cpp"):
             return self.c.keys(rel, spec)
+        if language == "ruby":
+            return self.ruby.keys(rel, spec)
+        if language == "php":
+            return self.php.keys(rel, spec)
+        if language == "csharp":
+            return csharp.keys(spec)
+        if language == "swift":
+            return self.swift.keys(rel, spec)
+        if language == "bash":
+            return shell.keys(rel, spec)
+        if language == "lua":
+            return lua.keys(spec)
         return []

@@ -27,6 +27,20 @@ GRAMMARS = {
     "java": ("tree_sitter_java", "language"),
     "c": ("tree_sitter_c", "language"),
     "cpp": ("tree_sitter_cpp", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "php": ("tree_sitter_php", "language_php"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "swift": ("tree_sitter_swift", "language"),
+    "scala": ("tree_sitter_scala", "language"),
+    "bash": ("tree_sitter_bash", "language"),
+    "lua": ("tree_sitter_lua", "language"),
+}
+#: The comment node kinds of each grammar (``comment`` where not listed).
+COMMENT_KINDS = {
+    "kotlin": ("line_comment", "block_comment"),
+    "scala": ("comment", "block_comment"),
+    "swift": ("comment", "multiline_comment"),
 }
 
 #: Comments addressed to tools, not readers: never a symbol's doc.
@@ -43,6 +57,21 @@ _BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _INLINE_TAG = re.compile(r"\{@\w+\s+([^}]*)\}")
+#: C#'s XML doc references (``<see cref="X"/>``, ``<paramref name="n"/>``): their target's name.
+_XML_REFERENCE = re.compile(r"<\w+\s+(?:cref|name|langword)=\"([^\"]*)\"\s*/>")
+_XML_SUMMARY = re.compile(r"<summary>(.*?)(?:</summary>|$)", re.DOTALL)
+#: A licence or copyright header: never a file's doc (the next comment block may be).
+_LICENCE = re.compile(
+    r"\b(licen[cs]ed?|copyright|SPDX-License|all rights reserved|permission is hereby granted)\b",
+    re.IGNORECASE,
+)
+#: Lines addressed to the interpreter or the editor: ``frozen_string_literal: true``, a
+#: ``-*- coding: utf-8 -*-`` or ``vim: set ts=2:`` modeline, ``@generated``.
+PRAGMA = re.compile(
+    r"^\s*(frozen_string_literal:|(?:en)?coding[:=]|-\*-.*-\*-|vim?:|ex:|@generated|"
+    r"typed:\s|warn_indent:|shellcheck\s|luacheck:|@formatter:|<\?php)",
+    re.IGNORECASE,
+)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
@@ -58,8 +87,12 @@ def parser(language: str) -> ts.Parser:
 
 
 @functools.cache
-def _query(language: str, kind: str) -> ts.Query:
-    return ts.Query(grammar(language), f"({kind}) @n")
+def _query(language: str, kind: str) -> ts.Query | None:
+    """``None`` for a kind the grammar does not have (code shared by languages asks for it)."""
+    try:
+        return ts.Query(grammar(language), f"({kind}) @n")
+    except ts.QueryError:
+        return None
 
 
 def descendants(language: str, node: ts.Node, kind: str) -> list[ts.Node]:
@@ -67,7 +100,8 @@ def descendants(language: str, node: ts.Node, kind: str) -> list[ts.Node]:
 
     A one-node query, run in C: walking a whole tree in Python node by node costs more than
     the parse (Java's type references, JavaScript's ``require`` calls)."""
-    return ts.QueryCursor(_query(language, kind)).captures(node).get("n", [])
+    query = _query(language, kind)
+    return ts.QueryCursor(query).captures(node).get("n", []) if query is not None else []
 
 
 class Walker:
@@ -76,9 +110,12 @@ class Walker:
     def __init__(self, language: str, data: bytes):
         self.data = data
         self.facts = Facts(language)
+        self._root: ts.Node | None = None
+        self._comments: dict[int, ts.Node] | None = None
 
     def parse(self) -> ts.Node:
-        return parser(self.facts.language).parse(self.data).root_node
+        self._root = parser(self.facts.language).parse(self.data).root_node
+        return self._root
 
     def text(self, node: ts.Node | None) -> str:
         if node is None:
@@ -118,6 +155,43 @@ class Walker:
             expected_row = prev.start_point[0] - 1
             prev = prev.prev_sibling
         return doc_summary("\n".join(lines)) if lines else ""
+
+    def doc_above(self, node: ts.Node, *, markers: tuple[str, ...] = ()) -> str:
+        """The summary of the comment lines right above ``node``'s first line, found by line.
+
+        For grammars that do not keep a comment beside what it documents (Ruby puts the comment
+        above a body's first item outside the body; Kotlin's modifiers swallow annotations), the
+        comments are looked up by the row they end on. ``markers``: the language's own comment
+        openers (Lua's ``---``) stripped before the common ones.
+        """
+        if self._comments is None:
+            root = self._root if self._root is not None else node
+            kinds = COMMENT_KINDS.get(self.facts.language, ("comment",))
+            self._comments = {
+                c.end_point[0]: c for kind in kinds for c in self.descendants(root, kind)
+            }
+        lines: list[str] = []
+        if self._ends_code(node):
+            return ""  # not first on its line (`object A { def b = 1 }`): the line's doc is A's
+        row = node.start_point[0] - 1
+        while (comment := self._comments.get(row)) is not None and not self._ends_code(comment):
+            text = self.text(comment)
+            if text.startswith(("#!", "//!", "/*!")):
+                break
+            for marker in markers:
+                text = "\n".join(line.strip().removeprefix(marker) for line in text.splitlines())
+            lines[:0] = without_directives(comment_text(text))
+            row = comment.start_point[0] - 1
+        return doc_summary("\n".join(lines)) if lines else ""
+
+    def _ends_code(self, node: ts.Node) -> bool:
+        """Whether code precedes ``node`` on its first line (a trailing comment)."""
+        start = self.data.rfind(b"\n", 0, node.start_byte) + 1
+        return bool(self.data[start : node.start_byte].strip())
+
+    def words(self, node: ts.Node | None) -> list[str]:
+        """A modifier list's words (``public static final`` → three words)."""
+        return self.text(node).split()
 
     def add(
         self,
@@ -193,9 +267,18 @@ def doc_summary(text: str) -> str:
         text = text[: tag.start()]
     if "{@" in text:
         text = _INLINE_TAG.sub(r"\1", text)
+    if "<summary>" in text and (xml := _XML_SUMMARY.search(text)):
+        text = xml.group(1)
+    if '="' in text:
+        text = _XML_REFERENCE.sub(r"\1", text)
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
     return summary(text)
+
+
+def is_licence(text: str) -> bool:
+    """Whether a comment block is a licence or copyright header (never a file's doc)."""
+    return _LICENCE.search(text) is not None
 
 
 def named(node: ts.Node | None) -> Iterator[ts.Node]:
@@ -209,13 +292,46 @@ def child(node: ts.Node | None, kind: str) -> ts.Node | None:
     return next((c for c in node.children if c.type == kind), None) if node is not None else None
 
 
-def file_doc(w: Walker, root: ts.Node) -> str:
-    """The file's header comment: a first comment that a blank line separates from what
-    follows (a licence or tool line is not one)."""
-    first = root.named_children[0] if root.named_child_count else None
-    if first is None or "comment" not in first.type:
-        return ""
-    following = first.next_named_sibling
-    if following is not None and following.start_point[0] <= first.end_point[0] + 1:
-        return ""
-    return doc_summary("\n".join(without_directives(comment_text(w.text(first)))))
+def file_doc(
+    w: Walker, root: ts.Node, *, markers: tuple[str, ...] = (), touching: tuple[str, ...] = ()
+) -> str:
+    """The file's header comment: the first comment block that a blank line separates from
+    what follows and that is not a licence, a shebang or a pragma (``frozen_string_literal``, a
+    modeline). Consecutive line comments make one block. A header may touch a node of the
+    kinds in ``touching`` (PHP's docblock right above ``namespace``)."""
+    blocks: list[list[ts.Node]] = []
+    for node in root.named_children:
+        if "comment" not in node.type:
+            if node.type != "php_tag":
+                blocks.append([node])  # the code that ends the header
+                break
+            continue
+        previous = blocks[-1][-1] if blocks else None
+        if previous is not None and node.start_point[0] == previous.end_point[0] + 1:
+            blocks[-1].append(node)  # (only comments are in blocks before the first code)
+            continue
+        blocks.append([node])
+    for i, block in enumerate(blocks):
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        if "comment" not in block[0].type:
+            return ""
+        if (
+            following is not None
+            and following[0].start_point[0] <= block[-1].end_point[0] + 1
+            and following[0].type not in touching
+        ):
+            return ""  # attached to what follows: its doc, not the file's
+        text = "\n".join(w.text(c) for c in block)
+        if text.startswith("#!") and len(block) == 1:
+            continue
+        for marker in markers:
+            text = "\n".join(line.strip().removeprefix(marker) for line in text.splitlines())
+        lines = [
+            line
+            for line in without_directives(comment_text(text))
+            if not line.startswith("!") and not PRAGMA.match(line)
+        ]
+        if not any(lines) or is_licence("\n".join(lines)):
+            continue
+        return doc_summary("\n".join(lines))
+    return ""

@@ -1,0 +1,167 @@
+"""Ruby: facts from tree-sitter, ``require`` resolved against the gem's load path.
+
+Facts: modules and classes (nested ones under their outer one, reopened ones listed again),
+methods and singleton methods (``def self.build``) with their parameters, constants, and
+``attr_reader``/``attr_writer``/``attr_accessor`` as fields; RDoc/YARD ``#`` comment blocks
+above each. Visibility as Ruby has it: a bare ``private``/``protected``/``public`` switches what
+follows in the body, ``private def x`` and ``private :x, :y`` mark single methods,
+``private_constant`` constants; ``def self.x`` stays public after ``private``. Top-level methods
+are listed as public (a script's functions).
+
+Resolution: ``require_relative 'x'`` is recorded as ``./x`` and resolved beside the file;
+``require 'a/b'`` against each load path the nearest gemspec names (``require_paths``, default
+``lib``), so ``require 'sinatra/base'`` reaches ``lib/sinatra/base.rb``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import replace
+
+import tree_sitter as ts
+
+from . import Facts, Project, Visibility, join, nearest, one_line, path_keys
+from .walker import Walker, file_doc, named
+
+_SECTIONS = {"private", "protected", "public"}
+_ATTRS = {"attr_reader", "attr_writer", "attr_accessor"}
+_REQUIRES = {"require", "require_relative", "load", "autoload"}
+
+
+def extract(rel: str, language: str, data: bytes) -> Facts:
+    w = Walker(language, data)
+    root = w.parse()
+    w.facts.doc = file_doc(w, root)
+    _body(w, root, owner="")
+    for call in w.descendants(root, "call"):
+        _require(w, call)
+    return w.facts
+
+
+def _body(w: Walker, body: ts.Node | None, owner: str) -> None:
+    """The statements of a program, module or class body, with Ruby's visibility sections."""
+    visibility: Visibility = "public"
+    marked: dict[str, Visibility] = {}
+    first = len(w.facts.symbols)
+    for node in named(body):
+        kind = node.type
+        if kind == "body_statement":
+            _body(w, node, owner)
+        elif kind in ("class", "module"):
+            _type(w, node, owner)
+        elif kind == "singleton_class":  # class << self: class methods
+            _body(w, node.child_by_field_name("body"), owner)
+        elif kind == "method":
+            _method(w, node, owner, visibility if owner else "public")
+        elif kind == "singleton_method":
+            _method(w, node, owner, "public")
+        elif kind == "identifier" and w.text(node) in _SECTIONS and owner:
+            visibility = w.text(node)  # type: ignore[assignment]
+        elif kind == "assignment":
+            left = node.child_by_field_name("left")
+            if left is not None and left.type == "constant":
+                name = w.text(left)
+                w.add(
+                    "const",
+                    name,
+                    node,
+                    parent=owner,
+                    signature=one_line(w.text(node)),
+                    doc=w.doc_above(node),
+                )
+        elif kind == "call":
+            _call(w, node, owner, visibility, marked)
+    for i in range(first, len(w.facts.symbols)):  # `private :a, :b`, `private_constant :X`
+        symbol = w.facts.symbols[i]
+        if symbol.parent == owner and symbol.name in marked:
+            w.facts.symbols[i] = replace(symbol, visibility=marked[symbol.name])
+
+
+def _call(
+    w: Walker, node: ts.Node, owner: str, visibility: Visibility, marked: dict[str, Visibility]
+) -> None:
+    method = w.text(node.child_by_field_name("method"))
+    arguments = [a for a in named(node.child_by_field_name("arguments"))]
+    if method in _SECTIONS | {"private_constant", "private_class_method"} and owner:
+        word: Visibility = "private" if method.startswith("private") else method  # type: ignore[assignment]
+        for argument in arguments:
+            if argument.type in ("method", "singleton_method"):
+                _method(w, argument, owner, word)
+            elif argument.type in ("simple_symbol", "string"):
+                marked[w.text(argument).lstrip(":").strip("'\"")] = word
+    elif method in _ATTRS:
+        for argument in arguments:
+            if argument.type == "simple_symbol":
+                w.add(
+                    "field",
+                    w.text(argument).lstrip(":"),
+                    node,
+                    parent=owner,
+                    visibility=visibility,
+                    signature=f"{method} {w.text(argument)}",
+                    doc=w.doc_above(node),
+                )
+
+
+def _type(w: Walker, node: ts.Node, owner: str) -> None:
+    name = w.text(node.child_by_field_name("name")).rsplit("::", 1)[-1]
+    signature = one_line(w.text(node).split("\n", 1)[0].split(";", 1)[0])
+    w.add(node.type, name, node, parent=owner, signature=signature, doc=w.doc_above(node))
+    _body(w, node.child_by_field_name("body"), name)
+
+
+def _method(w: Walker, node: ts.Node, owner: str, visibility: Visibility) -> None:
+    """A method (a singleton one's ``self.`` stays in its signature)."""
+    name = w.name(node)
+    parameters = node.child_by_field_name("parameters")
+    end = (parameters or node.child_by_field_name("name") or node).end_byte
+    signature = one_line(w.data[node.start_byte : end].decode("utf-8", "replace"))
+    w.add(
+        "method" if owner else "function",
+        name,
+        node,
+        parent=owner,
+        visibility=visibility,
+        signature=signature,
+        doc=w.doc_above(node),
+    )
+
+
+def _require(w: Walker, call: ts.Node) -> None:
+    method = w.text(call.child_by_field_name("method"))
+    if method not in _REQUIRES or call.child_by_field_name("receiver") is not None:
+        return
+    arguments = [a for a in named(call.child_by_field_name("arguments"))]
+    literal = next((a for a in arguments if a.type == "string"), None)
+    if literal is None or any(c.type == "interpolation" for c in literal.named_children):
+        return
+    spec = w.string(literal)
+    if method == "require_relative" and not spec.startswith("."):
+        spec = f"./{spec}"
+    w.import_of(spec)
+
+
+class RubyResolver:
+    """``require`` paths → ``.rb`` files, beside the file or on the gem's load path."""
+
+    def __init__(self, project: Project):
+        self.project = project
+
+    def keys(self, rel: str, spec: str) -> list[str]:
+        with_ext = spec if spec.endswith(".rb") else f"{spec}.rb"
+        if spec.startswith("."):
+            return path_keys([join(posixpath.dirname(rel), with_ext)])
+        return path_keys([join(root, with_ext) for root in self._load_path(rel)])
+
+    def _load_path(self, rel: str) -> list[str]:
+        """The ``require_paths`` of the gemspec nearest ``rel`` (``lib`` by default)."""
+        gemspecs = nearest(self.project.named_like(".gemspec"), rel)
+        folder = posixpath.dirname(gemspecs[0]) if gemspecs else ""
+        paths = ["lib"]
+        if gemspecs and (text := self.project.read_text(gemspecs[0])):
+            found = re.search(r"require_paths\s*=\s*\[([^\]]*)\]", text)
+            if found:
+                paths = re.findall(r"['\"]([^'\"]+)['\"]", found.group(1)) or paths
+        roots = [join(folder, p) for p in paths]
+        return roots + (["lib"] if folder else [])
