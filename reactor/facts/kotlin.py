@@ -74,7 +74,36 @@ def _declarations(
                 doc=w.doc_above(node),
             )
         elif kind == "ERROR":  # what the grammar could not place: still look inside
-            _declarations(w, node, owner=owner, in_interface=in_interface, declared=declared)
+            _recover(w, node, owner=owner, in_interface=in_interface, declared=declared)
+
+
+def _recover(
+    w: Walker, error: ts.Node, *, owner: str, in_interface: bool, declared: set[str]
+) -> None:
+    """A class the grammar could not read (``class A\nprivate constructor(…) : B by c {``):
+    its keyword and name are loose tokens of the error node, its members follow them."""
+    tokens = error.children
+    for i, token in enumerate(tokens[:-1]):
+        word = w.text(token)
+        if word in ("class", "interface", "object") and tokens[i + 1].type == "identifier":
+            name = w.text(tokens[i + 1])
+            brace = next((t for t in tokens[i:] if t.type == "{"), None)
+            end = brace.start_byte if brace is not None else tokens[i + 1].end_byte
+            text = w.data[error.start_byte : end].decode("utf-8", "replace")
+            signature = " ".join(x for x in text.splitlines() if not x.strip().startswith("@"))
+            declared.add(name)
+            w.add(
+                word if word != "class" else "class",
+                name,
+                error,
+                parent=owner,
+                visibility=_visibility(w, error, in_interface),
+                signature=one_line(signature),
+                doc=w.doc_above(error),
+            )
+            _declarations(w, error, owner=name, in_interface=word == "interface", declared=declared)
+            return
+    _declarations(w, error, owner=owner, in_interface=in_interface, declared=declared)
 
 
 def _visibility(w: Walker, node: ts.Node, in_interface: bool) -> Visibility:

@@ -1,8 +1,10 @@
 """Lua: functions (module tables' ones by their dotted names), LuaDoc, and ``require``.
 
-Facts: ``function M.f()``, ``function M:m()`` and global ``function f()`` are public,
-``local function f()`` private; top-level assignments to a module table's fields
-(``M.VERSION = 1``); each with the ``---`` LuaDoc summary above it (``@param`` tags dropped).
+Facts: ``function M.f()``, ``function M:m()``, ``M.f = function()`` and global
+``function f()`` are public, ``local function f()`` and ``local f = function()`` private, a
+table built in place lists its functions (``local M = { new = function(o) … end }`` →
+``M.new``); top-level assignments to a module table's fields (``M.VERSION = 1``); each with the
+``---`` LuaDoc summary above it (``@param`` tags dropped).
 
 Resolution: ``require("a.b")`` (and ``require "a.b"``) is looked up the way ``package.path``'s
 usual entries do: ``a/b.lua`` and ``a/b/init.lua``, from the repo root and from ``lua/`` and
@@ -35,16 +37,8 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
                 signature=_signature(w, node),
                 doc=w.doc_above(node, markers=_MARKERS),
             )
-        elif node.type == "assignment_statement":
-            for target in named(node.child_by_field_name("variables") or node.named_children[0]):
-                if target.type == "dot_index_expression":
-                    w.add(
-                        "variable",
-                        w.text(target),
-                        node,
-                        signature=one_line(w.text(node)),
-                        doc=w.doc_above(node, markers=_MARKERS),
-                    )
+        elif node.type in ("assignment_statement", "variable_declaration"):
+            _assignment(w, node)
     for call in w.descendants(root, "function_call"):
         if w.text(call.child_by_field_name("name")) == "require":
             arguments = call.child_by_field_name("arguments")
@@ -52,6 +46,47 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             if literal is not None:
                 w.import_of(w.string(literal))
     return w.facts
+
+
+def _assignment(w: Walker, node: ts.Node) -> None:
+    """``M.x = 1``, ``M.f = function(a) … end``, ``local f = function(a) … end`` and the
+    functions of a table built in place (``local M = { new = function(o) … end }``)."""
+    local = node.type == "variable_declaration"
+    statement = next((c for c in node.named_children if c.type == "assignment_statement"), node)
+    targets = [t for t in statement.named_children if t.type == "variable_list"]
+    values = [v for v in statement.named_children if v.type == "expression_list"]
+    if not targets or not values:
+        return
+    doc = w.doc_above(node, markers=_MARKERS)
+    for target, value in zip(named(targets[0]), named(values[0]), strict=False):
+        name = w.text(target)
+        if value.type == "function_definition":
+            parameters = w.text(value.child_by_field_name("parameters"))
+            w.add(
+                "function",
+                name,
+                node,
+                visibility="private" if local else "public",
+                signature=one_line(f"{'local ' if local else ''}function {name}{parameters}"),
+                doc=doc,
+            )
+        elif value.type == "table_constructor":
+            for field in named(value):  # a module table's functions: its API
+                function = field.child_by_field_name("value")
+                if field.type != "field" or function is None:
+                    continue
+                if function.type == "function_definition":
+                    key = f"{name}.{w.name(field)}"
+                    parameters = w.text(function.child_by_field_name("parameters"))
+                    w.add(
+                        "function",
+                        key,
+                        field,
+                        signature=one_line(f"function {key}{parameters}"),
+                        doc=w.doc_above(field, markers=_MARKERS),
+                    )
+        elif target.type == "dot_index_expression":
+            w.add("variable", name, node, signature=one_line(w.text(node)), doc=doc)
 
 
 def _signature(w: Walker, node: ts.Node) -> str:

@@ -1,9 +1,10 @@
 """Scala: facts from tree-sitter, imports resolved by package like Java's (one key space).
 
 Facts: the package (chained ``package a`` / ``package b`` clauses joined), classes (``case``
-ones too), objects — a companion object listed beside its class, each with its own members —
-traits, enums with their cases, ``def``/``val``/``var``/``type`` members and top-level
-definitions (Scala 3), with Scaladoc summaries. Visibility as Scala has it: public by default,
+ones with their parameters as fields, any class with its ``val``/``var`` parameters),
+objects — a companion object listed beside its class, each with its own members — traits,
+enums with their cases, ``def``/``val``/``var``/``type`` members and top-level definitions
+(Scala 3), with Scaladoc summaries. Visibility as Scala has it: public by default,
 ``protected``, ``private``; a qualified ``private[pkg]`` is package-wide.
 
 Resolution: Java's keys (``java:<package>.<Name>``), so Scala, Java and Kotlin files of one build
@@ -88,6 +89,20 @@ def _type(w: Walker, node: ts.Node, owner: str, declared: set[str]) -> None:
         signature=_signature(w, node),
         doc=w.doc_above(node),
     )
+    is_case = "case" in w.text(node).split(name, 1)[0].split()
+    for parameters in node.children_by_field_name("class_parameters"):
+        for parameter in named(parameters):
+            words = [w.text(c) for c in parameter.children if not c.is_named]
+            if parameter.type == "class_parameter" and (is_case or {"val", "var"} & set(words)):
+                w.add(
+                    "field",
+                    w.name(parameter),
+                    parameter,
+                    parent=name,
+                    visibility=_visibility(w, parameter),
+                    signature=one_line(w.text(parameter).split("=", 1)[0]),
+                    doc="",
+                )
     body = node.child_by_field_name("body")
     for child in named(body):
         if child.type == "enum_case_definitions":

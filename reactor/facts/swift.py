@@ -38,9 +38,7 @@ _BUILTINS = frozenset(
     "Error Never Self Result Data Date URL UUID".split()
 )
 _TARGET = re.compile(
-    r"\.(target|executableTarget|testTarget|macro|plugin)\s*\(\s*name:\s*\"([^\"]+)\"([^()]*"
-    r"(?:\([^()]*\)[^()]*)*)\)",
-    re.DOTALL,
+    r"\.(target|executableTarget|testTarget|macro|plugin)\s*\(\s*name:\s*\"([^\"]+)\""
 )
 
 
@@ -185,9 +183,25 @@ class SwiftResolver:
         if package not in self._targets:
             text = self.project.read_text(package) or ""
             targets = {}
-            for kind, name, rest in _TARGET.findall(text):
-                path = re.search(r"path:\s*\"([^\"]+)\"", rest)
+            for found in _TARGET.finditer(text):
+                kind, name = found.groups()
+                rest = _call_rest(text, found.end())
+                path = re.search(r"\bpath:\s*\"([^\"]+)\"", rest)
                 default = f"{'Tests' if kind == 'testTarget' else 'Sources'}/{name}"
                 targets[path.group(1).strip("/") if path else default] = name
             self._targets[package] = targets
         return self._targets[package]
+
+
+def _call_rest(text: str, start: int) -> str:
+    """The rest of a call's arguments from ``start`` to its closing parenthesis (nested calls
+    and lists inside: ``linkerSettings: [.linkedFramework("x", .when(…))]``)."""
+    depth = 1
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start:i]
+    return text[start:]
