@@ -263,6 +263,41 @@ TEMPLATES = {
         f"/// Adds {n}.\nint f{{i}}_{n}(int x) {{{{ return x + {n}; }}}}\n\n" for n in range(6)
     )
     + "/// A thing.\nclass C{i} {{\n public:\n  /// Runs.\n  void run();\n}};\n}}\n",
+    "rb": "require_relative 'm{j}'\nrequire 'pkg/m{k}'\n\nmodule P\n  # A thing.\n  class C{i}\n"
+    + "".join(f"    # Adds {n}.\n    def f{n}(x)\n      x + {n}\n    end\n\n" for n in range(6))
+    + "    private\n\n    # Runs.\n    def run; end\n  end\nend\n",
+    "php": "<?php\nnamespace P;\n\nuse P\\M{j};\nrequire_once __DIR__ . '/m{k}.php';\n\n"
+    + "/** A thing. */\nclass M{i}\n{{\n"
+    + "".join(
+        f"    /** Adds {n}. */\n    public function f{n}(int $x): int {{{{ return $x + {n}; }}}}\n\n"
+        for n in range(6)
+    )
+    + "}}\n",
+    "kt": "package p\n\nimport p.q.M{j}\n\n/** A thing. */\nclass M{i} {{\n"
+    + "".join(f"    /** Adds {n}. */\n    fun f{n}(x: Int): Int = x + {n}\n\n" for n in range(6))
+    + "}}\n\n/** Runs. */\nfun run{i}() {{}}\n",
+    "cs": "using P.Q;\n\nnamespace P\n{{\n    /// <summary>A thing.</summary>\n    public class M{i}\n    {{\n"
+    + "".join(
+        f"        /// <summary>Adds {n}.</summary>\n        public int F{n}(int x) => x + {n};\n\n"
+        for n in range(6)
+    )
+    + "        private M{j} next;\n    }}\n}}\n",
+    "swift": "import Foundation\n\n/// A thing.\npublic struct M{i} {{\n"
+    + "".join(
+        f"    /// Adds {n}.\n    public func f{n}(_ x: Int) -> Int {{{{ x + {n} }}}}\n\n"
+        for n in range(6)
+    )
+    + "    var next: M{j}? = nil\n}}\n",
+    "scala": "package p\n\nimport p.q.M{j}\n\n/** A thing. */\nclass M{i} {{\n"
+    + "".join(f"  /** Adds {n}. */\n  def f{n}(x: Int): Int = x + {n}\n\n" for n in range(6))
+    + "}}\n\n/** Its companion. */\nobject M{i} {{\n  def apply(): M{i} = new M{i}\n}}\n",
+    "sh": "#!/bin/sh\n# Script {i}.\n\n. ./m{j}.sh\nsource pkg/m{k}.sh\n\n"
+    + "".join(
+        f"# Adds {n}.\nf{{i}}_{n}() {{{{\n  echo $(( $1 + {n} ))\n}}}}\n\n" for n in range(6)
+    ),
+    "lua": '--- Module {i}.\n\nlocal m = require("pkg.m{j}")\nlocal M = {{}}\n\n'
+    + "".join(f"--- Adds {n}.\nfunction M.f{n}(x) return x + {n} end\n\n" for n in range(6))
+    + "local function run() end\nreturn M\n",
 }
 
 
