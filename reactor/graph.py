@@ -126,8 +126,12 @@ def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighb
         # namespace, a Swift module), none: a name no file declares is a system type.
         names = set(provided[key])
         declaring = [f for f in files if names & {n for n, _ in _parse_symbols(f[1])}]
-        for path, text in declaring or ([] if key.startswith(GUESSED_NAMES) else files):
-            imported[path] += provided[key]
+        guessed = key.startswith(GUESSED_NAMES)
+        for path, text in declaring or ([] if guessed else files):
+            declared = {n for n, _ in _parse_symbols(text)}
+            imported[path] += (
+                [n for n in provided[key] if n in declared] if guessed else provided[key]
+            )
             symbols[path] = text
     mine = [k for (k,) in index.read("SELECT key FROM provides WHERE file_id = ?", (file_id,))]
     sql = (

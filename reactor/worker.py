@@ -24,6 +24,7 @@ from .dirty import DirtyEntry, DirtySet
 from .docgen import DocGenerator, Outcome, reason_of
 from .docs import DocStore
 from .errors import BackendUnavailable, UnsafePath
+from .facts import understood_language
 from .facts.resolve import Resolver
 from .graph import format_context, neighbour_paths, neighbours, store_and_regraph
 from .index import DocRecord, FileIndex, FileRow, Tombstone
@@ -199,18 +200,22 @@ class Worker:
                 self.index.mark_unreadable([obs.rel])
                 row = self.index.get(obs.rel)
             return row
+        same_content = row is not None and obs.blake3 == row.blake3
+        # facts stored by another extractor version are extracted again (an upgrade)
+        facts_current = same_content and (
+            obs.data is None
+            or not understood_language(obs.rel, obs.data)
+            or self.index.facts(obs.rel) is not None
+        )
         if (
             row is not None
-            and obs.st is not None
-            and obs.blake3 == row.blake3
+            and facts_current
             and (obs.st.st_size, obs.st.st_mtime_ns, obs.skip) == (row.size, row.mtime_ns, row.skip)
         ):
             return row  # read again for its bytes (a generation): the index has it all
         if obs.state in ("read", "skipped"):
             understood = None
-            if obs.data is not None and not (
-                row is not None and row.blake3 == obs.blake3 and self.index.facts(obs.rel)
-            ):
+            if obs.data is not None and not facts_current:
                 understood = understand(obs.rel, obs.data, self.resolver)
             with self.index.write():
                 what, _ = store_and_regraph(

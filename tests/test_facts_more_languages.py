@@ -338,3 +338,67 @@ def test_generic_page_leading_comment_skips_licences_pragmas_and_modelines() -> 
     ]
     assert leading_comment("# Copyright 2020 Acme\n# SPDX-License-Identifier: MIT\n") == []
     assert extract("notes.txt", b"# heading\n") is None
+
+
+def test_real_repo_shapes_kotlin_swift_php_docs_and_signatures() -> None:
+    kotlin = facts(
+        "FileSpec.kt",
+        'package p\n\npublic class FileSpec {\n  @Deprecated("", level = HIDDEN)\n'
+        '  @JvmName("writeTo") // For binary compatibility.\n  public fun old(d: Path) {}\n\n'
+        "  public class Builder\n  internal constructor(\n    public val name: String,\n  ) {\n"
+        "    public fun build(): FileSpec = FileSpec()\n  }\n}\n",
+    )
+    assert sym(kotlin, "old").signature == "public fun old(d: Path)"
+    assert sym(kotlin, "build", "Builder").visibility == "public"  # the nested class was read
+    swift = facts(
+        "S.swift",
+        "public struct S {\n    @available(macOS 10.15, *)\n    @_spi(Web) public func socket(\n"
+        "        to url: String\n    ) -> Int { 0 }\n    public static let `default` = S()\n}\n",
+    )
+    assert sym(swift, "socket").signature == "public func socket( to url: String ) -> Int"
+    php = facts(
+        "A.php",
+        "<?php\n/** @final */\nclass A {\n    /** @var array Default request options */\n"
+        "    private $config;\n    // TODO: remove\n    public function f() {}\n}\n",
+    )
+    assert sym(php, "A").doc == "" and sym(php, "f").doc == ""
+    assert sym(php, "config").doc == "Default request options"
+    scala = facts("A.scala", "/** Parses args. {{{\n * val p = 1\n * }}}\n */\nclass A\n")
+    assert sym(scala, "A").doc == "Parses args."
+
+
+def test_lua_functions_assigned_and_in_table_constructors() -> None:
+    f = facts(
+        "m.lua",
+        "local M = {\n  --- Makes one.\n  new = function(o) end,\n}\nlocal get = function(r) end\n"
+        "M.put = function(k, v) end\nreturn M\n",
+    )
+    assert sym(f, "M.new").signature == "function M.new(o)" and sym(f, "M.new").doc == "Makes one."
+    assert sym(f, "get").visibility == "private" and sym(f, "M.put").visibility == "public"
+
+
+def test_outline_fences_code_spans_holding_backticks() -> None:
+    from reactor.backends.outline import code
+
+    assert code("let x") == "`let x`"
+    assert code("public static let `default`") == "`` public static let `default` ``"
+
+
+def test_facts_of_an_older_extractor_are_extracted_again(tmp_path: Path) -> None:
+    """An upgrade: unchanged files whose stored facts another version wrote get an outline
+    from fresh facts, not a generic page."""
+    import sqlite3
+
+    write(tmp_path, "lib/a.rb", "# A.\nclass A\n  def run; end\nend\n")
+    with Reactor.open(tmp_path, watch=False) as reactor:
+        reactor.generate()
+    db = sqlite3.connect(tmp_path / ".llmc/reactor.db")
+    with db:
+        db.execute("UPDATE files SET facts = replace(facts, '\"version\":', '\"version\":-')")
+    db.close()
+    (tmp_path / "DOCS/REPODOCS/lib/a.rb.md").unlink()
+    with Reactor.open(tmp_path, watch=False) as reactor:
+        assert reactor.index.facts("lib/a.rb") is None
+        reactor.generate(["lib/a.rb"])
+        assert reactor.index.facts("lib/a.rb") is not None
+    assert "`def run`" in (tmp_path / "DOCS/REPODOCS/lib/a.rb.md").read_text()

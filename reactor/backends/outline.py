@@ -10,6 +10,7 @@ the leading comment block, and the graph context when there is one.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from ..facts import FACTS_VERSION, TYPE_KINDS, Facts, Symbol, shebang_language
@@ -99,10 +100,7 @@ class OutlineBackend(Backend):
 def title(rel: str) -> str:
     """The page's first heading: the path in code style, quoted as git quotes odd names (a
     newline in a name would otherwise end the heading), with a longer fence around backticks."""
-    shown = quote_path(rel)
-    fence = "``" if "`" in shown else "`"
-    pad = " " if fence == "``" else ""
-    return f"# {fence}{pad}{shown}{pad}{fence}"
+    return f"# {code(quote_path(rel))}"
 
 
 #: The language named for an extensionless script, by its shebang's interpreter.
@@ -208,7 +206,7 @@ def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -
         out += ["", "## Types"]
         for symbol, members in zip(types, sections, strict=True):
             heading = symbol.signature or f"{symbol.kind} {symbol.name}"
-            out += ["", f"### `{heading}`{_marker(symbol)}"]
+            out += ["", f"### {code(heading)}{_marker(symbol)}"]
             if symbol.doc:
                 out += ["", symbol.doc]
             if members:
@@ -265,4 +263,13 @@ def _marker(symbol: Symbol) -> str:
 def _entry(symbol: Symbol) -> str:
     owner = f"{symbol.parent}::" if symbol.parent and symbol.kind == "method" else ""
     signature = symbol.signature or f"{owner}{symbol.name}"
-    return f"- `{signature}`{_marker(symbol)}" + (f" — {symbol.doc}" if symbol.doc else "")
+    return f"- {code(signature)}{_marker(symbol)}" + (f" — {symbol.doc}" if symbol.doc else "")
+
+
+def code(text: str) -> str:
+    """``text`` as a Markdown code span, fenced by more backticks than it holds (Swift's
+    ```default```, Kotlin's ```is```)."""
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"

@@ -76,7 +76,7 @@ SHEBANG_LANGUAGES = {
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 5
+FACTS_VERSION = 6
 
 #: Who may use a symbol, as a small enum (each language's spelling is in the signature, and the
 #: outline shows the non-public ones): ``package`` is Java's package-private (and Go's
@@ -323,6 +323,12 @@ EXTRACTORS = {
     "vue": "components",
     "svelte": "components",
 }
+
+
+def understood_language(rel: str, data: bytes) -> bool:
+    """Whether :func:`extract` has an extractor for ``rel`` (a file of another language has
+    no stored facts, and needs none)."""
+    return language_of(rel, data[:256]) in EXTRACTORS
 
 
 def extract(rel: str, data: bytes) -> Facts | None:

@@ -14,11 +14,13 @@ project reach each other; a Kotlin file also provides its top-level functions an
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from . import Facts, Visibility, one_line
 from . import java as jvm
-from .walker import Walker, file_doc, named
+from .walker import Walker, declaration, file_doc, named
 
 _CLASS_WORDS = {"enum": "enum", "annotation": "annotation"}
 #: Kotlin's own types, used everywhere and declared in no repo file.
@@ -30,7 +32,16 @@ BUILTINS = frozenset(
 )
 
 
+#: ``class Builder`` / ``internal constructor(…)`` on the next line: the grammar reads it only
+#: at the top level, so a nested class written so is joined onto one line (same byte length).
+_CONSTRUCTOR_BELOW = re.compile(
+    rb"(\bclass\s+\w+(?:<[^>{}\n]*>)?)([ \t]*\n[ \t]*)"
+    rb"(?=(?:(?:private|internal|public|protected)\s+)?(?:@\w+\s+)*constructor\b)"
+)
+
+
 def extract(rel: str, language: str, data: bytes) -> Facts:
+    data = _CONSTRUCTOR_BELOW.sub(lambda m: m.group(1) + b" " * len(m.group(2)), data)
     w = Walker(language, data)
     root = w.parse()
     w.facts.doc = file_doc(w, root, touching=("package_header",))
@@ -90,7 +101,7 @@ def _recover(
             brace = next((t for t in tokens[i:] if t.type == "{"), None)
             end = brace.start_byte if brace is not None else tokens[i + 1].end_byte
             text = w.data[error.start_byte : end].decode("utf-8", "replace")
-            signature = " ".join(x for x in text.splitlines() if not x.strip().startswith("@"))
+            signature = declaration(text)
             declared.add(name)
             w.add(
                 word if word != "class" else "class",
@@ -120,8 +131,7 @@ def _signature(w: Walker, node: ts.Node) -> str:
     body = next((c for c in node.named_children if c.type in _BODIES), None)
     end = body.start_byte if body is not None else node.end_byte
     text = w.data[node.start_byte : end].decode("utf-8", "replace")
-    lines = [line for line in text.splitlines() if not line.strip().startswith("@")]
-    return one_line(" ".join(lines).rstrip(" {=:"))
+    return one_line(declaration(text).rstrip(" {=:"))
 
 
 _BODIES = ("class_body", "enum_class_body", "function_body")
@@ -174,16 +184,10 @@ def _type(w: Walker, node: ts.Node, owner: str, in_interface: bool, declared: se
 def _property(w: Walker, node: ts.Node, owner: str, visibility: Visibility) -> None:
     modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
     constant = "const" in w.words(modifiers)
-    for declaration in node.named_children:
-        if declaration.type == "variable_declaration":
-            name = next(
-                (w.text(c) for c in declaration.named_children if c.type == "identifier"), ""
-            )
-            head = " ".join(
-                line
-                for line in w.text(node).split("=", 1)[0].splitlines()
-                if not line.strip().startswith("@")
-            )
+    for variable in node.named_children:
+        if variable.type == "variable_declaration":
+            name = next((w.text(c) for c in variable.named_children if c.type == "identifier"), "")
+            head = declaration(w.text(node).split("=", 1)[0])
             w.add(
                 "const" if constant else ("field" if owner else "variable"),
                 name,

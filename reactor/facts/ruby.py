@@ -106,7 +106,9 @@ def _call(
 
 def _type(w: Walker, node: ts.Node, owner: str) -> None:
     name = w.text(node.child_by_field_name("name")).rsplit("::", 1)[-1]
-    signature = one_line(w.text(node).split("\n", 1)[0].split(";", 1)[0])
+    head = node.child_by_field_name("superclass") or node.child_by_field_name("name")
+    end = head.end_byte if head is not None else node.end_byte
+    signature = one_line(w.data[node.start_byte : end].decode("utf-8", "replace"))
     w.add(node.type, name, node, parent=owner, signature=signature, doc=w.doc_above(node))
     _body(w, node.child_by_field_name("body"), name)
 

@@ -18,7 +18,7 @@ import tree_sitter as ts
 
 from . import Facts, Visibility, one_line
 from . import java as jvm
-from .walker import Walker, file_doc, named
+from .walker import Walker, declaration, file_doc, named
 
 _TYPES = {
     "class_definition": "class",
@@ -133,8 +133,7 @@ def _signature(w: Walker, node: ts.Node) -> str:
     cut = node.child_by_field_name("body") or node.child_by_field_name("value")
     end = cut.start_byte if cut is not None else node.end_byte
     text = w.data[node.start_byte : end].decode("utf-8", "replace")
-    lines = [line for line in text.splitlines() if not line.strip().startswith("@")]
-    return one_line(" ".join(lines).rstrip(" {=:"))
+    return one_line(declaration(text).rstrip(" {=:"))
 
 
 def _import(w: Walker, node: ts.Node) -> None:

@@ -21,7 +21,7 @@ import re
 import tree_sitter as ts
 
 from . import TYPE_KINDS, Facts, Project, Visibility, nearest, one_line
-from .walker import Walker, file_doc, named
+from .walker import Walker, declaration, file_doc, named
 
 _KINDS = {"class", "struct", "enum", "actor", "extension"}
 _MEMBERS = {
@@ -146,8 +146,7 @@ def _signature(w: Walker, node: ts.Node) -> str:
         cut = node.child_by_field_name("value")
     end = cut.start_byte if cut is not None else node.end_byte
     text = w.data[node.start_byte : end].decode("utf-8", "replace")
-    lines = [line for line in text.splitlines() if not line.strip().startswith("@")]
-    return one_line(re.sub(r"^(@\w+(\([^)]*\))?\s+)+", "", " ".join(lines)).rstrip(" {=:"))
+    return one_line(declaration(text).rstrip(" {=:"))
 
 
 class SwiftResolver:

@@ -53,9 +53,11 @@ TOOL_DIRECTIVE = re.compile(
 #: tags keep their text, HTML tags go.
 _BLOCK_TAG = re.compile(
     r"(^|\s)@(param|returns?|throws|exception|author|since|see|deprecated|version|example|"
-    r"type|typedef|template|property|remarks|yields|note|todo|api|internal)\b",
-    re.IGNORECASE,
+    r"type|typedef|template|property|remarks|yields|note|todo|api|internal)\b"
+    r"|^@[\w-]+",  # any tag opening a line (`@final`, `@psalm-pure`, `@sample`): prose ends
+    re.IGNORECASE | re.MULTILINE,
 )
+_VAR_TAG = re.compile(r"^@var\s+\S+\s+(?:\$\w+\s+)?(.+)", re.DOTALL)
 _INLINE_TAG = re.compile(r"\{@\w+\s+([^}]*)\}")
 #: C#'s XML doc references (``<see cref="X"/>``, ``<paramref name="n"/>``): their target's name.
 _XML_REFERENCE = re.compile(r"<\w+\s+(?:cref|name|langword)=\"([^\"]*)\"\s*/>")
@@ -261,10 +263,21 @@ def without_directives(lines: list[str]) -> list[str]:
     return [line for line in lines if not TOOL_DIRECTIVE.search(line)]
 
 
+_NOTE_TO_SELF = re.compile(r"^\s*(TODO|FIXME|XXX|HACK)\b")
+
+
 def doc_summary(text: str) -> str:
-    """The first sentence of a doc comment, without its block tags (``@param``…) and markup."""
-    if "@" in text and (tag := _BLOCK_TAG.search(text)):
-        text = text[: tag.start()]
+    """The first sentence of a doc comment, without its block tags (``@param``…) and markup;
+    nothing for a note to the authors (``TODO:``, ``FIXME``)."""
+    if _NOTE_TO_SELF.match(text):
+        return ""
+    if "{{{" in text:  # a Scaladoc code block: the prose is before it
+        text = text.split("{{{", 1)[0]
+    if "@" in text:
+        if var := _VAR_TAG.match(text):  # PHPDoc `@var Type what it is`: what it is
+            text = var.group(1)
+        if tag := _BLOCK_TAG.search(text):
+            text = text[: tag.start()]
     if "{@" in text:
         text = _INLINE_TAG.sub(r"\1", text)
     if "<summary>" in text and (xml := _XML_SUMMARY.search(text)):
@@ -274,6 +287,47 @@ def doc_summary(text: str) -> str:
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
     return summary(text)
+
+
+def declaration(text: str) -> str:
+    """A declaration's text on one line, without comment lines inside it or its leading
+    attributes and annotations (``@available(iOS 13, *)``, ``@Suppress("x")``, ``@_spi(Web)``;
+    nested parentheses included)."""
+    kept = [
+        _without_trailing_comment(line)
+        for line in text.splitlines()
+        if not line.strip().startswith(("//", "/*", "*"))
+    ]
+    return without_annotations(" ".join(" ".join(kept).split()))
+
+
+def _without_trailing_comment(line: str) -> str:
+    """``@JvmName("x") // why`` → ``@JvmName("x")`` (a ``//`` inside a string stays)."""
+    start = 0
+    while (cut := line.find("//", start)) != -1:
+        if line.count('"', 0, cut) % 2 == 0:
+            return line[:cut]
+        start = cut + 2
+    return line
+
+
+def without_annotations(text: str) -> str:
+    """``text`` without its leading attributes or annotations."""
+    text = text.lstrip()
+    while text.startswith("@"):
+        match = re.match(r"@[\w.]+", text)
+        if match is None:
+            break
+        end = match.end()
+        if text[end : end + 1] == "(":
+            depth = 0
+            for i in range(end, len(text)):
+                depth += {"(": 1, ")": -1}.get(text[i], 0)
+                if depth == 0:
+                    end = i + 1
+                    break
+        text = text[end:].lstrip()
+    return text
 
 
 def is_licence(text: str) -> bool:
