@@ -34,6 +34,8 @@ def public_names(rel: str, language: str, data: bytes) -> set[str]:
         return _python(data)
     if language in DEFINITIONS_ONLY:
         return definitions(language, data)
+    if language not in GRAMMARS:
+        return set()  # components and scripts the reactor reads through another grammar
     if language in ("c", "cpp"):
         data = uncover(data)
     root = parser(language).parse(data).root_node
@@ -79,8 +81,8 @@ def definitions(language: str, data: bytes) -> set[str]:
     if query is not None:
         for _, captures in ts.QueryCursor(query).matches(root):
             kinds = [c for c in captures if c.startswith("definition.")]
-            if not kinds or (language == "php" and kinds == ["definition.module"]):
-                continue  # (a PHP namespace is not a symbol)
+            if not kinds or (language in ("php", "scala") and kinds == ["definition.module"]):
+                continue  # (a PHP namespace, a Scala package clause: not symbols)
             if any(_local(n) for kind in kinds for n in captures[kind]):
                 continue  # a definition inside a function body: not the file's API
             names.update(text(n) for n in captures.get("name", []))
@@ -99,7 +101,16 @@ def definitions(language: str, data: bytes) -> set[str]:
     return {short_name(n) for n in names if n}
 
 
-_FUNCTION_WORDS = ("function", "method", "lambda", "closure", "init_declaration", "block")
+_FUNCTION_WORDS = (
+    "function",
+    "method",
+    "lambda",
+    "closure",
+    "init_declaration",
+    "block",
+    "computed_property",  # Swift: a computed property's body, and a subscript's parameters
+    "subscript",
+)
 
 
 def _local(node: ts.Node) -> bool:

@@ -40,6 +40,10 @@ def test_ruby_sections_singletons_attrs_docs_and_require_relative(tmp_path: Path
     assert sym(f, "recount").visibility == "private"
     assert sym(f, "compare").visibility == "protected"
     assert sym(f, "items").kind == "field" and sym(f, "LIMIT").kind == "const"
+    aliased = facts(
+        "a.rb", "class A\n  def ssl?; end\n  alias secure? ssl?\n  alias_method :agent, :ua\nend\n"
+    )
+    assert [s.name for s in aliased.symbols] == ["A", "ssl?", "secure?", "agent"]
     files = {
         "shop.gemspec": "Gem::Specification.new do |s|\n  s.require_paths = ['lib']\nend\n",
         "lib/shop/cart.rb": "require_relative '../util'\nrequire 'shop/item'\n",
@@ -48,6 +52,19 @@ def test_ruby_sections_singletons_attrs_docs_and_require_relative(tmp_path: Path
     }
     imports, _ = neighbours_of(tmp_path, files, "lib/shop/cart.rb")
     assert imports == ["lib/shop/item.rb", "lib/util.rb"]
+    conditional = facts(
+        "h.rb",
+        "class H\n  if Hash.method_defined? :assoc\n    def assoc(k); end\n  end\nend\n"
+        "begin\n  class Later; end\nrescue LoadError\nend\n",
+    )
+    assert sym(conditional, "assoc", "H").kind == "method" and sym(conditional, "Later")
+    monorepo = {  # a sibling gem's load path
+        "shop.gemspec": "",
+        "lib/shop.rb": "require 'pay/card'\n",
+        "pay/pay.gemspec": "Gem::Specification.new { |s| s.require_paths = ['lib'] }\n",
+        "pay/lib/pay/card.rb": "class Card; end\n",
+    }
+    assert neighbours_of(tmp_path / "mono", monorepo, "lib/shop.rb")[0] == ["pay/lib/pay/card.rb"]
     _, importers = neighbours_of(tmp_path, {}, "lib/util.rb")
     assert importers == ["lib/shop/cart.rb"]
 
@@ -150,6 +167,11 @@ def test_csharp_partial_class_across_two_files_and_using(tmp_path: Path) -> None
     ]
     assert sym(f, "Widget", "Widget").visibility == "protected"  # the constructor
     assert sym(f, "IShape").visibility == "internal" and sym(f, "Area").visibility == "public"
+    guarded = facts(
+        "T.cs",
+        "#if nunit\nnamespace T {\n  class Tests {\n#if DEBUG\n    void A() {}\n#endif\n  }\n}\n#endif\n",
+    )
+    assert [(s.name, s.parent) for s in guarded.symbols] == [("Tests", ""), ("A", "Tests")]
     files = {
         "Core/Widget.cs": part_one,
         "Core/Widget.Spin.cs": "namespace Acme.Core\n{\n    public partial class Widget\n    {\n"
@@ -168,7 +190,7 @@ def test_swift_visibility_extensions_and_a_swiftpm_target_importing_another(tmp_
         "import Foundation\nimport Core\n\n/// A session.\npublic final class Session: Base {\n"
         "    /// Its identifier.\n    public let id: String\n    var retries = 0\n"
         "    fileprivate func reset() {}\n    /// Starts it.\n    open func start() -> Bool { true }\n"
-        "    init(id: String) { self.id = id }\n}\n\nextension Session {\n"
+        "    init(id: String) { self.id = id }\n    deinit {}\n}\n\nextension Session {\n"
         "    public func stop() {}\n}\n\npublic protocol Startable {\n    func start() -> Bool\n}\n"
         "enum State { case idle, running }\n"
     )
@@ -181,7 +203,7 @@ def test_swift_visibility_extensions_and_a_swiftpm_target_importing_another(tmp_
         "private",
         "public",
     ]
-    assert sym(f, "stop", "Session").visibility == "public"
+    assert sym(f, "stop", "Session").visibility == "public" and sym(f, "deinit", "Session")
     assert [s.kind for s in f.symbols if s.name == "Session"] == ["class", "extension"]
     assert sym(f, "start", "Startable").visibility == "public"
     assert sym(f, "State").visibility == "internal" and sym(f, "idle").kind == "const"
@@ -375,6 +397,13 @@ def test_lua_functions_assigned_and_in_table_constructors() -> None:
     )
     assert sym(f, "M.new").signature == "function M.new(o)" and sym(f, "M.new").doc == "Makes one."
     assert sym(f, "get").visibility == "private" and sym(f, "M.put").visibility == "public"
+    returned = facts(
+        "ops.lua", "return {\n  --- Less than.\n  lt = function(a, b) return a < b end,\n}\n"
+    )
+    assert (
+        sym(returned, "lt").doc == "Less than."
+        and sym(returned, "lt").signature == "function lt(a, b)"
+    )
 
 
 def test_outline_fences_code_spans_holding_backticks() -> None:
@@ -402,3 +431,19 @@ def test_facts_of_an_older_extractor_are_extracted_again(tmp_path: Path) -> None
         reactor.generate(["lib/a.rb"])
         assert reactor.index.facts("lib/a.rb") is not None
     assert "`def run`" in (tmp_path / "DOCS/REPODOCS/lib/a.rb.md").read_text()
+
+
+def test_one_node_queries_come_back_in_source_order() -> None:
+    """Query captures arrive in no promised order; the C grammar choice (bytes left unparsed,
+    outermost errors first) and every import list depend on source order."""
+    from reactor.facts.walker import descendants, parser
+
+    source = b"".join(
+        b"int f%d(void) { if (x) { y(); } else { z(%d); } }\n" % (i, i) for i in range(200)
+    )
+    root = parser("c").parse(source).root_node
+    for kinds in ("call_expression", ("call_expression", "if_statement", "compound_statement")):
+        found = descendants("c", root, kinds)
+        assert (
+            found == sorted(found, key=lambda n: (n.start_byte, -n.end_byte)) and len(found) > 200
+        )

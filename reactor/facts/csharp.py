@@ -1,11 +1,12 @@
 """C#: facts from tree-sitter, ``using`` namespaces resolved to the files that declare them.
 
 Facts: the namespace (block or file-scoped), classes, structs, interfaces, records, enums and
-delegates (nested ones under their outer type; a partial class listed in each file that holds a
-part) with their methods, constructors, properties, fields, constants, events and enum members;
-the ``<summary>`` of each ``///`` XML doc comment, references (``<see cref="X"/>``) kept as
-their names. Visibility as C# has it: ``public``, ``protected``, ``internal`` (a top-level type
-without a modifier), ``private`` (a member without one); an interface's members are public.
+delegates (nested ones under their outer type, those inside ``#if`` blocks too; a partial class
+listed in each file that holds a part) with their methods, constructors, properties, fields,
+constants, events and enum members; the ``<summary>`` of each ``///`` XML doc comment,
+references (``<see cref="X"/>``) kept as their names. Visibility as C# has it: ``public``,
+``protected``, ``internal`` (a top-level type without a modifier), ``private`` (a member
+without one); an interface's members are public.
 
 Resolution: each file provides ``cs:<namespace>`` for the namespace it declares types in. A
 ``using A.B;`` and the file's own namespace (and those enclosing it) are looked up there with the
@@ -14,6 +15,8 @@ of a partial class among them — not every file of a namespace.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import tree_sitter as ts
 
@@ -73,7 +76,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
 def _declarations(
     w: Walker, body: ts.Node | None, *, namespace: str, owner: str, namespaces: list[str]
 ) -> None:
-    for node in named(body):
+    for node in _flat(body):
         kind = node.type
         if kind in _NAMESPACES:
             name = w.name(node)
@@ -91,6 +94,15 @@ def _declarations(
             _type(w, node, namespace, owner, namespaces)
         elif owner and (kind in _MEMBERS or kind == "field_declaration"):
             _member(w, node, owner)
+
+
+def _flat(body: ts.Node | None) -> Iterator[ts.Node]:
+    """The declarations of a body, those inside ``#if``/``#else`` blocks included."""
+    for node in named(body):
+        if node.type.startswith("preproc_"):
+            yield from _flat(node)
+        else:
+            yield node
 
 
 def _visibility(w: Walker, node: ts.Node, *, default: Visibility) -> Visibility:
@@ -125,7 +137,7 @@ def _type(w: Walker, node: ts.Node, namespace: str, owner: str, namespaces: list
                 w.add("const", w.name(member), member, parent=name, signature=w.name(member))
         return
     members_public = kind == "interface"
-    for member in named(body):
+    for member in _flat(body):
         if member.type in _TYPES or member.type == "delegate_declaration":
             _type(w, member, namespace, name, namespaces)
         elif member.type in _MEMBERS or member.type == "field_declaration":

@@ -39,6 +39,9 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             )
         elif node.type in ("assignment_statement", "variable_declaration"):
             _assignment(w, node)
+        elif node.type == "return_statement":  # `return { f = function() … end }`
+            for value in w.descendants(node, "table_constructor")[:1]:
+                _table_functions(w, value, "")
     for call in w.descendants(root, "function_call"):
         if w.text(call.child_by_field_name("name")) == "require":
             arguments = call.child_by_field_name("arguments")
@@ -71,22 +74,27 @@ def _assignment(w: Walker, node: ts.Node) -> None:
                 doc=doc,
             )
         elif value.type == "table_constructor":
-            for field in named(value):  # a module table's functions: its API
-                function = field.child_by_field_name("value")
-                if field.type != "field" or function is None:
-                    continue
-                if function.type == "function_definition":
-                    key = f"{name}.{w.name(field)}"
-                    parameters = w.text(function.child_by_field_name("parameters"))
-                    w.add(
-                        "function",
-                        key,
-                        field,
-                        signature=one_line(f"function {key}{parameters}"),
-                        doc=w.doc_above(field, markers=_MARKERS),
-                    )
+            _table_functions(w, value, f"{name}.")
         elif target.type == "dot_index_expression":
             w.add("variable", name, node, signature=one_line(w.text(node)), doc=doc)
+
+
+def _table_functions(w: Walker, table: ts.Node, prefix: str) -> None:
+    """The functions of a table built in place: a module table's API (``{ new = function(o)
+    … end }``; ``prefix`` is the table's name and a dot, or nothing for ``return { … }``)."""
+    for field in named(table):
+        function = field.child_by_field_name("value")
+        if field.type != "field" or function is None or function.type != "function_definition":
+            continue
+        key = f"{prefix}{w.name(field)}"
+        parameters = w.text(function.child_by_field_name("parameters"))
+        w.add(
+            "function",
+            key,
+            field,
+            signature=one_line(f"function {key}{parameters}"),
+            doc=w.doc_above(field, markers=_MARKERS),
+        )
 
 
 def _signature(w: Walker, node: ts.Node) -> str:

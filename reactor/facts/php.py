@@ -35,6 +35,14 @@ _INCLUDES = (
     "include_expression",
     "include_once_expression",
 )
+_USING_CLASSES = (
+    "named_type",
+    "base_clause",
+    "class_interface_clause",
+    "object_creation_expression",
+    "scoped_call_expression",
+    "class_constant_access_expression",
+)
 _BUILTIN = frozenset("self static parent array string int float bool mixed void null".split())
 
 
@@ -44,9 +52,8 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     w.facts.doc = file_doc(w, root, touching=("namespace_definition", "declare_statement"))
     declared: set[str] = set()
     _statements(w, root, declared)
-    for kind in _INCLUDES:
-        for node in w.descendants(root, kind):
-            _include(w, node)
+    for node in w.descendants(root, _INCLUDES):
+        _include(w, node)
     if w.facts.package:  # classes of the file's own namespace need no `use`
         imported = {names[0] for names in w.facts.names.values() if names}
         for name in sorted(_used_classes(w, root) - declared - imported - _BUILTIN):
@@ -178,15 +185,10 @@ def _used_classes(w: Walker, root: ts.Node) -> set[str]:
     """Unqualified class names the file uses: in types, ``new``, ``X::``, ``extends``,
     ``implements``."""
     used: set[str] = set()
-    for kind in ("named_type", "base_clause", "class_interface_clause"):
-        for node in w.descendants(root, kind):
+    for node in w.descendants(root, _USING_CLASSES):
+        if node.type in ("named_type", "base_clause", "class_interface_clause"):
             used.update(w.text(n) for n in node.named_children if n.type == "name")
-    for kind in (
-        "object_creation_expression",
-        "scoped_call_expression",
-        "class_constant_access_expression",
-    ):
-        for node in w.descendants(root, kind):
+        else:  # `new X`, `X::f()`, `X::C`: the first child names the class
             first = node.named_children[0] if node.named_child_count else None
             if first is not None and first.type == "name":
                 used.add(w.text(first))

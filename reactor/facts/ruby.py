@@ -1,7 +1,8 @@
 """Ruby: facts from tree-sitter, ``require`` resolved against the gem's load path.
 
 Facts: modules and classes (nested ones under their outer one, reopened ones listed again),
-methods and singleton methods (``def self.build``) with their parameters, constants, and
+methods and singleton methods (``def self.build``) with their parameters, aliases
+(``alias new! new``, ``alias_method :a, :b``), constants, and
 ``attr_reader``/``attr_writer``/``attr_accessor`` as fields; RDoc/YARD ``#`` comment blocks
 above each. Visibility as Ruby has it: a bare ``private``/``protected``/``public`` switches what
 follows in the body, ``private def x`` and ``private :x, :y`` mark single methods,
@@ -10,7 +11,8 @@ are listed as public (a script's functions).
 
 Resolution: ``require_relative 'x'`` is recorded as ``./x`` and resolved beside the file;
 ``require 'a/b'`` against each load path the nearest gemspec names (``require_paths``, default
-``lib``), so ``require 'sinatra/base'`` reaches ``lib/sinatra/base.rb``.
+``lib``), then the other gems' of the repo, so ``require 'sinatra/base'`` reaches
+``lib/sinatra/base.rb`` and ``require 'rack/protection'`` its sibling gem's file.
 """
 
 from __future__ import annotations
@@ -25,6 +27,21 @@ from . import Facts, Project, Visibility, join, nearest, one_line, path_keys
 from .walker import Walker, file_doc, named
 
 _SECTIONS = {"private", "protected", "public"}
+#: What may hold declarations without being one: bodies, and the conditionals and
+#: ``begin``/``rescue`` blocks a library declares things inside (``if Hash.method_defined?``).
+_CONTAINERS = {
+    "body_statement",
+    "if",
+    "unless",
+    "elsif",
+    "else",
+    "then",
+    "begin",
+    "rescue",
+    "ensure",
+    "if_modifier",
+    "unless_modifier",
+}
 _ATTRS = {"attr_reader", "attr_writer", "attr_accessor"}
 _REQUIRES = {"require", "require_relative", "load", "autoload"}
 
@@ -46,7 +63,7 @@ def _body(w: Walker, body: ts.Node | None, owner: str) -> None:
     first = len(w.facts.symbols)
     for node in named(body):
         kind = node.type
-        if kind == "body_statement":
+        if kind in _CONTAINERS:  # a body, or code that declares conditionally
             _body(w, node, owner)
         elif kind in ("class", "module"):
             _type(w, node, owner)
@@ -56,6 +73,16 @@ def _body(w: Walker, body: ts.Node | None, owner: str) -> None:
             _method(w, node, owner, visibility if owner else "public")
         elif kind == "singleton_method":
             _method(w, node, owner, "public")
+        elif kind == "alias" and owner:  # `alias secure? ssl?`: a method by another name
+            w.add(
+                "method",
+                w.name(node),
+                node,
+                parent=owner,
+                visibility=visibility,
+                signature=one_line(w.text(node)),
+                doc=w.doc_above(node),
+            )
         elif kind == "identifier" and w.text(node) in _SECTIONS and owner:
             visibility = w.text(node)  # type: ignore[assignment]
         elif kind == "assignment":
@@ -90,6 +117,16 @@ def _call(
                 _method(w, argument, owner, word)
             elif argument.type in ("simple_symbol", "string"):
                 marked[w.text(argument).lstrip(":").strip("'\"")] = word
+    elif method == "alias_method" and owner and arguments:
+        w.add(
+            "method",
+            w.text(arguments[0]).lstrip(":").strip("'\""),
+            node,
+            parent=owner,
+            visibility=visibility,
+            signature=one_line(w.text(node)),
+            doc=w.doc_above(node),
+        )
     elif method in _ATTRS:
         for argument in arguments:
             if argument.type == "simple_symbol":
@@ -157,13 +194,24 @@ class RubyResolver:
         return path_keys([join(root, with_ext) for root in self._load_path(rel)])
 
     def _load_path(self, rel: str) -> list[str]:
-        """The ``require_paths`` of the gemspec nearest ``rel`` (``lib`` by default)."""
-        gemspecs = nearest(self.project.named_like(".gemspec"), rel)
-        folder = posixpath.dirname(gemspecs[0]) if gemspecs else ""
+        """The ``require_paths`` of the gemspec nearest ``rel`` (``lib`` by default), then those
+        of the repo's other gems (a monorepo's gems require each other: sinatra requires
+        ``rack/protection`` from ``rack-protection/lib``), then the root's ``lib``."""
+        gemspecs = self.project.named_like(".gemspec")
+        mine = nearest(gemspecs, rel)[:1]
+        roots = [
+            root
+            for g in [*mine, *(g for g in gemspecs if g not in mine)]
+            for root in self._require_paths(g)
+        ]
+        return list(dict.fromkeys([*roots, "lib"]))
+
+    def _require_paths(self, gemspec: str) -> list[str]:
+        folder = posixpath.dirname(gemspec)
         paths = ["lib"]
-        if gemspecs and (text := self.project.read_text(gemspecs[0])):
-            found = re.search(r"require_paths\s*=\s*\[([^\]]*)\]", text)
-            if found:
-                paths = re.findall(r"['\"]([^'\"]+)['\"]", found.group(1)) or paths
-        roots = [join(folder, p) for p in paths]
-        return roots + (["lib"] if folder else [])
+        found = re.search(
+            r"require_paths\s*=\s*\[([^\]]*)\]", self.project.read_text(gemspec) or ""
+        )
+        if found:
+            paths = re.findall(r"['\"]([^'\"]+)['\"]", found.group(1)) or paths
+        return [join(folder, p) for p in paths]

@@ -63,7 +63,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
                         signature=one_line(w.text(node)),
                         doc=w.doc_above(node),
                     )
-    for command in sorted(w.descendants(root, "command"), key=lambda n: n.start_byte):
+    for command in w.descendants(root, "command"):
         _source(w, command)
     return w.facts
 
@@ -75,7 +75,7 @@ def _source(w: Walker, command: ts.Node) -> None:
     if argument is None:
         return
     if argument.type in ("word", "raw_string") or (
-        argument.type == "string" and not any(w.descendants(argument, e) for e in _EXPANSIONS)
+        argument.type == "string" and not w.descendants(argument, _EXPANSIONS)
     ):
         w.import_of(w.string(argument))
     else:

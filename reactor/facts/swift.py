@@ -32,6 +32,7 @@ _MEMBERS = {
     "protocol_property_declaration": "field",
     "typealias_declaration": "type",
     "subscript_declaration": "method",
+    "deinit_declaration": "method",
 }
 _BUILTINS = frozenset(
     "Int Double Float Bool String Character Array Dictionary Set Optional Any AnyObject Void "
@@ -56,8 +57,8 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         elif node.type in _MEMBERS:
             _member(w, node, owner="", default="internal")
     members = {s.name for s in w.facts.symbols if s.parent}
-    used = {w.text(n) for n in w.descendants(root, "type_identifier")}
-    used |= {w.text(n) for n in w.descendants(root, "simple_identifier") if w.text(n)[:1].isupper()}
+    words = {w.text(n) for n in w.descendants(root, ("type_identifier", "simple_identifier"))}
+    used = {word for word in words if word[:1].isupper()}
     types = {s.name for s in w.facts.symbols if s.kind in TYPE_KINDS}
     names = sorted(used - _BUILTINS - (members - types) - set(w.facts.imports))
     w.facts.references.append("")  # the file's own module: see SwiftResolver.keys
@@ -116,8 +117,8 @@ def _type(w: Walker, node: ts.Node, owner: str) -> None:
 
 def _member(w: Walker, node: ts.Node, owner: str, default: Visibility) -> None:
     kind = _MEMBERS[node.type]
-    if node.type == "init_declaration":
-        name = "init"
+    if node.type in ("init_declaration", "deinit_declaration", "subscript_declaration"):
+        name = node.type.removesuffix("_declaration")
     elif kind == "field":
         pattern = node.child_by_field_name("name")
         bound = pattern.child_by_field_name("bound_identifier") if pattern is not None else None

@@ -89,21 +89,34 @@ def parser(language: str) -> ts.Parser:
 
 
 @functools.cache
-def _query(language: str, kind: str) -> ts.Query | None:
-    """``None`` for a kind the grammar does not have (code shared by languages asks for it)."""
+def _query(language: str, kinds: str | tuple[str, ...]) -> ts.Query | None:
+    """One query for nodes of any of ``kinds``; ``None`` when the grammar has none of them
+    (code shared by languages asks for kinds some grammars lack)."""
+    if isinstance(kinds, tuple):
+        known = [k for k in kinds if _query(language, k) is not None]
+        if not known:
+            return None
+        return ts.Query(grammar(language), f"[{' '.join(f'({k})' for k in known)}] @n")
     try:
-        return ts.Query(grammar(language), f"({kind}) @n")
+        return ts.Query(grammar(language), f"({kinds}) @n")
     except ts.QueryError:
         return None
 
 
-def descendants(language: str, node: ts.Node, kind: str) -> list[ts.Node]:
-    """Every node of ``kind`` in the subtree of ``node`` (parsed as ``language``), in order.
+def descendants(language: str, node: ts.Node, kinds: str | tuple[str, ...]) -> list[ts.Node]:
+    """Every node of ``kinds`` (one kind, or any of several) in the subtree of ``node`` (parsed
+    as ``language``), in order.
 
     A one-node query, run in C: walking a whole tree in Python node by node costs more than
-    the parse (Java's type references, JavaScript's ``require`` calls)."""
-    query = _query(language, kind)
-    return ts.QueryCursor(query).captures(node).get("n", []) if query is not None else []
+    the parse (Java's type references, JavaScript's ``require`` calls); several kinds are one
+    query, one pass."""
+    query = _query(language, kinds)
+    if query is None:
+        return []
+    found = ts.QueryCursor(query).captures(node).get("n", [])
+    # captures come back in no promised order (it varies from run to run): source order,
+    # an outer node before the nodes inside it
+    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
 
 
 class Walker:
@@ -169,9 +182,7 @@ class Walker:
         if self._comments is None:
             root = self._root if self._root is not None else node
             kinds = COMMENT_KINDS.get(self.facts.language, ("comment",))
-            self._comments = {
-                c.end_point[0]: c for kind in kinds for c in self.descendants(root, kind)
-            }
+            self._comments = {c.end_point[0]: c for c in self.descendants(root, kinds)}
         lines: list[str] = []
         if self._ends_code(node):
             return ""  # not first on its line (`object A { def b = 1 }`): the line's doc is A's
@@ -219,9 +230,9 @@ class Walker:
             )
         )
 
-    def descendants(self, node: ts.Node, kind: str) -> list[ts.Node]:
-        """Every node of ``kind`` in ``node``'s subtree (itself included), in source order."""
-        return descendants(self.facts.language, node, kind)
+    def descendants(self, node: ts.Node, kinds: str | tuple[str, ...]) -> list[ts.Node]:
+        """Every node of ``kinds`` in ``node``'s subtree (itself included), in source order."""
+        return descendants(self.facts.language, node, kinds)
 
     def string(self, node: ts.Node | None) -> str:
         """A string literal's contents."""
