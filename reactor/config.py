@@ -24,6 +24,8 @@ from .errors import ConfigError
 CONFIG_FILE = "llmc.toml"
 #: The reply bound for one file's doc: ample for the four sections the prompt asks for.
 DEFAULT_MAX_TOKENS = 1024
+#: How the LLM backends write a doc (see reactor.backends.llm).
+STYLES = ("grounded", "freeform")
 #: Candidates a sampling tick may look at (each is a stat, maybe a hash).
 MAX_SAMPLE_SIZE = 10_000
 BACKENDS = ("outline", "shell", "ollama", "openai")
@@ -59,6 +61,7 @@ class OllamaConfig:
     timeout_seconds: float = 120.0
     max_tokens: int = DEFAULT_MAX_TOKENS
     context_tokens: int = 0  # 0: the model's window as the server reports it, at most 8192
+    style: str = "grounded"
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class OpenAIConfig:
     timeout_seconds: float = 120.0
     max_tokens: int = DEFAULT_MAX_TOKENS
     context_tokens: int = 4096
+    #: ``grounded``: the reactor renders the doc from the facts, the model writes its prose
+    #: (JSON); ``freeform``: the model writes the whole Markdown doc.
+    style: str = "grounded"
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,7 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
         need(timeout > 0, key, "must be > 0")
     for name, llm in (("ollama", config.ollama), ("openai", config.openai)):
         need(llm.max_tokens >= 16, f"{name}.max_tokens", "must be >= 16")
+        need(llm.style in STYLES, f"{name}.style", f"must be one of {', '.join(STYLES)}")
         need(
             llm.context_tokens == 0 or llm.context_tokens >= llm.max_tokens + 512,
             f"{name}.context_tokens",

@@ -50,6 +50,8 @@ class Outcome:
     reason: str = ""
     failures: int = 0
     skip: str | None = None
+    #: A failure that the same content would meet again: not retried until it changes.
+    final: bool = False
 
 
 class DocGenerator:
@@ -108,7 +110,8 @@ class DocGenerator:
         except BackendUnavailable:
             raise
         except (BackendError, UnsafePath, NotOurs, OSError) as exc:
-            return Outcome(rel, "failed", reason_of(exc))
+            final = isinstance(exc, BackendError) and exc.final
+            return Outcome(rel, "failed", reason_of(exc), final=final)
         self._record(rel, sha256, inputs)
         log.info("📝 [Docgen] Generated doc for %s", quote_path(rel))
         return Outcome(rel, "generated")

@@ -77,9 +77,12 @@ class Interrupted(BaseException):
 class BackendError(ReactorError):
     """A backend could not produce a doc for one file; the reason says why."""
 
-    def __init__(self, backend: str, reason: str):
+    def __init__(self, backend: str, reason: str, *, final: bool = False):
         self.backend = backend
         self.reason = reason
+        #: Sending the same content again would meet the same refusal (a reply cut even when
+        #: asked for less): the file waits until its content changes, no retries.
+        self.final = final
         super().__init__(f"{backend} backend: {reason}")
 
 

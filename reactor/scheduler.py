@@ -204,6 +204,8 @@ class Scheduler:
         if status == "failed":
             same = row is not None and row.failed_blake3 == row.blake3
             failures = row.failures + 1 if row is not None and same else 1
+            if outcome.final:  # sent twice already (the backend's own retry): not again
+                failures = max(failures, MAX_ATTEMPTS_PER_HASH)
             delay = backoff_seconds(failures)
             exhausted = failures >= MAX_ATTEMPTS_PER_HASH
             self.backoff.wait(rel, delay)

@@ -143,18 +143,28 @@ def request(repo: Path, rel: str = "pkg/util.py", **extra: object) -> DocRequest
     return DocRequest(**fields)  # type: ignore[arg-type]
 
 
-def ollama(server: FakeServer, timeout: float = 5) -> OllamaBackend:
+def ollama(server: FakeServer, timeout: float = 5, style: str = "freeform") -> OllamaBackend:
     return OllamaBackend(
         OllamaConfig(
-            url=server.url, model="qwen2.5-coder:7b", keep_alive="30m", timeout_seconds=timeout
+            url=server.url,
+            model="qwen2.5-coder:7b",
+            keep_alive="30m",
+            timeout_seconds=timeout,
+            style=style,
         )
     )
 
 
-def openai(server: FakeServer, timeout: float = 5, env: str = "TEST_LLM_KEY") -> OpenAIBackend:
+def openai(
+    server: FakeServer, timeout: float = 5, env: str = "TEST_LLM_KEY", style: str = "freeform"
+) -> OpenAIBackend:
     return OpenAIBackend(
         OpenAIConfig(
-            base_url=server.url + "/v1", model="gpt-x", api_key_env=env, timeout_seconds=timeout
+            base_url=server.url + "/v1",
+            model="gpt-x",
+            api_key_env=env,
+            timeout_seconds=timeout,
+            style=style,
         )
     )
 
@@ -185,7 +195,7 @@ def test_openai_request_shape_auth_and_written_doc(
     server.reply = openai_ok("SHA256: deadbeef\n# `pkg/util.py`\n\nHelpers for the package.")
     (repo / "llmc.toml").write_text(
         f'[docs.docgen]\nbackend = "openai"\n[docs.docgen.openai]\nbase_url = "{server.url}/v1"\n'
-        'model = "gpt-x"\napi_key_env = "TEST_LLM_KEY"\n'
+        'model = "gpt-x"\napi_key_env = "TEST_LLM_KEY"\nstyle = "freeform"\n'
     )
     with Reactor.open(repo, watch=False) as reactor:
         outcomes = reactor.generate(["pkg/util.py"])
@@ -198,7 +208,7 @@ def test_openai_request_shape_auth_and_written_doc(
     assert post.path == "/v1/chat/completions"
     assert post.headers["Authorization"] == "Bearer sk-test-123"
     assert post.body is not None and post.body["model"] == "gpt-x"
-    assert status.backend == f"openai (model gpt-x at {server.url}/v1)"
+    assert status.backend == f"openai (model gpt-x at {server.url}/v1; free-form Markdown)"
     assert status.extra["backend_health"] == "ok"
     assert "sk-test-123" not in json.dumps(status.to_json())
 
@@ -375,7 +385,13 @@ def test_requests_bound_the_reply_and_the_window(server: FakeServer, repo: Path)
     server.seen.clear()
     server.reply = openai_ok("# doc")
     backend2 = OpenAIBackend(
-        OpenAIConfig(base_url=server.url + "/v1", model="m", max_tokens=300, context_tokens=2048)
+        OpenAIConfig(
+            base_url=server.url + "/v1",
+            model="m",
+            max_tokens=300,
+            context_tokens=2048,
+            style="freeform",
+        )
     )
     try:
         backend2.generate(request(repo))
@@ -387,7 +403,8 @@ def test_requests_bound_the_reply_and_the_window(server: FakeServer, repo: Path)
 def test_status_shows_what_the_backlog_will_cost(server: FakeServer, repo: Path) -> None:
     server.reply = openai_ok("# doc")
     config = DocgenConfig().replace(
-        backend="openai", openai=OpenAIConfig(base_url=server.url + "/v1", model="m")
+        backend="openai",
+        openai=OpenAIConfig(base_url=server.url + "/v1", model="m", style="freeform"),
     )
     with Reactor.open(repo, config=config, watch=False) as reactor:
         report = reactor.status()

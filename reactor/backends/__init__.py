@@ -100,6 +100,7 @@ def identity_for(config: DocgenConfig, repo_root: Path) -> str:
             llm.model,
             max_tokens=llm.max_tokens,
             context_tokens=llm.context_tokens,
+            style=llm.style,
         )
     backend = make_backend(config, repo_root)
     try:

@@ -1,19 +1,20 @@
 """The ``ollama`` backend: ``POST /api/chat`` on a local Ollama server, streamed.
 
 ``keep_alive`` comes from the config so the model stays loaded between idle ticks instead of
-being evicted and reloaded for every file. The reply is streamed as NDJSON; a stream that ends
-without ``"done": true`` was cut mid-way and is refused rather than written half.
+being evicted and reloaded for every file. Grounded docs pass their schema as ``format`` (Ollama
+0.5+; an older server that refuses it gets the schema as instructions). The reply is streamed as
+NDJSON; a stream that ends without ``"done": true`` was cut mid-way and is refused rather than
+written half.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..config import OllamaConfig
 from ..errors import BackendError
-from . import DocRequest, Generated, NoOp
-from .llm import HTTPBackend
-from .prompt import clean_output, llm_identity, messages, prompt_budget
+from .llm import INSTRUCTIONS, HTTPBackend, Reply, StructuredOutputRefused
 
 #: ``context_tokens = 0``: the model's own window as ``/api/show`` reports it, at most this
 #: (a bigger window costs memory on every call), or this fallback when it reports none.
@@ -23,9 +24,12 @@ AUTO_CONTEXT_FALLBACK = 4096
 
 class OllamaBackend(HTTPBackend):
     name = "ollama"
+    DIALECTS = ("format", INSTRUCTIONS)
 
     def __init__(self, config: OllamaConfig):
-        super().__init__(base_url=config.url, timeout_seconds=config.timeout_seconds)
+        super().__init__(
+            base_url=config.url, timeout_seconds=config.timeout_seconds, style=config.style
+        )
         assert config.model, "validated by the config loader"
         self.model = config.model
         self.keep_alive = config.keep_alive
@@ -34,16 +38,11 @@ class OllamaBackend(HTTPBackend):
         self._context_tokens = config.context_tokens or None  # None: ask the server once
 
     def describe(self) -> str:
-        return f"ollama (model {self.model} at {self.base_url})"
+        return f"ollama (model {self.model} at {self.base_url}; {self.describe_style()})"
 
-    def identity(self) -> str:
+    def identity_context(self) -> int:
         # the configured window (0: the server's), so that no request is needed to tell it
-        return llm_identity(
-            self.name,
-            self.model,
-            max_tokens=self.max_tokens,
-            context_tokens=self._configured_context,
-        )
+        return self._configured_context
 
     def health_url(self) -> str:
         return f"{self.base_url}/api/version"
@@ -71,13 +70,12 @@ class OllamaBackend(HTTPBackend):
         ]
         return min(max(lengths), AUTO_CONTEXT_MAX) if lengths else None
 
-    def prompt(self, request: DocRequest) -> list[dict[str, str]]:
-        return messages(request, budget_tokens=prompt_budget(self.context_tokens, self.max_tokens))
-
-    def payload(self, request: DocRequest) -> dict[str, object]:
-        return {
+    def payload(
+        self, chat: list[dict[str, str]], schema: dict[str, Any] | None, dialect: str
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "model": self.model,
-            "messages": self.prompt(request),
+            "messages": chat,
             "stream": True,
             "keep_alive": self.keep_alive,
             # num_ctx: Ollama would otherwise truncate to its own default window, silently
@@ -87,18 +85,24 @@ class OllamaBackend(HTTPBackend):
                 "num_ctx": self.context_tokens,
             },
         }
+        if schema is not None and dialect == "format":
+            body["format"] = schema
+        return body
 
-    def generate(self, request: DocRequest) -> Generated | NoOp:
+    def complete(
+        self, chat: list[dict[str, str]], schema: dict[str, Any] | None, dialect: str
+    ) -> Reply:
+        body = self.payload(chat, schema, dialect)
         parts: list[str] = []
-        done = False
+        done = cut = False
         with (
             self._errors(),
-            self._client.stream(
-                "POST", f"{self.base_url}/api/chat", json=self.payload(request)
-            ) as response,
+            self._client.stream("POST", f"{self.base_url}/api/chat", json=body) as response,
         ):
             if response.is_error:
                 response.read()
+                if "format" in body and response.status_code in (400, 422):
+                    raise StructuredOutputRefused(self.name, f"HTTP {response.status_code}")
             response.raise_for_status()
             for line in response.iter_lines():
                 if not line.strip():
@@ -109,13 +113,10 @@ class OllamaBackend(HTTPBackend):
                 parts.append(chunk.get("message", {}).get("content", ""))
                 if chunk.get("done"):
                     done = True
-                    if chunk.get("done_reason") == "length":
-                        raise BackendError(
-                            self.name, f"the reply was cut at max_tokens ({self.max_tokens})"
-                        )
+                    cut = chunk.get("done_reason") == "length"
                     if isinstance(chunk.get("prompt_eval_count"), int):
                         self.last_prompt_tokens = chunk["prompt_eval_count"]
                     break
         if not done:
             raise BackendError(self.name, "stream ended before the model finished")
-        return clean_output("".join(parts), self.name)
+        return Reply("".join(parts), cut)

@@ -44,7 +44,7 @@ def estimate_tokens(text: str) -> int:
     return int(-(-len(text) // CHARS_PER_TOKEN))
 
 
-def _cut_middle(text: str, keep_chars: int, what: str) -> str:
+def cut_middle(text: str, keep_chars: int, what: str) -> str:
     """Keep the head (2/3) and the tail (1/3) of ``text``, with a marker where it was cut."""
     if len(text) <= keep_chars:
         return text
@@ -92,7 +92,7 @@ def user_prompt(request: DocRequest, *, budget_tokens: int) -> str:
         return prompt
     overflow = (estimate_tokens(prompt) - budget_tokens) * CHARS_PER_TOKEN
     # (the marker and rounding take a few characters: leave some slack)
-    previous = _cut_middle(previous, max(0, int(len(previous) - overflow) - 200), "previous doc")
+    previous = cut_middle(previous, max(0, int(len(previous) - overflow) - 200), "previous doc")
     if len(previous) < 200:
         previous = ""
     prompt = render(previous, neighbours, source)
@@ -106,7 +106,7 @@ def user_prompt(request: DocRequest, *, budget_tokens: int) -> str:
     if room < budget_tokens * CHARS_PER_TOKEN / 2:  # the neighbours' paths alone crowd it out
         neighbours = ""
         room = int(budget_tokens * CHARS_PER_TOKEN) - len(render(previous, "", "")) - 120
-    return render(previous, neighbours, _cut_middle(source, max(room, 0), "source"))
+    return render(previous, neighbours, cut_middle(source, max(room, 0), "source"))
 
 
 def messages(request: DocRequest, *, budget_tokens: int) -> list[dict[str, str]]:
@@ -167,8 +167,38 @@ def degenerate(body: str) -> str | None:
     return None
 
 
-def llm_identity(name: str, model: str, *, max_tokens: int, context_tokens: int) -> str:
-    """What makes two of this backend's docs comparable: the server kind, the model, the prompt
-    (by its text: a reworded prompt is another renderer) and the bounds that shape the reply."""
-    prompt = hashlib.sha256(SYSTEM_PROMPT.encode()).hexdigest()[:12]
-    return f"{name}/{model}/prompt-{prompt}/max-{max_tokens}/ctx-{context_tokens}"
+def llm_identity(name: str, model: str, *, max_tokens: int, context_tokens: int, style: str) -> str:
+    """What makes two of this backend's docs comparable: the server kind, the model, the style
+    and its prompt (by its text: a reworded prompt is another renderer) and the bounds that
+    shape the reply."""
+    from .grounded import SYSTEM_PROMPT as GROUNDED_PROMPT
+    from .outline import OUTLINE_VERSION
+
+    # a grounded doc is laid out by the outline: a new layout is a new renderer
+    system = f"{GROUNDED_PROMPT}/{OUTLINE_VERSION}" if style == "grounded" else SYSTEM_PROMPT
+    prompt = hashlib.sha256(system.encode()).hexdigest()[:12]
+    return f"{name}/{model}/{style}-{prompt}/max-{max_tokens}/ctx-{context_tokens}"
+
+
+#: A free-form reply cut at ``max_tokens`` is kept when this many whole sections came first.
+MIN_SALVAGED_SECTIONS = 2
+
+
+def salvage(text: str) -> str | None:
+    """The complete sections of a free-form reply cut at ``max_tokens`` (the last one, which
+    the cut left unfinished, dropped); ``None`` when fewer than two came whole."""
+    parts = re.split(r"(?m)^(?=## )", text.strip())
+    sections = [p for p in parts if p.startswith("## ")]
+    if len(sections) - 1 < MIN_SALVAGED_SECTIONS:
+        return None
+    head = "" if parts[0].startswith("## ") else parts[0]
+    return (head + "".join(sections[:-1])).rstrip() + "\n"
+
+
+def tighter(messages: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
+    """The messages of a free-form request again, asking for a doc that fits: a retry of a
+    reply that was cut (sent once, never more)."""
+    words = int(max_tokens * 0.5)
+    last = messages[-1]
+    note = f"\n\nKeep the whole doc under {words} words: the reply is cut at {max_tokens} tokens."
+    return [*messages[:-1], {**last, "content": last["content"] + note}]

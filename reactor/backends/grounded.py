@@ -1,0 +1,335 @@
+"""Grounded docs: the reactor writes the structure from the facts, the model only the prose.
+
+The facts (every public symbol with its real signature, the neighbours) are exact and free; a
+model asked for a whole Markdown doc may drop half of them, name functions the file does not
+have, or run out of tokens half-way. So the model is asked for JSON only — a summary of the
+file, one description per symbol *it is given by name*, and caveats — bounded (``maxLength``,
+``maxItems``) so that the whole reply fits in ``max_tokens``; and the reactor renders the doc
+with the outline's layout (:func:`reactor.backends.outline.facts_page`), the model's prose in
+place of the doc comments. A description for a symbol it was not given is dropped; a sentence
+that names, in backticks, an identifier found neither in the file's facts nor in its
+neighbours is dropped and counted.
+
+The same request serves three server dialects (``response_format`` with a ``json_schema``,
+llama-cpp-python's ``json_object`` + ``schema``, Ollama's ``format``) and servers with none, which
+get the schema as instructions; the reply is parsed leniently either way (code fences, text
+around the object, a reply cut before its end).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..facts import TYPE_KINDS, Facts, Symbol
+from . import DocRequest
+from .outline import facts_page
+from .prompt import CHARS_PER_TOKEN, cut_middle, estimate_tokens
+
+#: The stable head of every grounded request (one system prompt for every file, so that a
+#: server's prompt cache is reused from file to file).
+SYSTEM_PROMPT = (
+    "You document one source file of a software repository for the developers who work on it. "
+    "You are given the file, the names and signatures of its public symbols, and its "
+    "neighbouring files. Reply with one JSON object and nothing else: "
+    '{"summary": what the file is for and how its parts work together (1-3 sentences), '
+    '"symbols": [{"name": one of the given names, "description": what it does, its inputs, '
+    'effects and result (1-2 sentences)}], "caveats": [surprises, side effects, limits]}. '
+    "Describe only what the code shows; do not invent behaviour. Put identifiers in backticks, "
+    "and only identifiers that appear in the file or its neighbours."
+)
+#: Symbols asked about per file (the rest keep their doc comment): the reply must fit.
+MAX_SYMBOLS = 40
+#: Characters of JSON a reply token carries (keys, quotes and escapes take their share).
+REPLY_CHARS_PER_TOKEN = 3.0
+SUMMARY_CHARS = (120, 400)
+DESCRIPTION_CHARS = (60, 240)
+CAVEATS = 3
+CAVEAT_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How long each part of the reply may be, so that all of it fits in ``max_tokens``."""
+
+    summary: int
+    description: int
+    caveat: int
+    symbols: int
+
+    @classmethod
+    def fitting(cls, max_tokens: int, symbols: int, *, tighter: bool = False) -> Bounds:
+        """Share the reply's characters: a fifth to the summary, two thirds to the symbols (each
+        at least the smallest description — fewer symbols are asked about when they do not
+        fit), the rest to caveats. ``tighter``: half of it all (the retry of a cut reply)."""
+        budget = max_tokens * REPLY_CHARS_PER_TOKEN * (0.5 if tighter else 1.0)
+        overhead = 40  # `{"name": "…", "description": "…"},` per symbol
+        summary = int(min(SUMMARY_CHARS[1], max(SUMMARY_CHARS[0], budget / 5)))
+        room = budget * 2 / 3
+        fits = int(room // (DESCRIPTION_CHARS[0] + overhead))
+        count = max(0, min(symbols, MAX_SYMBOLS, fits))
+        each = int(room / count - overhead) if count else 0
+        description = min(DESCRIPTION_CHARS[1], max(DESCRIPTION_CHARS[0], each))
+        caveat = int(min(CAVEAT_CHARS, max(20, (budget - summary - room) / CAVEATS - 12)))
+        return cls(summary, description, caveat, count)
+
+
+def asked(facts: Facts | None, limit: int) -> list[Symbol]:
+    """The public symbols the model is asked about, types and top-level functions first, then
+    the public members of public types; at most ``limit``."""
+    if facts is None:
+        return []
+    public_types = {s.name for s in facts.top_level() if s.kind in TYPE_KINDS and s.exported}
+    top = [s for s in facts.top_level() if s.exported]
+    members = [
+        s
+        for s in facts.symbols
+        if s.parent in public_types and s.exported and s.kind not in TYPE_KINDS
+    ]
+    chosen: list[Symbol] = []
+    seen: set[str] = set()
+    for symbol in [*top, *members]:
+        key = qualified(symbol)
+        if key not in seen:
+            seen.add(key)
+            chosen.append(symbol)
+    return chosen[:limit]
+
+
+def qualified(symbol: Symbol) -> str:
+    """The name the model is given and answers with: ``Type.method`` for a member."""
+    return f"{symbol.parent}.{symbol.name}" if symbol.parent else symbol.name
+
+
+def schema(names: list[str], bounds: Bounds) -> dict[str, Any]:
+    """The JSON schema of the reply, with the bounds that keep it inside ``max_tokens``."""
+    name: dict[str, Any] = {"type": "string"}
+    if names:
+        name["enum"] = names
+    return {
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "maxLength": bounds.summary},
+            "symbols": {
+                "type": "array",
+                "maxItems": len(names),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": name,
+                        "description": {"type": "string", "maxLength": bounds.description},
+                    },
+                    "required": ["name", "description"],
+                    "additionalProperties": False,
+                },
+            },
+            "caveats": {
+                "type": "array",
+                "maxItems": CAVEATS,
+                "items": {"type": "string", "maxLength": bounds.caveat},
+            },
+        },
+        "required": ["summary", "symbols", "caveats"],
+        "additionalProperties": False,
+    }
+
+
+@dataclass
+class Question:
+    """One file's request: who is asked about, how long each answer may be, the messages."""
+
+    symbols: list[Symbol]
+    bounds: Bounds
+    messages: list[dict[str, str]]
+    schema: dict[str, Any]
+    #: True when the server has no structured output: the schema rides in the prompt.
+    instructions: bool = False
+
+
+def question(
+    request: DocRequest,
+    *,
+    max_tokens: int,
+    budget_tokens: int,
+    instructions: bool,
+    tighter: bool = False,
+) -> Question:
+    """The messages and schema for ``request`` (``budget_tokens``: what the user message may
+    take of the window)."""
+    everyone = asked(request.facts, MAX_SYMBOLS)
+    bounds = Bounds.fitting(max_tokens, len(everyone), tighter=tighter)
+    symbols = everyone[: bounds.symbols]
+    names = [qualified(s) for s in symbols]
+    shape = schema(names, bounds)
+    lines = [f"File: `{request.relative_path}`"]
+    if symbols:
+        lines.append("Public symbols to describe, by name (answer with these names only):")
+        lines += [f"- `{qualified(s)}`: `{s.signature or s.name}`" for s in symbols]
+    if request.graph_context:
+        lines.append(f"Neighbouring files in this repository:\n{request.graph_context}")
+    limits = (
+        f"Limits: summary at most {bounds.summary} characters, each description at most "
+        f"{bounds.description}, at most {CAVEATS} caveats of {bounds.caveat}."
+    )
+    if instructions:
+        limits += " Reply with JSON matching this schema:\n" + json.dumps(shape)
+    head = "\n\n".join([*lines, limits])
+    room = int((budget_tokens - estimate_tokens(head)) * CHARS_PER_TOKEN) - 200
+    source = cut_middle(request.source_contents, max(room, 0), "source")
+    user = f"{head}\n\nSource:\n<source>\n{source}\n</source>"
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    return Question(symbols, bounds, messages, shape, instructions)
+
+
+@dataclass
+class Answer:
+    """What a reply said, once checked against the facts."""
+
+    summary: str = ""
+    descriptions: dict[str, str] = field(default_factory=dict)
+    caveats: list[str] = field(default_factory=list)
+    #: Descriptions for symbols the model was not given (dropped).
+    unknown_symbols: list[str] = field(default_factory=list)
+    #: Sentences dropped for naming an identifier the file and its neighbours lack.
+    flagged: list[str] = field(default_factory=list)
+
+    @property
+    def useful(self) -> bool:
+        return bool(self.summary or self.descriptions)
+
+
+def parse_reply(text: str) -> dict[str, Any] | None:
+    """The JSON object in ``text``: fenced or not, with prose around it, or cut before its
+    end (the open strings, arrays and objects are closed). ``None`` when there is none."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    body = text[start:]
+    end = body.rfind("}")
+    for candidate in ([body[: end + 1]] if end >= 0 else []) + [_closed(body)]:
+        try:
+            found = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(found, dict):
+            return found
+    return None
+
+
+def _closed(body: str) -> str:
+    """``body`` with what a cut left open closed: a string, then arrays and objects."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]" and stack:
+            stack.pop()
+    closed = body + ('"' if in_string else "")
+    closed = re.sub(r",\s*$", "", closed)
+    closed = re.sub(r'([{,]\s*"[^"]*"\s*):?\s*$', r"\1: null", closed)  # a key with no value
+    return closed + "".join(reversed(stack))
+
+
+_BACKTICKED = re.compile(r"`([^`\n]+)`")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def check(reply: dict[str, Any], q: Question, request: DocRequest) -> Answer:
+    """The reply's prose, keeping only what is about the symbols given and names nothing the
+    file or its neighbours lack."""
+    known = _known_words(request)
+    answer = Answer()
+    given = {qualified(s): s for s in q.symbols}
+    answer.summary = _grounded(_text(reply.get("summary"), q.bounds.summary), known, answer)
+    for item in reply.get("symbols") or []:
+        if not isinstance(item, dict):
+            continue
+        name = str(item.get("name", "")).strip().strip("`")
+        if name not in given:
+            short = [k for k in given if k.rsplit(".", 1)[-1] == name]
+            if len(short) != 1:
+                answer.unknown_symbols.append(name)
+                continue
+            name = short[0]
+        text = _grounded(_text(item.get("description"), q.bounds.description), known, answer)
+        if text:
+            answer.descriptions[name] = text
+    for caveat in (reply.get("caveats") or [])[:CAVEATS]:
+        text = _grounded(_text(caveat, q.bounds.caveat), known, answer)
+        if text:
+            answer.caveats.append(text)
+    return answer
+
+
+def _text(value: Any, limit: int) -> str:
+    text = " ".join(str(value).split()) if isinstance(value, str) else ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+#: Words every language's docs may name without the file spelling them.
+_UNIVERSAL = frozenset("None True False null undefined nil true false self this NULL".split())
+
+
+def _known_words(request: DocRequest) -> set[str]:
+    """Every word of the file's source and of its neighbours' graph context: an identifier
+    outside them is not the file's."""
+    words = set(_WORD.findall(request.source_contents)) | _UNIVERSAL
+    words |= set(_WORD.findall(request.graph_context or ""))
+    words |= set(_WORD.findall(request.relative_path))
+    return words
+
+
+def _grounded(text: str, known: set[str], answer: Answer) -> str:
+    """``text`` without the sentences whose backticked identifiers are not ``known``."""
+    kept = []
+    for sentence in _SENTENCE.split(text):
+        # the thing a span names is its last identifier (`pkg.ledger.post()` names `post`)
+        strangers = [
+            span
+            for span in _BACKTICKED.findall(sentence)
+            if (words := _WORD.findall(span)) and words[-1] not in known
+        ]
+        if strangers:
+            answer.flagged.append(sentence)
+        elif sentence:
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def render(request: DocRequest, answer: Answer) -> str:
+    """The doc: the outline of the facts, with the model's summary as the purpose, its
+    descriptions in place of the doc comments (a symbol it said nothing of keeps its own), and
+    its caveats."""
+    facts = request.facts or Facts("")
+    symbols = [
+        dataclasses.replace(s, doc=answer.descriptions.get(qualified(s), s.doc))
+        for s in facts.symbols
+    ]
+    described = dataclasses.replace(facts, symbols=symbols, doc=answer.summary or facts.doc)
+    page = facts_page(
+        request.relative_path, request.source_contents, described, request.graph_context
+    )
+    if answer.caveats:
+        caveats = ["", "## Caveats", "", *(f"- {c}" for c in answer.caveats)]
+        marker = "\n## Neighbours\n"
+        head, found, tail = page.partition(marker)
+        page = (
+            head.rstrip("\n") + "\n" + "\n".join(caveats) + "\n" + found + tail
+            if found
+            else page.rstrip("\n") + "\n" + "\n".join(caveats) + "\n"
+        )
+    return page

@@ -1,0 +1,260 @@
+"""Grounded LLM docs against loopback servers: each structured-output dialect, the fallbacks,
+what is dropped and flagged, cut replies salvaged, and never a third send of the same content."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from test_llm_backends import FakeServer, Seen, ollama, ollama_stream, openai, send_json, server
+
+from reactor.backends import DocRequest
+from reactor.backends.grounded import Bounds, parse_reply
+from reactor.config import DocgenConfig, OpenAIConfig
+from reactor.errors import BackendError
+from reactor.facts import extract
+from reactor.reactor import Reactor
+from reactor.scheduler import MAX_ATTEMPTS_PER_HASH
+
+__all__ = ["server"]  # the fixture, imported for its name
+
+SOURCE = (
+    '"""Money helpers."""\n\n\nclass Wallet:\n    """Holds coins."""\n\n'
+    "    def add(self, coins: int) -> None:\n        self.coins += coins\n\n\n"
+    "def total(wallets: list[Wallet]) -> int:\n    return sum(w.coins for w in wallets)\n"
+)
+
+
+def request(repo: Path, source: str = SOURCE) -> DocRequest:
+    rel = "pkg/money.py"
+    return DocRequest(
+        repo,
+        rel,
+        "0" * 64,
+        source,
+        None,
+        "Imported by:\n- pkg/shop.py: total",
+        extract(rel, source.encode()),
+    )
+
+
+def answer(**extra: object) -> str:
+    reply: dict[str, object] = {
+        "summary": "Keeps coins in `Wallet` objects and sums them with `total`.",
+        "symbols": [
+            {"name": "Wallet", "description": "A purse of coins."},
+            {"name": "Wallet.add", "description": "Adds `coins` to the purse."},
+            {"name": "total", "description": "The coins of all wallets, used by the shop."},
+        ],
+        "caveats": ["`add` does not check for negative amounts."],
+    }
+    reply.update(extra)
+    return json.dumps(reply)
+
+
+def openai_reply(text: str, finish: str = "stop"):  # type: ignore[no-untyped-def]
+    def reply(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        send_json(
+            handler,
+            {
+                "choices": [{"message": {"content": text}, "finish_reason": finish}],
+                "usage": {"prompt_tokens": 10},
+            },
+        )
+
+    return reply
+
+
+def test_openai_json_schema_request_and_the_rendered_doc(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.reply = openai_reply("```json\n" + answer() + "\n```")
+    backend = openai(server, style="grounded")
+    try:
+        doc = backend.generate(request(tmp_path)).body  # type: ignore[union-attr]
+    finally:
+        backend.close()
+    body = server.seen[0].body
+    assert body is not None and body["cache_prompt"] is True
+    fmt = body["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    schema = fmt["json_schema"]["schema"]
+    names = schema["properties"]["symbols"]["items"]["properties"]["name"]["enum"]
+    assert names == ["Wallet", "total", "Wallet.add"]
+    assert schema["properties"]["summary"]["maxLength"] > 0
+    assert body["messages"][0]["content"].startswith("You document one source file")
+    # the structure is the facts', the prose the model's
+    assert "## Purpose\n\nKeeps coins in `Wallet` objects and sums them with `total`." in doc
+    assert "- `def add(self, coins: int) -> None` — Adds `coins` to the purse." in doc
+    assert "- `def total(wallets: list[Wallet]) -> int` — The coins of all wallets" in doc
+    assert "## Caveats\n\n- `add` does not check for negative amounts." in doc
+    assert doc.index("## Caveats") < doc.index("## Neighbours")
+
+
+def test_a_server_refusing_json_schema_is_asked_with_json_object_then_instructions(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    def reply(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        fmt = (seen.body or {}).get("response_format")
+        if fmt is not None:
+            send_json(handler, {"error": f"unsupported response_format {fmt['type']}"}, 400)
+        else:
+            openai_reply("Here you go: " + answer())(handler, seen)
+
+    server.reply = reply
+    backend = openai(server, style="grounded")
+    try:
+        backend.generate(request(tmp_path))
+        assert backend.dialect == "instructions" and "instructions" in backend.describe()
+        backend.generate(request(tmp_path))  # probed once: asked the way that worked
+    finally:
+        backend.close()
+    kinds = [(s.body or {}).get("response_format", {}).get("type") for s in server.seen]
+    assert kinds == ["json_schema", "json_object", None, None]
+    assert '"maxLength"' in server.seen[2].body["messages"][1]["content"]  # type: ignore[index]
+
+
+def test_ollama_format_and_its_fallback(server: FakeServer, tmp_path: Path) -> None:
+    def reply(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        if seen.path == "/api/show":
+            send_json(handler, {"model_info": {}})
+        elif "format" in (seen.body or {}):
+            send_json(handler, {"error": "format not supported"}, 400)
+        else:
+            ollama_stream(handler, [{"message": {"content": answer()}, "done": True}])
+
+    server.reply = reply
+    backend = ollama(server, style="grounded")
+    try:
+        doc = backend.generate(request(tmp_path)).body  # type: ignore[union-attr]
+    finally:
+        backend.close()
+    chats = [s.body for s in server.seen if s.path == "/api/chat"]
+    assert chats[0] is not None and chats[0]["format"]["type"] == "object"
+    assert chats[1] is not None and "format" not in chats[1]
+    assert "A purse of coins." in doc
+
+
+def test_unknown_symbols_are_dropped_and_strange_identifiers_flagged(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    reply = answer(
+        symbols=[
+            {"name": "Wallet", "description": "Holds coins. It calls `withdraw_all()` on close."},
+            {"name": "refund", "description": "Refunds a purchase."},
+            {"name": "add", "description": "Adds coins."},  # a member by its short name
+        ],
+        summary="Sums wallets through `pkg.ledger.post`.",
+    )
+    server.reply = openai_reply(reply)
+    backend = openai(server, style="grounded")
+    try:
+        doc = backend.generate(request(tmp_path)).body  # type: ignore[union-attr]
+    finally:
+        backend.close()
+    assert "refund" not in doc.lower() and "withdraw_all" not in doc and "ledger" not in doc
+    assert "- `class Wallet` — Holds coins." not in doc  # a type keeps its heading
+    assert "Holds coins." in doc and "— Adds coins." in doc
+    assert "## Purpose\n\nMoney helpers." in doc  # the summary was all flagged: the docstring
+    assert backend.counts["unknown_symbols"] == 1 and backend.counts["flagged_sentences"] == 2
+
+
+def test_a_cut_grounded_reply_keeps_what_parsed(server: FakeServer, tmp_path: Path) -> None:
+    cut = answer()[:150]  # inside the symbols array
+    server.reply = openai_reply(cut, finish="length")
+    backend = openai(server, style="grounded")
+    try:
+        doc = backend.generate(request(tmp_path)).body  # type: ignore[union-attr]
+    finally:
+        backend.close()
+    assert len(server.seen) == 1 and "Keeps coins in `Wallet` objects" in doc
+    assert backend.counts["salvaged"] == 1
+
+
+def test_a_useless_cut_is_asked_once_more_tighter_then_refused_for_good(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.reply = openai_reply('{"summ', finish="length")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/money.py").write_text(SOURCE)
+    config = DocgenConfig().replace(
+        backend="openai",
+        openai=OpenAIConfig(base_url=server.url + "/v1", model="m", max_tokens=400),
+    )
+    with Reactor.open(tmp_path, config=config, watch=False) as reactor:
+        [outcome] = reactor.generate(["pkg/money.py"])
+        row = reactor.index.get("pkg/money.py")
+        assert row is not None and reactor.scheduler.waits(row)  # until the content changes
+    assert outcome.status == "failed" and "even with tighter bounds" in outcome.reason
+    assert row.failures == MAX_ATTEMPTS_PER_HASH
+    sent = [s.body for s in server.seen if s.body]
+    assert len(sent) == 2  # the same content, twice, never a third time
+    limits = [
+        s["response_format"]["json_schema"]["schema"]["properties"]["summary"]["maxLength"]
+        for s in sent
+    ]  # type: ignore[index]
+    assert limits[1] < limits[0]
+
+
+def test_a_cut_freeform_reply_keeps_its_complete_sections(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    text = "# `pkg/money.py`\n\n## Purpose\n\nMoney.\n\n## Public API\n\n- `total`\n\n## How it fi"
+    server.reply = openai_reply(text, finish="length")
+    backend = openai(server)
+    try:
+        doc = backend.generate(request(tmp_path)).body  # type: ignore[union-attr]
+    finally:
+        backend.close()
+    assert doc == "# `pkg/money.py`\n\n## Purpose\n\nMoney.\n\n## Public API\n\n- `total`\n"
+    server.seen.clear()
+    server.reply = openai_reply("# `pkg/money.py`\n\n## Purpose\n\nMon", finish="length")
+    backend = openai(server)
+    try:
+        with pytest.raises(BackendError, match="before two whole sections") as info:
+            backend.generate(request(tmp_path))
+    finally:
+        backend.close()
+    assert info.value.final and len(server.seen) == 2
+    assert "Keep the whole doc under" in server.seen[1].body["messages"][1]["content"]  # type: ignore[index]
+
+
+def test_a_429_is_waited_out_as_retry_after_says(server: FakeServer, tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def reply(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            handler.send_response(429)
+            handler.send_header("Retry-After", "2")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+        else:
+            openai_reply(answer())(handler, seen)
+
+    server.reply = reply
+    backend = openai(server, style="grounded")
+    waited: list[float] = []
+    backend.sleep = waited.append
+    try:
+        backend.generate(request(tmp_path))
+    finally:
+        backend.close()
+    assert waited == [2.0] and len(calls) == 2
+
+
+def test_bounds_keep_the_reply_inside_max_tokens() -> None:
+    for max_tokens, symbols in ((256, 3), (1024, 40), (400, 100), (4096, 5)):
+        b = Bounds.fitting(max_tokens, symbols)
+        worst = b.summary + b.symbols * (b.description + 40) + 3 * b.caveat + 60
+        assert worst <= max_tokens * 3.0 * 1.1 and b.symbols >= 1
+    assert Bounds.fitting(1024, 40, tighter=True).summary < Bounds.fitting(1024, 40).summary
+
+
+def test_lenient_parsing() -> None:
+    assert parse_reply('Sure! {"summary": "x", "symbols": [], "caveats": []} Hope it helps.')
+    assert parse_reply('{"summary": "cut he') == {"summary": "cut he"}
+    assert parse_reply('{"summary": "a", "symbols": [{"name": "f", "descr') is not None
+    assert parse_reply("no json here") is None
