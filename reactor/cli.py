@@ -34,7 +34,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__
 from .check import check
-from .config import discover_root, load_config
+from .config import MAX_JOBS, discover_root, load_config
 from .docgen import Outcome
 from .errors import Interrupted, LockHeld, ReactorError, UsageError
 from .index import DB_PATH
@@ -61,6 +61,17 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    """An argparse type: how many backend calls at once (1 to MAX_JOBS)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_JOBS}, got {text!r}")
     return value
 
 
@@ -118,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip named paths that are not sources quietly instead of failing on them "
         "(for a pre-commit hook, which passes every staged file)",
+    )
+    generate.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="backend calls in flight at once, for a model server that serves several "
+        "(vLLM, llama.cpp --parallel, hosted APIs); default: the config's concurrency (1)",
     )
     generate.add_argument(
         "--wait",
@@ -183,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 prune=args.prune,
                 wait=args.wait,
                 sources_only=args.sources_only,
+                jobs=args.jobs,
             )
         return cmd_check(args.paths, root, as_json=args.json, strict=args.strict)
     except ReactorError as exc:
@@ -265,6 +284,7 @@ def cmd_generate(
     prune: bool = False,
     wait: float,
     sources_only: bool = False,
+    jobs: int | None = None,
 ) -> int:
     if not paths and not all_files and not prune:
         if sources_only:
@@ -304,7 +324,12 @@ def cmd_generate(
             selected = rels if (rels or all_files) else []
             try:
                 reactor.generate(
-                    selected, force=force, prune=prune, progress=report, wait_seconds=wait
+                    selected,
+                    force=force,
+                    prune=prune,
+                    progress=report,
+                    wait_seconds=wait,
+                    jobs=jobs,
                 )
             except Interrupted as exc:
                 _print_summary(counts, started, interrupted=True)

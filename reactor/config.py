@@ -24,6 +24,8 @@ from .errors import ConfigError
 CONFIG_FILE = "llmc.toml"
 #: The reply bound for one file's doc: ample for the four sections the prompt asks for.
 DEFAULT_MAX_TOKENS = 1024
+#: The most backend calls a batch run keeps in flight.
+MAX_JOBS = 64
 #: How the LLM backends write a doc (see reactor.backends.llm).
 STYLES = ("grounded", "freeform")
 #: Candidates a sampling tick may look at (each is a stat, maybe a hash).
@@ -101,6 +103,10 @@ class DocgenConfig:
     #: Outdated docs (source unchanged, another input changed) regenerated per hour by a model
     #: backend (shell, ollama, openai); 0: never. The outline refreshes them all.
     refresh_outdated_per_hour: float = 30.0
+    #: Backend calls in flight at once in a batch run (``reactor generate``; ``--jobs``
+    #: overrides), for model servers that serve several requests together. The daemon
+    #: documents one file per idle tick whatever this says.
+    concurrency: int = 1
     shell: ShellConfig = field(default_factory=ShellConfig)
     ollama: OllamaConfig = field(default_factory=OllamaConfig)
     openai: OpenAIConfig = field(default_factory=OpenAIConfig)
@@ -229,6 +235,7 @@ def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
     need(config.max_file_bytes >= 1, "max_file_bytes", "must be >= 1")
     need(-20 <= config.nice <= 19, "nice", "must be between -20 and 19")
     need(config.refresh_outdated_per_hour >= 0, "refresh_outdated_per_hour", "must be >= 0")
+    need(1 <= config.concurrency <= MAX_JOBS, "concurrency", f"must be 1 to {MAX_JOBS}")
     for key, timeout in (
         ("shell.timeout_seconds", config.shell.timeout_seconds),
         ("ollama.timeout_seconds", config.ollama.timeout_seconds),

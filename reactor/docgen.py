@@ -107,6 +107,8 @@ class DocGenerator:
                 raise BackendError(self.backend.name, "empty doc")
             doc = f"{header_line(sha256)}{body.rstrip(chr(10))}\n\n{inputs.comment()}\n"
             self._replace(rel, doc, request.existing_doc_contents)
+            if result.prose is not None:
+                self.index.store_prose(rel, result.prose)
         except BackendUnavailable:
             raise
         except (BackendError, UnsafePath, NotOurs, OSError) as exc:
@@ -145,6 +147,7 @@ class DocGenerator:
             existing_doc_contents=self._existing_doc(rel),
             graph_context=format_context(*neighbours(self.index, rel)),
             facts=facts,
+            prose=self.index.prose(rel),
         )
 
     def _existing_doc(self, rel: str) -> str | None:

@@ -289,6 +289,18 @@ class FileIndex:
                 "UPDATE files SET skip = 'unreadable' WHERE path = ?", [(p,) for p in paths]
             )
 
+    def prose(self, rel: str) -> dict[str, list[str]]:
+        """What a model wrote of ``rel``'s parts: ``{part: [fingerprint, text]}``."""
+        rows = self.read("SELECT prose FROM files WHERE path = ?", (rel,))
+        return json.loads(rows[0][0]) if rows and rows[0][0] else {}
+
+    def store_prose(self, rel: str, prose: dict[str, list[str]]) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE files SET prose = ? WHERE path = ?",
+                (json.dumps(prose, ensure_ascii=False, separators=(",", ":")), rel),
+            )
+
     def note_doc(self, rel: str, doc_sha256: str | None) -> None:
         """Remember the header of ``rel``'s doc as just seen (``None``: no doc of ours)."""
         with self._lock:

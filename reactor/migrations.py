@@ -130,4 +130,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         END
         """.replace("{outdated}", OUTDATED_SQL),
     ),
+    (
+        # What a model wrote of a file's parts (grounded docs): per part (the summary, each
+        # symbol) the fingerprint of what it was written from and the text, as JSON, so that
+        # an edit asks only about the parts it changed.
+        "0009_files_prose",
+        "ALTER TABLE files ADD COLUMN prose TEXT",
+    ),
 ]

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .backends import Backend, make_backend
+from .concurrent import document_all
 from .config import DocgenConfig, load_config, output_dir_relative
 from .dirty import DirtySet
 from .doccache import DocCache
@@ -291,6 +292,7 @@ class Reactor:
         prune: bool = False,
         progress: Callable[[Outcome], None] | None = None,
         wait_seconds: float = 0.0,
+        jobs: int | None = None,
     ) -> list[Outcome]:
         """Batch generation under the docgen lock.
 
@@ -300,7 +302,9 @@ class Reactor:
         :class:`LockHeld`. Holding the lock, it also removes temp files a crash left behind and
         the docs of sources that left the index — unless more would go at once than the brake
         allows (see :mod:`reactor.docs`); ``prune`` confirms such a removal, and also removes
-        docs of ours whose source the index never knew.
+        docs of ours whose source the index never knew. ``jobs`` (default: the config's
+        ``concurrency``) backend calls run at once for a model backend, the rest of each
+        file's way one at a time (see :func:`reactor.concurrent.document_all`).
         """
         deadline = time.monotonic() + wait_seconds
         batch_lock = self.root / LLMC_BATCH_LOCK
@@ -326,8 +330,13 @@ class Reactor:
 
             for removal in self._settle_removals(prune=prune):
                 done(removal)
-            for rel in self.expand(paths):
-                done(self.worker.document(rel, force=force, batch=True, refresh=True))
+            files = self.expand(paths)
+            jobs = self.config.concurrency if jobs is None else jobs
+            if jobs > 1 and not self.backend.cheap and len(files) > 1:
+                document_all(self.worker, self.generator, files, jobs=jobs, force=force, done=done)
+            else:
+                for rel in files:
+                    done(self.worker.document(rel, force=force, batch=True, refresh=True))
             return outcomes
         finally:
             self.lock.release()

@@ -258,3 +258,95 @@ def test_lenient_parsing() -> None:
     assert parse_reply('{"summary": "cut he') == {"summary": "cut he"}
     assert parse_reply('{"summary": "a", "symbols": [{"name": "f", "descr') is not None
     assert parse_reply("no json here") is None
+
+
+def test_jobs_keep_n_requests_in_flight_and_wait_out_a_429(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    """`generate --jobs 4` against a server that serves four at once: four requests wait on it
+    together (a barrier in the server proves it), one 429 is waited out, every doc is written."""
+    import threading
+
+    from reactor.cli import main
+
+    for i in range(8):
+        (tmp_path / f"m{i}.py").parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f"m{i}.py").write_text(f"def f{i}(x: int) -> int:\n    return x + {i}\n")
+    (tmp_path / "llmc.toml").write_text(
+        f'[docs.docgen]\nbackend = "openai"\n[docs.docgen.openai]\nbase_url = "{server.url}/v1"\n'
+        'model = "m"\n'
+    )
+    four = threading.Barrier(4, timeout=10)
+    lock = threading.Lock()
+    state = {"inflight": 0, "most": 0, "calls": 0}
+
+    def reply(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        with lock:
+            state["calls"] += 1
+            state["inflight"] += 1
+            state["most"] = max(state["most"], state["inflight"])
+            first = state["calls"] == 1
+        try:
+            if state["calls"] <= 4:
+                four.wait()  # only four requests in flight together get past this
+            if first:
+                handler.send_response(429)
+                handler.send_header("Retry-After", "0")
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
+            openai_reply(json.dumps({"summary": "Adds.", "symbols": [], "caveats": []}))(
+                handler, seen
+            )
+        finally:
+            with lock:
+                state["inflight"] -= 1
+
+    server.reply = reply
+    assert main(["generate", "--all", "--jobs", "4", "--repo", str(tmp_path)]) == 0
+    assert state["most"] == 4 and state["calls"] == 9  # 8 files, one 429 asked again
+    docs = sorted(p.name for p in (tmp_path / "DOCS/REPODOCS").glob("*.md"))
+    assert docs == [f"m{i}.py.md" for i in range(8)]
+    assert "Adds." in (tmp_path / "DOCS/REPODOCS/m3.py.md").read_text()
+
+
+def test_an_edit_asks_only_about_what_it_changed(server: FakeServer, tmp_path: Path) -> None:
+    """The model's prose is kept per part with a fingerprint of what it was written from: an
+    edit re-asks only the changed function (its code alone in the prompt), and an edit that no
+    part shows asks nothing."""
+    bodies: list[dict[str, object]] = []
+
+    def reply(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        assert seen.body is not None
+        bodies.append(seen.body)
+        names = seen.body["response_format"]["json_schema"]["schema"]["properties"]["symbols"][  # type: ignore[index]
+            "items"
+        ]["properties"]["name"]["enum"]
+        symbols = [{"name": n, "description": f"About {n.split('.')[-1]}."} for n in names]
+        openai_reply(json.dumps({"summary": "Money.", "symbols": symbols, "caveats": []}))(
+            handler, seen
+        )
+
+    server.reply = reply
+    (tmp_path / "pkg").mkdir()
+    path = tmp_path / "pkg/money.py"
+    path.write_text(SOURCE)
+    config = DocgenConfig().replace(
+        backend="openai", openai=OpenAIConfig(base_url=server.url + "/v1", model="m")
+    )
+    with Reactor.open(tmp_path, config=config, watch=False) as reactor:
+        reactor.generate(["pkg/money.py"])
+        path.write_text(SOURCE.replace("return sum(w.coins", "return sum(0 + w.coins"))
+        reactor.generate(["pkg/money.py"])
+        path.write_text(path.read_text() + "\n\ndef _private_helper():\n    return 1\n")
+        [outcome] = reactor.generate(["pkg/money.py"])
+    assert outcome.status == "generated" and len(bodies) == 2  # the last edit: no call
+    first, second = (b["messages"][1]["content"] for b in bodies)  # type: ignore[index]
+    assert "class Wallet" in first and "def add" in first  # the whole file, first time
+    asked = second.split("Described already")[0]
+    assert "`total`" in asked and "`Wallet`" not in asked and "Wallet.add" not in asked
+    assert "return sum(0 + w.coins" in second and "self.coins += coins" not in second
+    assert "summary is known" in second
+    doc = (tmp_path / "DOCS/REPODOCS/pkg/money.py.md").read_text()
+    assert "— About add." in doc and "— About total." in doc and "Money." in doc
+    assert len(second) < len(first)

@@ -30,6 +30,9 @@ class DocRequest:
     existing_doc_contents: str | None
     graph_context: str | None
     facts: Facts | None = None
+    #: What a model wrote of this file's parts before (``{part: [fingerprint, text]}``; see
+    #: :mod:`reactor.backends.grounded`): reused where the part did not change.
+    prose: dict[str, list[str]] | None = None
 
     def to_json(self) -> dict[str, str | None]:
         """The JSON object the shell protocol sends on stdin."""
@@ -45,9 +48,11 @@ class DocRequest:
 
 @dataclass(frozen=True)
 class Generated:
-    """A doc body: the Markdown below the ``SHA256:`` line, which the core adds."""
+    """A doc body: the Markdown below the ``SHA256:`` line, which the core adds; ``prose``:
+    what the model wrote of each part, kept in the index for the next edit."""
 
     body: str
+    prose: dict[str, list[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,12 @@ place of the doc comments. A description for a symbol it was not given is droppe
 that names, in backticks, an identifier found neither in the file's facts nor in its
 neighbours is dropped and counted.
 
+What the model wrote is kept per part (the summary, each symbol) with a fingerprint of what it
+was written from (the symbol's signature and its stretch of the source; for the summary, the
+public surface): an edit asks only about the symbols it changed, with their code alone in the
+prompt, and the summary only when the public surface changed; an edit no part shows (a private
+helper's body) asks nothing at all.
+
 The same request serves three server dialects (``response_format`` with a ``json_schema``,
 llama-cpp-python's ``json_object`` + ``schema``, Ollama's ``format``) and servers with none, which
 get the schema as instructions; the reply is parsed leniently either way (code fences, text
@@ -19,6 +25,7 @@ around the object, a reply cut before its end).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -104,12 +111,13 @@ def qualified(symbol: Symbol) -> str:
     return f"{symbol.parent}.{symbol.name}" if symbol.parent else symbol.name
 
 
-def schema(names: list[str], bounds: Bounds) -> dict[str, Any]:
-    """The JSON schema of the reply, with the bounds that keep it inside ``max_tokens``."""
+def schema(names: list[str], bounds: Bounds, *, summary: bool = True) -> dict[str, Any]:
+    """The JSON schema of the reply, with the bounds that keep it inside ``max_tokens``
+    (without the summary and caveats when they are known already)."""
     name: dict[str, Any] = {"type": "string"}
     if names:
         name["enum"] = names
-    return {
+    shape: dict[str, Any] = {
         "type": "object",
         "properties": {
             "summary": {"type": "string", "maxLength": bounds.summary},
@@ -135,11 +143,69 @@ def schema(names: list[str], bounds: Bounds) -> dict[str, Any]:
         "required": ["summary", "symbols", "caveats"],
         "additionalProperties": False,
     }
+    if not summary:
+        del shape["properties"]["summary"], shape["properties"]["caveats"]
+        shape["required"] = ["symbols"]
+    return shape
+
+
+def spans(source: str, symbols: list[Symbol]) -> dict[str, str]:
+    """Each symbol's stretch of the source: from the line its declaration starts on to the
+    next symbol's (found in source order by the signature's first words)."""
+    lines = source.splitlines(keepends=True)
+    flat = [" ".join(line.split()) for line in lines]
+    starts: list[tuple[int, str]] = []
+    cursor = 0
+    for symbol in symbols:
+        probe = " ".join((symbol.signature or symbol.name).split())[:24]
+        found = next((i for i in range(cursor, len(flat)) if probe in flat[i]), None)
+        if found is None:
+            found = next((i for i, text in enumerate(flat) if probe in text), None)
+        if found is not None:
+            starts.append((found, qualified(symbol)))
+            cursor = found + 1
+    ordered = sorted(starts)
+    out = {}
+    for i, (start, key) in enumerate(ordered):
+        end = next((s for s, _ in ordered[i + 1 :] if s > start), len(lines))
+        out[key] = "".join(lines[start:end])
+    return out
+
+
+def fingerprints(request: DocRequest, symbols: list[Symbol]) -> dict[str, str]:
+    """What each part is written from, hashed: a symbol's signature and its stretch of the
+    source; the summary's, the public surface (every signature asked about) and the path."""
+    facts = request.facts
+    stretch = spans(request.source_contents, facts.symbols if facts else [])
+    out = {
+        qualified(s): _digest(s.signature, _normalised(stretch.get(qualified(s), s.name)))
+        for s in symbols
+    }
+    out[SUMMARY] = _digest(request.relative_path, *(s.signature for s in symbols))
+    return out
+
+
+#: The key of the file's summary (and caveats) among its parts.
+SUMMARY = ""
+
+
+def _normalised(code: str) -> str:
+    """Code as far as its meaning goes for a description: blank lines and trailing blanks out
+    (a function followed by a new one reads the same)."""
+    return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
 @dataclass
 class Question:
-    """One file's request: who is asked about, how long each answer may be, the messages."""
+    """One file's request: who is asked about, how long each answer may be, the messages.
+
+    ``prose`` is what the model wrote before and still holds (the parts whose fingerprint did
+    not change), ``fingerprints`` every part's fingerprint now; when ``symbols`` is empty and
+    ``summary`` is false there is nothing to ask at all."""
 
     symbols: list[Symbol]
     bounds: Bounds
@@ -147,6 +213,13 @@ class Question:
     schema: dict[str, Any]
     #: True when the server has no structured output: the schema rides in the prompt.
     instructions: bool = False
+    summary: bool = True
+    prose: dict[str, list[str]] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.symbols) or self.summary
 
 
 def question(
@@ -160,28 +233,47 @@ def question(
     """The messages and schema for ``request`` (``budget_tokens``: what the user message may
     take of the window)."""
     everyone = asked(request.facts, MAX_SYMBOLS)
-    bounds = Bounds.fitting(max_tokens, len(everyone), tighter=tighter)
-    symbols = everyone[: bounds.symbols]
+    now = fingerprints(request, everyone)
+    before = request.prose or {}
+    kept = {part: before[part] for part, fp in now.items() if before.get(part, [""])[0] == fp}
+    changed = [s for s in everyone if qualified(s) not in kept]
+    summary = SUMMARY not in kept
+    bounds = Bounds.fitting(max_tokens, len(changed), tighter=tighter)
+    symbols = changed[: bounds.symbols]
     names = [qualified(s) for s in symbols]
-    shape = schema(names, bounds)
+    shape = schema(names, bounds, summary=summary)
     lines = [f"File: `{request.relative_path}`"]
     if symbols:
         lines.append("Public symbols to describe, by name (answer with these names only):")
         lines += [f"- `{qualified(s)}`: `{s.signature or s.name}`" for s in symbols]
+    known = [s for s in everyone if qualified(s) in kept]
+    if known:
+        lines.append("Described already (for context only, do not describe them):")
+        lines += [f"- `{s.signature or s.name}`" for s in known]
     if request.graph_context:
         lines.append(f"Neighbouring files in this repository:\n{request.graph_context}")
     limits = (
         f"Limits: summary at most {bounds.summary} characters, each description at most "
         f"{bounds.description}, at most {CAVEATS} caveats of {bounds.caveat}."
+        if summary
+        else f"The file's summary is known: describe the symbols only, each in at most "
+        f"{bounds.description} characters."
     )
     if instructions:
         limits += " Reply with JSON matching this schema:\n" + json.dumps(shape)
     head = "\n\n".join([*lines, limits])
     room = int((budget_tokens - estimate_tokens(head)) * CHARS_PER_TOKEN) - 200
-    source = cut_middle(request.source_contents, max(room, 0), "source")
-    user = f"{head}\n\nSource:\n<source>\n{source}\n</source>"
+    if known:  # only the code of what changed
+        stretch = spans(request.source_contents, request.facts.symbols if request.facts else [])
+        code = cut_middle(
+            "".join(stretch.get(qualified(s), "") for s in symbols), max(room, 0), "code"
+        )
+        user = f"{head}\n\nThe changed code:\n<source>\n{code}</source>"
+    else:
+        source = cut_middle(request.source_contents, max(room, 0), "source")
+        user = f"{head}\n\nSource:\n<source>\n{source}\n</source>"
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
-    return Question(symbols, bounds, messages, shape, instructions)
+    return Question(symbols, bounds, messages, shape, instructions, summary, kept, now)
 
 
 @dataclass
@@ -254,7 +346,8 @@ def check(reply: dict[str, Any], q: Question, request: DocRequest) -> Answer:
     known = _known_words(request)
     answer = Answer()
     given = {qualified(s): s for s in q.symbols}
-    answer.summary = _grounded(_text(reply.get("summary"), q.bounds.summary), known, answer)
+    if q.summary:
+        answer.summary = _grounded(_text(reply.get("summary"), q.bounds.summary), known, answer)
     for item in reply.get("symbols") or []:
         if not isinstance(item, dict):
             continue
@@ -268,16 +361,54 @@ def check(reply: dict[str, Any], q: Question, request: DocRequest) -> Answer:
         text = _grounded(_text(item.get("description"), q.bounds.description), known, answer)
         if text:
             answer.descriptions[name] = text
-    for caveat in (reply.get("caveats") or [])[:CAVEATS]:
+    for caveat in (reply.get("caveats") or [])[:CAVEATS] if q.summary else ():
         text = _grounded(_text(caveat, q.bounds.caveat), known, answer)
         if text:
             answer.caveats.append(text)
+    return reuse(answer, q)
+
+
+def reuse(answer: Answer, q: Question) -> Answer:
+    """``answer`` with what was kept from before filled in (everything, when nothing was
+    asked)."""
+    for part, (_, text) in q.prose.items():
+        if part == SUMMARY:
+            summary, _, caveats = text.partition("\n")
+            answer.summary = answer.summary or summary
+            answer.caveats = answer.caveats or [c for c in caveats.split("\n") if c]
+        else:
+            answer.descriptions.setdefault(part, text)
     return answer
 
 
+def prose_of(answer: Answer, q: Question) -> dict[str, list[str]]:
+    """What to keep of ``answer`` for the next edit: each part's text with its fingerprint."""
+    out = {
+        part: [fp, answer.descriptions[part]]
+        for part, fp in q.fingerprints.items()
+        if part in answer.descriptions
+    }
+    if answer.summary:
+        out[SUMMARY] = [q.fingerprints[SUMMARY], "\n".join([answer.summary, *answer.caveats])]
+    return out
+
+
+#: Words of the prompt's own placeholders: a small model may hand them back as its answer.
+_ECHOES = ("surprises, side effects, limits", "one of the given names", "what it does, its")
+
+
 def _text(value: Any, limit: int) -> str:
+    """The prose of one answer: on one line, within ``limit``, ending at a sentence's end
+    (a bounded reply may stop mid-sentence), and nothing that echoes the prompt."""
     text = " ".join(str(value).split()) if isinstance(value, str) else ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if any(echo in text for echo in _ECHOES):
+        return ""
+    if len(text) > limit:
+        text = text[:limit]
+    if text and text[-1] not in ".!?)`\"'":
+        end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+        text = text[: end + 1] if end > 0 else text.rstrip(",;: ") + "…"
+    return text
 
 
 #: Words every language's docs may name without the file spelling them.

@@ -151,6 +151,10 @@ class HTTPBackend(Backend):
                 )
 
     def _grounded(self, request: DocRequest) -> Generated:
+        q = self._question(request)
+        if not q.needed:  # an edit that changed no part the model wrote of: no call at all
+            kept = grounded_docs.reuse(grounded_docs.Answer(), q)
+            return Generated(grounded_docs.render(request, kept), grounded_docs.prose_of(kept, q))
         for tight in (False, True):
             q, reply = self._ask(request, tight=tight)
             data = grounded_docs.parse_reply(reply.text)
@@ -159,7 +163,8 @@ class HTTPBackend(Backend):
                 self.counts["unknown_symbols"] += len(answer.unknown_symbols)
                 self.counts["flagged_sentences"] += len(answer.flagged)
                 self.counts["salvaged"] += reply.cut
-                return Generated(grounded_docs.render(request, answer))
+                prose = grounded_docs.prose_of(answer, q)
+                return Generated(grounded_docs.render(request, answer), prose)
             if not tight:
                 self.counts["retried"] += 1
         why = (

@@ -15,6 +15,7 @@ from typing import Any
 from ..config import OllamaConfig
 from ..errors import BackendError
 from .llm import INSTRUCTIONS, HTTPBackend, Reply, StructuredOutputRefused
+from .openai import refuses_dialect
 
 #: ``context_tokens = 0``: the model's own window as ``/api/show`` reports it, at most this
 #: (a bigger window costs memory on every call), or this fallback when it reports none.
@@ -101,7 +102,7 @@ class OllamaBackend(HTTPBackend):
         ):
             if response.is_error:
                 response.read()
-                if "format" in body and response.status_code in (400, 422):
+                if "format" in body and refuses_dialect(response.status_code, response.text):
                     raise StructuredOutputRefused(self.name, f"HTTP {response.status_code}")
             response.raise_for_status()
             for line in response.iter_lines():

@@ -88,7 +88,7 @@ class OpenAIBackend(HTTPBackend):
                     if wait is not None:
                         self.sleep(wait)
                         continue
-                if structured and response.status_code in (400, 422):
+                if structured and refuses_dialect(response.status_code, response.text):
                     raise StructuredOutputRefused(self.name, f"HTTP {response.status_code}")
                 response.raise_for_status()
                 data = response.json()
@@ -104,6 +104,15 @@ class OpenAIBackend(HTTPBackend):
         if isinstance(usage, dict) and isinstance(usage.get("prompt_tokens"), int):
             self.last_prompt_tokens = usage["prompt_tokens"]
         return Reply(content, choice.get("finish_reason") == "length")
+
+
+def refuses_dialect(status: int, body: str) -> bool:
+    """Whether an error reply rejects the structured-output request itself: a 400/422, or any
+    error naming it (llama-cpp-python answers a ``json_schema`` it does not know with a 500
+    whose validation error names ``response_format``)."""
+    if status < 400:
+        return False
+    return status in (400, 422) or "response_format" in body or "json_schema" in body
 
 
 def _retry_after(value: str | None) -> float | None:
