@@ -91,9 +91,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def llama_server(cache: Path) -> Iterator[str]:
+def llama_server(
+    cache: Path, *, context_tokens: int = CONTEXT_TOKENS, native: bool = False
+) -> Iterator[str]:
     """A running server on loopback; yields its ``/v1`` base URL; stops it, and its group."""
-    python = server_python(cache)
+    python = server_python(cache, native=native)
     port = free_port()
     cmd = [
         str(python),
@@ -106,7 +108,7 @@ def llama_server(cache: Path) -> Iterator[str]:
         "--port",
         str(port),
         "--n_ctx",
-        str(CONTEXT_TOKENS),
+        str(context_tokens),
     ]
     log = open(cache / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -153,13 +155,44 @@ def sample_repo(root: Path, files: int = 24) -> list[str]:
     return [*rels, "app/big_module.py"]
 
 
-def llmc_toml(base_url: str) -> str:
+def llmc_toml(base_url: str, context_tokens: int = CONTEXT_TOKENS) -> str:
     return (
         "[docs.docgen]\nbackend = 'openai'\nidle_after_seconds = 0\ntick_seconds = 0.1\n"
         "settle_seconds = 0.2\n"
         f"[docs.docgen.openai]\nbase_url = '{base_url}'\nmodel = 'smollm2'\n"
-        f"context_tokens = {CONTEXT_TOKENS}\nmax_tokens = {MAX_TOKENS}\ntimeout_seconds = 120\n"
+        f"context_tokens = {context_tokens}\nmax_tokens = {MAX_TOKENS}\ntimeout_seconds = 120\n"
     )
+
+
+def hundred_kb_source(root: Path) -> str:
+    """A 100 KB Python module (this project's biggest modules, repeated under new names)."""
+    parts, size, n = [], 0, 0
+    sources = [(ROOT / "reactor" / m).read_text() for m in ("index.py", "scheduler.py", "cli.py")]
+    while size < 100_000:
+        text = sources[n % len(sources)].replace("def ", f"def v{n}_")
+        parts.append(text)
+        size += len(text)
+        n += 1
+    (root / "app/hundred_kb.py").write_text("".join(parts)[:100_000])
+    return "app/hundred_kb.py"
+
+
+def grounded_checks(root: Path, rel: str, facts: Any) -> tuple[int, int, int]:
+    """(entries naming a symbol the file lacks, public top-level symbols with an entry, public
+    top-level symbols) in the doc written for ``rel``."""
+    doc = (root / "DOCS/REPODOCS" / f"{rel}.md").read_text()
+    public = [s for s in facts.top_level() if s.exported] if facts else []
+    listed = sum(1 for s in public if (s.signature or s.name) in doc)
+    signatures = {s.signature for s in facts.symbols} if facts else set()
+    entries = [line for line in doc.splitlines() if line.startswith(("- `", "### `"))]
+    strangers = sum(
+        1
+        for line in entries
+        if (code := line.split("`")[1])
+        and not any(code == s for s in signatures)
+        and not line.startswith("- `` ")
+    )
+    return strangers, listed, len(public)
 
 
 def document_all(root: Path, rels: list[str]) -> dict[str, Any]:
@@ -168,12 +201,15 @@ def document_all(root: Path, rels: list[str]) -> dict[str, Any]:
 
     latencies, estimated, reported, reasons = [], [], [], []
     outcomes: dict[str, str] = {}
+    strangers = listed = public = 0
     with Reactor.open(root, watch=False) as reactor:
         backend: Any = reactor.backend
+        reactor.refresh_index()
         for rel in rels:
             data = (root / rel).read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
-            request = reactor.generator.request(rel, sha256, data, reactor.index.facts(rel))
+            facts = reactor.index.facts(rel)
+            request = reactor.generator.request(rel, sha256, data, facts)
             backend.last_prompt_tokens = None
             started = time.perf_counter()
             (outcome,) = reactor.generate([rel], force=True)
@@ -181,9 +217,13 @@ def document_all(root: Path, rels: list[str]) -> dict[str, Any]:
             outcomes[rel] = outcome.status
             if outcome.status == "failed":
                 reasons.append(outcome.reason)
+            else:
+                bad, has, of = grounded_checks(root, rel, facts)
+                strangers, listed, public = strangers + bad, listed + has, public + of
             if backend.last_prompt_tokens:
                 estimated.append(backend.prompt_tokens(request))
                 reported.append(backend.last_prompt_tokens)
+        counts = dict(backend.counts)
     errors = [(e - r) / r * 100 for e, r in zip(estimated, reported, strict=True)]
     generated = sum(1 for s in outcomes.values() if s == "generated")
     degenerate = sum(1 for r in reasons if "degenerate" in r)
@@ -200,8 +240,61 @@ def document_all(root: Path, rels: list[str]) -> dict[str, Any]:
         "estimate_error_mean_pct": round(statistics.mean(errors), 1) if errors else None,
         "estimate_error_max_pct": round(max(errors, key=abs), 1) if errors else None,
         "big_file": outcomes.get("app/big_module.py"),
-        "big_file_prompt_tokens_reported": reported[-1] if reported else None,
+        "hundred_kb_file": outcomes.get("app/hundred_kb.py"),
+        "entries_naming_a_missing_symbol": strangers,
+        "public_with_entry": listed,
+        "public_symbols": public,
+        "dropped_unknown_symbols": counts["unknown_symbols"],
+        "flagged_sentences": counts["flagged_sentences"],
+        "salvaged_cut_replies": counts["salvaged"],
+        "retried_once": counts["retried"],
+        "dialect": backend.dialect,
     }
+
+
+def edit_tokens(root: Path, rel: str) -> dict[str, Any]:
+    """Server-counted tokens (prompt + reply) of a one-function edit against a full
+    regeneration of the same file."""
+    from reactor.reactor import Reactor
+
+    with Reactor.open(root, watch=False) as reactor:
+        backend: Any = reactor.backend
+        reactor.index.store_prose(rel, {})
+        backend.tokens_used = 0
+        reactor.generate([rel], force=True)
+        full = backend.tokens_used
+        path = root / rel
+        text = path.read_text()
+        marker = "def is_idle(self) -> bool:\n"
+        assert marker in text
+        path.write_text(text.replace(marker, marker + "        # (edited)\n", 1))
+        backend.tokens_used = 0
+        reactor.generate([rel])
+        edit = backend.tokens_used
+    return {"full_tokens": full, "edit_tokens": edit, "ratio": round(edit / full, 2)}
+
+
+def tokens_per_second(base_url: str) -> float:
+    """Reply tokens per second for one fixed request of 128 tokens (best of three)."""
+    body = {
+        "model": "smollm2",
+        "messages": [{"role": "user", "content": "Write a long story about a lighthouse."}],
+        "max_tokens": 128,
+        "temperature": 0,
+    }
+    best = 0.0
+    for _ in range(3):
+        request = urllib.request.Request(
+            f"{base_url}/chat/completions",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=300) as reply:
+            data = json.loads(reply.read())
+        elapsed = time.perf_counter() - started
+        best = max(best, data["usage"]["completion_tokens"] / elapsed)
+    return round(best, 1)
 
 
 def edit_to_fresh(root: Path, rel: str) -> float:
@@ -231,12 +324,24 @@ def edit_to_fresh(root: Path, rel: str) -> float:
 
 def run(cache: Path) -> dict[str, Any]:
     cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="reactor-real-") as tmp, llama_server(cache) as base:
-        root = Path(tmp)
-        rels = sample_repo(root)
-        (root / "llmc.toml").write_text(llmc_toml(base))
-        results = document_all(root, rels)
-        results["edit_to_fresh_s"] = edit_to_fresh(root, "app/errors.py")
+    results: dict[str, Any] = {}
+    for window in (CONTEXT_TOKENS, 2048):
+        with (
+            tempfile.TemporaryDirectory(prefix="reactor-real-") as tmp,
+            llama_server(cache, context_tokens=window) as base,
+        ):
+            root = Path(tmp)
+            rels = sample_repo(root)
+            if window == 2048:
+                rels = [*rels[:-2], rels[-1], hundred_kb_source(root)]  # still 25 files
+            (root / "llmc.toml").write_text(llmc_toml(base, window))
+            results[f"window_{window}"] = document_all(root, rels)
+            if window == CONTEXT_TOKENS:
+                results["edit"] = edit_tokens(root, "app/idle.py")
+                results["edit_to_fresh_s"] = edit_to_fresh(root, "app/errors.py")
+                results["tokens_per_s_portable"] = tokens_per_second(base)
+    with llama_server(cache, native=True) as base:
+        results["tokens_per_s_native"] = tokens_per_second(base)
     return results
 
 
@@ -248,25 +353,47 @@ def main() -> int:
     # a SIGTERM unwinds like Ctrl-C, so the server (its own process group) is stopped too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = run(args.cache)
-    r = results
     print("| figure | value |\n| --- | --- |")
-    print(f"| files documented (generated / files) | {r['generated']} / {r['files']} |")
-    print(f"| refused as degenerate | {r['refused_degenerate']} |")
-    print(f"| other failures | {r['failed_other']} {r['other_reasons']} |")
-    print(f"| latency per file p50 / p95 | {r['latency_p50_s']} s / {r['latency_p95_s']} s |")
+    for window in (CONTEXT_TOKENS, 2048):
+        r = results[f"window_{window}"]
+        print(f"| {window}-token window: files documented | {r['generated']} / {r['files']} |")
+        print(
+            f"| {window}: failures | {r['refused_degenerate'] + r['failed_other']} "
+            f"{r['other_reasons']} |"
+        )
+        print(
+            f"| {window}: entries naming a symbol the file lacks | "
+            f"{r['entries_naming_a_missing_symbol']} (dropped before rendering: "
+            f"{r['dropped_unknown_symbols']}; sentences flagged: {r['flagged_sentences']}) |"
+        )
+        print(
+            f"| {window}: public symbols with an entry | {r['public_with_entry']} / "
+            f"{r['public_symbols']} |"
+        )
+        print(
+            f"| {window}: seconds per file p50 / p95 | {r['latency_p50_s']} / "
+            f"{r['latency_p95_s']} |"
+        )
+        print(
+            f"| {window}: cut replies salvaged / asked again | {r['salvaged_cut_replies']} / "
+            f"{r['retried_once']} |"
+        )
+        print(f"| {window}: structured output | {r['dialect']} |")
+    r = results[f"window_{CONTEXT_TOKENS}"]
     print(
-        f"| prompt tokens estimated / reported (total) | {r['prompt_tokens_estimated_total']:,}"
-        f" / {r['prompt_tokens_reported_total']:,} |"
+        f"| the >24k-character file (4096) / the 100 KB file (2048) | {r['big_file']} / "
+        f"{results['window_2048']['hundred_kb_file']} |"
     )
+    e = results["edit"]
     print(
-        f"| estimate error mean / worst | {r['estimate_error_mean_pct']} % / "
-        f"{r['estimate_error_max_pct']} % |"
+        f"| tokens: one-function edit / full regeneration | {e['edit_tokens']:,} / "
+        f"{e['full_tokens']:,} ({e['ratio']}×) |"
     )
+    print(f"| edit → fresh doc under reactor watch | {results['edit_to_fresh_s']} s |")
     print(
-        f"| the >24k-character file ({CONTEXT_TOKENS}-token window) | {r['big_file']}, "
-        f"{r['big_file_prompt_tokens_reported']} prompt tokens |"
+        f"| reply tokens/s, GGML_NATIVE=OFF / ON | {results['tokens_per_s_portable']} / "
+        f"{results['tokens_per_s_native']} |"
     )
-    print(f"| edit → fresh doc under reactor watch | {r['edit_to_fresh_s']} s |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

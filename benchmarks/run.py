@@ -46,6 +46,7 @@ from reactor.service import Service
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import freshness
 import languages
+import throughput
 import ticks
 
 SAMPLE_SIZE = 10
@@ -472,6 +473,7 @@ def table(results: dict[str, Any]) -> str:
     lines += ticks.table_rows(results)
     lines += languages.facts_rows(results)
     lines += freshness.table_rows(results)
+    lines += throughput.table_rows(results)
     return "\n".join(lines)
 
 
@@ -540,6 +542,7 @@ def main() -> int:
                 ),
             ),
             ("ripple", lambda: freshness.bench_ripple(tmp, 50 if quick else 200)),
+            ("jobs", lambda: throughput.bench_jobs(tmp, 8 if quick else 16)),
         ]
         for name, step in steps:
             t = time.monotonic()

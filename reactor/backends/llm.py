@@ -60,6 +60,8 @@ class HTTPBackend(Backend):
 
     #: The prompt tokens the server reported for the last reply (when it reports them).
     last_prompt_tokens: int | None = None
+    #: Prompt and reply tokens the server reported, all replies together.
+    tokens_used: int = 0
     #: The structured-output dialects this server kind may speak, best first.
     DIALECTS: tuple[str, ...] = (INSTRUCTIONS,)
     model: str
@@ -71,7 +73,13 @@ class HTTPBackend(Backend):
         self.style = style
         self._dialects = list(self.DIALECTS)
         #: What the grounded checks dropped, for ``status`` and the benchmarks.
-        self.counts = {"unknown_symbols": 0, "flagged_sentences": 0, "salvaged": 0, "retried": 0}
+        self.counts = {
+            "unknown_symbols": 0,
+            "flagged_sentences": 0,
+            "salvaged": 0,
+            "retried": 0,
+            "no_prose": 0,
+        }
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0))
         )
@@ -159,7 +167,10 @@ class HTTPBackend(Backend):
             q, reply = self._ask(request, tight=tight)
             data = grounded_docs.parse_reply(reply.text)
             answer = grounded_docs.check(data, q, request) if data is not None else None
-            if answer is not None and (answer.useful or (not q.symbols and not reply.cut)):
+            # a whole reply is taken even if nothing in it held up (the doc is the facts');
+            # a cut one only when what parsed says something
+            if answer is not None and (answer.useful or not reply.cut):
+                self.counts["no_prose"] += not answer.useful
                 self.counts["unknown_symbols"] += len(answer.unknown_symbols)
                 self.counts["flagged_sentences"] += len(answer.flagged)
                 self.counts["salvaged"] += reply.cut

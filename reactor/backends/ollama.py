@@ -117,6 +117,9 @@ class OllamaBackend(HTTPBackend):
                     cut = chunk.get("done_reason") == "length"
                     if isinstance(chunk.get("prompt_eval_count"), int):
                         self.last_prompt_tokens = chunk["prompt_eval_count"]
+                        self.tokens_used += chunk["prompt_eval_count"] + int(
+                            chunk.get("eval_count") or 0
+                        )
                     break
         if not done:
             raise BackendError(self.name, "stream ended before the model finished")

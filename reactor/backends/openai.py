@@ -103,6 +103,7 @@ class OpenAIBackend(HTTPBackend):
         usage = data.get("usage")
         if isinstance(usage, dict) and isinstance(usage.get("prompt_tokens"), int):
             self.last_prompt_tokens = usage["prompt_tokens"]
+            self.tokens_used += usage["prompt_tokens"] + int(usage.get("completion_tokens") or 0)
         return Reply(content, choice.get("finish_reason") == "length")
 
 
