@@ -295,7 +295,7 @@ def test_jobs_keep_n_requests_in_flight_and_wait_out_a_429(
                 handler.send_header("Content-Length", "0")
                 handler.end_headers()
                 return
-            openai_reply(json.dumps({"summary": "Adds.", "symbols": [], "caveats": []}))(
+            openai_reply(json.dumps({"summary": "Adds numbers.", "symbols": [], "caveats": []}))(
                 handler, seen
             )
         finally:
@@ -307,7 +307,7 @@ def test_jobs_keep_n_requests_in_flight_and_wait_out_a_429(
     assert state["most"] == 4 and state["calls"] == 9  # 8 files, one 429 asked again
     docs = sorted(p.name for p in (tmp_path / "DOCS/REPODOCS").glob("*.md"))
     assert docs == [f"m{i}.py.md" for i in range(8)]
-    assert "Adds." in (tmp_path / "DOCS/REPODOCS/m3.py.md").read_text()
+    assert "Adds numbers." in (tmp_path / "DOCS/REPODOCS/m3.py.md").read_text()
 
 
 def test_an_edit_asks_only_about_what_it_changed(server: FakeServer, tmp_path: Path) -> None:
@@ -323,7 +323,7 @@ def test_an_edit_asks_only_about_what_it_changed(server: FakeServer, tmp_path: P
             "items"
         ]["properties"]["name"]["enum"]
         symbols = [{"name": n, "description": f"About {n.split('.')[-1]}."} for n in names]
-        openai_reply(json.dumps({"summary": "Money.", "symbols": symbols, "caveats": []}))(
+        openai_reply(json.dumps({"summary": "Keeps money.", "symbols": symbols, "caveats": []}))(
             handler, seen
         )
 
@@ -348,5 +348,10 @@ def test_an_edit_asks_only_about_what_it_changed(server: FakeServer, tmp_path: P
     assert "return sum(0 + w.coins" in second and "self.coins += coins" not in second
     assert "summary is known" in second
     doc = (tmp_path / "DOCS/REPODOCS/pkg/money.py.md").read_text()
-    assert "— About add." in doc and "— About total." in doc and "Money." in doc
+    assert "— About add." in doc and "— About total." in doc and "Keeps money." in doc
     assert len(second) < len(first)
+
+
+def test_lenient_parsing_of_escapes_and_raw_newlines() -> None:
+    assert parse_reply('{"summary": "matches \\s+ and \\d"}') == {"summary": "matches \\s+ and \\d"}
+    assert parse_reply('{"summary": "line one\nline two"}') == {"summary": "line one\nline two"}

@@ -301,14 +301,21 @@ def parse_reply(text: str) -> dict[str, Any] | None:
         return None
     body = text[start:]
     end = body.rfind("}")
-    for candidate in ([body[: end + 1]] if end >= 0 else []) + [_closed(body)]:
+    candidates = ([body[: end + 1]] if end >= 0 else []) + [_closed(body)]
+    for candidate in candidates + [_escaped(c) for c in candidates]:
         try:
-            found = json.loads(candidate)
+            found = json.loads(candidate, strict=False)  # (raw newlines in strings too)
         except ValueError:
             continue
         if isinstance(found, dict):
             return found
     return None
+
+
+def _escaped(body: str) -> str:
+    r"""``body`` with the backslashes JSON does not know doubled (a model quoting a regex
+    writes ``\s`` inside a string, which JSON refuses)."""
+    return re.sub(r'\\(?!["\\/bfnrtu])', r"\\\\", body)
 
 
 def _closed(body: str) -> str:
@@ -393,6 +400,7 @@ def prose_of(answer: Answer, q: Question) -> dict[str, list[str]]:
     return out
 
 
+_EMPTY = re.compile(r"\W*(none|n/?a|nothing|null|todo)?\W*", re.IGNORECASE)
 #: Words of the prompt's own placeholders: a small model may hand them back as its answer.
 _ECHOES = ("surprises, side effects, limits", "one of the given names", "what it does, its")
 
@@ -401,8 +409,8 @@ def _text(value: Any, limit: int) -> str:
     """The prose of one answer: on one line, within ``limit``, ending at a sentence's end
     (a bounded reply may stop mid-sentence), and nothing that echoes the prompt."""
     text = " ".join(str(value).split()) if isinstance(value, str) else ""
-    if any(echo in text for echo in _ECHOES):
-        return ""
+    if any(echo in text for echo in _ECHOES) or _EMPTY.fullmatch(text) or len(text.split()) < 2:
+        return ""  # (a lone word, "none", punctuation: nothing said)
     if len(text) > limit:
         text = text[:limit]
     if text and text[-1] not in ".!?)`\"'":
