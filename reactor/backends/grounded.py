@@ -50,6 +50,8 @@ SYSTEM_PROMPT = (
 )
 #: Symbols asked about per file (the rest keep their doc comment): the reply must fit.
 MAX_SYMBOLS = 40
+#: Unchanged symbols whose signatures an incremental request shows beside the changed ones.
+MAX_CONTEXT_SIGNATURES = 12
 #: Characters of JSON a reply token carries (keys, quotes and escapes take their share).
 REPLY_CHARS_PER_TOKEN = 3.0
 SUMMARY_CHARS = (120, 400)
@@ -247,9 +249,12 @@ def question(
         lines.append("Public symbols to describe, by name (answer with these names only):")
         lines += [f"- `{qualified(s)}`: `{s.signature or s.name}`" for s in symbols]
     known = [s for s in everyone if qualified(s) in kept]
-    if known:
-        lines.append("Described already (for context only, do not describe them):")
-        lines += [f"- `{s.signature or s.name}`" for s in known]
+    if known:  # the context of what changed: its siblings' signatures, not their code
+        parents = {s.parent for s in symbols}
+        near = [s for s in known if s.parent in parents][:MAX_CONTEXT_SIGNATURES]
+        if near:
+            lines.append("Described already (for context only, do not describe them):")
+            lines += [f"- `{s.signature or s.name}`" for s in near]
     if request.graph_context:
         lines.append(f"Neighbouring files in this repository:\n{request.graph_context}")
     limits = (
@@ -383,17 +388,20 @@ def reuse(answer: Answer, q: Question) -> Answer:
             summary, _, caveats = text.partition("\n")
             answer.summary = answer.summary or summary
             answer.caveats = answer.caveats or [c for c in caveats.split("\n") if c]
-        else:
+        elif text:
             answer.descriptions.setdefault(part, text)
     return answer
 
 
 def prose_of(answer: Answer, q: Question) -> dict[str, list[str]]:
     """What to keep of ``answer`` for the next edit: each part's text with its fingerprint."""
+    # every part this doc was made for, described or not (a symbol beyond the reply's bounds,
+    # or one the model said nothing of, keeps its doc comment and is not asked again until it
+    # changes: an edit costs what it changed, not what the first reply left out)
     out = {
-        part: [fp, answer.descriptions[part]]
+        part: [fp, answer.descriptions.get(part, "")]
         for part, fp in q.fingerprints.items()
-        if part in answer.descriptions
+        if part != SUMMARY
     }
     if answer.summary:
         out[SUMMARY] = [q.fingerprints[SUMMARY], "\n".join([answer.summary, *answer.caveats])]
