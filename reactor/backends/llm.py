@@ -72,6 +72,7 @@ class HTTPBackend(Backend):
         self.timeout_seconds = timeout_seconds
         self.style = style
         self._dialects = list(self.DIALECTS)
+        self._probed = False  # the server answered a request in the first dialect left
         #: What the grounded checks dropped, for ``status`` and the benchmarks.
         self.counts = {
             "unknown_symbols": 0,
@@ -104,7 +105,8 @@ class HTTPBackend(Backend):
     def describe_style(self) -> str:
         if self.style == "freeform":
             return "free-form Markdown"
-        return f"grounded, structured output: {self.dialect}"
+        probed = "" if self._probed else ", not probed yet"
+        return f"grounded, structured output: {self.dialect}{probed}"
 
     def identity(self) -> str:
         return llm_identity(
@@ -147,7 +149,9 @@ class HTTPBackend(Backend):
         while True:
             q = self._question(request, tight=tight)
             try:
-                return q, self.complete(q.messages, q.schema, self.dialect)
+                reply = self.complete(q.messages, q.schema, self.dialect)
+                self._probed = True
+                return q, reply
             except StructuredOutputRefused as exc:
                 refused = self._dialects.pop(0)
                 log.info(
