@@ -355,3 +355,14 @@ def test_an_edit_asks_only_about_what_it_changed(server: FakeServer, tmp_path: P
 def test_lenient_parsing_of_escapes_and_raw_newlines() -> None:
     assert parse_reply('{"summary": "matches \\s+ and \\d"}') == {"summary": "matches \\s+ and \\d"}
     assert parse_reply('{"summary": "line one\nline two"}') == {"summary": "line one\nline two"}
+
+
+def test_each_symbols_stretch_of_code_decorators_and_all() -> None:
+    from reactor.backends.grounded import spans
+
+    source = "class A:\n    @property\n    def x(self) -> int:\n        return 1\n\n    def y(self):\n        pass\n"
+    facts = extract("a.py", source.encode())
+    assert facts is not None
+    stretch = spans(source, facts.symbols)
+    assert stretch["A.x"].startswith("    def x(self)") and "return 1" in stretch["A.x"]
+    assert "pass" in stretch["A.y"] and "return 1" not in stretch["A.y"]

@@ -151,6 +151,9 @@ def schema(names: list[str], bounds: Bounds, *, summary: bool = True) -> dict[st
     return shape
 
 
+_DECORATORS = re.compile(r"^(@\S+\s+)+")
+
+
 def spans(source: str, symbols: list[Symbol]) -> dict[str, str]:
     """Each symbol's stretch of the source: from the line its declaration starts on to the
     next symbol's (found in source order by the signature's first words)."""
@@ -159,7 +162,8 @@ def spans(source: str, symbols: list[Symbol]) -> dict[str, str]:
     starts: list[tuple[int, str]] = []
     cursor = 0
     for symbol in symbols:
-        probe = " ".join((symbol.signature or symbol.name).split())[:24]
+        # (a decorator in the signature sits on a line of its own in the source)
+        probe = _DECORATORS.sub("", " ".join((symbol.signature or symbol.name).split()))[:24]
         found = next((i for i in range(cursor, len(flat)) if probe in flat[i]), None)
         if found is None:
             found = next((i for i, text in enumerate(flat) if probe in text), None)
