@@ -1,11 +1,13 @@
 """The ``outline`` backend: a useful page from the source alone, offline and instant.
 
 Every language :mod:`reactor.facts` understands (Python, JavaScript, TypeScript, Go, Rust, Java,
-C, C++) gets a structural outline in one layout: the file's own doc, its types with their
-methods, functions with signatures and the first sentence of each doc comment, constants,
-imports, and the neighbours (imports and importers with their symbols) from the graph context.
-Other languages, and files that yield nothing, get a generic page: language, size, line count,
-the leading comment block, and the graph context when there is one.
+C, C++, Ruby, PHP, Kotlin, C#, Swift, Scala, shell, Lua; Vue and Svelte scripts) gets a
+structural outline in one layout: the file's own doc, its types with their members, functions
+with signatures and the first sentence of each doc comment, constants, imports, and the
+neighbours (imports and importers with their symbols) from the graph context. Grounded LLM docs
+use the same layout with the model's prose (:mod:`reactor.backends.grounded`). Other languages,
+and files that yield nothing, get a generic page: language, size, line count, the leading
+comment that says what the file is, and the graph context when there is one.
 """
 
 from __future__ import annotations

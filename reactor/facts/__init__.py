@@ -5,8 +5,10 @@ members, functions, constants, variables, fields, macros) with signatures, the s
 one's doc comment and its visibility, and its imports as written (with the names each brings
 in). Python is parsed with ``ast`` (:mod:`.python`); every other language with tree-sitter's
 official grammar wheels, one module per language on the walker they share (:mod:`.walker`),
-which need no download at run time and tolerate syntax errors. Each language module also knows
-how its ecosystem resolves imports to repo files (:mod:`.resolve` asks it). Facts are extracted
+which need no download at run time and tolerate syntax errors; Vue and Svelte components
+through their script blocks (:mod:`.components`), extensionless scripts by their shebang. Each
+language module also knows how its ecosystem resolves imports to repo files (:mod:`.resolve`
+asks it). Facts are extracted
 once per content and stored in the index; the outline backend reads them from there.
 """
 
