@@ -59,6 +59,8 @@ class RefreshStats:
 LOOKUP_CHUNK = 128
 #: Changed files hashed before one write transaction commits them.
 WRITE_BATCH = 256
+#: A changed file's store, in seconds, until the first batch is measured.
+INITIAL_WRITE_COST = 0.0005
 #: Indexed paths checked per sweep query.
 SWEEP_CHUNK = 256
 
@@ -105,6 +107,8 @@ class Scan:
         self.first_of_its_kind = index.count_under(under) == 0
         self._sweep_after = ""
         self._sweep_done = False
+        #: Seconds one changed file's store takes (its neighbours told included), measured.
+        self._write_cost = INITIAL_WRITE_COST
 
     @property
     def done(self) -> bool:
@@ -135,7 +139,9 @@ class Scan:
         delta = RefreshStats()
         batch: list[tuple[Observation, Understanding | None]] = []
         first = True
-        while not self._sweep_done and (first or self.clock() < deadline):
+        while not self._sweep_done and (
+            first or self.clock() + len(batch) * self._write_cost < deadline
+        ):
             first = False
             if self._walk is not None:
                 self._walk_some(batch, delta, deadline)
@@ -182,8 +188,9 @@ class Scan:
                 continue  # vanished since the walk listed it: the sweep decides
             understood = understand(rel, obs.data, self.resolver) if obs.data else None
             batch.append((obs, understood))
-            # hashing is the costly part: look at the clock after each file that needed it
-            if len(batch) >= WRITE_BATCH or clock() >= deadline:
+            # hashing and parsing are costly, and so is storing what they found: stop while
+            # the batch's write still fits before the deadline (its cost per file as measured)
+            if len(batch) >= WRITE_BATCH or clock() + len(batch) * self._write_cost >= deadline:
                 break
         delta.seen += done
 
@@ -193,6 +200,7 @@ class Scan:
         if not batch:
             return
         index, first = self.index, self.first_of_its_kind
+        started, files = self.clock(), len(batch)
         with index.write():
             for obs, understood in batch:
                 rel = obs.rel
@@ -218,6 +226,8 @@ class Scan:
                 else:
                     delta.changed += 1
         batch.clear()
+        # (a moving average: one slow disk write does not halve the next batches)
+        self._write_cost = 0.7 * self._write_cost + 0.3 * (self.clock() - started) / files
 
     def _note_doc(self, rel: str, *, added: bool) -> None:
         assert self.docs is not None
