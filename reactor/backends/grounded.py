@@ -178,11 +178,12 @@ def spans(source: str, symbols: list[Symbol]) -> dict[str, str]:
     return out
 
 
-def fingerprints(request: DocRequest, symbols: list[Symbol]) -> dict[str, str]:
+def fingerprints(
+    request: DocRequest, symbols: list[Symbol], stretch: dict[str, str]
+) -> dict[str, str]:
     """What each part is written from, hashed: a symbol's signature and its stretch of the
-    source; the summary's, the public surface (every signature asked about) and the path."""
-    facts = request.facts
-    stretch = spans(request.source_contents, facts.symbols if facts else [])
+    source (``stretch``: :func:`spans`); the summary's, the public surface (every signature
+    asked about) and the path."""
     out = {
         qualified(s): _digest(s.signature, _normalised(stretch.get(qualified(s), s.name)))
         for s in symbols
@@ -239,7 +240,8 @@ def question(
     """The messages and schema for ``request`` (``budget_tokens``: what the user message may
     take of the window)."""
     everyone = asked(request.facts, MAX_SYMBOLS)
-    now = fingerprints(request, everyone)
+    stretch = spans(request.source_contents, request.facts.symbols if request.facts else [])
+    now = fingerprints(request, everyone, stretch)
     before = request.prose or {}
     kept = {part: before[part] for part, fp in now.items() if before.get(part, [""])[0] == fp}
     changed = [s for s in everyone if qualified(s) not in kept]
@@ -273,7 +275,6 @@ def question(
     head = "\n\n".join([*lines, limits])
     room = int((budget_tokens - estimate_tokens(head)) * CHARS_PER_TOKEN) - 200
     if known:  # only the code of what changed
-        stretch = spans(request.source_contents, request.facts.symbols if request.facts else [])
         code = cut_middle(
             "".join(stretch.get(qualified(s), "") for s in symbols), max(room, 0), "code"
         )

@@ -128,10 +128,9 @@ def _visibility(w: Walker, node: ts.Node, in_interface: bool) -> Visibility:
 
 def _signature(w: Walker, node: ts.Node) -> str:
     """The declaration up to its body, without annotations."""
-    body = next((c for c in node.named_children if c.type in _BODIES), None)
-    end = body.start_byte if body is not None else node.end_byte
-    text = w.data[node.start_byte : end].decode("utf-8", "replace")
-    return one_line(declaration(text).rstrip(" {=:"))
+    return w.declaration_until(
+        node, next((c for c in node.named_children if c.type in _BODIES), None)
+    )
 
 
 _BODIES = ("class_body", "enum_class_body", "function_body")

@@ -18,7 +18,7 @@ import tree_sitter as ts
 
 from . import Facts, Visibility, one_line
 from . import java as jvm
-from .walker import Walker, declaration, file_doc, named
+from .walker import Walker, file_doc, named
 
 _TYPES = {
     "class_definition": "class",
@@ -130,10 +130,9 @@ def _member(w: Walker, node: ts.Node, owner: str) -> None:
 
 def _signature(w: Walker, node: ts.Node) -> str:
     """The definition up to its body or value, without annotations."""
-    cut = node.child_by_field_name("body") or node.child_by_field_name("value")
-    end = cut.start_byte if cut is not None else node.end_byte
-    text = w.data[node.start_byte : end].decode("utf-8", "replace")
-    return one_line(declaration(text).rstrip(" {=:"))
+    return w.declaration_until(
+        node, node.child_by_field_name("body") or node.child_by_field_name("value")
+    )
 
 
 def _import(w: Walker, node: ts.Node) -> None:

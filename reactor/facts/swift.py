@@ -20,8 +20,8 @@ import re
 
 import tree_sitter as ts
 
-from . import TYPE_KINDS, Facts, Project, Visibility, nearest, one_line
-from .walker import Walker, declaration, file_doc, named
+from . import TYPE_KINDS, Facts, Project, Visibility, nearest
+from .walker import Walker, file_doc, named
 
 _KINDS = {"class", "struct", "enum", "actor", "extension"}
 _MEMBERS = {
@@ -145,9 +145,7 @@ def _signature(w: Walker, node: ts.Node) -> str:
     cut = node.child_by_field_name("body")
     if cut is None and node.type != "typealias_declaration":
         cut = node.child_by_field_name("value")
-    end = cut.start_byte if cut is not None else node.end_byte
-    text = w.data[node.start_byte : end].decode("utf-8", "replace")
-    return one_line(declaration(text).rstrip(" {=:"))
+    return w.declaration_until(node, cut)
 
 
 class SwiftResolver:

@@ -171,6 +171,13 @@ class Walker:
             prev = prev.prev_sibling
         return doc_summary("\n".join(lines)) if lines else ""
 
+    def declaration_until(self, node: ts.Node, cut: ts.Node | None) -> str:
+        """``node``'s declaration up to ``cut`` (its body or value; all of it without one), on
+        one line, without comments and leading annotations (Kotlin, Scala, Swift)."""
+        end = cut.start_byte if cut is not None else node.end_byte
+        text = self.data[node.start_byte : end].decode("utf-8", "replace")
+        return one_line(declaration(text).rstrip(" {=:"))
+
     def doc_above(self, node: ts.Node, *, markers: tuple[str, ...] = ()) -> str:
         """The summary of the comment lines right above ``node``'s first line, found by line.
 
