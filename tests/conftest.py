@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from markdown_check import TOTALS, recording
 
 from reactor.backends import Backend, DocRequest, Generated, NoOp
 from reactor.config import DocgenConfig
@@ -177,6 +178,25 @@ def _quiet_reactor_logger() -> Iterator[None]:
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
     logger.setLevel(logging.NOTSET)
+
+
+@pytest.fixture(autouse=True)
+def _docs_render_as_meant() -> Iterator[None]:
+    """Every doc a test writes is parsed as CommonMark: the headings, lists and code blocks
+    are the ones its renderer built, and the SHA256 line and inputs comment stay as they are
+    (see ``markdown_check``)."""
+    with recording() as recorder:
+        yield
+    if recorder.problems:
+        pytest.fail("docs that do not render as meant:\n" + "\n".join(recorder.problems))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(
+        f"markdown check: {TOTALS.planned + TOTALS.contract_only} docs parsed, "
+        f"{TOTALS.planned} against the blocks their renderer built, "
+        f"{len(TOTALS.problems)} problems"
+    )
 
 
 def sha256_of(path: Path) -> str:

@@ -13,10 +13,12 @@ comment that says what the file is, and the graph context when there is one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from ..facts import FACTS_VERSION, TYPE_KINDS, Facts, Symbol, shebang_language
 from ..facts.walker import PRAGMA, is_licence, without_directives
+from ..markdown import Block, Page, bullets, code, heading, inline, paragraph, prose, quote
 from ..paths import quote_path
 from . import Backend, DocRequest, Generated, NoOp
 
@@ -75,8 +77,9 @@ COMMENT_PREFIXES = ("#!", "///", "//!", "//", "/**", "/*", "*/", "*", "#", "--",
 MAX_LEADING_COMMENT_LINES = 20
 
 
-#: Bumped whenever the page layout changes: docs of an older layout become ``outdated``.
-OUTLINE_VERSION = 4
+#: Bumped whenever the page layout changes: docs of an older layout become ``outdated``
+#: (5: source text escaped or fenced, never Markdown structure).
+OUTLINE_VERSION = 5
 
 
 class OutlineBackend(Backend):
@@ -100,9 +103,9 @@ class OutlineBackend(Backend):
 
 
 def title(rel: str) -> str:
-    """The page's first heading: the path in code style, quoted as git quotes odd names (a
-    newline in a name would otherwise end the heading), with a longer fence around backticks."""
-    return f"# {code(quote_path(rel))}"
+    """The page's first heading's text: the path in code style, quoted as git quotes odd names
+    (a newline in a name would otherwise end the heading)."""
+    return code(quote_path(rel))
 
 
 #: The language named for an extensionless script, by its shebang's interpreter.
@@ -128,20 +131,39 @@ def _stats(source: str) -> str:
     return f"{lines} lines, {len(source.encode('utf-8'))} bytes"
 
 
-def _context_section(graph_context: str | None) -> list[str]:
-    return ["", "## Neighbours", "", graph_context] if graph_context else []
+def _context_section(graph_context: str | None) -> list[Block]:
+    return [heading(2, "Neighbours"), *context_blocks(graph_context)] if graph_context else []
+
+
+def context_blocks(graph_context: str) -> list[Block]:
+    """The graph context (:func:`reactor.graph.format_context`, also the shell protocol's text)
+    as blocks: its ``- `` lines a list under the line above them, every other line a
+    paragraph's; each line's text escaped, since paths, names and signatures are the
+    source's."""
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", graph_context.strip()):
+        lines = chunk.split("\n")
+        items = [inline(line[2:]) for line in lines if line.startswith("- ")]
+        rest = [inline(line) for line in lines if not line.startswith("- ")]
+        if items and len(rest) <= 1 and all(line.startswith("- ") for line in lines[1:]):
+            blocks.append(bullets(items, lead=rest[0] if rest else ""))
+        else:
+            blocks.append(paragraph("\n".join(inline(line) for line in lines)))
+    return blocks
 
 
 def generic_page(rel: str, source: str, graph_context: str | None) -> str:
     """Language, size and the leading comment block: what a reader checks first."""
+    page = Page(heading(1, title(rel)))
     if not source.strip():
-        return f"{title(rel)}\n\n*Empty {_language(rel)} file.*\n"
-    out = [title(rel), "", f"*{_language(rel, source)} source — {_stats(source)}.*"]
+        page.add(paragraph(f"*Empty {inline(_language(rel))} file.*"))
+        return page.text()
+    page.add(paragraph(f"*{inline(_language(rel, source))} source — {_stats(source)}.*"))
     comment = leading_comment(source)
     if comment:
-        out += ["", "## Leading comment", "", *(f"> {line}" if line else ">" for line in comment)]
-    out += _context_section(graph_context)
-    return "\n".join(out) + "\n"
+        page.add(heading(2, "Leading comment"), quote(prose("\n".join(comment))))
+    page.add(*_context_section(graph_context))
+    return page.text()
 
 
 def leading_comment(source: str) -> list[str]:
@@ -194,52 +216,55 @@ VISIBILITY_WORDS = {
 MAX_VALUES = 40
 
 
-def facts_page(rel: str, source: str, facts: Facts, graph_context: str | None) -> str:
-    """The outline of a file from its facts: the same layout for every language."""
+def facts_page(
+    rel: str,
+    source: str,
+    facts: Facts,
+    graph_context: str | None,
+    *,
+    caveats: Sequence[str] = (),
+) -> str:
+    """The outline of a file from its facts: the same layout for every language (``caveats``:
+    a model's, for a grounded doc)."""
     noun = "module" if facts.language == "python" else "source"
-    out = [title(rel), "", f"*{_language(rel, source)} {noun} — {_stats(source)}.*"]
-    if facts.package:
-        out[-1] = out[-1][:-2] + f", package `{facts.package}`.*"
-    if facts.doc:
-        out += ["", "## Purpose", "", facts.doc.strip()]
+    package = f", package {code(facts.package)}" if facts.package else ""
+    stats = f"*{inline(_language(rel, source))} {noun} — {_stats(source)}{package}.*"
+    page = Page(heading(1, title(rel)), paragraph(stats))
+    doc = prose(facts.doc)
+    if doc:
+        page.add(heading(2, "Purpose"), *doc)
     types = [s for s in facts.symbols if s.kind in TYPE_KINDS]
     sections = _members_by_type(facts)
     if types:
-        out += ["", "## Types"]
+        page.add(heading(2, "Types"))
         for symbol, members in zip(types, sections, strict=True):
-            heading = symbol.signature or f"{symbol.kind} {symbol.name}"
-            out += ["", f"### {code(heading)}{_marker(symbol)}"]
-            if symbol.doc:
-                out += ["", symbol.doc]
+            shown = symbol.signature or f"{symbol.kind} {symbol.name}"
+            page.add(heading(3, f"{code(shown)}{_marker(symbol)}"))
+            if symbol.doc.strip():
+                page.add(paragraph(inline(symbol.doc)))
             if members:
-                out.append("")
-                out += [_entry(m) for m in members[:MAX_VALUES]]
-                if len(members) > MAX_VALUES:
-                    out.append(f"- … (+{len(members) - MAX_VALUES} more)")
+                page.add(bullets(_entries(members)))
     owners = {s.name for s in types}
     loose_methods = [s for s in facts.symbols if s.kind == "method" and s.parent not in owners]
     functions = [s for s in facts.top_level() if s.kind == "function"]
     if functions or loose_methods:
-        out += ["", "## Functions", ""]
-        out += [_entry(s) for s in functions + loose_methods]
+        page.add(heading(2, "Functions"), bullets(_entry(s) for s in functions + loose_methods))
     macros = [s for s in facts.top_level() if s.kind == "macro"]
     if macros:
-        out += ["", "## Macros", ""]
-        out += [_entry(s) for s in macros]
+        page.add(heading(2, "Macros"), bullets(_entry(s) for s in macros))
     values = [s for s in facts.top_level() if s.kind in ("const", "variable", "field", "module")]
     values += [
         s for s in facts.symbols if s.parent and s.parent not in owners and s.kind != "method"
     ]
     if values:
-        heading = "Constants and variables" if facts.language == "python" else "Values and modules"
-        out += ["", f"## {heading}", ""]
-        out += [_entry(s) for s in values[:MAX_VALUES]]
-        if len(values) > MAX_VALUES:
-            out.append(f"- … (+{len(values) - MAX_VALUES} more)")
+        section = "Constants and variables" if facts.language == "python" else "Values and modules"
+        page.add(heading(2, section), bullets(_entries(values)))
     if facts.imports:
-        out += ["", "## Imports", "", ", ".join(f"`{i}`" for i in facts.imports)]
-    out += _context_section(graph_context)
-    return "\n".join(out) + "\n"
+        page.add(heading(2, "Imports"), paragraph(", ".join(code(i) for i in facts.imports)))
+    if caveats:
+        page.add(heading(2, "Caveats"), bullets(inline(c) for c in caveats))
+    page.add(*_context_section(graph_context))
+    return page.text()
 
 
 def _members_by_type(facts: Facts) -> list[list[Symbol]]:
@@ -262,16 +287,16 @@ def _marker(symbol: Symbol) -> str:
     return f" *({word})*" if word else ""
 
 
+def _entries(symbols: list[Symbol]) -> list[str]:
+    """The list items of ``symbols``, at most :data:`MAX_VALUES`, the rest counted."""
+    shown = [_entry(s) for s in symbols[:MAX_VALUES]]
+    if len(symbols) > MAX_VALUES:
+        shown.append(f"… (+{len(symbols) - MAX_VALUES} more)")
+    return shown
+
+
 def _entry(symbol: Symbol) -> str:
     owner = f"{symbol.parent}::" if symbol.parent and symbol.kind == "method" else ""
     signature = symbol.signature or f"{owner}{symbol.name}"
-    return f"- {code(signature)}{_marker(symbol)}" + (f" — {symbol.doc}" if symbol.doc else "")
-
-
-def code(text: str) -> str:
-    """``text`` as a Markdown code span, fenced by more backticks than it holds (Swift's
-    ```default```, Kotlin's ```is```)."""
-    if "`" not in text:
-        return f"`{text}`"
-    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
-    return f"{fence} {text} {fence}"
+    doc = inline(symbol.doc)
+    return f"{code(signature)}{_marker(symbol)}" + (f" — {doc}" if doc else "")

@@ -16,6 +16,7 @@ import re
 
 from ..errors import BackendError
 from ..inputs import without_comment
+from ..markdown import balanced
 from . import DocRequest, Generated
 
 #: A token is estimated at this many characters (code and Markdown run 3–4; the smaller figure
@@ -126,8 +127,9 @@ def clean_output(text: str, backend: str) -> Generated:
     """Strip code fences around the doc and stray ``SHA256:`` lines; refuse a degenerate doc.
 
     Small and local models often wrap the answer in a fence, open one they never close, reply
-    with a lone fence, or loop on a line until the token limit: each is either repaired (fences)
-    or refused as a failed attempt with a reason (the file is backed off, nothing is written).
+    with a lone fence, or loop on a line until the token limit: each is either repaired (fences;
+    one opened mid-doc and never closed is closed at its end) or refused as a failed attempt
+    with a reason (the file is backed off, nothing is written).
     """
     body = text.strip()
     fenced = _FENCE_RE.match(body)
@@ -149,6 +151,7 @@ def clean_output(text: str, backend: str) -> Generated:
     body = "\n".join(lines).strip()
     while _HEADER_LINE_RE.match(body):
         body = _HEADER_LINE_RE.sub("", body, count=1).lstrip()
+    body = balanced(body).rstrip()  # a fence left open would take in the inputs line below
     reason = degenerate(body)
     if reason is not None:
         raise BackendError(backend, f"the model returned a degenerate doc ({reason})")
