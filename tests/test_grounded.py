@@ -366,3 +366,118 @@ def test_each_symbols_stretch_of_code_decorators_and_all() -> None:
     stretch = spans(source, facts.symbols)
     assert stretch["A.x"].startswith("    def x(self)") and "return 1" in stretch["A.x"]
     assert "pass" in stretch["A.y"] and "return 1" not in stretch["A.y"]
+
+
+PROSE_REPLY = """Here is the documentation for `pkg/money.py`:
+
+# `pkg/money.py`
+
+## Purpose
+
+Keeps coins in `Wallet` objects and sums them with `total`.
+It keeps <b>no</b> state | between calls.
+
+## Public API
+
+- `Wallet.add(coins)` — Adds `coins` to the purse.
+- **total**: The coins of all wallets.
+- `refund` — Refunds a purchase.
+
+| Name | What it is |
+|---|---|
+| `Wallet` | A purse of <details>coins</details>. |
+
+```python
+def total(wallets): ...
+```
+
+## Caveats
+
+- `add` does not check for negative amounts.
+- It calls `withdraw_all()` on close.
+"""
+
+
+def test_a_prose_reply_to_a_grounded_request_is_kept_not_asked_again(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    """A model that ignores `response_format` and writes Markdown: the doc keeps its prose
+    (summary, descriptions, caveats; checked like JSON prose), and nothing is asked twice."""
+    server.reply = openai_reply(PROSE_REPLY)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/money.py").write_text(SOURCE)
+    config = DocgenConfig().replace(
+        backend="openai", openai=OpenAIConfig(base_url=server.url + "/v1", model="m")
+    )
+    with Reactor.open(tmp_path, config=config, watch=False) as reactor:
+        [outcome] = reactor.generate(["pkg/money.py"])
+        counts = reactor.backend.counts  # type: ignore[attr-defined]
+    assert outcome.status == "generated", outcome.reason
+    sent = [s.body for s in server.seen if s.body]
+    assert len(sent) == 1 and "response_format" in sent[0]  # asked for JSON, once
+    doc = (tmp_path / "DOCS/REPODOCS/pkg/money.py.md").read_text()
+    assert (
+        "## Purpose\n\nKeeps coins in `Wallet` objects and sums them with `total`. "
+        "It keeps \\<b>no\\</b> state \\| between calls.\n" in doc
+    )
+    assert "### `class Wallet`\n\nA purse of \\<details>coins\\</details>.\n" in doc
+    assert "- `def add(self, coins: int) -> None` — Adds `coins` to the purse." in doc
+    assert "- `def total(wallets: list[Wallet]) -> int` — The coins of all wallets." in doc
+    assert "## Caveats\n\n- `add` does not check for negative amounts.\n\n<!-- reactor" in doc
+    assert "withdraw_all" not in doc and "refund" not in doc.lower()
+    assert "def total(wallets):" not in doc  # code is no prose
+    assert counts["prose_replies"] == 1 and counts["flagged_sentences"] == 1
+
+
+def test_an_ollama_model_ignoring_format_writes_prose_and_it_is_kept(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    def reply(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+        if seen.path == "/api/show":
+            send_json(handler, {"model_info": {}})
+        else:
+            text = "This file keeps coins in wallets. It sums them with `ghost_total`."
+            ollama_stream(handler, [{"message": {"content": text}, "done": True}])
+
+    server.reply = reply
+    backend = ollama(server, style="grounded")
+    try:
+        doc = backend.generate(request(tmp_path)).body  # type: ignore[union-attr]
+    finally:
+        backend.close()
+    chats = [s.body for s in server.seen if s.path == "/api/chat"]
+    assert len(chats) == 1 and chats[0] is not None and "format" in chats[0]
+    assert "## Purpose\n\nThis file keeps coins in wallets.\n" in doc  # the stranger flagged
+    assert "### `class Wallet`\n\nHolds coins." in doc  # the facts' own doc where it said none
+    assert backend.counts["prose_replies"] == 1 and backend.counts["retried"] == 0
+
+
+def test_a_reply_with_neither_json_nor_prose_is_asked_once_more_then_refused(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.reply = openai_reply("```python\ndef total(wallets):\n    return 0\n```")
+    backend = openai(server, style="grounded")
+    try:
+        with pytest.raises(BackendError, match="neither usable JSON nor prose, twice") as info:
+            backend.generate(request(tmp_path))
+    finally:
+        backend.close()
+    assert info.value.final and len(server.seen) == 2
+
+
+def test_prose_replies_read_into_the_replys_shape() -> None:
+    from reactor.backends.grounded import parse_reply, prose_reply, question
+
+    q = question(request(Path("/r")), max_tokens=1024, budget_tokens=3000, instructions=False)
+    text = (
+        "```markdown\n## Summary:\n\nSums wallets.\n\n### `Wallet.add(coins: int)`\n\n"
+        "Adds coins\nto the purse.\n\nMore about the file.\n```\nReturns `{}` when empty.\n\n"
+        "### Notes\n\n* Not thread-safe."
+    )
+    assert parse_reply("Returns `{}` when empty.") is None  # a `{}` in prose is no reply
+    assert prose_reply(text, q) == {
+        "summary": "Sums wallets. More about the file. Returns `{}` when empty.",
+        "symbols": [{"name": "Wallet.add", "description": "Adds coins to the purse."}],
+        "caveats": ["Not thread-safe."],
+    }
+    assert prose_reply("```\n```\n", q) is None

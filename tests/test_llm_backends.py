@@ -425,3 +425,20 @@ def test_clean_output() -> None:
     assert clean_output(kept, "x") == Generated(kept)
     with pytest.raises(BackendError, match="degenerate"):
         clean_output("```\n```", "x")
+
+
+def test_a_free_form_doc_that_leaves_a_fence_open_cannot_swallow_the_inputs_line(
+    server: FakeServer, repo: Path
+) -> None:
+    reply = "# `pkg/util.py`\n\n## Purpose\n\nHelpers.\n\n## Example\n\n```python\nhelper(1)"
+    assert clean_output(reply, "x") == Generated(reply + "\n```\n")
+    server.reply = openai_ok(reply)
+    config = DocgenConfig().replace(
+        backend="openai",
+        openai=OpenAIConfig(base_url=server.url + "/v1", model="m", style="freeform"),
+    )
+    with Reactor.open(repo, config=config, watch=False) as reactor:
+        [outcome] = reactor.generate(["pkg/util.py"])
+    assert outcome.status == "generated"
+    doc = (repo / "DOCS/REPODOCS/pkg/util.py.md").read_text()
+    assert "helper(1)\n```\n\n<!-- reactor inputs:" in doc  # (the suite's check parses it too)

@@ -6,9 +6,10 @@ style: ``grounded`` (the default: the model answers JSON about the symbols it is
 reactor renders the doc, :mod:`reactor.backends.grounded`) or ``freeform`` (the model writes the
 Markdown, :mod:`reactor.backends.prompt`). The dialect is probed once: a server that rejects one
 (HTTP 400/422) is asked the next way, down to plain instructions. A reply is never wasted: a
-grounded reply cut at ``max_tokens`` keeps what parsed, a free-form one its complete sections;
-with nothing usable the same content is asked once more with tighter bounds, then refused for
-good (until it changes) — never a third time.
+grounded reply cut at ``max_tokens`` keeps what parsed, one written as prose instead of JSON
+(a model that ignores the format) is read into the same shape, a free-form one keeps its
+complete sections; with nothing usable the same content is asked once more with tighter
+bounds, then refused for good (until it changes) — never a third time.
 
 A server that cannot be reached raises :class:`BackendUnavailable`, which pauses the whole backend
 instead of marking every file failed; every other HTTP problem skips just this file with a reason.
@@ -80,6 +81,7 @@ class HTTPBackend(Backend):
             "salvaged": 0,
             "retried": 0,
             "no_prose": 0,
+            "prose_replies": 0,
         }
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0))
@@ -170,11 +172,17 @@ class HTTPBackend(Backend):
         for tight in (False, True):
             q, reply = self._ask(request, tight=tight)
             data = grounded_docs.parse_reply(reply.text)
+            # prose where JSON was asked for (a model that ignores the format) is kept too,
+            # read into the same shape, rather than asked for again
+            from_prose = (
+                data is None and (data := grounded_docs.prose_reply(reply.text, q)) is not None
+            )
             answer = grounded_docs.check(data, q, request) if data is not None else None
-            # a whole reply is taken even if nothing in it held up (the doc is the facts');
-            # a cut one only when what parsed says something
-            if answer is not None and (answer.useful or not reply.cut):
+            # a whole JSON reply is taken even if nothing in it held up (the doc is the facts');
+            # a cut one or prose only when what it says holds up
+            if answer is not None and (answer.useful or not (reply.cut or from_prose)):
                 self.counts["no_prose"] += not answer.useful
+                self.counts["prose_replies"] += from_prose
                 self.counts["unknown_symbols"] += len(answer.unknown_symbols)
                 self.counts["flagged_sentences"] += len(answer.flagged)
                 self.counts["salvaged"] += reply.cut
@@ -185,7 +193,7 @@ class HTTPBackend(Backend):
         why = (
             f"the reply was cut at max_tokens ({self.max_tokens}) even with tighter bounds"
             if reply.cut
-            else "the reply held no usable JSON, twice"
+            else "the reply held neither usable JSON nor prose, twice"
         )
         raise BackendError(self.name, why, final=True)
 
