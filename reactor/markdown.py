@@ -4,7 +4,7 @@ A doc is Markdown around text the reactor does not control: doc comments, docstr
 signatures, names, paths, a model's prose. Pasted raw, that text becomes structure — a reST
 underline (``~~~~~~``) opens a code block that swallows every later section, a ``#`` line of a
 doc comment is a heading, ``<details>`` hides the rest of the page, ``1.`` starts a list. So every
-renderer builds its page from :class:`Block`\\ s and puts source text in only three ways:
+renderer builds its page from blocks (:class:`Block`) and puts source text in only three ways:
 
 * :func:`inline`: one line of prose, escaped so that it opens nothing wherever it stands (a
   heading, a list item, a paragraph's first line); its code spans are kept as code spans;

@@ -11,7 +11,8 @@ import pytest
 from test_llm_backends import FakeServer, Seen, ollama, ollama_stream, openai, send_json, server
 
 from reactor.backends import DocRequest
-from reactor.backends.grounded import Bounds, parse_reply
+from reactor.backends.grounded import Bounds, question
+from reactor.backends.replies import parse_reply, prose_reply
 from reactor.config import DocgenConfig, OpenAIConfig
 from reactor.errors import BackendError
 from reactor.facts import extract
@@ -466,8 +467,6 @@ def test_a_reply_with_neither_json_nor_prose_is_asked_once_more_then_refused(
 
 
 def test_prose_replies_read_into_the_replys_shape() -> None:
-    from reactor.backends.grounded import parse_reply, prose_reply, question
-
     q = question(request(Path("/r")), max_tokens=1024, budget_tokens=3000, instructions=False)
     text = (
         "```markdown\n## Summary:\n\nSums wallets.\n\n### `Wallet.add(coins: int)`\n\n"
@@ -475,9 +474,9 @@ def test_prose_replies_read_into_the_replys_shape() -> None:
         "### Notes\n\n* Not thread-safe."
     )
     assert parse_reply("Returns `{}` when empty.") is None  # a `{}` in prose is no reply
-    assert prose_reply(text, q) == {
+    assert prose_reply(text, q.names) == {
         "summary": "Sums wallets. More about the file. Returns `{}` when empty.",
         "symbols": [{"name": "Wallet.add", "description": "Adds coins to the purse."}],
         "caveats": ["Not thread-safe."],
     }
-    assert prose_reply("```\n```\n", q) is None
+    assert prose_reply("```\n```\n", q.names) is None

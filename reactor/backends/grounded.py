@@ -18,8 +18,9 @@ helper's body) asks nothing at all.
 
 The same request serves three server dialects (``response_format`` with a ``json_schema``,
 llama-cpp-python's ``json_object`` + ``schema``, Ollama's ``format``) and servers with none, which
-get the schema as instructions; the reply is parsed leniently either way (code fences, text
-around the object, a reply cut before its end).
+get the schema as instructions; the reply is read leniently either way, prose written instead
+of JSON too (:mod:`reactor.backends.replies`). Every piece of the model's prose reaches the doc
+through :mod:`reactor.markdown`, so none of it can open a heading, a list or a code block there.
 """
 
 from __future__ import annotations
@@ -228,6 +229,11 @@ class Question:
     def needed(self) -> bool:
         return bool(self.symbols) or self.summary
 
+    @property
+    def names(self) -> list[str]:
+        """The names the symbols asked about are given by."""
+        return [qualified(s) for s in self.symbols]
+
 
 def question(
     request: DocRequest,
@@ -303,157 +309,6 @@ class Answer:
         return bool(self.summary or self.descriptions)
 
 
-def parse_reply(text: str) -> dict[str, Any] | None:
-    """The JSON object in ``text``: fenced or not, with prose around it, or cut before its
-    end (the open strings, arrays and objects are closed). ``None`` when there is none."""
-    start = text.find("{")
-    if start < 0:
-        return None
-    body = text[start:]
-    end = body.rfind("}")
-    candidates = ([body[: end + 1]] if end >= 0 else []) + [_closed(body)]
-    for candidate in candidates + [_escaped(c) for c in candidates]:
-        try:
-            found = json.loads(candidate, strict=False)  # (raw newlines in strings too)
-        except ValueError:
-            continue
-        # (an object with none of the reply's keys is a `{}` quoted in prose, not the reply)
-        if isinstance(found, dict) and found.keys() & REPLY_KEYS:
-            return found
-    return None
-
-
-REPLY_KEYS = frozenset({"summary", "symbols", "caveats"})
-
-
-def _escaped(body: str) -> str:
-    r"""``body`` with the backslashes JSON does not know doubled (a model quoting a regex
-    writes ``\s`` inside a string, which JSON refuses)."""
-    return re.sub(r'\\(?!["\\/bfnrtu])', r"\\\\", body)
-
-
-def _closed(body: str) -> str:
-    """``body`` with what a cut left open closed: a string, then arrays and objects."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for ch in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-        elif ch in "}]" and stack:
-            stack.pop()
-    closed = body + ('"' if in_string else "")
-    closed = re.sub(r",\s*$", "", closed)
-    closed = re.sub(r'([{,]\s*"[^"]*"\s*):?\s*$', r"\1: null", closed)  # a key with no value
-    return closed + "".join(reversed(stack))
-
-
-_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})\s*([\w+-]*)")
-_HEADING_LINE = re.compile(r" {0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
-_ITEM_LINE = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])\s+(.*)")
-#: What an item or a table row begins with when it names a symbol: a code span, bold, or a
-#: word before a colon (``Wallet.add(coins)``, ``**total**``, ``total:``).
-_LABEL = re.compile(r"(`+)(.+?)\1|\*\*(.+?)\*\*|__(.+?)__|([\w$.#:()]+?)(?=:\s)")
-_NAME = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*")
-_CAVEAT_HEADING = re.compile(r"caveat|surprise|limit|warning|gotcha|pitfall|note", re.IGNORECASE)
-#: Fences whose lines are read as the reply's text (a reply wrapped in ```markdown): any other
-#: fence holds code, which is no prose.
-_TEXT_FENCES = ("markdown", "md")
-
-
-def prose_reply(text: str, q: Question) -> dict[str, Any] | None:
-    """A reply written as prose or Markdown instead of the JSON asked for (a model that ignores
-    the structured-output request), read into the JSON's shape, so that it is kept rather than
-    asked for again: its paragraphs as the summary (a lead-in ending in a colon left out); an
-    item, a table row or a heading that names a symbol given (in a code span, in bold, or before
-    a colon) and what follows it as that symbol's description; the items under a caveats
-    heading as caveats. ``None`` when it says none of these."""
-    names = _resolver(q)
-    paragraphs: list[list[str]] = [[]]
-    described: dict[str, str] = {}
-    caveats: list[str] = []
-    section = symbol = ""  # the heading read last: a section's title, or a symbol it names
-    fence = markdown = ""  # the code fence being passed over, the Markdown one being read
-    for line in text.strip().split("\n"):
-        if fence:
-            fence = "" if _closes(line, fence) else fence
-            continue
-        if markdown and _closes(line, markdown):
-            markdown = ""
-            continue
-        if (opened := _FENCE_LINE.fullmatch(line)) is not None:
-            if opened.group(2).lower() in _TEXT_FENCES:
-                markdown = opened.group(1)
-            else:
-                fence = opened.group(1)
-            continue
-        if (head := _HEADING_LINE.fullmatch(line)) is not None:
-            symbol = _named(head.group(1), names)[0]
-            section = "" if symbol else head.group(1)
-            continue
-        content = line.strip().lstrip(">").strip()
-        row = [c.strip() for c in content.strip("|").split("|")] if content.startswith("|") else []
-        item = _ITEM_LINE.fullmatch(line)
-        if not content:
-            paragraphs.append([])
-            symbol = "" if symbol in described else symbol  # its first paragraph is said
-        elif row:
-            name = _named(row[0], names)[0]
-            if name and (cells := " ".join(c for c in row[1:] if c)):
-                described[name] = cells
-        elif item is not None and _CAVEAT_HEADING.search(section):
-            caveats.append(item.group(1))
-        elif item is not None:
-            name, rest = _named(item.group(1), names)
-            if name and rest:
-                described[name] = rest
-        elif symbol:
-            described[symbol] = f"{described.get(symbol, '')} {content}".strip()
-        elif not _CAVEAT_HEADING.search(section):
-            paragraphs[-1].append(content)
-    joined = [" ".join(p) for p in paragraphs if p]
-    summary = " ".join(p for p in joined if not p.endswith(":"))
-    if not (summary or described or caveats):
-        return None
-    symbols = [{"name": n, "description": d} for n, d in described.items()]
-    return {"summary": summary, "symbols": symbols, "caveats": caveats}
-
-
-def _closes(line: str, run: str) -> bool:
-    return re.fullmatch(rf" {{0,3}}{re.escape(run)}{re.escape(run[0])}*\s*", line) is not None
-
-
-def _resolver(q: Question) -> dict[str, str]:
-    """The names a reply may call each symbol asked about: its own, and its short name when no
-    other symbol asked about shares it."""
-    full = {qualified(s): qualified(s) for s in q.symbols}
-    shorts: dict[str, list[str]] = {}
-    for name in full:
-        shorts.setdefault(name.rsplit(".", 1)[-1], []).append(name)
-    return {**{k: v[0] for k, v in shorts.items() if len(v) == 1}, **full}
-
-
-def _named(label: str, names: dict[str, str]) -> tuple[str, str]:
-    """The symbol ``label`` begins by naming, and what it says after the name."""
-    found = _LABEL.match(label.strip())
-    if found is None:
-        return "", ""
-    shown = next(g for g in found.groups()[1:] if g is not None)
-    for word in _NAME.findall(shown):
-        name = names.get(word.replace("::", ".").replace("#", "."))
-        if name is not None:
-            return name, label.strip()[found.end() :].lstrip(" :—–-").strip()
-    return "", ""
-
-
 _BACKTICKED = re.compile(r"`([^`\n]+)`")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
@@ -464,7 +319,7 @@ def check(reply: dict[str, Any], q: Question, request: DocRequest) -> Answer:
     file or its neighbours lack."""
     known = _known_words(request)
     answer = Answer()
-    given = {qualified(s): s for s in q.symbols}
+    given = set(q.names)
     if q.summary:
         answer.summary = _grounded(_text(reply.get("summary"), q.bounds.summary), known, answer)
     for item in reply.get("symbols") or []:

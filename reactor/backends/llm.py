@@ -26,7 +26,7 @@ from typing import Any
 import httpx  # the 'llm' extra; this module is imported only when such a backend is configured
 
 from ..errors import BackendError, BackendUnavailable
-from . import Backend, DocRequest, Generated, NoOp
+from . import Backend, DocRequest, Generated, NoOp, replies
 from . import grounded as grounded_docs
 from .prompt import (
     TEMPLATE_TOKENS,
@@ -171,11 +171,11 @@ class HTTPBackend(Backend):
             return Generated(grounded_docs.render(request, kept), grounded_docs.prose_of(kept, q))
         for tight in (False, True):
             q, reply = self._ask(request, tight=tight)
-            data = grounded_docs.parse_reply(reply.text)
+            data = replies.parse_reply(reply.text)
             # prose where JSON was asked for (a model that ignores the format) is kept too,
             # read into the same shape, rather than asked for again
             from_prose = (
-                data is None and (data := grounded_docs.prose_reply(reply.text, q)) is not None
+                data is None and (data := replies.prose_reply(reply.text, q.names)) is not None
             )
             answer = grounded_docs.check(data, q, request) if data is not None else None
             # a whole JSON reply is taken even if nothing in it held up (the doc is the facts');
