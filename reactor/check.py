@@ -12,10 +12,13 @@ on ``outdated`` docs too — a doc whose source is unchanged but whose path, nei
 context as it renders now) or backend differ from what its inputs line records. That needs every
 file's facts, so a strict check builds a throwaway index in memory (a CI checkout has none, and
 the reactor's own may lag a running daemon); it still writes nothing. What is not documented
-by design is named but does not fail: too large, binary, or a file of the user's where the doc
-would go. Files in the output dir that are not ours are never a failure. With PATHS only those
-sources' docs are checked, and paths that are not sources are ignored, so a hook can pass every
-staged file.
+by design is named but does not fail: too large, binary, a file of the user's where the doc
+would go, or declined by the backend (its ``NO-OP`` for this very content, as the index recorded
+it: a checkout without the index cannot know, and counts such a source as missing). Files in the
+output dir that are not ours are never a failure. Which files are sources is the source policy's
+answer (:mod:`reactor.policy`), the same ``watch``, ``status`` and ``generate`` use. With PATHS
+only those sources' docs are checked, and paths that are not sources are ignored, so a hook can
+pass every staged file.
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ from .config import DocgenConfig, output_dir_relative
 from .docs import DocStore, removal_held
 from .facts.resolve import Resolver
 from .graph import format_context, neighbours
-from .index import DB_PATH, FileIndex
+from .index import DB_PATH, NOOP_PREFIX, FileIndex
 from .inputs import BACKEND, Inputs, parse_comment, reasons
-from .observe import BINARY, FOREIGN, SKIP_REASONS, TOO_LARGE, UNREADABLE
-from .paths import quote_path
+from .observe import BINARY, FOREIGN, TOO_LARGE, UNREADABLE
+from .paths import printable, quote_path
 from .policy import GONE_ERRNOS, NotSource, SourcePolicy, looks_binary
 from .scan import Scan
+from .status import NO_SOURCES, NOOP, NOT_DOCUMENTED
 
 STATES = ("stale", "missing", "orphaned", "unreadable", "outdated")
 
@@ -52,7 +56,8 @@ class CheckReport:
     missing: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
-    skipped: dict[str, list[str]] = field(default_factory=dict)  # too_large, binary, foreign
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # too_large, binary, foreign, noop
+    declined: dict[str, str] = field(default_factory=dict)  # path -> the backend's NO-OP reason
     foreign: int = 0  # files in the output dir that are not ours (left alone)
     held_back: bool = False  # so many orphans that the daemon will not remove them unasked
     #: ``--strict``: fresh docs made from other inputs, with the reasons (counted in ``fresh``).
@@ -80,10 +85,16 @@ class CheckReport:
         """``skipped <path> (<reason>)`` for what is not documented by design."""
         rows = sorted((p, r) for r, paths in self.skipped.items() for p in paths)
         for path, reason in rows:
-            yield f"skipped {quote_path(path)} ({SKIP_REASONS[reason]})"
+            why = NOT_DOCUMENTED[reason]
+            if reason == NOOP:
+                why += f": {printable(self.declined[path])}"
+            yield f"skipped {quote_path(path)} ({why})"
 
     def summary(self) -> str:
-        if self.ok:
+        skipped = sum(len(p) for p in self.skipped.values())
+        if self.ok and not (self.checked or skipped):
+            text = NO_SOURCES
+        elif self.ok:
             text = f"all {self.checked:,} docs fresh"
         else:
             text = (
@@ -94,9 +105,8 @@ class CheckReport:
                 text += f", {len(self.unreadable):,} unreadable"
         if self.strict and self.outdated:
             text += f" · {len(self.outdated):,} outdated"
-        skipped = sum(len(p) for p in self.skipped.values())
         if skipped:
-            kinds = ", ".join(f"{len(p)} {SKIP_REASONS[r]}" for r, p in self.skipped.items() if p)
+            kinds = ", ".join(f"{len(p)} {NOT_DOCUMENTED[r]}" for r, p in self.skipped.items() if p)
             text += f" · {skipped:,} not documented ({kinds})"
         if self.held_back:
             text += (
@@ -115,6 +125,7 @@ class CheckReport:
             "orphaned": sorted(self.orphaned),
             "unreadable": sorted(self.unreadable),
             "skipped": {k: sorted(v) for k, v in self.skipped.items()},
+            "declined": self.declined,
             "outdated": self.outdated,
             "foreign": self.foreign,
             "held_back": self.held_back,
@@ -128,13 +139,15 @@ def check(
     root = root.resolve()
     policy = SourcePolicy(root, config)
     docs = DocStore(root, output_dir_relative(config, root))
-    report = CheckReport(skipped={TOO_LARGE: [], BINARY: [], FOREIGN: []}, strict=strict)
+    report = CheckReport(skipped={TOO_LARGE: [], BINARY: [], FOREIGN: [], NOOP: []}, strict=strict)
     hidden: list[str] = []
     sources = list(_sources(policy, paths, hidden))
-    cache = _stat_cache(root)
+    cache, declined = _read_index(root)
     fresh: list[str] = []
     for rel, st in sources:
-        state = _state(policy, docs, cache, rel, st)
+        state = _state(policy, docs, cache, declined, rel, st)
+        if state == NOOP:
+            report.declined[rel] = declined[rel][1]
         if state == "fresh":
             report.fresh += 1
             fresh.append(rel)
@@ -209,11 +222,17 @@ def _sources(
                 yield item
 
 
-def _stat_cache(root: Path) -> dict[str, tuple[int, int, str, str | None]]:
-    """``path -> (size, mtime_ns, sha256, skip)`` from the index, opened read-only."""
+_StatCache = dict[str, tuple[int, int, str, str | None]]
+#: ``path -> (sha256, reason)``: content the backend declined (``NO-OP``), as the index has it.
+_Declined = dict[str, tuple[str, str]]
+
+
+def _read_index(root: Path) -> tuple[_StatCache, _Declined]:
+    """From the index, opened read-only: ``path -> (size, mtime_ns, sha256, skip)`` as a stat
+    cache, and what the backend declined (for that content only)."""
     db_path = root / DB_PATH
     if not db_path.is_file():
-        return {}
+        return {}, {}
     try:
         # immutable: no lock, no -wal/-shm file created. It may miss rows still in a running
         # daemon's WAL; a row is used only when size and mtime match, so at worst a file is
@@ -221,22 +240,29 @@ def _stat_cache(root: Path) -> dict[str, tuple[int, int, str, str | None]]:
         db = sqlite3.connect(f"{db_path.as_uri()}?immutable=1", uri=True)
         try:
             rows = db.execute("SELECT path, size, mtime_ns, sha256, skip FROM files").fetchall()
+            noops = db.execute(
+                "SELECT path, sha256, last_result FROM files"
+                " WHERE last_result LIKE 'noop:%' AND failed_blake3 = blake3"
+            ).fetchall()
         finally:
             db.close()
     except sqlite3.Error:
-        return {}  # locked, read-only WAL without its -shm, an old schema: hash everything
-    return {p: (size, mtime, sha, skip) for p, size, mtime, sha, skip in rows}
+        return {}, {}  # locked, read-only WAL without its -shm, an old schema: hash everything
+    cache = {p: (size, mtime, sha, skip) for p, size, mtime, sha, skip in rows}
+    return cache, {p: (sha, result.removeprefix(NOOP_PREFIX)) for p, sha, result in noops}
 
 
 def _state(
     policy: SourcePolicy,
     docs: DocStore,
-    cache: dict[str, tuple[int, int, str, str | None]],
+    cache: _StatCache,
+    declined: _Declined,
     rel: str,
     st: os.stat_result,
 ) -> str | None:
-    """``fresh``, ``stale``, ``missing``, ``unreadable``, a skip reason, or ``None`` (not a
-    source after all). Raw ``os`` calls, not ``open()``: this runs for every source."""
+    """``fresh``, ``stale``, ``missing``, ``unreadable``, a skip reason (``noop`` included),
+    or ``None`` (not a source after all). Raw ``os`` calls, not ``open()``: this runs for
+    every source."""
     if st.st_size > policy.config.max_file_bytes:
         return TOO_LARGE
     cached = cache.get(rel)
@@ -266,6 +292,8 @@ def _state(
     doc = docs.inspect(rel)
     if doc.in_the_way is not None:
         return FOREIGN
-    if doc.kind == "absent":
-        return "missing"
-    return "fresh" if doc.sha256 == sha256 else "stale"
+    if doc.sha256 == sha256:
+        return "fresh"
+    if rel in declined and declined[rel][0] == sha256:
+        return NOOP
+    return "missing" if doc.kind == "absent" else "stale"

@@ -30,6 +30,8 @@ MAX_JOBS = 64
 STYLES = ("grounded", "freeform")
 #: Candidates a sampling tick may look at (each is a stat, maybe a hash).
 MAX_SAMPLE_SIZE = 10_000
+#: The most a source may weigh to be read: every byte is read into memory, hashed and parsed.
+MAX_FILE_BYTES_LIMIT = 64 * 1024 * 1024
 BACKENDS = ("outline", "shell", "ollama", "openai")
 PRIORITIES = ("idle", "normal")
 
@@ -218,39 +220,75 @@ def _coerce(value: Any, expected: Any, *, key: str, path: Path | None) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Bound:
+    """The values a numeric setting may take: ``low`` (excluded when ``low_open``) to ``high``."""
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    def admits(self, value: float) -> bool:
+        return (value > self.low if self.low_open else value >= self.low) and value <= self.high
+
+    def __str__(self) -> str:
+        low, high = _number(self.low), _number(self.high)
+        return f"> {low} and <= {high}" if self.low_open else f"{low} to {high}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+_DAY = 86_400.0
+#: Every numeric setting's range: what the code can represent (a sleep, a deadline or a read
+#: size overflows somewhere past these) and what still makes sense. The README's configuration
+#: section lists the same.
+BOUNDS = {
+    "idle_after_seconds": Bound(0, _DAY),
+    "tick_seconds": Bound(0, 3_600, low_open=True),
+    "tick_budget_ms": Bound(0, 10_000),
+    "settle_seconds": Bound(0, 600),
+    "sample_size": Bound(1, MAX_SAMPLE_SIZE),
+    "max_file_bytes": Bound(1, MAX_FILE_BYTES_LIMIT),
+    "nice": Bound(-20, 19),
+    "refresh_outdated_per_hour": Bound(0, 3_600),
+    "concurrency": Bound(1, MAX_JOBS),
+    "shell.timeout_seconds": Bound(0, _DAY, low_open=True),
+    "ollama.timeout_seconds": Bound(0, _DAY, low_open=True),
+    "openai.timeout_seconds": Bound(0, _DAY, low_open=True),
+    "ollama.max_tokens": Bound(16, 1_000_000),
+    "openai.max_tokens": Bound(16, 1_000_000),
+    "ollama.context_tokens": Bound(0, 10_000_000),
+    "openai.context_tokens": Bound(0, 10_000_000, low_open=True),
+}
+
+
+def _setting(config: DocgenConfig, key: str) -> Any:
+    """The value of a dotted key (``shell.timeout_seconds``)."""
+    value: Any = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
 def _check_ranges(config: DocgenConfig, path: Path | None) -> None:
     def need(ok: bool, key: str, message: str) -> None:
         if not ok:
             raise ConfigError(message, key=key, path=path)
 
+    for key, bound in BOUNDS.items():
+        value = _setting(config, key)
+        need(bound.admits(value), key, f"must be {bound}, got {value!r}")
     need(config.backend in BACKENDS, "backend", f"must be one of {', '.join(BACKENDS)}")
     need(config.daemon_priority in PRIORITIES, "daemon_priority", "must be 'idle' or 'normal'")
-    need(config.idle_after_seconds >= 0, "idle_after_seconds", "must be >= 0")
-    need(config.tick_seconds > 0, "tick_seconds", "must be > 0")
-    need(config.tick_budget_ms >= 0, "tick_budget_ms", "must be >= 0")
-    need(config.settle_seconds >= 0, "settle_seconds", "must be >= 0")
-    need(
-        1 <= config.sample_size <= MAX_SAMPLE_SIZE, "sample_size", f"must be 1 to {MAX_SAMPLE_SIZE}"
-    )
-    need(config.max_file_bytes >= 1, "max_file_bytes", "must be >= 1")
-    need(-20 <= config.nice <= 19, "nice", "must be between -20 and 19")
-    need(config.refresh_outdated_per_hour >= 0, "refresh_outdated_per_hour", "must be >= 0")
-    need(1 <= config.concurrency <= MAX_JOBS, "concurrency", f"must be 1 to {MAX_JOBS}")
-    for key, timeout in (
-        ("shell.timeout_seconds", config.shell.timeout_seconds),
-        ("ollama.timeout_seconds", config.ollama.timeout_seconds),
-        ("openai.timeout_seconds", config.openai.timeout_seconds),
-    ):
-        need(timeout > 0, key, "must be > 0")
     for name, llm in (("ollama", config.ollama), ("openai", config.openai)):
-        need(llm.max_tokens >= 16, f"{name}.max_tokens", "must be >= 16")
         need(llm.style in STYLES, f"{name}.style", f"must be one of {', '.join(STYLES)}")
         need(
             llm.context_tokens == 0 or llm.context_tokens >= llm.max_tokens + 512,
             f"{name}.context_tokens",
             "must leave room for the prompt: >= max_tokens + 512 (or 0 for ollama: ask the server)",
         )
-    need(config.openai.context_tokens > 0, "openai.context_tokens", "must be > 0")
     for key, url in (
         ("ollama.url", config.ollama.url),
         ("openai.base_url", config.openai.base_url),
@@ -321,6 +359,16 @@ def output_dir_relative(config: DocgenConfig, repo_root: Path) -> PurePosixPath:
             key="output_dir",
             path=config.source,
         )
+    for depth in range(1, len(raw.parts) + 1):
+        way = PurePosixPath(*raw.parts[:depth])
+        if (repo_root / way).exists() and not (repo_root / way).is_dir():
+            # else every source would be "a file in the way" and nothing documented
+            raise ConfigError(
+                f"{config.output_dir!r}: {way} is a file, not a directory; docs need a "
+                "directory there (move the file, or set output_dir)",
+                key="output_dir",
+                path=config.source,
+            )
     return raw
 
 

@@ -39,11 +39,24 @@ class LockHeld(ReactorError):
 
     exit_code = 3
 
-    def __init__(self, path: Path, holder: str = ""):
+    def __init__(self, path: Path, holder: str = "", *, what: str = "another docgen run is active"):
         self.path = path
         self.holder = holder
         by = f" by {holder}" if holder else ""
-        super().__init__(f"lock {path} is held{by}; another docgen run is active")
+        super().__init__(f"lock {path} is held{by}; {what}")
+
+
+class StateDirError(ReactorError, OSError):
+    """The state directory ``.llmc/`` (index, locks) cannot be made or used: a file of that
+    name, a repo that is not writable. Also an ``OSError``, so a tick reports it as the disk
+    problem it is (``io_error``) instead of failing."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason} (`reactor check` needs no state directory)")
 
 
 class UnsafePath(ReactorError):

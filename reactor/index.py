@@ -35,6 +35,14 @@ STATEMENT_CACHE = 8
 #: The index's path relative to the repo root, as messages show it.
 DB_PATH = f"{STATE_DIR}/{DB_NAME}"
 
+#: ``last_result`` of a file whose backend declined its content (the scheduler records it).
+NOOP_PREFIX = "noop: "
+#: Rows whose content the backend declined and whose doc is not fresh: not documented on purpose.
+_DECLINED_SQL = (
+    "coalesce(last_result LIKE 'noop:%' AND failed_blake3 IS blake3 AND doc_sha256 IS NOT sha256,"
+    " 0)"
+)
+
 _COLUMNS = (
     "id, path, size, mtime_ns, blake3, sha256, skip, failures, failed_blake3, doc_sha256, "
     "retry_at, last_result, outdated, doc_backend, doc_graph"
@@ -64,6 +72,15 @@ class FileRow:
     @property
     def known(self) -> Known:
         return Known(self.size, self.mtime_ns, self.skip)
+
+    @property
+    def declined(self) -> str | None:
+        """The backend's ``NO-OP`` reason when it declined this content: not documented on
+        purpose until the content changes (``None``: not declined)."""
+        result = self.last_result or ""
+        if self.failed_blake3 != self.blake3 or not result.startswith(NOOP_PREFIX):
+            return None
+        return result[len(NOOP_PREFIX) :]
 
 
 @dataclass(frozen=True)
@@ -440,10 +457,12 @@ class FileIndex:
 
     def progress(self) -> tuple[int, int, int]:
         """``(fresh, outdated, total)`` documentable sources, by the doc headers last seen (no
-        file is read); ``fresh`` counts the outdated ones too (their header matches)."""
+        file is read); ``fresh`` counts the outdated ones too (their header matches). What the
+        backend declined is not counted, as ``status`` does not count it."""
         ((total, fresh, outdated),) = self.read(
             "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0),"
-            " coalesce(sum(outdated != 0), 0) FROM files WHERE skip IS NULL"
+            " coalesce(sum(outdated != 0), 0) FROM files"
+            f" WHERE skip IS NULL AND NOT {_DECLINED_SQL}"
         )
         return int(fresh), int(outdated), int(total)
 

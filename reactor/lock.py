@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import LockHeld, UnsafePath
+from .errors import LockHeld, StateDirError, UnsafePath
 from .state import ensure_state_dir
 
 DOCGEN_LOCK = Path(".llmc/locks/docgen.lock")
@@ -141,10 +141,16 @@ class FileLock:
                     ensure_state_dir(self._repo_root)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self.path, flags, 0o644)
+        except StateDirError:
+            raise
         except OSError as exc:
             if os.path.islink(self.path):
                 raise UnsafePath(self.path, "lock file is a symlink") from None
-            raise LockHeld(self.path, f"unopenable lock file: {exc.strerror}") from None
+            # not another run's doing (a read-only repo, a file where a directory goes): say
+            # what it is, never "held by another run"
+            raise StateDirError(
+                self.path, f"cannot open the lock file: {exc.strerror or exc}"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -1,9 +1,13 @@
-"""Paths as people read them: quoted the way git quotes them in line-oriented output.
+"""Paths and outside text as people read them: quoted the way git quotes paths, escaped.
 
 A file name may hold a newline, a tab or an escape sequence. Printed raw, one such name splits a
 ``check`` line in two, forges a log entry or breaks a doc's title; so every line-oriented output
 and every doc title shows a name with control characters (or quotes and backslashes) as git
 does with ``core.quotePath = false``: ``"new\\nline.py"``. Other names are shown as they are.
+
+Text that comes from outside (a shell script's stderr, a reason a backend gives) gets the same
+escapes without the quotes (:func:`printable`): an escape sequence in it must never reach the
+terminal that shows a log line or a ``status`` report.
 """
 
 from __future__ import annotations
@@ -25,12 +29,19 @@ def quote_path(rel: str) -> str:
     """``rel`` unchanged when it is plain, else in double quotes with C-style escapes."""
     if rel.isprintable() and '"' not in rel and "\\" not in rel:
         return rel
-    out = []
-    for ch in rel:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif not ch.isprintable():
-            out.append("".join(f"\\{b:03o}" for b in ch.encode("utf-8", "surrogateescape")))
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    quoted = "".join(_escape(ch) if ch in _ESCAPES or not ch.isprintable() else ch for ch in rel)
+    return f'"{quoted}"'
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (and other unprintable one) escaped, C-style:
+    one line, and nothing a terminal would act on."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    return "".join(f"\\{b:03o}" for b in ch.encode("utf-8", "surrogateescape"))

@@ -1,10 +1,18 @@
-"""What counts as a source file, and the directory walk that finds them.
+"""What counts as a source file, and the directory walk that finds them: the one answer.
 
 A source is a regular file (or an in-repo symlink to one) that matches ``include``, is not
 ``exclude``d or gitignored (nested ``.gitignore`` files and ``.git/info/exclude`` honoured), is not
-inside ``.git``/``.llmc``/the output dir or a tool cache, is not larger than ``max_file_bytes`` and
-does not look like a secret. Binary content (a NUL byte in the first 8 KiB) is detected where the
-file is read anyway, by the index, so the walk never opens a file.
+inside ``.git``/``.llmc``/the output dir, a tool cache or a nested repository (a directory with
+its own ``.git``: git leaves those to themselves too), does not look like a secret, has a name
+whose doc name fits the file system (``NAME_MAX``), and, when its name has no extension, starts
+with a shebang naming a known interpreter (a ``LICENSE`` or ``Makefile`` is not a source).
+
+Every command asks this module and nothing else: :meth:`SourcePolicy.walk` for a tree,
+:meth:`SourcePolicy.source_stat` for one path; both apply the same rules, so ``watch``,
+``status``, ``generate`` and ``check`` count the same sources. A source that cannot be
+documented (too large, binary, unreadable) is still a source: its doc is never an orphan. Binary
+content is detected where the file is read anyway, by the index; the walk opens only
+extensionless files, for their first line.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from pathlib import Path
 import pathspec
 
 from .config import DEFAULT_INCLUDE, DocgenConfig, output_dir_relative
+from .errors import ConfigError
 from .facts import is_manifest, shebang_language
 
 #: Directories never walked into: VCS metadata, our own state, and tool caches that no one wants
@@ -93,6 +102,18 @@ def _secret_name(name: str) -> bool:
     return bool(_SECRET_RE.match(name))
 
 
+#: The longest file name most file systems take (ext4, xfs, btrfs: 255 bytes); a source whose
+#: doc name (``<name>.md``) would be longer cannot have a doc.
+NAME_MAX = 255
+DOC_SUFFIX_BYTES = len(".md")
+#: Bytes of an extensionless file read for its shebang.
+SHEBANG_BYTES = 256
+NOT_A_SCRIPT = "no extension and no shebang naming a known interpreter"
+NESTED_REPO = "inside a nested repository (a directory with its own .git)"
+NOT_UTF8 = "file name is not valid UTF-8 (the index, the docs and every backend need UTF-8)"
+#: Entries of an existing output dir looked at for sources (see ``_check_output_dir``).
+OUTPUT_PROBE_ENTRIES = 2000
+
 BINARY_SNIFF_BYTES = 8192
 #: A file with NUL bytes is still text when it decodes as UTF-8 and they are this rare (a NUL in
 #: a string literal); UTF-16 text, images and archives are far above it or not UTF-8 at all.
@@ -123,7 +144,17 @@ def is_secret(rel_path: str) -> bool:
     return _secret_name(parts[-1]) or any(p in SECRET_DIRS for p in parts[:-1])
 
 
-def _utf8(name: str) -> bool:
+def doc_name_too_long(name: str) -> str | None:
+    """Why ``name``'s doc name cannot exist (``None``: it fits ``NAME_MAX``)."""
+    if len(name) * 4 + DOC_SUFFIX_BYTES <= NAME_MAX:  # (cheap: no UTF-8 char is longer)
+        return None
+    size = len(name.encode("utf-8", "surrogateescape")) + DOC_SUFFIX_BYTES
+    if size <= NAME_MAX:
+        return None
+    return f"its doc name would be {size} bytes, over the file system's limit (NAME_MAX {NAME_MAX})"
+
+
+def utf8_name(name: str) -> bool:
     """False for names that are not valid UTF-8 on disk (``os`` hands them over with
     surrogate escapes, which SQLite, JSON and HTTP cannot carry)."""
     if name.isascii():
@@ -148,6 +179,17 @@ def looks_binary(data: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
+
+
+def _has_shebang(path: str) -> bool:
+    """Whether the file starts with a shebang whose language is known; a file that cannot be
+    read counts as one, for the full read to report why."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SHEBANG_BYTES)
+    except OSError:
+        return True
+    return shebang_language(head) is not None
 
 
 class _Patterns:
@@ -214,6 +256,7 @@ class SourcePolicy:
         self._exclude = _Patterns(config.exclude)
         self._has_exclude = bool(self._exclude)
         self._gitignores: dict[str, _Patterns | None] = {}
+        self._check_output_dir()
 
     # -- single paths (CLI arguments, watcher events) -------------------------------------
     def reason_to_skip(self, rel: str) -> str | None:
@@ -221,8 +264,8 @@ class SourcePolicy:
         parts = rel.split("/")
         if not rel or rel.startswith("/") or ".." in parts or "" in parts:
             return "not a clean repo-relative path"
-        if not _utf8(rel):
-            return "file name is not valid UTF-8"
+        if not utf8_name(rel):
+            return NOT_UTF8
         if is_secret(rel):
             return "looks like a secret; never sent to a backend"
         if any(p in NEVER_DIRS for p in parts[:-1]):
@@ -236,11 +279,22 @@ class SourcePolicy:
             return "not matched by include"
         if self._excluded(rel, is_dir=False):
             return "gitignored or excluded"
-        return None
+        if self._in_nested_repo(parts[:-1]):
+            return NESTED_REPO
+        return doc_name_too_long(parts[-1])
 
     def includes(self, name: str, rel: str) -> bool:
         """Whether the include list takes ``name``, an extensionless one as a possible script."""
         return self._include.includes(name, rel) or (self.scripts and "." not in name)
+
+    def _in_nested_repo(self, dir_parts: list[str]) -> bool:
+        """Whether a directory on the way (the root excluded) holds its own ``.git``."""
+        path = self.root_str
+        for part in dir_parts:
+            path = os.path.join(path, part)
+            if os.path.lexists(os.path.join(path, ".git")):
+                return True
+        return False
 
     def is_script(self, rel: str) -> bool:
         """Whether an extensionless file's shebang names an interpreter whose language is
@@ -249,19 +303,19 @@ class SourcePolicy:
         path = os.path.realpath(os.path.join(self.root_str, rel))
         if not path.startswith(self.root_str + os.sep):
             return True  # (a symlink out of the repo: the full read refuses it)
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(256)
-        except OSError:
-            return True
-        return shebang_language(head) is not None
+        return _has_shebang(path)
 
     def source_stat(self, rel: str) -> os.stat_result | NotSource:
-        """The stat of ``rel`` if it is a source right now (path policy, then the disk)."""
+        """The stat of ``rel`` if it is a source right now (path policy, then the disk): the
+        single-path form of :meth:`walk`, with the same rules."""
         reason = self.reason_to_skip(rel)
         if reason is not None:
             return NotSource(reason)
-        return self.stat_source(rel)
+        st = self.stat_source(rel)
+        extensionless = "." not in rel.rpartition("/")[2]
+        if not isinstance(st, NotSource) and extensionless and not self.is_script(rel):
+            return NotSource(NOT_A_SCRIPT)
+        return st
 
     def stat_source(self, rel: str) -> os.stat_result | NotSource:
         """``lstat`` and symlink checks: the stat, or why the path is not a source now.
@@ -297,10 +351,12 @@ class SourcePolicy:
             (rel_dir + "/").startswith(self.output_prefix)
         ):
             return False
-        return not any(
+        if any(
             self._excluded("/".join(parts[:depth]), is_dir=True)
             for depth in range(1, len(parts) + 1)
-        )
+        ):
+            return False
+        return not self._in_nested_repo(parts)
 
     def walk_dirs(self, under: str = "") -> Iterator[str]:
         """Every directory the walk would enter, ``under`` itself first (``""``: the root).
@@ -328,7 +384,7 @@ class SourcePolicy:
         """
         # locals, not attribute look-ups: this loop body runs once per entry of the repo
         includes, excluded_in, secret_name = self.includes, self._excluded_in, _secret_name
-        is_regular = stat.S_ISREG
+        is_regular, too_long = stat.S_ISREG, doc_name_too_long
         for rel_dir, chain, entries in self._dirs(
             under, list_files=True, on_unreadable=on_unreadable
         ):
@@ -343,6 +399,7 @@ class SourcePolicy:
                         not includes(name, rel)
                         or secret_name(name)
                         or excluded_in(chain, rel, is_dir=False)
+                        or too_long(name)
                     ):
                         continue
                     if entry.is_symlink():
@@ -355,6 +412,8 @@ class SourcePolicy:
                         st = entry.stat(follow_symlinks=False)
                         if not is_regular(st.st_mode):
                             continue
+                    if "." not in name and not _has_shebang(entry.path):
+                        continue  # a LICENSE, a Makefile: not a script
                 except OSError as exc:
                     if exc.errno not in GONE_ERRNOS and on_unreadable is not None:
                         on_unreadable(rel)
@@ -390,6 +449,8 @@ class SourcePolicy:
                 if exc.errno not in GONE_ERRNOS and on_unreadable is not None:
                     on_unreadable(rel_dir)  # unreadable: what it holds is hidden, not gone
                 continue
+            if rel_dir and any(e.name == ".git" for e in entries):
+                continue  # a nested repository: its own, as git leaves it
             if rel_dir == "" or any(e.name == ".gitignore" for e in entries):
                 patterns = self._gitignore(rel_dir)
                 if patterns is not None:
@@ -399,7 +460,7 @@ class SourcePolicy:
             files = []
             for entry in entries:
                 name = entry.name
-                if not _utf8(name):
+                if not utf8_name(name):
                     continue  # the index, the docs and every backend speak UTF-8
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
@@ -421,6 +482,37 @@ class SourcePolicy:
                     subdirs.append((entry.path, rel, chain))
             yield rel_dir, chain, files
             stack.extend(reversed(subdirs))
+
+    def _check_output_dir(self) -> None:
+        """Refuse an output dir that holds sources (``output_dir = "src"``): the walk never
+        enters it, so they would all vanish from every count without a word. Docs (``.md``)
+        are passed over; at most ``OUTPUT_PROBE_ENTRIES`` entries are looked at."""
+        out = self.output_prefix[:-1]
+        stack, seen = [os.path.join(self.root_str, out)], 0
+        while stack and seen < OUTPUT_PROBE_ENTRIES:
+            try:
+                with os.scandir(stack.pop()) as it:
+                    entries = list(it)
+            except OSError:
+                continue  # absent (made at the first write) or unreadable: nothing to refuse
+            for entry in entries:
+                seen += 1
+                rel = entry.path[len(self.root_str) + 1 :]
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif (
+                    not entry.name.endswith(".md")
+                    and utf8_name(entry.name)
+                    and self.includes(entry.name, rel)
+                    and not _secret_name(entry.name)
+                    and "." in entry.name
+                ):
+                    raise ConfigError(
+                        f"{out!r} holds sources ({rel}); they would never be documented. "
+                        "Point output_dir at a directory of docs only (default: DOCS/REPODOCS)",
+                        key="output_dir",
+                        path=self.config.source,
+                    )
 
     # -- gitignore ----------------------------------------------------------------------
     def _excluded(self, rel: str, *, is_dir: bool) -> bool:

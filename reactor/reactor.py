@@ -38,7 +38,7 @@ from .inputs import digest
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
 from .observe import observe
 from .paths import quote_path
-from .policy import SourcePolicy
+from .policy import NOT_UTF8, SourcePolicy, utf8_name
 from .rag import RagBusy, RagIndex
 from .sampler import Sampler
 from .scan import RefreshStats, Scan
@@ -245,12 +245,15 @@ class Reactor:
         (a retry coming due, a settling change, a scan in progress); ``None``: until an event."""
         return self.scheduler.seconds_until_due()
 
-    def status(self, *, refresh_index: bool = True) -> StatusReport:
-        """Where every source's doc stands, what is skipped and failing. Never touches the docs."""
+    def status(
+        self, *, refresh_index: bool = True, scope: list[str] | None = None
+    ) -> StatusReport:
+        """Where every source's doc stands, what is skipped and failing (only under the
+        repo-relative ``scope`` paths, when given). Never touches the docs."""
         if refresh_index:
             self._make_scan("").run()
             self.worker.regraph(float("inf"))  # what changed neighbours outdate, now
-        report = compute_status(self.index, self.docs)
+        report = compute_status(self.index, self.docs, scope)
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
         rag = RagIndex.find(self.root)
@@ -331,6 +334,10 @@ class Reactor:
             for removal in self._settle_removals(prune=prune):
                 done(removal)
             files = self.expand(paths)
+            for rel in files:
+                if not utf8_name(rel):  # a name the index cannot even look up: said, not tried
+                    done(Outcome(rel, "skipped", NOT_UTF8))
+            files = [rel for rel in files if utf8_name(rel)]
             jobs = self.config.concurrency if jobs is None else jobs
             if jobs > 1 and not self.backend.cheap and len(files) > 1:
                 document_all(self.worker, self.generator, files, jobs=jobs, force=force, done=done)

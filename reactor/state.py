@@ -12,16 +12,35 @@ import contextlib
 import os
 from pathlib import Path
 
+from .errors import StateDirError
+
 STATE_DIR = ".llmc"
 GITIGNORE_TEXT = "# created by reactor: its index and locks are local state\n*\n"
 
 
 def ensure_state_dir(repo_root: Path, sub: str = "") -> Path:
-    """Create ``{repo_root}/.llmc[/sub]`` and the ignore file; returns the directory."""
+    """Create ``{repo_root}/.llmc[/sub]`` and the ignore file; returns the directory.
+
+    Raises :class:`StateDirError` naming the path when it cannot be made (a file is in the way,
+    the repo is not writable): every command that needs state says so in one line.
+    """
     state = repo_root / STATE_DIR
     target = state / sub if sub else state
     created = not os.path.lexists(state)
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        way = (target, *target.parents)
+        blocker = next((p for p in way if os.path.lexists(p) and not p.is_dir()), state)
+        raise StateDirError(
+            blocker, "is a file, where reactor keeps its index and locks: move it away"
+        ) from None
+    except OSError as exc:
+        raise StateDirError(
+            target,
+            f"cannot create the state directory ({exc.strerror or exc}): reactor keeps its index "
+            "and locks there, so the repository must be writable",
+        ) from None
     ignore = state / ".gitignore"
     if created and not os.path.lexists(ignore):
         # O_EXCL: two processes starting at once cannot both write it; a planted symlink is

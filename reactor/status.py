@@ -4,9 +4,11 @@ One incremental index refresh (stat everything, hash only what changed) plus one
 doc's first line. Docs are found by one walk of the output dir, which never follows symlinks.
 Every source is counted once: ``fresh``, ``stale`` (our doc, another content's header),
 ``outdated`` (its header matches, but its path, neighbours or backend changed since),
-``missing`` or ``skipped`` (too large, binary, unreadable, or a file of the user's where its doc
-would go). Docs of ours without a source are ``orphaned``; files in the output dir that are not
+``missing`` or ``skipped`` (too large, binary, unreadable, a file of the user's where its doc
+would go, or declined by the backend: its ``NO-OP`` answer for this content is remembered in the
+index). Docs of ours without a source are ``orphaned``; files in the output dir that are not
 ours are ``foreign`` and left alone; failing files are listed with their reason and next retry.
+With a scope (``reactor status pkg``) only the sources and docs under it are counted.
 """
 
 from __future__ import annotations
@@ -22,8 +24,15 @@ from .index import FileIndex
 from .inputs import REASONS, reasons
 from .lock import WATCH_LOCK, is_locked_elsewhere
 from .observe import FOREIGN, SKIP_REASONS
-from .paths import quote_path
+from .paths import printable, quote_path
 from .state import STATE_DIR
+
+#: A source the backend declined (``NO-OP``): not documented on purpose, never a failure.
+NOOP = "noop"
+#: Why a source is not documented, as ``status`` and ``check`` name it.
+NOT_DOCUMENTED = {**SKIP_REASONS, NOOP: "declined by the backend"}
+#: What every command says of a repo (or a scope) with no source at all.
+NO_SOURCES = "no sources to document"
 
 #: Extras that ``to_text`` shows in their own words.
 _FORMATTED = frozenset({"watch", "backlog_prompt_tokens"})
@@ -73,7 +82,8 @@ class StatusReport:
     stale_paths: list[str] = field(default_factory=list)
     missing_paths: list[str] = field(default_factory=list)
     orphaned_paths: list[str] = field(default_factory=list)
-    skipped: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in SKIP_REASONS})
+    skipped: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in NOT_DOCUMENTED})
+    declined: dict[str, str] = field(default_factory=dict)  # path -> the backend's NO-OP reason
     #: Outdated docs by reason (a doc may be there under more than one).
     outdated_reasons: dict[str, list[str]] = field(
         default_factory=lambda: {name: [] for name in REASONS.values()}
@@ -107,6 +117,7 @@ class StatusReport:
                 "paths": self.skipped,
             },
             "outdated_reasons": self.outdated_reasons,
+            "declined": self.declined,
             "failed": [f.to_json() for f in self.failed],
             "foreign": self.foreign,
             "paths": {
@@ -118,10 +129,9 @@ class StatusReport:
 
     def to_text(self) -> str:
         documentable = self.documentable
-        percent = self.fresh * 100 // documentable if documentable else 100
         watch = self.extra.get("watch")
         skipped = ", ".join(
-            f"{len(paths)} {SKIP_REASONS[reason]}"
+            f"{len(paths)} {NOT_DOCUMENTED[reason]}"
             for reason, paths in self.skipped.items()
             if paths
         )
@@ -131,7 +141,7 @@ class StatusReport:
             *(f"{k + ':':<11} {v}" for k, v in self.extra.items() if k not in _FORMATTED),
             f"watch:      {_describe_watch(watch)}",
             f"sources:    {self.sources}" + (f" ({self.skipped_count} skipped)" if skipped else ""),
-            f"fresh:      {self.fresh:,}/{documentable:,} ({percent}%)",
+            f"fresh:      {self.fresh:,}/{documentable:,} {share(self.fresh, documentable)}",
             f"stale:      {self.stale}",
             f"outdated:   {self.outdated}" + _reason_counts(self.outdated_reasons),
             f"missing:    {self.missing}",
@@ -158,19 +168,31 @@ class StatusReport:
         groups = [("stale", self.stale_paths), ("missing", self.missing_paths)]
         groups += [(f"outdated ({k})", v) for k, v in self.outdated_reasons.items()]
         groups += [("orphaned", self.orphaned_paths)]
-        groups += [(f"skipped ({SKIP_REASONS[k]})", v) for k, v in self.skipped.items()]
+        groups += [
+            (f"skipped ({NOT_DOCUMENTED[k]})", v) for k, v in self.skipped.items() if k != NOOP
+        ]
         groups += [("foreign", self.foreign)]
         for title, paths in groups:
             if paths:
                 lines.append(f"{title}: {_some(paths)}")
+        for path, reason in sorted(self.declined.items())[:SHOWN_PATHS]:
+            lines.append(f"declined: {quote_path(path)}: {printable(reason)} (NO-OP)")
+        if len(self.declined) > SHOWN_PATHS:
+            more = len(self.declined) - SHOWN_PATHS
+            lines.append(f"declined: … (+{more} more; --json lists all)")
         for failure in self.failed[:SHOWN_PATHS]:
             lines.append(
-                f"failed: {quote_path(failure.path)}: {failure.reason} (attempt "
+                f"failed: {quote_path(failure.path)}: {printable(failure.reason)} (attempt "
                 f"{failure.attempts}, {failure.when()})"
             )
         if len(self.failed) > SHOWN_PATHS:
             lines.append(f"failed: … (+{len(self.failed) - SHOWN_PATHS} more; --json lists all)")
         return "\n".join(lines)
+
+
+def share(fresh: int, total: int) -> str:
+    """``(34%)``, or what an empty repo (or scope) is, in the same words everywhere."""
+    return f"({fresh * 100 // total}%)" if total else f"({NO_SOURCES})"
 
 
 def _reason_counts(reasons: dict[str, list[str]]) -> str:
@@ -217,21 +239,37 @@ def watch_state(repo_root: Path) -> dict[str, Any] | None:
     return {"running": True, **data} if isinstance(data, dict) else {"running": True}
 
 
-def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:
-    """Compare every indexed source with its doc (the index must be refreshed first)."""
+def in_scope(rel: str, scope: list[str] | None) -> bool:
+    """Whether ``rel`` lies in one of the repo-relative ``scope`` paths (``None``: all)."""
+    if scope is None:
+        return True
+    return any(s in ("", ".") or rel == s or rel.startswith(s.rstrip("/") + "/") for s in scope)
+
+
+def compute_status(
+    index: FileIndex, docs: DocStore, scope: list[str] | None = None
+) -> StatusReport:
+    """Compare every indexed source with its doc (the index must be refreshed first); with a
+    ``scope``, only the sources and docs under those repo-relative paths."""
     report = StatusReport(output_dir=docs.output_rel.as_posix())
-    doc_files = dict(docs.iter_docs())
+    doc_files = {rel: p for rel, p in docs.iter_docs() if in_scope(rel, scope)}
     for row in index.all_rows():
+        if not in_scope(row.path, scope):
+            continue
         report.sources += 1
         doc = doc_files.pop(row.path, None)
         if row.skip is not None:
             report.skipped[row.skip].append(row.path)
             continue
         found = docs.inspect_at(doc) if doc is not None else docs.inspect(row.path)
+        declined = row.declined
         if found.in_the_way is not None:
             report.skipped[FOREIGN].append(row.path)
             if found.kind == "foreign":
                 report.foreign.append(row.path)
+        elif declined is not None and found.sha256 != row.sha256:
+            report.skipped[NOOP].append(row.path)
+            report.declined[row.path] = declined
         elif found.kind == "absent":
             report.missing_paths.append(row.path)
         elif found.sha256 != row.sha256:
@@ -261,5 +299,6 @@ def compute_status(index: FileIndex, docs: DocStore) -> StatusReport:
             row.retry_at,
         )
         for row in index.failing()
+        if in_scope(row.path, scope)
     ]
     return report

@@ -8,7 +8,8 @@ import pytest
 from pyfakefs.fake_filesystem import FakeFilesystem
 
 from reactor.config import DocgenConfig
-from reactor.policy import NotSource, SourcePolicy, is_secret, looks_binary
+from reactor.errors import ConfigError
+from reactor.policy import NOT_A_SCRIPT, NotSource, SourcePolicy, is_secret, looks_binary
 
 ROOT = Path("/repo")
 
@@ -64,7 +65,6 @@ def test_never_dirs_output_dir_and_secrets(fs: FakeFilesystem) -> None:
         ".llmc/x.py": "",
         "node_modules/m.js": "",
         "DOCS/REPODOCS/ok.py.md": "",
-        "DOCS/REPODOCS/gen.py": "",
         ".env": "",
         ".env.local": "",
         "deploy/server.pem": "",
@@ -135,3 +135,46 @@ def test_binary_sniff() -> None:
     assert looks_binary(b"abc\x00def")
     assert not looks_binary("héllo\n".encode())
     assert not looks_binary(b"x" * 9000 + b"\x00")  # only the first 8 KiB are sniffed
+
+
+def test_extensionless_files_are_sources_only_with_a_known_shebang(fs: FakeFilesystem) -> None:
+    files = {
+        "LICENSE": "MIT License\n",
+        "Makefile": "all:\n\ttrue\n",
+        "bin/tool": "#!/usr/bin/env python3\nprint(1)\n",
+        "bin/run": "#!/bin/sh\necho hi\n",
+        "bin/weird": "#!/usr/bin/awk -f\n{print}\n",
+    }
+    p = policy(fs, files)
+    assert walked(p) == ["bin/run", "bin/tool"]
+    # the single-path answer is the walk's
+    assert p.source_stat("LICENSE") == NotSource(NOT_A_SCRIPT)
+    assert p.source_stat("bin/weird") == NotSource(NOT_A_SCRIPT)
+    assert not isinstance(p.source_stat("bin/tool"), NotSource)
+
+
+def test_nested_repositories_are_left_to_themselves(fs: FakeFilesystem) -> None:
+    files = {"a.py": "", "vendor/lib/.git/HEAD": "", "vendor/lib/x.py": "", "sub/.git": ""}
+    files |= {"sub/y.py": "", "vendor/own.py": ""}
+    p = policy(fs, files)
+    assert walked(p) == ["a.py", "vendor/own.py"]
+    assert "nested repository" in (p.reason_to_skip("vendor/lib/x.py") or "")
+    assert "nested repository" in (p.reason_to_skip("sub/y.py") or "")  # .git a file: a submodule
+    assert not p.dir_allowed("vendor/lib") and p.dir_allowed("vendor")
+    assert list(p.walk_dirs()) == ["", "vendor"]
+
+
+def test_a_name_whose_doc_name_exceeds_name_max_is_not_a_source(fs: FakeFilesystem) -> None:
+    long_name = "a" * 250 + ".py"  # 253 bytes: its doc name would be 256
+    p = policy(fs, {long_name: "", "b" * 249 + ".py": ""})
+    assert walked(p) == ["b" * 249 + ".py"]
+    reason = p.reason_to_skip(long_name) or ""
+    assert "256 bytes" in reason and "NAME_MAX 255" in reason
+
+
+def test_an_output_dir_that_holds_sources_is_refused(fs: FakeFilesystem) -> None:
+    with pytest.raises(ConfigError, match=r"output_dir: 'pkg' holds sources \(pkg/a.py\)"):
+        policy(fs, {"pkg/a.py": "", "pkg/README.md": ""}, output_dir="pkg")
+    # the default output dir holding docs (and a note of the user's) is fine
+    p = policy(fs, {"DOCS/REPODOCS/pkg/a.py.md": "SHA256: x\n", "DOCS/REPODOCS/notes.txt": ""})
+    assert walked(p) == ["pkg/a.py"]

@@ -24,6 +24,7 @@ from typing import IO
 
 from ..docs import parse_header
 from ..errors import BackendError
+from ..paths import printable
 from . import Backend, DocRequest, Generated, NoOp
 
 #: Output beyond this is refused: a doc is Markdown for one file, not a data dump.
@@ -77,7 +78,8 @@ class ShellBackend(Backend):
                 _kill_group(proc)  # on timeout or overflow; after success, its leftovers
         if proc.returncode != 0:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            raise BackendError(self.name, f"exit status {proc.returncode}: {tail[0][:200]}")
+            reason = printable(tail[0][:200])  # the script's words: no escape sequence passes
+            raise BackendError(self.name, f"exit status {proc.returncode}: {reason}")
         return parse_output(out.decode("utf-8", "replace"), request.file_sha256)
 
     def _exchange(self, proc: subprocess.Popen[bytes], payload: bytes) -> tuple[bytes, bytes]:
@@ -137,7 +139,8 @@ def parse_output(output: str, file_sha256: str) -> Generated | NoOp:
     """Interpret a script's stdout per the protocol."""
     text = output.strip()
     if text.startswith("NO-OP:"):
-        return NoOp(text[len("NO-OP:") :].strip() or "no reason given")
+        reason = text[len("NO-OP:") :].strip().partition("\n")[0][:200]
+        return NoOp(printable(reason) or "no reason given")
     first, _, rest = text.partition("\n")
     found = parse_header(first + "\n")
     if found is None:
