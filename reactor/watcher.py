@@ -1,21 +1,19 @@
-"""The only module that imports watchdog: filesystem events → repo-relative dirty paths.
+"""Filesystem events → repo-relative dirty paths: the only module that watches the tree.
 
 It watches only what can hold sources. watchdog's recursive observer puts an inotify watch on
 every directory under the root, ignored or not (excluding a subtree is watchdog issue #212, open
 since 2014): a gitignored ``node_modules`` of 30,000 directories took 30,000 of the user's
 ``fs.inotify.max_user_watches`` (8,192 on many systems, shared with editors and LLMC's own
-watcher) and cost CPU for every write inside it. So on Linux this module builds on watchdog's
-inotify layer (:class:`~watchdog.observers.inotify_c.InotifyFD`) with one non-recursive watch per
-directory that the source policy would walk into. **One inotify instance and one reader thread
-serve every watcher of the process** (:class:`_InotifyHub`, as watchdog's own emitters share
-one): the kernel allows a user 128 instances by default (``fs.inotify.max_user_instances``,
-shared with editors and every other program), so an instance per repo failed at the 12x-th repo
-of one process. The reader routes each event by its watch descriptor to the repo that owns it.
-The set of watches follows the tree:
+watcher) and cost CPU for every write inside it. So on Linux it keeps one non-recursive watch per
+directory that the source policy would walk into, on the process's one inotify instance
+(:mod:`reactor.inotify`, which says why that is ours and not watchdog's private layer). The set
+of watches follows the tree:
 
 * a new or moved-in directory that is not ignored gets a watch, and a rescan of it picks up the
   files it already holds (listing it is the only I/O on the event thread);
 * a removed or moved-out directory drops its watches and is rescanned (its sources are gone);
+  a directory moved into a directory created a moment before keeps its watch (the kernel hands
+  back the same descriptor for its new path, which then names the new path only);
 * a changed ``.gitignore`` reloads its patterns and adds or drops watches below it.
 
 The mask is narrowed to create/close-after-write/move/delete, plus attribute changes: about one
@@ -23,15 +21,19 @@ kernel event per changed file. A ``chmod`` that makes a file or directory readab
 neither content nor mtime, so only its attribute event says it is back (a ``touch`` costs a stat
 and a hash, never a generation). A kernel queue overflow reaches the reactor as a rescan request. A
 rename within the tree is paired by its cookie, so a file (or every file of a directory) keeps
-its doc. Elsewhere, or when native watching cannot start (no instance left, or the watch limit),
-watchdog's polling observer runs for that repo, listing only directories the policy would
-enter, and one warning names the limit and the ``sysctl`` that raises it.
+its doc.
+
+Native watching never dies silently: a handler that fails on the event thread is logged and the
+repo rescanned; when the native watch cannot go on (the watch limit reached while the tree grows,
+or handlers failing again and again), that repo moves to watchdog's polling observer with one
+warning, as it does when native watching cannot start at all (no instance left, the watch
+limit): the polling lists only directories the policy would enter, and the warning names the
+limit and the ``sysctl`` that raises it.
 """
 
 from __future__ import annotations
 
 import errno
-import itertools
 import logging
 import os
 import threading
@@ -50,21 +52,10 @@ from watchdog.events import (
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
+from . import inotify
 from .dirty import DirtySet
 from .facts import is_manifest
 from .policy import SourcePolicy
-
-try:  # Linux only
-    from watchdog.observers.inotify_c import (
-        CallbackId,
-        InotifyConstants,
-        InotifyEvent,
-        InotifyFD,
-        Mask,
-        WatchDescriptor,
-    )
-except (ImportError, OSError):  # pragma: no cover - other platforms
-    InotifyFD = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 _Event = TypeVar("_Event", bound=Any)
@@ -72,8 +63,9 @@ _Event = TypeVar("_Event", bound=Any)
 POLL_INTERVAL_SECONDS = 2.0
 #: Unpaired move cookies remembered (a rename's two halves arrive back to back).
 MOVE_COOKIES = 64
-#: Each watcher's callbacks carry their own id: two repos may watch the same directory.
-_CALLBACK_IDS = itertools.count(1)
+#: Handler failures in a row on the event thread after which a repo stops trusting its native
+#: watch (one bad file fails about two events: its create and its close-after-write).
+NATIVE_FAILURES_BEFORE_POLLING = 10
 
 
 class Watcher:
@@ -86,8 +78,12 @@ class Watcher:
         self._polling = polling
         self._tree: _InotifyTree | None = None
         self._observer: BaseObserver | None = None
+        self._lock = threading.Lock()  # the mode: native, polling, stopped
+        self._stopped = False
         self.overflows = 0
-        #: Why native watching could not start (``None``: it runs, or polling was asked for).
+        self.native_failures = 0  # in a row: an event handled well resets it
+        #: Why native watching could not start or go on (``None``: it runs, or polling was
+        #: asked for).
         self.fallback_reason: str | None = None
 
     @property
@@ -100,26 +96,29 @@ class Watcher:
     @property
     def watched_dirs(self) -> int:
         """Directories watched natively (0 when polling or stopped)."""
-        return self._tree.count if self._tree is not None else 0
+        tree = self._tree
+        return tree.count if tree is not None else 0
 
     def start(self) -> None:
-        if self._tree is not None or self._observer is not None:
-            return
-        if not self._polling and InotifyFD is not None:
-            try:
-                hub = _InotifyHub.join()
-            except OSError as exc:  # no inotify instance left for this user
-                self.fallback_reason = _limit_warning(self, exc, "max_user_instances", 1024)
-            else:
-                tree = self._tree = _InotifyTree(self, hub)  # before start: events may use it
+        with self._lock:
+            if self._tree is not None or self._observer is not None:
+                return
+            self._stopped = False
+            if not self._polling and inotify.available():
                 try:
-                    tree.start()
-                    return
-                except OSError as exc:  # the watch limit: give back what was taken
-                    self._tree = None
-                    tree.stop()
-                    self.fallback_reason = _limit_warning(self, exc, "max_user_watches", 524288)
-        self._observer = self._start_polling()
+                    hub = inotify.Hub.join()
+                except OSError as exc:  # no inotify instance left for this user
+                    self.fallback_reason = _limit_warning(self, exc)
+                else:
+                    tree = self._tree = _InotifyTree(self, hub)  # before start: events use it
+                    try:
+                        tree.start()
+                        return
+                    except OSError as exc:  # the watch limit: give back what was taken
+                        self._tree = None
+                        tree.stop()
+                        self.fallback_reason = _limit_warning(self, exc)
+            self._observer = self._start_polling()
 
     def _start_polling(self) -> BaseObserver:
         observer = PollingObserverVFS(
@@ -153,19 +152,56 @@ class Watcher:
         return self.policy.reason_to_skip(rel) is None
 
     def handle(self, handler: Callable[[_Event], None], event: _Event) -> None:
-        """Run an event handler on the event thread; whatever goes wrong becomes a rescan (an
-        exception there would end the thread and, with it, every later event)."""
+        """Run a polling event's handler; whatever goes wrong becomes a rescan (an exception
+        there would end watchdog's observer thread and, with it, every later event)."""
         try:
             handler(event)
         except Exception:
             log.exception("cannot handle %r; rescanning instead", event)
             self.dirty.add_tree("")
 
+    def native_failed(self, tree: _InotifyTree, exc: Exception) -> None:
+        """A native handler raised on the event thread: rescan, so nothing the event meant
+        is lost; when the watch cannot go on, poll this repo instead."""
+        self.dirty.add_tree("")
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.ENOMEM):
+            self._fall_back(tree, _limit_warning(self, exc))  # a new directory got no watch
+            return
+        log.error(
+            "file watching: cannot handle an event in %s (%s: %s); rescanning the repo",
+            self.root,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        self.native_failures += 1
+        if self.native_failures >= NATIVE_FAILURES_BEFORE_POLLING:
+            reason = f"event handling failed {self.native_failures} times in a row ({exc})"
+            log.warning(
+                "native file watching stopped for %s: %s; polling %s every %gs instead",
+                self.root,
+                reason,
+                self.root,
+                POLL_INTERVAL_SECONDS,
+            )
+            self._fall_back(tree, reason)
+
+    def _fall_back(self, tree: _InotifyTree, reason: str) -> None:
+        """Replace ``tree`` by the polling observer (once; on the event thread itself)."""
+        with self._lock:
+            if self._stopped or self._tree is not tree:
+                return
+            self._tree = None
+            self.fallback_reason = reason
+            self._observer = self._start_polling()
+        tree.stop()
+
     def gitignore_changed(self, rel_dir: str) -> None:
         """A ``.gitignore`` in ``rel_dir`` changed: new patterns, new watches, a rescan."""
         self.policy.forget_gitignore(rel_dir)
-        if self._tree is not None:
-            self._tree.resync(rel_dir)
+        tree = self._tree
+        if tree is not None:
+            tree.resync(rel_dir)
         self.dirty.add_tree(rel_dir)
 
     def manifest_changed(self, rel_dir: str) -> None:
@@ -184,10 +220,12 @@ class Watcher:
             )
 
     def stop(self) -> None:
-        tree, self._tree = self._tree, None
+        with self._lock:
+            self._stopped = True
+            tree, self._tree = self._tree, None
+            observer, self._observer = self._observer, None
         if tree is not None:
             tree.stop()
-        observer, self._observer = self._observer, None
         if observer is not None:
             observer.stop()
             observer.join(timeout=10)
@@ -200,66 +238,27 @@ class Watcher:
         self.stop()
 
 
-class _InotifyHub:
-    """The process's one inotify instance and its reader thread, shared by every watcher.
-
-    Joined by each native watcher as it starts and left as it stops; the instance is closed
-    (and its thread joined) when the last one leaves, so nothing outlives the watchers.
-    """
-
-    _lock = threading.Lock()
-    _shared: _InotifyHub | None = None
-
-    def __init__(self) -> None:
-        self.fd = InotifyFD()  # raises OSError (EMFILE) when the user has no instance left
-        self.users = 0
-        self.fd.start()
-
-    @classmethod
-    def join(cls) -> _InotifyHub:
-        with cls._lock:
-            if cls._shared is None:
-                cls._shared = cls()
-            cls._shared.users += 1
-            return cls._shared
-
-    def leave(self) -> None:
-        with self._lock:
-            self.users -= 1
-            if self.users > 0:
-                return
-            if _InotifyHub._shared is self:
-                _InotifyHub._shared = None
-        self.fd.stop()
-        self.fd.join(timeout=10)
-
-
 class _InotifyTree:
     """One repo's non-recursive watches, one per directory the policy walks into, on the
-    shared instance.
-
-    Implements watchdog's ``WatchCallback``: its methods run on the hub's reader thread.
+    shared instance. An :class:`inotify.Subscriber`: its ``on_*`` methods run on the hub's
+    reader thread.
     """
 
-    MASK = Mask(
-        InotifyConstants.IN_CREATE
-        | InotifyConstants.IN_CLOSE_WRITE
-        | InotifyConstants.IN_MOVED_FROM
-        | InotifyConstants.IN_MOVED_TO
-        | InotifyConstants.IN_DELETE
-        | InotifyConstants.IN_ATTRIB
-        | InotifyConstants.IN_ONLYDIR
-        | InotifyConstants.IN_DONT_FOLLOW
-        | InotifyConstants.IN_EXCL_UNLINK
-        if InotifyFD is not None
-        else 0
+    MASK = (
+        inotify.IN_CREATE
+        | inotify.IN_CLOSE_WRITE
+        | inotify.IN_MOVED_FROM
+        | inotify.IN_MOVED_TO
+        | inotify.IN_DELETE
+        | inotify.IN_ATTRIB
+        | inotify.IN_ONLYDIR
+        | inotify.IN_DONT_FOLLOW
+        | inotify.IN_EXCL_UNLINK
     )
 
-    def __init__(self, watcher: Watcher, hub: _InotifyHub):
+    def __init__(self, watcher: Watcher, hub: inotify.Hub):
         self.w = watcher
         self.hub = hub
-        self.fd = hub.fd
-        self.callback_id = CallbackId(next(_CALLBACK_IDS))
         self._lock = threading.RLock()
         self._dir_of: dict[int, str] = {}
         self._wd_of: dict[str, int] = {}
@@ -275,33 +274,39 @@ class _InotifyTree:
 
     def stop(self) -> None:
         """Remove this repo's watches (the others' stay) and leave the hub, once."""
-        if self._left:
-            return
-        self._left = True
+        with self._lock:
+            if self._left:
+                return
+            self._left = True
         self.drop_tree("")
         self.hub.leave()
 
     # -- the watch set --------------------------------------------------------------------
     def add_tree(self, rel_dir: str) -> None:
         """Watch ``rel_dir`` and every allowed directory below it. Raises the limit error
-        (ENOSPC) at start; later, it is logged and the tree is left to the hourly rescan."""
+        (ENOSPC): at start the repo polls instead; later, too (see :meth:`on_error`)."""
         for rel in self.w.policy.walk_dirs(rel_dir):
             self._add(rel)
 
     def _add(self, rel: str) -> None:
-        if rel in self._wd_of:
+        if rel in self._wd_of or self._left:
             return  # `mkdir -p a/b`: a's listing found b before b's own create event came
         path = os.fsencode(os.path.join(self.w.root, rel) if rel else self.w.root)
         try:
-            wd = self.fd.add_callback(path, self.MASK, self, self.callback_id)
+            wd = self.hub.add_watch(path, self.MASK, self)
         except OSError as exc:
-            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-                return  # gone already: its parent's event says so
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EACCES):
+                return  # gone already (its parent's event says so), or unreadable (skipped)
             raise
         with self._lock:
-            old = self._wd_of.get(rel)
-            if old is not None and old != wd:
-                self._dir_of.pop(old, None)
+            # The same descriptor for a new path: the directory moved here (its old place's
+            # move event may still be on its way) — it is watched under this name only.
+            old = self._dir_of.get(wd)
+            if old is not None and old != rel:
+                self._wd_of.pop(old, None)
+            stale = self._wd_of.get(rel)
+            if stale is not None and stale != wd:
+                self._dir_of.pop(stale, None)
             self._dir_of[wd] = rel
             self._wd_of[rel] = wd
 
@@ -313,7 +318,7 @@ class _InotifyTree:
             wds = [self._wd_of.pop(r) for r in gone]
             for wd in wds:
                 self._dir_of.pop(wd, None)
-        self.fd.remove_callbacks([(WatchDescriptor(wd), self.callback_id) for wd in wds])
+        self.hub.remove_watches(wds, self)
 
     def resync(self, rel_dir: str) -> None:
         """Patterns changed below ``rel_dir``: watch what is now allowed, drop what is not."""
@@ -327,11 +332,12 @@ class _InotifyTree:
         for rel in sorted(allowed - watched):
             self._add(rel)
 
-    # -- watchdog's WatchCallback ---------------------------------------------------------
-    def on_event(self, event: InotifyEvent) -> None:
-        self.w.handle(self._on_event, event)
+    # -- inotify.Subscriber ---------------------------------------------------------------
+    def on_event(self, event: inotify.Event) -> None:
+        self._on_event(event)
+        self.w.native_failures = 0
 
-    def _on_event(self, event: InotifyEvent) -> None:
+    def _on_event(self, event: inotify.Event) -> None:
         parent = self._dir_of.get(event.wd)
         if parent is None or not event.name:
             return
@@ -358,7 +364,7 @@ class _InotifyTree:
                     w.dirty.add(rel)
 
     def _on_directory(
-        self, event: InotifyEvent, rel: str, moved_from: tuple[str, bool] | None
+        self, event: inotify.Event, rel: str, moved_from: tuple[str, bool] | None
     ) -> None:
         w = self.w
         if event.is_attrib:  # permissions changed: what it holds may be readable (again), or not
@@ -384,14 +390,17 @@ class _InotifyTree:
         while len(self._moves) > MOVE_COOKIES:
             self._moves.popitem(last=False)
 
-    def on_watch_deleted(self, wd: WatchDescriptor) -> None:
+    def on_watch_gone(self, wd: int) -> None:
         with self._lock:
             rel = self._dir_of.pop(wd, None)
             if rel is not None and self._wd_of.get(rel) == wd:
                 del self._wd_of[rel]
 
-    def on_queue_overflow(self) -> None:
+    def on_overflow(self) -> None:
         self.w.on_overflow()
+
+    def on_error(self, exc: Exception) -> None:
+        self.w.native_failed(self, exc)
 
 
 class _PollHandler(FileSystemEventHandler):
@@ -423,14 +432,27 @@ class _PollHandler(FileSystemEventHandler):
                     w.dirty.add(rel)
 
 
-def _limit_warning(watcher: Watcher, exc: OSError, limit: str, suggested: int) -> str:
+def _limit_warning(watcher: Watcher, exc: OSError) -> str:
     """Say once why this repo is polled, which kernel limit ran out, and how to raise it."""
+    if exc.errno == errno.EMFILE:
+        limit, suggested, what = "max_user_instances", 1024, "one inotify instance per process"
+    elif exc.errno == errno.ENOSYS:
+        limit, suggested, what = "", 0, ""
+    else:
+        limit, suggested = "max_user_watches", 524288
     dirs = sum(1 for _ in watcher.policy.walk_dirs())
-    what = (
-        "one inotify instance per process"
-        if limit == "max_user_instances"
-        else f"one inotify watch per directory ({dirs:,} here)"
-    )
+    if limit == "max_user_watches":
+        what = f"one inotify watch per directory ({dirs:,} here)"
+    if not limit:
+        reason = exc.strerror or str(exc)
+        log.warning(
+            "native file watching unavailable for %s (%s); polling %d directories every %gs",
+            watcher.root,
+            reason,
+            dirs,
+            POLL_INTERVAL_SECONDS,
+        )
+        return reason
     reason = f"{exc.strerror or exc}: fs.inotify.{limit} = {_kernel_limit(limit)}"
     log.warning(
         "native file watching unavailable for %s (%s, shared by all your programs); polling "

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FakeBackend, write
-from reactor import watcher as watcher_module
+from reactor import inotify
 from reactor.config import DocgenConfig
 from reactor.reactor import Reactor
 from reactor.service import Service
@@ -94,11 +94,10 @@ def test_two_hundred_repos_share_one_instance_and_one_thread(tmp_path: Path) -> 
 def test_no_instance_left_falls_back_to_polling_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class NoInstance:
-        def __init__(self) -> None:
-            raise OSError(errno.EMFILE, "inotify instance limit reached")
+    def no_instance_left(self: inotify.Hub) -> None:
+        raise OSError(errno.EMFILE, "inotify instance limit reached")
 
-    monkeypatch.setattr(watcher_module, "InotifyFD", NoInstance)
+    monkeypatch.setattr(inotify.Hub, "__init__", no_instance_left)
     caplog.set_level(logging.WARNING, logger="reactor")
     config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.05, tick_seconds=0.01)
     roots = make_repos(tmp_path, 12)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
@@ -100,13 +101,12 @@ def test_falls_back_to_polling_when_inotify_is_unavailable(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from reactor import watcher
+    from reactor import inotify
 
-    class NoInotify(watcher.InotifyFD):  # type: ignore[misc,name-defined]
-        def add_callback(self, *args: object) -> None:
-            raise OSError(28, "inotify watch limit reached")
+    def no_watch_left(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
-    monkeypatch.setattr(watcher, "InotifyFD", NoInotify)
+    monkeypatch.setattr(inotify.Hub, "add_watch", no_watch_left)
     caplog.set_level(logging.WARNING, logger="reactor")
     config = DocgenConfig().replace(idle_after_seconds=0.0, settle_seconds=0.0)
     with Reactor.open(repo, config=config, backend=backend) as reactor:
@@ -115,7 +115,7 @@ def test_falls_back_to_polling_when_inotify_is_unavailable(
 
 
 def test_queue_overflow_warning_schedules_a_rescan(live: Reactor, repo: Path) -> None:
-    """watchdog only logs an overflow; the reactor must notice and rescan."""
+    """An overflow tells no path; the reactor must notice and rescan."""
     arrived = threading.Event()
     live.dirty.add_listener(arrived.set)
     write(repo, "lost.py", "LOST = 1\n")
@@ -125,11 +125,11 @@ def test_queue_overflow_warning_schedules_a_rescan(live: Reactor, repo: Path) ->
     for entry in live.dirty.settled(0, limit=100):  # make its event one of the lost ones
         live.dirty.discard(entry)
     assert "lost.py" not in live.dirty
-    from watchdog.observers.inotify_c import InotifyConstants, InotifyEvent
+    from reactor import inotify
 
     assert live.watcher is not None and live.watcher._tree is not None
-    fd = live.watcher._tree.fd  # what the kernel's IN_Q_OVERFLOW does, through watchdog's path
-    fd.handle_event(InotifyEvent(-1, InotifyConstants.IN_Q_OVERFLOW, 0, b""))  # type: ignore[arg-type]
+    hub = live.watcher._tree.hub  # what the kernel's IN_Q_OVERFLOW does, through the reader's path
+    hub._dispatch(inotify.Event(-1, inotify.IN_Q_OVERFLOW, 0, b""))
     assert live.dirty.has_trees()
     assert live.tick().status == "rescanned"
     tick_until(live, lambda: fresh(repo, "lost.py"))

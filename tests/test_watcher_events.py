@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from watchdog.observers.inotify_c import InotifyConstants as IN
-from watchdog.observers.inotify_c import InotifyEvent
 
 from conftest import FakeClock, write
+from reactor import inotify as IN
 from reactor.config import DocgenConfig
 from reactor.dirty import DirtySet
 from reactor.policy import SourcePolicy
-from reactor.watcher import Watcher, _InotifyHub, _InotifyTree
+from reactor.watcher import Watcher, _InotifyTree
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def tree(repo: Path, clock: FakeClock) -> Iterator[_InotifyTree]:
     write(repo, ".gitignore", "build/\n")
     write(repo, "build/out.py", "X = 1\n")
     watcher = Watcher(SourcePolicy(repo, DocgenConfig()), DirtySet(clock=clock))
-    t = watcher._tree = _InotifyTree(watcher, _InotifyHub.join())
+    t = watcher._tree = _InotifyTree(watcher, IN.Hub.join())
     t.add_tree("")  # real watches; the events below are scripted (nothing is written after)
     yield t
     t.stop()
@@ -32,7 +31,7 @@ def tree(repo: Path, clock: FakeClock) -> Iterator[_InotifyTree]:
 
 def event(t: _InotifyTree, directory: str, name: str, mask: int, cookie: int = 0) -> None:
     wd = t._wd_of[directory]
-    t.on_event(InotifyEvent(wd, mask, cookie, name.encode()))  # type: ignore[arg-type]
+    t.hub._dispatch(IN.Event(wd, mask, cookie, name.encode()))  # as the reader thread does
 
 
 def entries(t: _InotifyTree) -> list[tuple[str, str | None]]:
@@ -109,5 +108,5 @@ def test_a_failing_handler_falls_back_to_a_rescan(
 
 
 def test_queue_overflow_is_a_rescan(tree: _InotifyTree) -> None:
-    tree.on_queue_overflow()
+    tree.hub._dispatch(IN.Event(-1, IN.IN_Q_OVERFLOW, 0, b""))
     assert tree.w.overflows == 1 and tree.w.dirty.pop_tree() == ""
