@@ -365,6 +365,18 @@ class FileIndex:
                 "INSERT OR IGNORE INTO regraph (path) VALUES (?)", [(p,) for p in paths]
             )
 
+    def regraph_documented(self, under: str) -> None:
+        """Queue every documented file in ``under`` (``""``: all) for a fresh digest: what
+        the first index of a tree found last may be a neighbour of what was documented first."""
+        where = "" if not under else " AND path > ? AND path < ?"
+        args = () if not under else (under + "/", under + "0")
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO regraph (path)"
+                f" SELECT path FROM files WHERE doc_sha256 IS NOT NULL{where}",
+                args,
+            )
+
     def regraph_batch(self, limit: int) -> list[str]:
         return [p for (p,) in self.read("SELECT path FROM regraph LIMIT ?", (limit,))]
 

@@ -280,6 +280,11 @@ class Scan:
     def _finish_sweep(self) -> None:
         self._sweep_done = True
         self._seen.clear()
+        if self.first_of_its_kind:
+            # Stored without telling neighbours (there were none yet), so a doc written while
+            # the walk went on, or found on disk, may show an importer or import as missing:
+            # every documented file's graph context is digested again, now that all is known.
+            self.index.regraph_documented(self.under)
         if self._hidden:
             self._manifests_seen.update(  # unseen, not gone
                 (rel, stamp)

@@ -318,6 +318,14 @@ class Scheduler:
             yield Job("regraph")  # neighbours changed: which docs does that outdate?
             if spent():
                 return
+        outdated = self._outdated_candidate(scan)
+        if outdated is not None:
+            # known work before a search for unknown work: sampling fresh rows could spend
+            # every tick's budget (a slow or loaded machine) and never leave room for it
+            ran += 1
+            yield Job("outdated", candidate=outdated)
+            if spent():
+                return
         sampler = self.candidate_sampler()
         while True:
             rows = sampler.candidates()
@@ -335,9 +343,6 @@ class Scheduler:
             if self.lap_rows_left <= 0 or not rows or spent():
                 break
         self.lap_rows_left = max(self.lap_rows_left, 0)
-        outdated = self._outdated_candidate(scan)
-        if outdated is not None:
-            yield Job("outdated", candidate=outdated)
         if scan is not None:
             yield Job("scan", scan=scan)
         elif (

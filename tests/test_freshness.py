@@ -271,3 +271,31 @@ def test_the_watcher_sees_a_manifest_change(tmp_path: Path) -> None:
         )
         wanted = "src/lib/math.ts: `function sq(x: number): number`"
         tick_until(reactor, lambda: wanted in doc(tmp_path, "src/app.ts"))
+
+
+@pytest.mark.parametrize("docs_on_disk", [False, True], ids=["new-repo", "committed-docs"])
+def test_neighbours_are_final_after_the_first_index(
+    tmp_path: Path, clock: FakeClock, docs_on_disk: bool
+) -> None:
+    """The first index is sliced over many ticks, and docs are written (or found on disk and
+    their neighbours digested) before it has seen every importer: once it completes, every doc
+    shows its whole neighbourhood, so `check --strict` passes and agrees with `status`."""
+    root = tmp_path / "chain"
+    files = 120
+    for i in range(files):  # m{i} imports m{i+1}: each file's importer is walked before it
+        imports = f"from m{i + 1:03} import f{i + 1:03}\n\n\n" if i + 1 < files else ""
+        write(root, f"m{i:03}.py", f"{imports}def f{i:03}():\n    return {i}\n")
+    if docs_on_disk:  # a clone whose docs were committed: made from the whole graph
+        with open_reactor(root, clock, OutlineBackend()) as reactor:
+            settle(reactor, clock, rounds=5000)
+        (root / ".llmc/reactor.db").unlink()
+        for extra in (root / ".llmc").glob("reactor.db-*"):
+            extra.unlink()
+    with open_reactor(root, clock, OutlineBackend(), tick_budget_ms=0.01) as reactor:
+        statuses = settle(reactor, clock, rounds=5000)
+        assert statuses.count("rescanned") > 3  # the first index took many ticks
+        status = reactor.status(refresh_index=False)
+        assert status.outdated == 0 and status.stale == status.missing == 0
+    assert cli.main(["check", "--repo", str(root), "--strict"]) == 0
+    assert "m061.py: `def f061()`" in doc(root, "m060.py")
+    assert "m059.py" in doc(root, "m060.py")  # its importer, seen only after m060 was
