@@ -28,21 +28,32 @@ from typing import Literal
 
 from .errors import NotOurs, UnsafePath
 
-#: The brake on mass removal: one pass may remove at most this many docs, or this share of all
-#: of them if that is more. Beyond it nothing is removed until a user confirms
-#: (``reactor generate --prune``): a changed ``include``, an ``output_dir`` typo or a checkout of
-#: an almost empty branch must not delete a repo's docs.
+#: The brake on mass removal: one pass may remove 25 % of the docs, or a handful (up to 20, but
+#: never half of them) if that is more — never every one. Beyond it nothing is removed until a
+#: user confirms (``reactor generate --prune``): a changed ``include``, an ``output_dir`` typo
+#: or a checkout of an almost empty branch must not delete a repo's docs, whatever its size
+#: (the floor of 20 alone let a 5-doc repo lose all 5).
 BRAKE_MIN_DOCS = 20
 BRAKE_SHARE = 0.25
 
 
 def removal_limit(total_docs: int) -> int:
-    return max(BRAKE_MIN_DOCS, int(total_docs * BRAKE_SHARE))
+    """The most docs of ``total_docs`` that one pass may remove unconfirmed."""
+    handful = min(BRAKE_MIN_DOCS, total_docs // 2)
+    return max(0, min(total_docs - 1, max(int(total_docs * BRAKE_SHARE), handful)))
 
 
 def removal_held(pending: int, total_docs: int) -> bool:
     """Whether removing ``pending`` of ``total_docs`` docs at once must wait for a user."""
     return pending > removal_limit(total_docs)
+
+
+def brake_rule(total_docs: int) -> str:
+    """The brake's bound in words, for the messages that say why nothing was removed."""
+    limit = removal_limit(total_docs)
+    if limit == 0:
+        return f"any of the {total_docs} docs (removing every doc is never done unconfirmed)"
+    return f"{limit} of {total_docs} docs (25 %, or up to 20 but not half; never all)"
 
 
 HEADER_RE = re.compile(r"SHA256: ([0-9a-f]{64})\r?\n?\Z")

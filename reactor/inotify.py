@@ -19,6 +19,7 @@ subscriber's bug, and stops only when the last subscriber leaves.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -192,10 +193,9 @@ class Hub:
             if Hub._shared is self:
                 Hub._shared = None
             self._stopping = True
-        try:  # the write end is this method's: the thread may be gone (and its read end)
+        # the write end is this method's to close: the thread may be gone (and its read end)
+        with contextlib.suppress(OSError):
             os.write(self._wake_w, b"!")
-        except OSError:
-            pass
         os.close(self._wake_w)
         if threading.current_thread() is not self.thread:
             self.thread.join(timeout=10)

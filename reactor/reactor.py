@@ -28,7 +28,7 @@ from .config import DocgenConfig, load_config, output_dir_relative
 from .dirty import DirtySet
 from .doccache import DocCache
 from .docgen import DocGenerator, Outcome, reason_of
-from .docs import DocStore, removal_held
+from .docs import DocStore, brake_rule, removal_held
 from .errors import LockHeld, RepoGone, UsageError
 from .facts import is_manifest
 from .facts.resolve import Resolver
@@ -245,9 +245,7 @@ class Reactor:
         (a retry coming due, a settling change, a scan in progress); ``None``: until an event."""
         return self.scheduler.seconds_until_due()
 
-    def status(
-        self, *, refresh_index: bool = True, scope: list[str] | None = None
-    ) -> StatusReport:
+    def status(self, *, refresh_index: bool = True, scope: list[str] | None = None) -> StatusReport:
         """Where every source's doc stands, what is skipped and failing (only under the
         repo-relative ``scope`` paths, when given). Never touches the docs."""
         if refresh_index:
@@ -356,13 +354,15 @@ class Reactor:
                 self.worker.sweep_step(float("inf"))
             self.worker.sweep_step(float("inf"))
         pending = self.index.removals_pending()
-        if not prune and removal_held(pending, self.index.docs_known()):
+        total = self.index.docs_known()
+        if not prune and removal_held(pending, total):
             self.scheduler.held_back = pending
             log.warning(
-                "not removing %d docs whose sources are gone: more than the brake allows at "
-                "once (a changed include/exclude or output_dir?). Run `reactor generate "
-                "--prune` if those sources really are gone",
+                "not removing %d docs whose sources are gone: more than %s at once (a changed "
+                "include/exclude or output_dir?). Run `reactor generate --prune` if those "
+                "sources really are gone",
                 pending,
+                brake_rule(total),
             )
             return []
         self.scheduler.held_back = 0

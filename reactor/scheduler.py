@@ -29,7 +29,7 @@ from typing import Literal
 
 from .dirty import DirtyEntry, DirtySet
 from .docgen import Outcome
-from .docs import BRAKE_MIN_DOCS, removal_held, removal_limit
+from .docs import brake_rule, removal_held
 from .idle import IdleDetector
 from .index import FileIndex, FileRow, Tombstone
 from .observe import FOREIGN, UNREADABLE
@@ -364,17 +364,16 @@ class Scheduler:
             self._tombstone_seen = {}  # nothing left to wait for
             return []
         pending = self.index.removals_pending()
-        total = self.index.docs_known() if pending > BRAKE_MIN_DOCS else 0
-        if pending > BRAKE_MIN_DOCS and removal_held(pending, total):
+        total = self.index.docs_known() if pending else 0
+        if pending and removal_held(pending, total):
             if self.held_back != pending:
                 log.warning(
-                    "not removing %d docs whose sources are gone: more than %d (max of 20 and "
-                    "25%% of %d docs) at once looks like a changed include/exclude or output_dir, "
-                    "or a checkout of an almost empty branch. Nothing was removed; if those "
-                    "sources really are gone, run `reactor generate --prune`",
+                    "not removing %d docs whose sources are gone: more than %s at once looks "
+                    "like a changed include/exclude or output_dir, or a checkout of an almost "
+                    "empty branch. Nothing was removed; if those sources really are gone, run "
+                    "`reactor generate --prune`",
                     pending,
-                    removal_limit(total),
-                    total,
+                    brake_rule(total),
                 )
             self.held_back = pending
             self._tombstone_seen.clear()  # held: nothing is due

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .docs import DocStore, removal_held, removal_limit
+from .docs import DocStore, brake_rule, removal_held
 from .index import FileIndex
 from .inputs import REASONS, reasons
 from .lock import WATCH_LOCK, is_locked_elsewhere
@@ -148,10 +148,10 @@ class StatusReport:
             f"orphaned:   {self.orphaned}",
         ]
         if self.held_back:
+            total = self.fresh + self.outdated + self.stale + self.orphaned
             lines[-1] += (
-                f" (held back: more than "
-                f"{removal_limit(self.fresh + self.outdated + self.stale + self.orphaned)}"
-                " at once; `reactor generate --prune` removes them)"
+                f" (held back: more than {brake_rule(total)} at once; "
+                "`reactor generate --prune` removes them)"
             )
         if skipped:
             lines.append(f"skipped:    {skipped}")

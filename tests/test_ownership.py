@@ -13,6 +13,7 @@ import pytest
 
 from conftest import FakeBackend, FakeClock, doc_header, sha256_of, write
 from reactor import cli
+from reactor.docs import removal_held, removal_limit
 from reactor.reactor import Reactor
 from reactor.scheduler import RESCAN_INTERVAL_SECONDS, SKIP_RETRY_SECONDS, SWEEP_INTERVAL_SECONDS
 
@@ -162,3 +163,34 @@ def test_orphans_found_by_the_sweep_are_braked_too(
     clock.advance(SWEEP_INTERVAL_SECONDS)
     settle(reactor, clock)
     assert not (repo / DOCS / "legacy").exists()  # three: removed without asking
+
+
+@pytest.mark.parametrize(
+    ("total", "limit"),
+    [(0, 0), (1, 0), (2, 1), (5, 2), (10, 5), (30, 15), (40, 20), (100, 25), (1000, 250)],
+)
+def test_the_brake_holds_every_doc_and_most_of_a_small_repo(total: int, limit: int) -> None:
+    assert removal_limit(total) == limit
+    assert removal_held(total, total) or total == 0  # every doc: never unconfirmed
+    assert not removal_held(limit, total)
+    assert removal_held(limit + 1, total) or limit + 1 > total
+
+
+def test_include_nothing_in_a_small_repo_removes_no_doc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = tmp_path / "small"
+    for i in range(5):
+        write(small, f"m{i}.py", f"X = {i}\n")
+    assert run(capsys, "generate", "--all", "--repo", str(small))[0] == 0
+    docs = sorted((small / DOCS).rglob("*.md"))
+    assert len(docs) == 5
+    write(small, "llmc.toml", "[docs.docgen]\ninclude = []\n")
+    code, _, err = run(capsys, "generate", "--all", "--repo", str(small))
+    assert code == 0 and sorted((small / DOCS).rglob("*.md")) == docs
+    assert "held back: 5 orphaned docs not removed" in err
+    (small / "llmc.toml").unlink()
+    for i in (3, 4):  # deleting two files of five is what deleting files looks like
+        (small / f"m{i}.py").unlink()
+    assert run(capsys, "generate", "--all", "--repo", str(small))[0] == 0
+    assert len(list((small / DOCS).rglob("*.md"))) == 3
