@@ -3,11 +3,13 @@
 Thin on purpose: each command parses arguments, opens a :class:`~reactor.Reactor` and calls the
 same API an embedding daemon uses. Expected failures are :class:`~reactor.errors.ReactorError`
 subclasses, mapped to exit codes here in one place (0 ok, 1 some files failed, 2 usage or config
-error, 3 lock held) and printed as one line, never as a traceback.
+error, 3 lock held; 130/143 when SIGINT/SIGTERM ended the run) and printed as one line, never as
+a traceback.
 
-Without ``--repo`` (or ``watch``/``status``'s REPO) the repo is found the way git finds its work
-tree: the nearest ancestor of the current directory holding ``llmc.toml`` or ``.git``. PATHS are
-relative to the current directory.
+A path argument means the same in every command: a file is that source, a directory its
+sources, relative to the current directory. The repo is found from the paths given, the way git
+finds its work tree: the nearest ancestor holding ``llmc.toml`` or ``.git`` (without paths, the
+current directory's); ``--repo`` names it outright.
 """
 
 from __future__ import annotations
@@ -34,23 +36,44 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__
 from .check import check
-from .config import MAX_JOBS, discover_root, load_config
+from .config import MAX_JOBS, ROOT_MARKERS, discover_root, find_root, load_config
 from .docgen import Outcome
 from .errors import Interrupted, LockHeld, ReactorError, UsageError
 from .index import DB_PATH
 from .lock import WATCH_LOCK, FileLock
 from .observe import SKIP_REASONS
-from .paths import quote_path
+from .paths import printable, quote_path
 from .progress import ProgressReporter
 from .reactor import Reactor
 from .service import Service
 from .shutdown import Shutdown
+from .status import NO_SOURCES
 
 log = logging.getLogger("reactor")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 #: Skipped files named one per line after a batch run; beyond this, a count.
 LISTED_SKIPS = 20
+DEFAULT_WAIT_SECONDS = 10.0
+
+
+def _exit_codes(
+    *,
+    ok: str = "ok",
+    failed: str,
+    locked: str = "the docgen lock is held by another run",
+    signals: str = "interrupted by SIGINT / SIGTERM",
+) -> str:
+    """The end of every command's ``--help``: each exit code and what it means there."""
+    return (
+        f"exit codes: 0 {ok}; 1 {failed}; 2 usage or config error (a bad path or option, a bad "
+        f"llmc.toml value, a repo reactor cannot keep its state in); 3 {locked}; 130 / 143: "
+        f"{signals}"
+    )
+
+
+#: Log records the batch run reports itself, once, in its own list of problems.
+_REPORTED_BY_GENERATE = ("docgen failed for ", "not documenting ")
 
 
 def _seconds(text: str) -> float:
@@ -80,106 +103,153 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reactor",
         description="Keep DOCS/REPODOCS/{path}.md fresh for every source file of a repository, "
         "generating docs only while the machine is otherwise idle. Settings come from "
-        "llmc.toml [docs.docgen] in the repo root. Without --repo, the repo is the nearest "
-        "ancestor of the current directory holding llmc.toml or .git.",
-        epilog="Exit codes: 0 ok, 1 some files failed, 2 usage or config error, "
-        "3 lock held by another run.",
+        "llmc.toml [docs.docgen] in the repo root. The repo is found from the paths given (or "
+        "the current directory): their nearest ancestor holding llmc.toml or .git.",
+        epilog=_exit_codes(failed="some files failed (check: a doc is not fresh)"),
     )
     parser.add_argument("--version", action="version", version=f"reactor {__version__}")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="debug logging (per-tick decisions)"
+    verbose_help = "debug logging: one line per file or per tick that did something (default: off)"
+    parser.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    # accepted after the command too (`reactor status -v`); SUPPRESS keeps the one given before
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose_help
+    )
+    common.add_argument(
+        "--repo",
+        metavar="R",
+        help="the repository root (default: found from the paths given, else from the current "
+        "directory: the nearest ancestor holding llmc.toml or .git)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    repo_help = "repository root (default: the repo holding the current directory)"
+    paths_help = (
+        "files or directories, relative to the current directory; a directory means its "
+        "sources (default: {default})"
+    )
 
     watch = sub.add_parser(
         "watch",
+        parents=[common],
         help="run the reactor for one repo until interrupted",
         description="Index the repo, then watch it and regenerate one stale doc per idle tick "
         "until SIGINT/SIGTERM (a second signal exits at once). Runs at low CPU and I/O "
-        "priority (config key 'nice').",
+        "priority (config key 'nice'). A directory that is not the repo's root names the repo "
+        "holding it; the root taken is logged at start.",
+        epilog=_exit_codes(
+            ok="stopped by SIGINT or SIGTERM, the way it ends",
+            failed="the repository disappeared or its index failed",
+            locked="another reactor watch runs for this repo",
+            signals="SIGINT / SIGTERM before watching began",
+        ),
     )
-    watch.add_argument("repo", nargs="?", metavar="REPO", help=repo_help)
-    watch.add_argument("--repo", dest="repo_option", metavar="R", help=repo_help)
     watch.add_argument(
-        "--polling", action="store_true", help="poll instead of inotify (network filesystems)"
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="the repository, or a directory in it (default: the current directory's)",
+    )
+    watch.add_argument(
+        "--polling",
+        action="store_true",
+        help="poll instead of inotify, for network filesystems (default: inotify)",
     )
 
     generate = sub.add_parser(
         "generate",
+        parents=[common],
         help="generate docs now, under the docgen lock",
         description="Generate docs for the given files or directories (or --all), skipping "
         "fresh ones unless --force. Holds .llmc/locks/docgen.lock, so a running daemon pauses. "
         "Put -- before file names that start with a dash.",
+        epilog=_exit_codes(
+            failed="some files failed, or a file named could not be documented (a secret, a "
+            "binary, not a source, a file of yours where its doc would go)"
+        ),
     )
     generate.add_argument(
-        "paths", nargs="*", metavar="PATH", help="files or directories, relative to the cwd"
+        "paths", nargs="*", metavar="PATH", help=paths_help.format(default="none: see --all")
     )
-    generate.add_argument("--repo", metavar="R", help=repo_help)
-    generate.add_argument("--all", action="store_true", help="every source file of the repo")
-    generate.add_argument("--force", action="store_true", help="regenerate fresh docs too")
+    generate.add_argument(
+        "--all", action="store_true", help="every source file of the repo (default: off)"
+    )
+    generate.add_argument(
+        "--force", action="store_true", help="regenerate fresh docs too (default: off)"
+    )
     generate.add_argument(
         "--prune",
         action="store_true",
         help="remove every orphaned doc of ours, even more than the brake on mass removal "
-        "allows at once (max of 20 and 25%% of the docs)",
+        "allows at once (max of 20 and 25%% of the docs) (default: off)",
     )
     generate.add_argument(
         "--sources-only",
         action="store_true",
         help="skip named paths that are not sources quietly instead of failing on them "
-        "(for a pre-commit hook, which passes every staged file)",
+        "(for a pre-commit hook, which passes every staged file) (default: off)",
     )
     generate.add_argument(
         "--jobs",
         type=_jobs,
         metavar="N",
-        help="backend calls in flight at once, for a model server that serves several "
-        "(vLLM, llama.cpp --parallel, hosted APIs); default: the config's concurrency (1)",
+        help=f"backend calls in flight at once, 1 to {MAX_JOBS}, for a model server that serves "
+        "several (vLLM, llama.cpp --parallel, hosted APIs) (default: the config's concurrency, 1)",
     )
     generate.add_argument(
         "--wait",
         type=_seconds,
-        default=10.0,
+        default=DEFAULT_WAIT_SECONDS,
         metavar="SECONDS",
         help="how long to wait for a running daemon tick or run to release the docgen lock "
-        "before giving up with exit 3 (default: 10)",
+        f"before giving up with exit 3 (default: {DEFAULT_WAIT_SECONDS:g})",
     )
 
     check_cmd = sub.add_parser(
         "check",
+        parents=[common],
         help="exit 1 if any doc is stale, missing or orphaned; writes nothing (CI, pre-commit)",
         description="Compare each source with its doc's SHA256 line and print one "
         "'<state> <path>' line per problem (stale, missing, orphaned, unreadable), then a "
         "summary. What is not documented by design (too large, binary, a file of yours where "
-        "the doc would go) is named as 'skipped' and does not fail. Exit 0 when every doc in "
-        "scope is fresh, 1 otherwise. Writes nothing (no index, no lock, no state dir), so it "
-        "works in a read-only checkout. With PATHS only those sources' docs are checked; paths "
-        "that are not sources are ignored.",
+        "the doc would go, declined by the backend) is named as 'skipped' and does not fail. "
+        "Writes nothing (no index, no lock, no state dir), so it works in a read-only checkout. "
+        "With PATHS only those sources' docs are checked; paths that are not sources are "
+        "ignored.",
+        epilog=_exit_codes(
+            ok="every doc in scope is fresh",
+            failed="a doc in scope is stale, missing, orphaned or unreadable (with --strict, "
+            "outdated too)",
+            locked="never: check takes no lock",
+        ),
     )
     check_cmd.add_argument(
-        "paths", nargs="*", metavar="PATH", help="files or directories, relative to the cwd"
+        "paths", nargs="*", metavar="PATH", help=paths_help.format(default="the whole repo")
     )
-    check_cmd.add_argument("--repo", metavar="R", help=repo_help)
-    check_cmd.add_argument("--json", action="store_true", help="print one JSON object instead")
+    check_cmd.add_argument(
+        "--json", action="store_true", help="print one JSON object instead (default: text)"
+    )
     check_cmd.add_argument(
         "--strict",
         action="store_true",
         help="fail on outdated docs too: source unchanged, but its path, its neighbours' "
-        "signatures or importers, or the backend changed since the doc was made",
+        "signatures or importers, or the backend changed since the doc was made (default: off)",
     )
 
     status = sub.add_parser(
         "status",
+        parents=[common],
         help="count fresh, stale, missing and orphaned docs; name skipped and failing files",
         description="Refresh the index incrementally and compare every source with its doc: "
         "fresh, stale, missing and orphaned docs, skipped sources with the reason, failing "
         "files with their last error and next retry, and files in the output dir that are not "
-        "ours.",
+        "ours. With PATHS, only the sources and docs under them are counted.",
+        epilog=_exit_codes(
+            failed="the index could not be read", locked="never: status takes no lock"
+        ),
     )
-    status.add_argument("repo", nargs="?", metavar="REPO", help=repo_help)
-    status.add_argument("--repo", dest="repo_option", metavar="R", help=repo_help)
-    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.add_argument(
+        "paths", nargs="*", metavar="PATH", help=paths_help.format(default="the whole repo")
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON object (default: text)")
     return parser
 
 
@@ -188,13 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(verbose=args.verbose, command=args.command)
     try:
         if args.command == "watch":
-            return cmd_watch(_root(args.repo, args.repo_option), polling=args.polling)
+            return cmd_watch(args.path, args.repo, polling=args.polling)
+        root, rels = _locate(args.paths, args.repo)
         if args.command == "status":
-            return cmd_status(_root(args.repo, args.repo_option), as_json=args.json)
-        root = _root(args.repo)
+            return cmd_status(root, rels, as_json=args.json)
         if args.command == "generate":
             return cmd_generate(
-                args.paths,
+                rels,
                 root,
                 all_files=args.all,
                 force=args.force,
@@ -203,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sources_only=args.sources_only,
                 jobs=args.jobs,
             )
-        return cmd_check(args.paths, root, as_json=args.json, strict=args.strict)
+        return cmd_check(rels, root, as_json=args.json, strict=args.strict)
     except ReactorError as exc:
         print(f"reactor: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -223,6 +293,8 @@ def _setup_logging(*, verbose: bool, command: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     fmt = "%(asctime)s %(levelname)s %(message)s" if command == "watch" else "%(message)s"
     handler.setFormatter(logging.Formatter(fmt, datefmt="%Y-%m-%d %H:%M:%S"))
+    if command == "generate":
+        handler.addFilter(_not_reported_by_generate)
     root = logging.getLogger("reactor")
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -232,18 +304,57 @@ def _setup_logging(*, verbose: bool, command: str) -> None:
     logging.getLogger("watchdog").addHandler(logging.NullHandler())
 
 
-def _root(positional: str | None, option: str | None = None) -> Path:
-    """The repo to work on: named (positional REPO or ``--repo``, which must agree), else the
-    one holding the current directory."""
-    if positional is not None and option is not None and positional != option:
-        raise UsageError(f"two repos named: {positional!r} and --repo {option!r}; name one")
-    named = positional if positional is not None else option
-    if named is None:
-        return discover_root(Path.cwd())
-    path = Path(named)
-    if not path.is_dir():
-        raise UsageError(f"{named} is not a directory")
-    return path.resolve()
+def _not_reported_by_generate(record: logging.LogRecord) -> bool:
+    """A failed or skipped file's log line, which ``generate`` prints in its own list of
+    problems: said once, not twice."""
+    return not (isinstance(record.msg, str) and record.msg.startswith(_REPORTED_BY_GENERATE))
+
+
+# -- which repo, which paths ----------------------------------------------------------------
+def _locate(paths: list[str], repo: str | None) -> tuple[Path, list[str] | None]:
+    """The repo and the repo-relative paths (``None``: none named).
+
+    ``--repo`` names the repo; else the paths given find it, each by its nearest ancestor
+    holding ``llmc.toml`` or ``.git`` (all in one repo); a path with no such ancestor belongs
+    to the current directory's repo when it lies in it, else a directory is its own root.
+    Without paths, the current directory finds it.
+    """
+    if repo is not None:
+        root = Path(repo)
+        if not root.is_dir():
+            raise UsageError(f"--repo {repo}: not a directory")
+        root = root.resolve()
+    elif paths:
+        roots = {p: _root_of(p) for p in paths}
+        root = next(iter(roots.values()))
+        for path, other in roots.items():
+            if other != root:
+                raise UsageError(
+                    f"{paths[0]} and {path} are in different repositories ({root} and "
+                    f"{other}); name paths of one repository"
+                )
+    else:
+        root = discover_root(Path.cwd())
+    return root, [_repo_relative(p, root) for p in paths] if paths else None
+
+
+def _root_of(path: str) -> Path:
+    """The repo a path argument belongs to (see :func:`_locate`)."""
+    absolute = Path(os.path.abspath(path))
+    if not os.path.lexists(absolute):
+        raise UsageError(f"{quote_path(path)}: no such file or directory")
+    marked = find_root(absolute if absolute.is_dir() else absolute.parent)
+    if marked is not None:
+        return marked
+    here = discover_root(Path.cwd())
+    if absolute.is_relative_to(here):
+        return here
+    if absolute.is_dir():
+        return absolute.resolve()
+    raise UsageError(
+        f"{path} is outside the repository {here} and in none of its own (no "
+        f"{' or '.join(ROOT_MARKERS)} above it); name one with --repo"
+    )
 
 
 def _repo_relative(path: str, root: Path) -> str:
@@ -255,9 +366,9 @@ def _repo_relative(path: str, root: Path) -> str:
     try:
         rel = real.relative_to(root)
     except ValueError:
-        raise UsageError(f"{path} is outside the repository {root}") from None
+        raise UsageError(f"{quote_path(path)} is outside the repository {root}") from None
     if not os.path.lexists(real):
-        raise UsageError(f"{path}: no such file or directory")
+        raise UsageError(f"{quote_path(path)}: no such file or directory")
     return rel.as_posix() if rel.parts else "."
 
 
@@ -276,7 +387,7 @@ def _progress(total: int, what: str) -> Iterator[tqdm[NoReturn] | None]:
 
 # -- generate -------------------------------------------------------------------------------
 def cmd_generate(
-    paths: list[str],
+    rels: list[str] | None,
     root: Path,
     *,
     all_files: bool,
@@ -286,11 +397,11 @@ def cmd_generate(
     sources_only: bool = False,
     jobs: int | None = None,
 ) -> int:
-    if not paths and not all_files and not prune:
+    if not rels and not all_files and not prune:
         if sources_only:
             return EXIT_OK  # a hook run with no staged file
         raise UsageError("nothing to do: name files or directories, or pass --all")
-    rels = None if all_files else [_repo_relative(p, root) for p in paths]
+    selected = None if all_files else (rels or [])  # (--prune alone: no file)
     started = time.monotonic()
     shutdown = Shutdown()
     with shutdown.installed(), Reactor.open(root, watch=False) as reactor:
@@ -300,10 +411,10 @@ def cmd_generate(
             print("docgen is disabled ([docs.docgen] enabled = false); nothing done")
             return EXIT_OK
         counts: Counter[str] = Counter()
-        explicit = set(rels or ())
+        explicit = set(selected or ())
         problems: list[Outcome] = []
         skipped: list[Outcome] = []
-        total = len(reactor.expand(rels)) if rels is not None else reactor.index.count_under("")
+        total = reactor.index.count_under("") if selected is None else len(reactor.expand(selected))
         with _progress(total, "docgen") as bar:
 
             def report(outcome: Outcome) -> None:
@@ -321,7 +432,6 @@ def cmd_generate(
                     bar.update(1)
                 shutdown.check()  # a signal during a write: stop at this boundary
 
-            selected = rels if (rels or all_files) else []
             try:
                 reactor.generate(
                     selected,
@@ -336,7 +446,8 @@ def cmd_generate(
                 return 128 + exc.signum
             held_back = reactor.scheduler.held_back
     for outcome in problems:
-        print(f"{outcome.status}: {quote_path(outcome.path)}: {outcome.reason}", file=sys.stderr)
+        reason = printable(outcome.reason)
+        print(f"{outcome.status}: {quote_path(outcome.path)}: {reason}", file=sys.stderr)
     _print_skips(skipped)
     _print_summary(counts, started)
     if held_back:
@@ -353,12 +464,14 @@ def _print_skips(skipped: list[Outcome]) -> None:
     for outcome in skipped[:LISTED_SKIPS]:
         assert outcome.skip is not None
         what = SKIP_REASONS[outcome.skip]
-        print(f"not documented ({what}): {quote_path(outcome.path)}: {outcome.reason}")
+        reason = printable(outcome.reason)
+        print(f"not documented ({what}): {quote_path(outcome.path)}: {reason}")
     if len(skipped) > LISTED_SKIPS:
         print(f"not documented: … (+{len(skipped) - LISTED_SKIPS} more; see reactor status)")
 
 
 def _print_summary(counts: Counter[str], started: float, *, interrupted: bool = False) -> None:
+    files = sum(n for status, n in counts.items() if status != "removed")
     summary = ", ".join(
         f"{n} {name}"
         for name, n in (
@@ -373,16 +486,16 @@ def _print_summary(counts: Counter[str], started: float, *, interrupted: bool = 
         )
         if n or name in ("generated", "fresh", "skipped", "failed")
     )
-    files = sum(n for status, n in counts.items() if status != "removed")
+    if not files and not counts["removed"] and not interrupted:
+        summary = NO_SOURCES
     elapsed = time.monotonic() - started
     tail = "; interrupted" if interrupted else ""
     print(f"{summary} ({files} files, {elapsed:.1f}s{tail})")
 
 
 # -- check ----------------------------------------------------------------------------------
-def cmd_check(paths: list[str], root: Path, *, as_json: bool, strict: bool = False) -> int:
+def cmd_check(rels: list[str] | None, root: Path, *, as_json: bool, strict: bool = False) -> int:
     config = load_config(root)
-    rels = [_repo_relative(p, root) for p in paths] if paths else None
     report = check(root, config, rels, strict=strict)
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
@@ -396,9 +509,9 @@ def cmd_check(paths: list[str], root: Path, *, as_json: bool, strict: bool = Fal
 
 
 # -- status ---------------------------------------------------------------------------------
-def cmd_status(root: Path, *, as_json: bool) -> int:
+def cmd_status(root: Path, rels: list[str] | None, *, as_json: bool) -> int:
     with Reactor.open(root, watch=False) as reactor:
-        report = reactor.status()
+        report = reactor.status(scope=rels)
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -407,12 +520,17 @@ def cmd_status(root: Path, *, as_json: bool) -> int:
 
 
 # -- watch ----------------------------------------------------------------------------------
-def cmd_watch(root: Path, *, polling: bool) -> int:
+def cmd_watch(path: str | None, repo: str | None, *, polling: bool) -> int:
+    """Watch the repo named by ``--repo`` or found from ``path`` (both: the same one)."""
+    root, _ = _locate([path] if path is not None else [], repo)
+    if path is not None and repo is not None and _root_of(path) != root:
+        raise UsageError(f"two repos named: {path!r} and --repo {repo!r}; name one")
     watch_lock = FileLock.for_repo(root, WATCH_LOCK)
     try:
         watch_lock.acquire()
     except LockHeld as exc:
-        raise LockHeld(exc.path, exc.holder or "another reactor watch") from None
+        what = "another `reactor watch` runs for this repo"
+        raise LockHeld(exc.path, exc.holder, what=what) from None
     try:
         with Reactor.open(root, watch=False) as reactor:
             config = reactor.config
@@ -426,8 +544,9 @@ def cmd_watch(root: Path, *, polling: bool) -> int:
             reactor.start_watching(polling=polling)  # before the scan: no change slips between
             assert reactor.watcher is not None
             log.info(
-                "reactor watching %s (backend %s, %s file watching)",
+                "reactor watching %s%s (backend %s, %s file watching)",
                 root,
+                _how_found(root, path),
                 reactor.backend.describe(),
                 reactor.watcher.mode,
             )
@@ -443,6 +562,18 @@ def cmd_watch(root: Path, *, polling: bool) -> int:
     finally:
         watch_lock.release()
     return EXIT_OK
+
+
+def _how_found(root: Path, path: str | None) -> str:
+    """What the start line adds about the root it took, when it is not plainly the one named."""
+    if not any(os.path.lexists(root / marker) for marker in ROOT_MARKERS):
+        return (
+            f" (no {' or '.join(ROOT_MARKERS)} here: taken as the root; nested git "
+            "repositories in it are left to themselves)"
+        )
+    if path is not None and Path(path).resolve() != root:
+        return f" (the repository holding {quote_path(path)})"
+    return ""
 
 
 def _lower_priority(nice: int) -> None:

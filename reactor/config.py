@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import tomllib
 import typing
@@ -124,14 +125,19 @@ class DocgenConfig:
 ROOT_MARKERS = (CONFIG_FILE, ".git")
 
 
-def discover_root(start: Path) -> Path:
+def find_root(start: Path) -> Path | None:
     """The repo holding ``start``: its nearest ancestor (itself included) with ``llmc.toml`` or
-    ``.git``, as git finds its work tree; ``start`` itself when none has either."""
+    ``.git``, as git finds its work tree; ``None`` when none has either."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+        if any(os.path.lexists(folder / marker) for marker in ROOT_MARKERS):
             return folder
-    return start
+    return None
+
+
+def discover_root(start: Path) -> Path:
+    """:func:`find_root`, or ``start`` itself when no ancestor is marked."""
+    return find_root(start) or start.resolve()
 
 
 def load_config(repo_root: Path) -> DocgenConfig:

@@ -5,10 +5,13 @@ another walk. The line is logged at start, every ``REPORT_INTERVAL_SECONDS`` whi
 backlog, and once when everything is fresh::
 
     412/1,203 fresh (34%) · 791 to go · ~13 min at the current pace
-    1,191/1,203 fresh (99%) · 12 outdated, refreshed as the backend's rate allows
+    1,191/1,203 fresh (99%) · 12 outdated, refreshed at most 30 an hour (refresh_outdated_per_hour)
 
 Outdated docs (their source unchanged, another input changed) count as neither fresh nor to go:
-they come after every stale and missing doc, at a bounded rate for model backends.
+they come after every stale and missing doc, one per idle tick for the outline, at
+``refresh_outdated_per_hour`` for model backends; the line says which. The counts are the ones
+``status`` shows (what the backend declined is counted by neither), and a repo with no source
+says so in the same words.
 
 The watch's mode and the number of watched directories go to ``.llmc/watch.json`` so that
 ``reactor status`` (another process) can show them while the watch runs; status trusts the file
@@ -26,7 +29,7 @@ from collections.abc import Callable
 
 from .reactor import Reactor
 from .state import ensure_state_dir
-from .status import WATCH_STATE_FILE
+from .status import WATCH_STATE_FILE, share
 
 log = logging.getLogger("reactor")
 
@@ -39,10 +42,16 @@ IDLE_STATE_INTERVAL_SECONDS = 300.0
 
 
 def progress_line(
-    matching: int, total: int, pace_per_second: float | None, outdated: int = 0
+    matching: int,
+    total: int,
+    pace_per_second: float | None,
+    outdated: int = 0,
+    *,
+    refresh: str = "refreshed one per idle tick",
 ) -> str:
     """``412/1,203 fresh (34%) · 791 to go · ~13 min at the current pace``: ``matching`` docs
-    carry their source's SHA-256, ``outdated`` of them were made from other inputs."""
+    carry their source's SHA-256, ``outdated`` of them were made from other inputs and are
+    ``refresh``-ed (see :func:`refresh_words`)."""
     if total and matching >= total and not outdated:
         return f"all {total:,} docs fresh"
     line = _so_far(matching - outdated, total)
@@ -53,13 +62,22 @@ def progress_line(
         if pace_per_second:
             line += f" · ~{_duration((total - matching) / pace_per_second)} at the current pace"
     elif outdated:
-        line += ", refreshed as the backend's rate allows"
+        line += f", {refresh}"
     return line
 
 
+def refresh_words(reactor: Reactor) -> str:
+    """How outdated docs are refreshed, as the scheduler does it for this backend."""
+    if reactor.backend.cheap:
+        return "refreshed one per idle tick"
+    rate = reactor.config.refresh_outdated_per_hour
+    if rate <= 0:
+        return "not refreshed (refresh_outdated_per_hour = 0)"
+    return f"refreshed at most {rate:g} an hour (refresh_outdated_per_hour)"
+
+
 def _so_far(fresh: int, total: int) -> str:
-    percent = fresh * 100 // total if total else 0
-    return f"{fresh:,}/{total:,} fresh ({percent}%)"
+    return f"{fresh:,}/{total:,} fresh {share(fresh, total)}"
 
 
 def _duration(seconds: float) -> str:
@@ -113,10 +131,11 @@ class ProgressReporter:
                 line = _so_far(fresh - outdated, total)
                 log.info("%s · still indexing (counts as last indexed)", line)
             else:
-                log.info("%s", progress_line(fresh, total, pace, outdated))
+                refresh = refresh_words(self.reactor)
+                log.info("%s", progress_line(fresh, total, pace, outdated, refresh=refresh))
         elif not self._said_converged:
             self._said_converged = True
-            line = progress_line(fresh, total, None, outdated)
+            line = progress_line(fresh, total, None, outdated, refresh=refresh_words(self.reactor))
             log.info("\033[1;32m%s\033[0m" if self.highlight else "%s", line)
         self._write_state()
         interval = IDLE_STATE_INTERVAL_SECONDS if converged else REPORT_INTERVAL_SECONDS

@@ -84,6 +84,7 @@ def test_paths_relative_to_cwd_and_directories(
 def test_paths_outside_the_repo_are_usage_errors(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
+    write(repo.parent, "outside.py", "X = 1\n")
     monkeypatch.chdir(repo)
     code, _, err = run(capsys, "generate", path)
     assert code == 2 and "outside the repository" in err
@@ -124,7 +125,9 @@ def test_usage_errors(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "generate", "--repo", str(repo))
     assert code == 2 and "--all" in err
     code, _, err = run(capsys, "status", str(repo / "nope"))
-    assert code == 2 and "not a directory" in err
+    assert code == 2 and f"{repo / 'nope'}: no such file or directory" in err
+    code, _, err = run(capsys, "status", "--repo", str(repo / "main.c"))
+    assert code == 2 and "main.c: not a directory" in err
 
 
 def test_disabled_config_does_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,8 +90,11 @@ def test_llmc_toml_marks_the_root_too_and_repo_is_accepted_both_ways(
     assert code == 0 and json.loads(out)["sources"] == 1
     for argv in (["status", str(root)], ["status", "--repo", str(root)]):
         assert run(capsys, *argv)[0] == 0
-    code, _, err = run(capsys, "status", str(root), "--repo", str(tmp_path))
-    assert code == 2 and "two repos named" in err
+    (tmp_path / "elsewhere").mkdir()
+    code, _, err = run(capsys, "status", str(tmp_path / "elsewhere"), "--repo", str(root))
+    assert code == 2 and "elsewhere is outside the repository" in err
+    code, _, err = run(capsys, "watch", str(tmp_path / "elsewhere"), "--repo", str(root))
+    assert code == 2 and "elsewhere is outside the repository" in err
 
 
 @pytest.mark.parametrize("command", ["check", "generate"])
