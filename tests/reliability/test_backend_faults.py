@@ -47,7 +47,7 @@ else:
 BAD = ["hang", "fail", "garbage", "mismatch", "huge", "stderr"]
 
 
-def setup(tmp_path: Path, mode: str = "") -> tuple[Path, Path, Path, DocgenConfig]:
+def make_repo_and_script(tmp_path: Path, mode: str = "") -> tuple[Path, Path, Path, DocgenConfig]:
     repo = tmp_path / "repo"
     for name in [*BAD, "good1", "good2", "good3"]:
         write(repo, f"src/{name}.py", f"NAME = {name!r}\n")
@@ -76,7 +76,7 @@ def run_ticks(reactor: Reactor, n: int) -> list[str]:
 
 
 def test_each_fault_is_skipped_backed_off_and_the_rest_documented(tmp_path: Path) -> None:
-    repo, log, pids, config = setup(tmp_path)
+    repo, log, pids, config = make_repo_and_script(tmp_path)
     clock = FakeClock()
     with Reactor.open(repo, config=config, clock=clock, watch=False) as reactor:
         run_ticks(reactor, 15)
@@ -104,7 +104,7 @@ def test_each_fault_is_skipped_backed_off_and_the_rest_documented(tmp_path: Path
 
 
 def test_a_backend_that_crashes_on_every_file_goes_quiet(tmp_path: Path) -> None:
-    repo, log, _, config = setup(tmp_path, mode="fail")
+    repo, log, _, config = make_repo_and_script(tmp_path, mode="fail")
     clock = FakeClock()
     with Reactor.open(repo, config=config, clock=clock, watch=False) as reactor:
         statuses = [reactor.tick().status for _ in range(300)]
