@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from markdown_check import TOTALS, recording
+from markdown_check import TOTALS, check_tree, recording
 
 from reactor.backends import Backend, DocRequest, Generated, NoOp
 from reactor.config import DocgenConfig
@@ -181,21 +181,25 @@ def _quiet_reactor_logger() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _docs_render_as_meant() -> Iterator[None]:
+def _docs_render_as_meant(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every doc a test writes is parsed as CommonMark: the headings, lists and code blocks
-    are the ones its renderer built, and the SHA256 line and inputs comment stay as they are
-    (see ``markdown_check``)."""
+    are the ones its renderer built, and the SHA256 line and inputs comment stay as they are;
+    docs a ``reactor`` subprocess left in the test's ``tmp_path`` are checked afterwards for
+    the contract (see ``markdown_check``)."""
     with recording() as recorder:
         yield
+    tmp = request.node.funcargs.get("tmp_path")
+    if isinstance(tmp, Path) and tmp.is_dir():
+        check_tree(tmp, recorder)
     if recorder.problems:
         pytest.fail("docs that do not render as meant:\n" + "\n".join(recorder.problems))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
-        f"markdown check: {TOTALS.planned + TOTALS.contract_only} docs parsed, "
-        f"{TOTALS.planned} against the blocks their renderer built, "
-        f"{len(TOTALS.problems)} problems"
+        f"markdown check: {TOTALS.planned + TOTALS.contract_only + TOTALS.on_disk} docs "
+        f"parsed, {TOTALS.planned} against the blocks their renderer built, "
+        f"{TOTALS.on_disk} written by subprocesses, {len(TOTALS.problems)} problems"
     )
 
 

@@ -129,7 +129,11 @@ class Recorder:
     #: Docs of ours from elsewhere (a shell script, a model's free-form Markdown, a fake):
     #: checked for the contract only.
     contract_only: int = 0
+    #: Docs found on disk that no write in this process made (a ``reactor`` subprocess's):
+    #: checked for the contract only.
+    on_disk: int = 0
     problems: list[str] = field(default_factory=list)
+    written: set[Path] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def check(self, rel: str, doc: str) -> None:
@@ -164,6 +168,8 @@ def recording() -> Iterator[Recorder]:
 
     def checked_write(store: DocStore, rel: str, content: str) -> Path:
         path = write(store, rel, content)
+        with recorder.lock:
+            recorder.written.add(path)
         recorder.check(rel, content)
         return path
 
@@ -176,3 +182,23 @@ def recording() -> Iterator[Recorder]:
         TOTALS.planned += recorder.planned
         TOTALS.contract_only += recorder.contract_only
         TOTALS.problems += recorder.problems
+
+
+def check_tree(root: Path, recorder: Recorder) -> None:
+    """Check the docs under ``root`` that no write of this process made (a ``reactor``
+    subprocess wrote them): the contract only, their pages being out of reach. A doc that a
+    code block or HTML block left open swallows is caught there too, the inputs comment being
+    its last line."""
+    for path in root.rglob("*.md"):
+        if path in recorder.written or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            doc = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if parse_header(doc.split("\n", 1)[0]) is None:
+            continue
+        recorder.on_disk += 1
+        recorder.problems += [f"{path}: {p}" for p in check_doc(doc)]
+    with TOTALS.lock:
+        TOTALS.on_disk += recorder.on_disk
