@@ -133,8 +133,8 @@ def code(text: str) -> str:
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _BACKTICKS = re.compile(r"`+")
 _EMPHASIS = re.compile(r"\*+|_+|~+")
-#: What a line may open at its start: an ATX heading, a quote, a bullet, an ordered item, a
-#: thematic break or setext underline, a fence of tildes, a link reference definition.
+#: What a line may open at its start (an ordered item aside): an ATX heading, a quote, a
+#: bullet, a thematic break or setext underline, a fence of tildes, a link reference definition.
 _LINE_START = re.compile(
     r"#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|(?:[-*_]\s*){3,}$|[=-]+\s*$|~{3,}|\[[^\]]*\]:"
 )
