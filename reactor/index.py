@@ -105,6 +105,13 @@ class DocRecord:
     path: str  # the source path it was made for (another one: outdated by path)
 
 
+#: Known work: a documentable source whose doc is missing or stale, not given up on (failed
+#: or declined 5 times for this content). The same terms as the partial index
+#: ``files_pending`` (migration 0011), so that SQLite seeks in it.
+PENDING_SQL = (
+    "skip IS NULL AND (doc_sha256 IS NULL OR doc_sha256 != sha256)"
+    " AND (failed_blake3 IS NULL OR failed_blake3 != blake3 OR failures < 5)"
+)
 _TOMBSTONE = "path, blake3, sha256, doc_backend, doc_graph"
 
 
@@ -444,6 +451,14 @@ class FileIndex:
         return [
             (int(i), str(p)) for i, p in self.read(sql + " ORDER BY path LIMIT ?", (*args, limit))
         ]
+
+    def next_pending(self, after_id: int) -> FileRow | None:
+        """The first row after ``after_id`` (wrapping round once) whose doc is missing or
+        stale and that is not given up on: known work, one seek in the partial index."""
+        rows = self._rows(f"WHERE {PENDING_SQL} AND id > ? ORDER BY id LIMIT 1", (after_id,))
+        if not rows and after_id:
+            rows = self._rows(f"WHERE {PENDING_SQL} ORDER BY id LIMIT 1")
+        return rows[0] if rows else None
 
     def next_outdated(self, after_id: int) -> FileRow | None:
         """The first outdated row after ``after_id`` (wrapping round once): one index seek."""

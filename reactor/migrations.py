@@ -137,4 +137,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0009_files_prose",
         "ALTER TABLE files ADD COLUMN prose TEXT",
     ),
+    (
+        # Known work (reactor.index.PENDING_SQL): sources whose doc is missing or stale and not
+        # given up on, so the scheduler takes them in order with one index seek each, after a
+        # restart too, instead of waiting for the random sampler to come by (5 is the
+        # scheduler's MAX_ATTEMPTS_PER_HASH: a content declined or failed that often waits for
+        # its next change).
+        "0011_files_pending",
+        """
+        CREATE INDEX files_pending ON files(id) WHERE skip IS NULL
+            AND (doc_sha256 IS NULL OR doc_sha256 != sha256)
+            AND (failed_blake3 IS NULL OR failed_blake3 != blake3 OR failures < 5)
+        """,
+    ),
 ]

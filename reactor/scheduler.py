@@ -8,8 +8,12 @@ at the first unit that generated, moved or removed something):
 2. settled dirty paths, in the order they were first marked (existing files first; a vanished
    one waits ``DELETE_GRACE_SECONDS`` in case it is half of a rename);
 3. files whose retry time has come (a failure's backoff, a deferral), even in a converged repo;
-4. tombstones (sources that left the index; their docs go), then the sampler's next rows;
-5. a slice of the pending scan if 1 did not run one, else of the slow orphan sweep over the
+4. known work: files the index knows to have a missing or stale doc (a restart after edits were
+   indexed but not documented, a scan's finds), in id order from a cursor — never left to chance;
+5. tombstones (sources that left the index; their docs go), re-resolved imports and re-digested
+   graph contexts, the next outdated doc when its turn has come, then the sampler's next rows
+   (for what nobody told us: an edit no event reported);
+6. a slice of the pending scan if 1 did not run one, else of the slow orphan sweep over the
    output dir, when nothing else is pending.
 
 :class:`Backoff` holds every due time — failed, deferred and skipped files and the backend's
@@ -53,6 +57,8 @@ GATE_RETRY_SECONDS = 30.0
 SKIP_RETRY_SECONDS = 300.0
 #: Settled dirty paths peeked at per tick (each costs a stat, maybe a hash).
 DIRTY_PEEK = 64
+#: Known-work rows (missing or stale docs the index knows of) looked at per tick.
+PENDING_PEEK = 16
 #: Tombstones looked at per tick.
 TOMBSTONE_PEEK = 16
 #: A full pass of the orphan sweep over the output dir starts this long after the last one.
@@ -124,6 +130,7 @@ class Job:
         "tombstone",
         "resolve",
         "regraph",
+        "pending",
         "sample",
         "outdated",
         "sweep",
@@ -179,6 +186,7 @@ class Scheduler:
         #: The first slot too comes one interval after start: a restart is no burst of calls.
         self.next_outdated_at = clock() + (outdated_interval_seconds or 0.0)
         self._outdated_cursor = 0
+        self._pending_cursor = 0
         #: Dirty entries already brought into the index, by the event time they had then.
         self._synced: dict[str, float] = {}
         self._resume_retries()
@@ -303,6 +311,11 @@ class Scheduler:
             yield Job("retry", path=rel)
             if spent():
                 return
+        for known in self._pending_candidates():
+            ran += 1
+            yield Job("pending", candidate=known)
+            if spent():
+                return
         if len(self.dirty) == 0 and scan is None and not self.sweep_active:
             # (a delete in its grace period may be half a rename; a pass still under way may
             # find more removals, and the brake must see them all)
@@ -390,6 +403,21 @@ class Scheduler:
         seen = {t.path: self._tombstone_seen.get(t.path, now) for t in tombstones}
         self._tombstone_seen = seen  # bounded: only the peeked ones are remembered
         return [t for t in tombstones if now - seen[t.path] >= DELETE_GRACE_SECONDS]
+
+    def _pending_candidates(self) -> Iterator[FileRow]:
+        """Known work, in id order from a cursor: rows the index knows to have a missing or
+        stale doc (indexed but not documented before a restart, found by a scan, left by a
+        lost event), each tried once per lap. The sampler is only for what nobody told us."""
+        first: int | None = None  # seen again: every known row was looked at
+        for _ in range(PENDING_PEEK):
+            row = self.index.next_pending(self._pending_cursor)
+            if row is None or row.id == first:
+                return
+            first = row.id if first is None else first
+            self._pending_cursor = row.id
+            if row.path in self.dirty or self.backoff.blocked(row.path):
+                continue  # its dirty entry or its due time brings it back
+            yield row
 
     def _outdated_candidate(self, scan: Scan | None) -> FileRow | None:
         """The next outdated doc to refresh, if its turn has come: only after every stale and

@@ -97,7 +97,7 @@ class Worker:
         if job.kind == "outdated":
             assert isinstance(job.candidate, FileRow)
             return self._refresh(job.candidate)
-        if job.kind == "sample":
+        if job.kind in ("pending", "sample"):
             assert job.candidate is not None
             return self._sampled(job.candidate)
         if job.kind == "retry":

@@ -185,10 +185,14 @@ def test_concurrent_rag_writer_neither_crashes_nor_blocks_ticks(
 def test_a_locked_rag_index_skips_the_tick_instead_of_waiting(
     make_reactor: MakeReactor, repo: Path, backend: FakeBackend
 ) -> None:
-    """While LLMC writes its index (an exclusive lock), a tick reports ``rag_busy`` at once."""
+    """While LLMC writes its index (an exclusive lock), a tick that would sample it reports
+    ``rag_busy`` at once (known work, from the reactor's own index, needs no RAG row)."""
     db_path = rag_index(repo, {"pkg/util.py": None}, wal=False)
     reactor = make_reactor()
-    assert reactor.tick().status == "rescanned"
+    while reactor.tick().work_done:  # the index, then every doc it knows to be missing
+        pass
+    write(repo, "pkg/util.py", "def helper(x):\n    return x + 1\n")  # no event: sampled
+    backend.requests.clear()
     holder = sqlite3.connect(db_path, isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")
@@ -198,7 +202,7 @@ def test_a_locked_rag_index_skips_the_tick_instead_of_waiting(
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert reactor.tick().status == "generated"
+    assert (reactor.tick().status, backend.paths) == ("generated", ["pkg/util.py"])
 
 
 def test_llmc_loop_adapter_with_fake_pipeline(

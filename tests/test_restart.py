@@ -56,3 +56,34 @@ def test_edits_made_while_stopped_are_fresh_as_soon_as_the_scan_reaches_them(
     assert sorted(backend.paths) == sorted(edited)
     first_line = next(m for m in caplog.messages if "fresh" in m)
     assert "all" not in first_line and "still indexing" in first_line, first_line
+
+
+@pytest.mark.timeout(180)
+def test_edits_indexed_but_not_documented_before_a_restart_are_documented_first(
+    tmp_path: Path, clock: FakeClock, backend: FakeBackend
+) -> None:
+    """A `kill -9` between indexing an edit and documenting it: the restart's scan finds the
+    index in step with the disk (nothing to re-queue), but the index knows those docs are
+    stale, so they are known work — taken before any sampling, not when the sampler comes by."""
+    repo = tmp_path / "repo"
+    files = 2020
+    for i in range(files):
+        write(repo, f"d{i % 20}/m{i}.py", f"X = {i}\n")
+    config = DocgenConfig().replace(idle_after_seconds=0.0, tick_budget_ms=5.0)
+    with Reactor.open(repo, config=config, clock=clock, backend=backend, watch=False) as first:
+        first.generate()
+        edited = [f"d{i % 20}/m{i}.py" for i in range(0, files, files // 10)][:10]
+        for rel in edited:
+            with open(repo / rel, "a") as fh:
+                fh.write("Y = 'appended'\n")
+        first.status()  # indexed (a scan), not documented: then the process dies
+    backend.requests.clear()
+    with Reactor.open(repo, config=config, clock=clock, backend=backend, watch=False) as second:
+        ticks = 0
+        while not all(fresh(repo, rel) for rel in edited):
+            second.tick()
+            ticks += 1
+            assert ticks < 60, f"{sum(fresh(repo, r) for r in edited)} of 10 after 60 ticks"
+    # one scan slice every other tick, one doc per tick between: about 20 ticks, where the
+    # sampler's lap (files / sample_size) is 202
+    assert sorted(backend.paths) == sorted(edited)

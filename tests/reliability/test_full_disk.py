@@ -92,7 +92,7 @@ def small_fs() -> Iterator[Path]:
 
 def fill(path: Path) -> None:
     """Write until the filesystem says it is full."""
-    with open(path, "wb") as fh:
+    with open(path, "wb", buffering=0) as fh:  # unbuffered: closing has nothing left to flush
         chunk = b"\0" * 65536
         try:
             while True:
