@@ -12,6 +12,7 @@ decide from the :class:`Outcome`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 from collections.abc import Callable
@@ -52,6 +53,13 @@ class Outcome:
     skip: str | None = None
     #: A failure that the same content would meet again: not retried until it changes.
     final: bool = False
+    #: A failure of the disk (full, read-only, failing), not of the file or the backend: it
+    #: counts towards no give-up, and the file is tried again as soon as the disk takes writes.
+    disk: bool = False
+
+
+#: Errors that say the disk refuses writes, whatever the file.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 class DocGenerator:
@@ -77,6 +85,10 @@ class DocGenerator:
         #: Wraps every backend call; the CLI makes it abortable by a signal (see
         #: :mod:`reactor.shutdown`), an embedding host may leave it as it is.
         self.guard: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
+        #: Why the last write failed on the disk (``None``: it takes writes). While set, each
+        #: generation probes the disk first and calls no backend until a write succeeds: with
+        #: a model, every call the write would throw away is paid for.
+        self.disk_refuses: str | None = None
 
     def gate_reason(self, rel: str, sha256: str) -> str | None:
         """Why ``rel`` may not be documented yet (LLMC's RAG gate); ``None``: go ahead."""
@@ -88,6 +100,16 @@ class DocGenerator:
         gated = self.gate_reason(rel, sha256)
         if gated is not None:
             return Outcome(rel, "deferred", gated)
+        if self.disk_refuses is not None:
+            refused = self.docs.probe_write()
+            if refused is not None:
+                return Outcome(
+                    rel, "failed", f"the disk refuses writes: {reason_of(refused)}", disk=True
+                )
+            log.info(
+                "the disk takes writes again (it refused: %s); docgen resumes", self.disk_refuses
+            )
+            self.disk_refuses = None
         try:
             request = self.request(rel, sha256, data, facts)
             inputs = Inputs.of(identity=self.identity, graph_context=request.graph_context, rel=rel)
@@ -111,7 +133,14 @@ class DocGenerator:
                 self.index.store_prose(rel, result.prose)
         except BackendUnavailable:
             raise
-        except (BackendError, UnsafePath, NotOurs, OSError) as exc:
+        except OSError as exc:
+            if exc.errno not in DISK_ERRNOS:
+                return Outcome(rel, "failed", reason_of(exc))
+            self.disk_refuses = reason_of(exc)
+            return Outcome(
+                rel, "failed", f"the disk refuses writes: {self.disk_refuses}", disk=True
+            )
+        except (BackendError, UnsafePath, NotOurs) as exc:
             final = isinstance(exc, BackendError) and exc.final
             return Outcome(rel, "failed", reason_of(exc), final=final)
         self._record(rel, sha256, inputs)

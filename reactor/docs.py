@@ -258,6 +258,26 @@ class DocStore:
                 self._in_flight.discard(tmp)
         return path
 
+    def probe_write(self) -> OSError | None:
+        """Whether the disk takes a doc now: 4 KiB written, synced and removed beside the
+        docs (in the output dir, or the repo root before it exists). The error when not."""
+        where = self.root if self.root.is_dir() else self.repo_root
+        try:
+            fd, tmp = tempfile.mkstemp(dir=where, prefix=".probe", suffix=TEMP_SUFFIX)
+        except OSError as exc:
+            return exc
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(b"\0" * 4096)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            return exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return None
+
     def _refuse_foreign(self, rel: str, path: Path) -> None:
         reason = self.inspect_at(str(path)).in_the_way
         if reason is not None:

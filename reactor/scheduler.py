@@ -51,6 +51,8 @@ BACKOFF_MAX_SECONDS = 3600.0
 BACKEND_DOWN_RETRY_SECONDS = 60.0
 #: A deleted source keeps its doc this long, in case the delete was half of a rename.
 DELETE_GRACE_SECONDS = 2.0
+#: A file whose write the disk refused is tried again this soon (after a probe write).
+DISK_RETRY_SECONDS = 5.0
 #: A file held back by the RAG gate is looked at again after this long.
 GATE_RETRY_SECONDS = 30.0
 #: A file a tick found it could not document after all (binary, refused) waits this long.
@@ -187,6 +189,7 @@ class Scheduler:
         self.next_outdated_at = clock() + (outdated_interval_seconds or 0.0)
         self._outdated_cursor = 0
         self._pending_cursor = 0
+        self._disk_warned = False  # one warning while the disk refuses writes
         #: Dirty entries already brought into the index, by the event time they had then.
         self._synced: dict[str, float] = {}
         self._resume_retries()
@@ -209,6 +212,23 @@ class Scheduler:
         """Turn one file's outcome into its next due time (kept in the index as well, for
         ``status`` and a restart). Returns the outcome with its failure count."""
         rel, status = outcome.path, outcome.status
+        if status == "failed" and outcome.disk:
+            # the disk's fault, not the file's: no give-up count, and soon again (a backend
+            # call waits for the disk to take a probe write first; see DocGenerator)
+            self.backoff.wait(rel, DISK_RETRY_SECONDS)
+            if row is not None:
+                self.index.record_result(
+                    rel,
+                    f"disk: {outcome.reason}",
+                    failures=row.failures,
+                    failed_blake3=row.failed_blake3,
+                    retry_at=self.wall_clock() + DISK_RETRY_SECONDS,
+                )
+            if not self._disk_warned:
+                log.warning("docgen paused for %s: %s", self.root_str, outcome.reason)
+            self._disk_warned = True
+            return outcome
+        self._disk_warned = False
         if status == "failed":
             same = row is not None and row.failed_blake3 == row.blake3
             failures = row.failures + 1 if row is not None and same else 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeClock, doc_header, sha256_of, wait_until, write
+from conftest import FakeBackend, FakeClock, doc_header, sha256_of, wait_until, write
 from reactor import lock as lock_module
 from reactor.lock import DOCGEN_LOCK, FileLock
 from reactor.reactor import Reactor
@@ -142,3 +142,38 @@ def test_a_real_full_disk_under_a_running_watch(small_fs: Path) -> None:
     err = "".join(lines)
     assert "Traceback" not in err, err
     assert "is held" not in err  # no self-inflicted lock-out
+
+
+def test_a_disk_full_for_long_is_no_backend_failure_and_retried_when_it_takes_writes(
+    make_reactor: MakeReactor,
+    repo: Path,
+    clock: FakeClock,
+    backend: FakeBackend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Full for an hour: one backend call (the one whose write failed), no give-up, no retry
+    time in the past, and the doc written within one retry of the disk taking writes again."""
+    from reactor.docs import DocStore
+    from reactor.scheduler import DISK_RETRY_SECONDS, MAX_ATTEMPTS_PER_HASH
+
+    reactor = make_reactor()
+    while reactor.tick().work_done:
+        pass
+    write(repo, "pkg/util.py", "def helper(x):\n    return x * 2\n")
+    reactor.notify(["pkg/util.py"])
+    clock.advance(1)
+    backend.requests.clear()
+    monkeypatch.setattr(DocStore, "write", enospc)
+    monkeypatch.setattr(DocStore, "probe_write", lambda self: OSError(errno.ENOSPC, "full"))
+    for _ in range(720):  # an hour of ticks, five seconds apart
+        reactor.tick()
+        clock.advance(5)
+    assert backend.paths == ["pkg/util.py"]  # the disk was probed before every other try
+    row = reactor.index.get("pkg/util.py")
+    assert row is not None and row.failures < MAX_ATTEMPTS_PER_HASH  # never given up on
+    assert (row.last_result or "").startswith("disk: the disk refuses writes")
+    monkeypatch.undo()  # space again
+    clock.advance(DISK_RETRY_SECONDS)
+    statuses = [reactor.tick().status for _ in range(10)]  # (the hourly rescan's slices too)
+    assert "generated" in statuses and backend.paths.count("pkg/util.py") == 2
+    assert doc_header(repo, "pkg/util.py") == f"SHA256: {sha256_of(repo / 'pkg/util.py')}"
