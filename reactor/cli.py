@@ -1,4 +1,4 @@
-"""The ``reactor`` command: ``watch``, ``generate``, ``status`` and ``check``.
+"""The ``reactor`` command: ``watch``, ``generate``, ``status``, ``check``, ``mcp`` and ``map``.
 
 Thin on purpose: each command parses arguments, opens a :class:`~reactor.Reactor` and calls the
 same API an embedding daemon uses. Expected failures are :class:`~reactor.errors.ReactorError`
@@ -25,6 +25,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -45,6 +46,7 @@ from .observe import SKIP_REASONS
 from .paths import printable, quote_path
 from .progress import ProgressReporter
 from .reactor import Reactor
+from .repomap import DEFAULT_TOKENS, MAX_TOKENS, build_map
 from .service import Service
 from .shutdown import Shutdown
 from .status import NO_SOURCES
@@ -55,6 +57,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 #: Skipped files named one per line after a batch run; beyond this, a count.
 LISTED_SKIPS = 20
 DEFAULT_WAIT_SECONDS = 10.0
+#: ``reactor mcp --wait``: see :data:`reactor.ondemand.DEFAULT_WAIT_SECONDS`.
+DEFAULT_MCP_WAIT_SECONDS = 20.0
 
 
 def _exit_codes(
@@ -250,7 +254,81 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help=paths_help.format(default="the whole repo")
     )
     status.add_argument("--json", action="store_true", help="print one JSON object (default: text)")
+
+    mcp = sub.add_parser(
+        "mcp",
+        parents=[common],
+        help="serve the docs, repo map and search to coding agents (MCP over stdio)",
+        description="Serve the Model Context Protocol over stdin/stdout (tools get_doc, "
+        "repo_map, search_docs, neighbours, status; each doc as a resource "
+        "reactor://doc/{path}) while keeping the docs fresh as `reactor watch` does. Only "
+        "protocol messages go to stdout; logs go to stderr. Ends when the client closes stdin, "
+        "or on SIGINT/SIGTERM. Needs the 'mcp' extra: pip install 'llmc-reactor[mcp]'.",
+        epilog=_exit_codes(
+            ok="the client disconnected, or SIGINT / SIGTERM",
+            failed="the index could not be read",
+            locked="never: a second server for a repo serves without ticks",
+            signals="(exit 0: a signal is the way a server is stopped)",
+        ),
+    )
+    mcp.add_argument(
+        "path",
+        nargs="?",
+        metavar="REPO",
+        help="the repository, or a directory in it (default: the current directory's)",
+    )
+    mcp.add_argument(
+        "--polling",
+        action="store_true",
+        help="poll instead of inotify, for network filesystems (default: inotify)",
+    )
+    mcp.add_argument(
+        "--wait",
+        type=_seconds,
+        default=DEFAULT_MCP_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="with a model backend, how long get_doc waits for a doc it has to make before "
+        "it returns the outline of the file's facts instead (the doc follows as a resource "
+        f"update) (default: {DEFAULT_MCP_WAIT_SECONDS:g})",
+    )
+
+    map_cmd = sub.add_parser(
+        "map",
+        parents=[common],
+        help="print the repo map: the files that matter most, with their signatures",
+        description="Print the files of the repo ranked by PageRank over the import graph "
+        "(toward the --focus paths or symbol names), each with its public signatures, cut to "
+        "fit --tokens (estimated as the LLM backends estimate). Read from the index (brought "
+        "up to date first), never by parsing the tree again.",
+        epilog=_exit_codes(failed="the index could not be read", locked="never: map takes no lock"),
+    )
+    map_cmd.add_argument(
+        "--tokens",
+        type=_tokens,
+        default=DEFAULT_TOKENS,
+        metavar="N",
+        help=f"the most tokens the map may take, 1 to {MAX_TOKENS:,} (default: {DEFAULT_TOKENS})",
+    )
+    map_cmd.add_argument(
+        "--focus",
+        nargs="+",
+        default=[],
+        metavar="PATH|NAME",
+        help="files or directories (relative to the current directory), or symbol names, to "
+        "rank toward (default: none, the whole repo alike)",
+    )
     return parser
+
+
+def _tokens(text: str) -> int:
+    """An argparse type: a token budget (1 to MAX_TOKENS)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_TOKENS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_TOKENS}, got {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -259,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "watch":
             return cmd_watch(args.path, args.repo, polling=args.polling)
+        if args.command == "mcp":
+            return cmd_mcp(args.path, args.repo, polling=args.polling, wait=args.wait)
+        if args.command == "map":
+            return cmd_map(args.repo, focus=args.focus, tokens=args.tokens)
         root, rels = _locate(args.paths, args.repo)
         if args.command == "status":
             return cmd_status(root, rels, as_json=args.json)
@@ -291,7 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _setup_logging(*, verbose: bool, command: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    fmt = "%(asctime)s %(levelname)s %(message)s" if command == "watch" else "%(message)s"
+    long_running = command in ("watch", "mcp")
+    fmt = "%(asctime)s %(levelname)s %(message)s" if long_running else "%(message)s"
     handler.setFormatter(logging.Formatter(fmt, datefmt="%Y-%m-%d %H:%M:%S"))
     if command == "generate":
         handler.addFilter(_not_reported_by_generate)
@@ -561,6 +644,45 @@ def cmd_watch(path: str | None, repo: str | None, *, polling: bool) -> int:
             log.info("reactor stopped")
     finally:
         watch_lock.release()
+    return EXIT_OK
+
+
+# -- mcp and map ----------------------------------------------------------------------------
+def cmd_mcp(path: str | None, repo: str | None, *, polling: bool, wait: float) -> int:
+    """Serve MCP on stdio for the repo named by ``--repo`` or found from ``path``."""
+    root, _ = _locate([path] if path is not None else [], repo)
+    try:
+        from .mcp_server import run
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] not in ("mcp", "mcp_types"):
+            raise
+        raise UsageError(
+            "`reactor mcp` needs the MCP SDK, which is not installed: "
+            "pip install 'llmc-reactor[mcp]'"
+        ) from None
+    run(root, wait_seconds=wait, polling=polling)
+    stuck = [t for t in threading.enumerate() if t.is_alive() and not t.daemon]
+    if len(stuck) > 1:  # (the main thread, and a call still waiting on a model or stdin)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_OK)  # the client is gone: nothing of ours is in flight any more
+    return EXIT_OK
+
+
+def cmd_map(repo: str | None, *, focus: list[str], tokens: int) -> int:
+    """Print the repo map; focus paths that exist are taken relative to the current dir."""
+    root, _ = _locate([], repo)
+    named = []
+    for item in focus:
+        here = Path(os.path.abspath(item))
+        named.append(_repo_relative(item, root) if os.path.lexists(here) else item)
+    with Reactor.open(root, watch=False) as reactor:
+        reactor.refresh_index()
+        found = build_map(reactor.index, max_tokens=tokens, focus=named)
+    if not found.text:
+        print(NO_SOURCES if not found.ranked else "nothing fits in that many tokens")
+        return EXIT_OK
+    sys.stdout.write(found.text)
     return EXIT_OK
 
 

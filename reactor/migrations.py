@@ -150,4 +150,19 @@ MIGRATIONS: list[tuple[str, str]] = [
             AND (failed_blake3 IS NULL OR failed_blake3 != blake3 OR failures < 5)
         """,
     ),
+    (
+        # Full-text search over the docs (reactor.search): one FTS5 row per doc, its path and
+        # text, ranked by BM25; `doc_search_rows` maps a doc's path to its FTS rowid and the
+        # SHA-256 in the header of the text indexed, so docs written while nothing listened
+        # (another tool, an older reactor) are found and indexed.
+        "0012_doc_search",
+        """
+        CREATE VIRTUAL TABLE doc_search USING fts5(path, body, tokenize = 'porter unicode61');
+        CREATE TABLE doc_search_rows (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            sha256 TEXT NOT NULL
+        )
+        """,
+    ),
 ]

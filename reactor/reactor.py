@@ -43,6 +43,7 @@ from .rag import RagBusy, RagIndex
 from .sampler import Sampler
 from .scan import RefreshStats, Scan
 from .scheduler import Scheduler
+from .search import DocSearch
 from .status import StatusReport, compute_status, watch_state
 from .watcher import Watcher
 from .worker import TickResult, Worker
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 IO_WARNING_SECONDS = 60.0
 #: Descriptors one open reactor holds: its SQLite index, the WAL and the shared memory.
 FDS_PER_REACTOR = 3
+#: Outcomes of a unit of work that changed a doc on disk (its listeners are told).
+DOC_CHANGES = frozenset({"generated", "restored", "moved", "removed"})
 
 
 def _outdated_interval(backend: Backend, config: DocgenConfig) -> float | None:
@@ -145,6 +148,9 @@ class Reactor:
         self._dropped_reported = 0
         self._io_warned = ("", float("-inf"))
         self._tick_lock = threading.Lock()
+        self._doc_listeners: list[Callable[[str], object]] = []
+        self.search = DocSearch(self.index.db_path, self.docs)
+        self.add_doc_listener(self.search.refresh)
         self.dirty.add_tree("")  # the first ticks bring the index up to date, in slices
 
     @classmethod
@@ -187,6 +193,7 @@ class Reactor:
         with self._tick_lock:  # an in-flight tick finishes its write before the db closes
             self.lock.release()
             self.backend.close()
+            self.search.close()
             self.index.close()
 
     def __enter__(self) -> Reactor:
@@ -196,6 +203,26 @@ class Reactor:
         self.close()
 
     # -- host-facing API ------------------------------------------------------------------
+    def add_doc_listener(self, listener: Callable[[str], object]) -> None:
+        """``listener(rel)`` runs after ``rel``'s doc was written, moved (both paths) or
+        removed by this reactor, on the thread that did it (a tick's, a batch run's): the
+        search index and an MCP server's resource notifications follow the docs this way."""
+        self._doc_listeners.append(listener)
+
+    def docs_changed(self, status: str, path: str | None, reason: str = "") -> None:
+        """Tell the listeners of a unit of work that changed docs (see :data:`DOC_CHANGES`;
+        a move's ``reason`` is ``from <old path>``). A failing listener is logged, never
+        allowed to fail the work that was done."""
+        if status not in DOC_CHANGES or path is None:
+            return
+        paths = [path, reason[5:]] if status == "moved" and reason.startswith("from ") else [path]
+        for rel in paths:
+            for listener in self._doc_listeners:
+                try:
+                    listener(rel)
+                except Exception:
+                    log.exception("doc listener %r failed for %s", listener, quote_path(rel))
+
     def note_work(self) -> None:
         """The host did high-priority work just now: hold docgen off for ``idle_after_seconds``."""
         self.idle.note_work()
@@ -325,6 +352,7 @@ class Reactor:
             def done(outcome: Outcome | None) -> None:
                 assert outcome is not None  # a batch run always says what happened
                 log.debug("%s %s %s", outcome.status, quote_path(outcome.path), outcome.reason)
+                self.docs_changed(outcome.status, outcome.path, outcome.reason)
                 outcomes.append(outcome)
                 if progress is not None:
                     progress(outcome)  # (it may raise to stop the run)
@@ -442,6 +470,7 @@ class Reactor:
                 result = self.worker.run(job, deadline)
                 if result is None:
                     continue
+                self.docs_changed(result.status, result.path, result.reason)
                 if result.status != "restored" or time.perf_counter() >= deadline:
                     return result
                 restored = result  # cheap: the tick goes on with the next file
