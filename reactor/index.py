@@ -105,13 +105,18 @@ class DocRecord:
     path: str  # the source path it was made for (another one: outdated by path)
 
 
-#: Known work: a documentable source whose doc is missing or stale, not given up on (failed
-#: or declined 5 times for this content). The same terms as the partial index
-#: ``files_pending`` (migration 0011), so that SQLite seeks in it.
-PENDING_SQL = (
-    "skip IS NULL AND (doc_sha256 IS NULL OR doc_sha256 != sha256)"
-    " AND (failed_blake3 IS NULL OR failed_blake3 != blake3 OR failures < 5)"
-)
+def _pending_sql(table: str = "") -> str:
+    """Known work: a documentable source whose doc is missing or stale, not given up on (failed
+    or declined 5 times for this content). Unqualified, the same terms as the partial index
+    ``files_pending`` (migration 0011), so that SQLite seeks in it."""
+    t = f"{table}." if table else ""
+    return (
+        f"{t}skip IS NULL AND ({t}doc_sha256 IS NULL OR {t}doc_sha256 != {t}sha256)"
+        f" AND ({t}failed_blake3 IS NULL OR {t}failed_blake3 != {t}blake3 OR {t}failures < 5)"
+    )
+
+
+PENDING_SQL = _pending_sql()
 _TOMBSTONE = "path, blake3, sha256, doc_backend, doc_graph"
 
 
@@ -503,11 +508,16 @@ class FileIndex:
     def docs_known(self) -> int:
         """Docs of ours as last seen: sources with one, plus docs waiting for removal."""
         with_doc = self._count("SELECT count(*) FROM files WHERE doc_sha256 IS NOT NULL")
-        return with_doc + self.removals_pending()
+        return with_doc + self._count("SELECT count(*) FROM tombstones WHERE had_doc")
 
     def removals_pending(self) -> int:
-        """Tombstones whose source had a doc as last seen (what the brake counts)."""
-        return self._count("SELECT count(*) FROM tombstones WHERE had_doc")
+        """Tombstones whose source had a doc as last seen and whose content is nowhere in the
+        index any more: what the brake counts. Content found under another path is a move (its
+        doc moves, or is made anew): a rename storm is not a mass removal."""
+        return self._count(
+            "SELECT count(*) FROM tombstones t WHERE had_doc"
+            " AND NOT EXISTS (SELECT 1 FROM files f WHERE f.blake3 = t.blake3)"
+        )
 
     def max_id(self) -> int:
         return self._count("SELECT coalesce(max(id), 0) FROM files")
@@ -532,8 +542,13 @@ class FileIndex:
 
     # -- tombstones -----------------------------------------------------------------------
     def tombstones(self, limit: int) -> list[Tombstone]:
-        """Sources that left the index and whose docs may still need removing."""
-        sql = f"SELECT {_TOMBSTONE} FROM tombstones ORDER BY path LIMIT ?"
+        """Sources that left the index and whose docs may be removed now: not while a file
+        with the same content still waits for its doc (a moved file claims the doc first)."""
+        sql = (
+            f"SELECT {_TOMBSTONE} FROM tombstones t WHERE NOT EXISTS"
+            f" (SELECT 1 FROM files f WHERE f.blake3 = t.blake3 AND {_pending_sql('f')})"
+            " ORDER BY path LIMIT ?"
+        )
         return [Tombstone(*r) for r in self.read(sql, (limit,))]
 
     def tombstone_count(self) -> int:

@@ -225,7 +225,13 @@ class Scheduler:
                     retry_at=self.wall_clock() + DISK_RETRY_SECONDS,
                 )
             if not self._disk_warned:
-                log.warning("docgen paused for %s: %s", self.root_str, outcome.reason)
+                log.warning(
+                    "docgen for %s waits for the disk (%s's doc: %s); no backend call until a "
+                    "probe write succeeds, then it goes on",
+                    self.root_str,
+                    quote_path(rel),
+                    outcome.reason,
+                )
             self._disk_warned = True
             return outcome
         self._disk_warned = False
@@ -534,7 +540,7 @@ class Scheduler:
         elif (
             not self.held_back
             and len(self.dirty) == 0  # (else the dirty set's own times say when to come back)
-            and self.index.tombstone_count()
+            and self.index.tombstones(1)  # (one a moved file will claim is not due)
         ):
             times.append(now)  # tombstones not looked at yet (a sweep just found orphans)
         if not times:
