@@ -78,6 +78,12 @@ class FileResult:
 
 
 def last(name: str) -> str:
+    """The last component of a qualified name, a type's name for an ``impl … for T`` or an
+    ``extension T`` parent, generics and backticks dropped."""
+    if not name:
+        return ""
+    name = re.sub(r"^(?:impl|extension)\b\s*(?:<[^>]*>)?\s*(?:.*\sfor\s+)?", "", name.strip())
+    name = re.sub(r"<.*$", "", name).replace("`", "").strip()
     return re.split(r"::|\.|#|\\", name)[-1] if name else ""
 
 
@@ -191,8 +197,14 @@ def compare_file(
         for s in symbols:
             key = (last(s.parent), last(s.name))
             candidates = by_key.get(key, [])
-            pick = next((o for o in candidates if id(o) not in matched), None)
-            pick = pick or (candidates[0] if candidates else None)
+            if not candidates:
+                # the oracle may place a member under another parent (ctags loses scopes):
+                # a declaration of that name nowhere else matches by name alone
+                same = [o for o in ofile.symbols if last(o.name) == key[1]]
+                candidates = same if len(same) == 1 else []
+            free = [o for o in candidates if id(o) not in matched] or candidates
+            fitting = [o for o in free if o.signature and signature_ok(s.signature, o)]
+            pick = (fitting or free or [None])[0]
             label = f"{s.kind} {s.parent + '.' if s.parent else ''}{s.name}"
             if pick is None:
                 if s.kind in oracle.blind_kinds:
@@ -295,7 +307,9 @@ def compare_file(
     if "edges" in judges and not ofile.error:
         stems = {last(posixpath.splitext(u)[0].replace("/", ".")) for u in ofile.unknown}
         for target in imports:
-            if target in ofile.edges:
+            if target not in oracle_files:  # another language's file: not judged
+                t["edges"].unjudged += 1
+            elif target in ofile.edges:
                 t["edges"].claims += 1
                 t["edges"].confirmed += 1
             elif posixpath.splitext(posixpath.basename(target))[0] in stems:
