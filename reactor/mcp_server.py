@@ -28,8 +28,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import anyio
-import anyio.abc
-import mcp_types as types
+import mcp.types as types
 from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 from mcp.server.session import ServerSession

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import mcp_types as types
+import mcp.types as types
 import pytest
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.session import IncomingMessage
+from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPDeprecationWarning
 
 from conftest import write
@@ -68,7 +69,8 @@ async def connected(
     mode: str = "legacy",
     on_message: Callable[[IncomingMessage], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Client]:
-    async with Client(server(root), mode=mode, cache=None, message_handler=on_message) as client:
+    transport = stdio_client(server(root))  # (a Transport: what every 2.x Client takes)
+    async with Client(transport, mode=mode, cache=None, message_handler=on_message) as client:
         yield client
 
 
