@@ -17,6 +17,8 @@ deletion renders differently.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -64,10 +66,14 @@ def module_candidates(module: str) -> list[str]:
 @dataclass(frozen=True)
 class Neighbour:
     """One file beside the documented one, and what is shown of it: the names used across the
-    edge (with their signatures on the imports side), else its top symbols."""
+    edge (with their signatures on the imports side; none: the file used as a whole).
+    ``relation``: how it is joined when not by a use — ``extends`` (its declaration extends
+    one of the other's: a Swift ``extension``), ``extended by`` (the mirror), ``part`` (both
+    hold parts of one declaration: a C# ``partial class``, a reopened class)."""
 
     path: str
     shown: tuple[str, ...]
+    relation: str = ""
 
 
 def symbol_lines(symbols: Iterable[tuple[str, str]]) -> str:
@@ -88,73 +94,212 @@ def _names(text: str | None) -> list[str]:
     return [n for n in (text or "").split("\n") if n]
 
 
+#: Provided keys that join a file only through the names it uses (a Go package, a C#
+#: namespace, a Swift module): an import of one that names nothing joins no file.
+NAMED_ONLY = ("go:", *GUESSED_NAMES)
+
+
 def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighbour]]:
-    """In-repo files ``rel`` imports, and files that import ``rel``, in path order."""
+    """In-repo files ``rel`` imports, and files that import ``rel``, in path order.
+
+    Every name shown has evidence: the importer's code names it (its extractor read it from the
+    tree, never a comment) and the file it is shown under declares it — one of the files an
+    import reaches, the one that declares the name (``use crate::a::b::X``: ``a/b.rs``, not
+    ``a.rs``), the submodule a name is (``from . import sessions``: ``sessions.py``), or, when
+    no file the import reaches declares it (a private or generated name), the deepest of them.
+    A package's files (a Go package, a namespace) are neighbours only for the names they declare.
+    """
     row = index.read("SELECT id, symbols FROM files WHERE path = ?", (rel,))
     if not row:
         return [], []
     file_id, my_symbols = row[0]
+    imported, symbols, shared = _attribution(index, file_id, rel, my_symbols)
+    importers = _importers(index, file_id, rel, my_symbols)
+    out = [Neighbour(p, _shown_imported(imported[p], symbols[p])) for p in sorted(imported)]
+    back = [Neighbour(p, tuple(dict.fromkeys(importers[p]))) for p in sorted(importers)]
+    for path in sorted(shared):
+        relation, names = shared[path]
+        if relation != "extended by":
+            out.append(Neighbour(path, _shown_imported(names, symbols[path]), relation))
+        if relation != "extends":
+            back.append(Neighbour(path, tuple(names), relation))
+    return sorted(out, key=lambda n: n.path), sorted(back, key=lambda n: n.path)
+
+
+def _declared(symbols_text: str | None) -> set[str]:
+    return {name for name, _ in _parse_symbols(symbols_text)}
+
+
+def _stem(path: str) -> str:
+    """The module name a file is reached by: ``a/b.rs`` → ``b``, ``a/b/mod.rs`` → ``b``."""
+    base = posixpath.basename(path)
+    stem = base.split(".", 1)[0]
+    if stem in ("mod", "__init__", "index", "init", "lib", "main"):
+        return posixpath.basename(posixpath.dirname(path)) or stem
+    return stem
+
+
+#: A declaration that extends a type declared elsewhere (Swift, Kotlin), by its signature.
+_EXTENSION = re.compile(r"(^|\s)extension\s")
+Shared = dict[str, tuple[str, list[str]]]
+
+
+def _attribution(
+    index: FileIndex, file_id: int, rel: str, my_symbols: str | None
+) -> tuple[dict[str, list[str]], dict[str, str], Shared]:
+    """What the file ``file_id`` (at ``rel``) imports: neighbour path → the names it uses of
+    it (none: the file as a whole); each neighbour's symbols column; and the files of its
+    packages that declare a name it declares too, with the relation (see :class:`Neighbour`)
+    and the names."""
     edges = index.read("SELECT module, names FROM imports WHERE file_id = ?", (file_id,))
-    imported: dict[str, list[str]] = defaultdict(list)  # neighbour path -> names imported
-    wanted: dict[str, list[str]] = defaultdict(list)  # candidate path -> names
+    direct: dict[str, list[str]] = {}  # key -> the candidate paths it may name
     provided: dict[str, list[str]] = defaultdict(list)
     for key, names in edges:
         if key.startswith("path:"):
-            wanted[key[5:]] += _names(names)
+            direct[key] = [key[5:]]
         elif key.startswith(PROVIDED_PREFIXES):
             provided[key] += _names(names)
         elif ":" not in key:  # a Python module
-            for candidate in module_candidates(key):
-                wanted[candidate] += _names(names)
+            direct[key] = module_candidates(key)
+    wanted = [path for paths in direct.values() for path in paths]
     symbols: dict[str, str] = {}
     for path, text in _in(index, "SELECT path, symbols FROM files WHERE path IN ({})", wanted):
         if path != rel:
-            imported[path] += wanted[path]
-            symbols[path] = text
+            symbols[path] = text or ""
+    imported: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = defaultdict(list)  # name -> the files its imports reach
+    python = {key for key in direct if ":" not in key}
+    for key, names in edges:
+        files = [p for p in direct.get(key, ()) if p in symbols]
+        if not files:
+            continue
+        used = _names(names)
+        if not used:
+            for path in files:
+                imported.setdefault(path, [])
+        for name in used:
+            submodule = f"{key}.{name}"
+            if key in python and submodule in python and _reached(direct[submodule], symbols):
+                continue  # `from pkg import mod`: the module's own edge carries it
+            groups[name] += files
+    for name, files in groups.items():
+        for path in _declaring(name, files, symbols):
+            imported.setdefault(path, [])
+            if _stem(path) != name or name in _declared(symbols[path]):
+                imported[path].append(name)
+    own = _declared(my_symbols)
     sql = (
         "SELECT p.key, f.path, f.symbols FROM provides p JOIN files f ON f.id = p.file_id"
         " WHERE p.key IN ({})"
     )
-    by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    providers: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, path, text in _in(index, sql, provided):
         if path != rel:
-            by_key[key].append((path, text))
-    for key, files in by_key.items():
-        # A package joins every file of it; the ones that declare a name used are the
-        # neighbours (``cobra.Command`` → command.go), all of them when none is named or
-        # found — but for a key whose names are every capitalized word the file uses (a C#
-        # namespace, a Swift module), none: a name no file declares is a system type.
-        names = set(provided[key])
-        declaring = [f for f in files if names & {n for n, _ in _parse_symbols(f[1])}]
-        guessed = key.startswith(GUESSED_NAMES)
-        for path, text in declaring or ([] if guessed else files):
-            declared = {n for n, _ in _parse_symbols(text)}
-            imported[path] += (
-                [n for n in provided[key] if n in declared] if guessed else provided[key]
-            )
-            symbols[path] = text
+            providers[key].append((path, text or ""))
+    shared: Shared = {}
+    mine = dict(_parse_symbols(my_symbols))
+    for key, parts in providers.items():
+        for path, used in _provided_names(key, provided[key], parts, own).items():
+            imported.setdefault(path, []).extend(used)
+            symbols[path] = dict(parts)[path]
+        for path, text in parts:
+            theirs = dict(_parse_symbols(text))
+            both = [n for n in provided[key] if n in theirs and n in mine]
+            if both:
+                symbols[path] = text
+                relation = _relation(mine[both[0]], theirs[both[0]])
+                shared.setdefault(path, (relation, []))[1].extend(both)
+    return imported, symbols, shared
+
+
+def _relation(mine: str, theirs: str) -> str:
+    """How two declarations of one name (by their signatures) join their files."""
+    if _EXTENSION.search(theirs) and not _EXTENSION.search(mine):
+        return "extended by"
+    if _EXTENSION.search(mine) and not _EXTENSION.search(theirs):
+        return "extends"
+    return "part"
+
+
+def _provided_names(
+    key: str, names: list[str], files: list[tuple[str, str]], own: set[str]
+) -> dict[str, list[str]]:
+    """The files among a provided key's ``(path, symbols)`` that an import of it uses, with
+    the names used of each. A package or namespace joins every file of it; a file is a
+    neighbour for the names it declares, never for one the importer declares itself (a C#
+    partial class, a Swift extension). A key naming one declaration (``java:q.Outer.Inner``)
+    is that evidence itself; a package-wide one (:data:`NAMED_ONLY`, a ``.*`` wildcard) needs
+    a name its file declares."""
+    out: dict[str, list[str]] = {}
+    for path, text in files:
+        declared = _declared(text)
+        used = [n for n in names if n in declared and n not in own]
+        if used:
+            out[path] = used
+    if out or key.startswith(NAMED_ONLY) or key.endswith(".*") or (names and not files):
+        return out
+    return {path: list(names) for path, _ in files}
+
+
+def _reached(paths: list[str], symbols: dict[str, str]) -> bool:
+    return any(p in symbols for p in paths)
+
+
+def _declaring(name: str, files: list[str], symbols: dict[str, str]) -> list[str]:
+    """The files of an import's reach that a name belongs to: the module it is (``use
+    crate::a`` → ``a.rs``), else those declaring it, else the deepest (a private or
+    generated name: the module the import names last)."""
+    files = list(dict.fromkeys(files))
+    if len(files) == 1:
+        return files
+    modules = [p for p in files if _stem(p) == name]
+    if modules:
+        return modules
+    declaring = [p for p in files if name in _declared(symbols[p])]
+    return declaring or [max(files, key=lambda p: (p.count("/"), len(p)))]
+
+
+def _importers(
+    index: FileIndex, file_id: int, rel: str, my_symbols: str | None
+) -> dict[str, list[str]]:
+    """The files that import ``rel``: importer path → the names it uses of it, the mirror of
+    :func:`_attribution` (which answers for an importer whose names ``rel`` does not all
+    declare: they may belong to another file its import reaches)."""
     mine = [k for (k,) in index.read("SELECT key FROM provides WHERE file_id = ?", (file_id,))]
     sql = (
-        "SELECT f.path, i.names, i.module FROM imports i JOIN files f ON f.id = i.file_id"
-        " WHERE i.module IN ({})"
+        "SELECT f.path, i.names, i.module, f.id, f.symbols FROM imports i"
+        " JOIN files f ON f.id = i.file_id WHERE i.module IN ({})"
     )
-    importers: dict[str, list[str]] = defaultdict(list)
-    declared = {n for n, _ in _parse_symbols(my_symbols)}
-    for path, names, key in _in(index, sql, [*module_names(rel), f"path:{rel}", *mine]):
+    declared = _declared(my_symbols)
+    package = rel.endswith(("__init__.py", "__init__.pyi"))  # (may have submodules)
+    importers: dict[str, list[str]] = {}
+    ambiguous: dict[str, tuple[int, str]] = {}
+    providers: dict[str, list[tuple[str, str]]] = {}
+    for path, names, key, importer_id, text in _in(
+        index, sql, [*module_names(rel), f"path:{rel}", *mine]
+    ):
         if path == rel:
             continue
         used = _names(names)
-        if key in mine and used and declared:
-            # through a package or namespace: an importer of this file only if it uses a
-            # name this file declares (the mirror of the filter above)
-            used = [n for n in used if n in declared]
-            if not used:
-                continue
-        importers[path] += used
-    return (
-        [Neighbour(p, _shown_imported(imported[p], symbols[p])) for p in sorted(imported)],
-        [Neighbour(p, tuple(dict.fromkeys(importers[p]))) for p in sorted(importers)],
-    )
+        if key in mine:  # through a package or namespace: the names this file declares
+            if key not in providers:
+                sql_providers = "SELECT f.path, f.symbols FROM provides p JOIN files f"
+                sql_providers += " ON f.id = p.file_id WHERE p.key = ? ORDER BY 1 LIMIT ?"
+                providers[key] = index.read(sql_providers, (key, MAX_LOOKED_UP))
+            found = _provided_names(key, used, providers[key], _declared(text))
+            if rel in found:
+                importers.setdefault(path, []).extend(found[rel])
+        elif not used:
+            importers.setdefault(path, [])
+        elif (":" not in key and not package) or all(n in declared for n in used):
+            importers.setdefault(path, []).extend(used)  # (a Python module's names are its own)
+        else:  # a name this file does not declare, or a Python package's submodule
+            ambiguous[path] = (int(importer_id), str(text or ""))
+    for path, (other, other_symbols) in ambiguous.items():
+        found, _, _ = _attribution(index, other, path, other_symbols)
+        if rel in found:
+            importers.setdefault(path, []).extend(found[rel])
+    return importers
 
 
 def neighbour_paths(index: FileIndex, rel: str) -> set[str]:
@@ -185,12 +330,10 @@ def store_and_regraph(
 
 
 def _shown_imported(names: list[str], symbols_text: str) -> tuple[str, ...]:
-    """The signatures of the names used from a neighbour; its top symbols if none are named."""
-    symbols = _parse_symbols(symbols_text)
-    if not names:
-        return tuple(shown for _, shown in symbols)
-    signature = dict(symbols)
-    return tuple(signature.get(name, name) for name in dict.fromkeys(names))
+    """The signatures of the names used from a neighbour, each once (none: the importer
+    uses the file as a whole, and nothing of it is claimed)."""
+    signature = dict(_parse_symbols(symbols_text))
+    return tuple(dict.fromkeys(signature.get(name, name) for name in dict.fromkeys(names)))
 
 
 def _in(index: FileIndex, sql: str, keys: Iterable[str]) -> list[tuple[str, ...]]:
@@ -201,13 +344,27 @@ def _in(index: FileIndex, sql: str, keys: Iterable[str]) -> list[tuple[str, ...]
     return index.read(f"{sql.format(marks)} ORDER BY 1 LIMIT {MAX_LOOKED_UP}", found)
 
 
+#: The headings of the graph context, by relation, in the order they are shown.
+SECTIONS = (
+    ("Imports (in this repo)", "", True),
+    ("Extends", "extends", True),
+    ("Other parts of its declarations", "part", True),
+    ("Imported by", "", False),
+    ("Extended by", "extended by", False),
+)
+
+
 def format_context(imports: Iterable[Neighbour], importers: Iterable[Neighbour]) -> str | None:
-    """The ``graph_context`` text block handed to backends (``None`` if there is nothing)."""
+    """The ``graph_context`` text block handed to backends (``None`` if there is nothing): a
+    section per relation, each file once."""
     sections = []
-    for title, group, code in (
-        ("Imports (in this repo)", list(imports), True),
-        ("Imported by", list(importers), False),
-    ):
+    forward, backward = list(imports), list(importers)
+    for title, relation, code in SECTIONS:
+        group = [n for n in (forward if code else backward) if n.relation == relation]
+        if relation == "part":
+            group = list(
+                {n.path: n for n in [*backward, *forward] if n.relation == "part"}.values()
+            )
         lines = []
         for n in group[:MAX_NEIGHBOURS]:
             shown = [f"`{s}`" if code else s for s in n.shown[:MAX_SYMBOLS]]

@@ -49,7 +49,8 @@ def test_python_outline() -> None:
     assert "## Purpose\n\nParse things.\n\nMore detail here." in body
     assert "### `class Parser(Base, metaclass=Meta)`" in body
     assert "- `def parse(self, text: str, *, strict: bool=False) -> list[str]` — Split text" in body
-    assert "_private" not in body and "_hidden" in body
+    # private members are listed, marked, after the public ones (issue 29, class 5)
+    assert "- `def _private(self)` *(private)*" in body and "_hidden" in body
     assert "- `async def fetch(url: str) -> bytes` — Fetch one URL." in body
     assert "`LIMIT`" in body
     assert "`os`, `.sibling`" in body

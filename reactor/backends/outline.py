@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
+from typing import TypeVar
 
 from ..facts import FACTS_VERSION, TYPE_KINDS, Facts, Symbol, shebang_language
 from ..facts.walker import PRAGMA, is_licence, without_directives
 from ..markdown import Block, Page, bullets, code, heading, inline, paragraph, prose, quote
 from ..paths import quote_path
 from . import Backend, DocRequest, Generated, NoOp
+
+T = TypeVar("T")
 
 LANGUAGES = {
     "py": "Python",
@@ -78,8 +81,9 @@ MAX_LEADING_COMMENT_LINES = 20
 
 
 #: Bumped whenever the page layout changes: docs of an older layout become ``outdated``
-#: (5: source text escaped or fenced, never Markdown structure).
-OUTLINE_VERSION = 5
+#: (5: source text escaped or fenced, never Markdown structure; 6: public API first, marks such
+#: as *(deprecated)*, a parse failure said, neighbours with their evidence).
+OUTLINE_VERSION = 6
 
 
 class OutlineBackend(Backend):
@@ -99,7 +103,8 @@ class OutlineBackend(Backend):
         rel, source, facts = request.relative_path, request.source_contents, request.facts
         if source.strip() and facts is not None and (facts.symbols or facts.imports or facts.doc):
             return Generated(facts_page(rel, source, facts, request.graph_context))
-        return Generated(generic_page(rel, source, request.graph_context))
+        error = facts.error if facts is not None else ""
+        return Generated(generic_page(rel, source, request.graph_context, error=error))
 
 
 def title(rel: str) -> str:
@@ -152,13 +157,16 @@ def context_blocks(graph_context: str) -> list[Block]:
     return blocks
 
 
-def generic_page(rel: str, source: str, graph_context: str | None) -> str:
-    """Language, size and the leading comment block: what a reader checks first."""
+def generic_page(rel: str, source: str, graph_context: str | None, *, error: str = "") -> str:
+    """Language, size and the leading comment block: what a reader checks first (``error``:
+    why the parser could not read it, said rather than leaving an empty page)."""
     page = Page(heading(1, title(rel)))
     if not source.strip():
         page.add(paragraph(f"*Empty {inline(_language(rel))} file.*"))
         return page.text()
     page.add(paragraph(f"*{inline(_language(rel, source))} source — {_stats(source)}.*"))
+    if error:
+        page.add(paragraph(f"*Not parsed ({inline(error)}): nothing of it is listed.*"))
     comment = leading_comment(source)
     if comment:
         page.add(heading(2, "Leading comment"), quote(prose("\n".join(comment))))
@@ -230,6 +238,8 @@ def facts_page(
     package = f", package {code(facts.package)}" if facts.package else ""
     stats = f"*{inline(_language(rel, source))} {noun} — {_stats(source)}{package}.*"
     page = Page(heading(1, title(rel)), paragraph(stats))
+    if facts.error:
+        page.add(paragraph(f"*Partly parsed ({inline(facts.error)}): the list may be incomplete.*"))
     doc = prose(facts.doc)
     if doc:
         page.add(heading(2, "Purpose"), *doc)
@@ -237,7 +247,7 @@ def facts_page(
     sections = _members_by_type(facts)
     if types:
         page.add(heading(2, "Types"))
-        for symbol, members in zip(types, sections, strict=True):
+        for symbol, members in public_first(list(zip(types, sections, strict=True))):
             shown = symbol.signature or f"{symbol.kind} {symbol.name}"
             page.add(heading(3, f"{code(shown)}{_marker(symbol)}"))
             if symbol.doc.strip():
@@ -248,7 +258,7 @@ def facts_page(
     loose_methods = [s for s in facts.symbols if s.kind == "method" and s.parent not in owners]
     functions = [s for s in facts.top_level() if s.kind == "function"]
     if functions or loose_methods:
-        page.add(heading(2, "Functions"), bullets(_entry(s) for s in functions + loose_methods))
+        page.add(heading(2, "Functions"), bullets(_entries(functions + loose_methods, bound=False)))
     macros = [s for s in facts.top_level() if s.kind == "macro"]
     if macros:
         page.add(heading(2, "Macros"), bullets(_entry(s) for s in macros))
@@ -283,15 +293,36 @@ def _members_by_type(facts: Facts) -> list[list[Symbol]]:
 
 
 def _marker(symbol: Symbol) -> str:
-    word = VISIBILITY_WORDS.get(symbol.visibility)
-    return f" *({word})*" if word else ""
+    words = [VISIBILITY_WORDS.get(symbol.visibility, ""), *symbol.marks]
+    return "".join(f" *({inline(word)})*" for word in words if word)
 
 
-def _entries(symbols: list[Symbol]) -> list[str]:
-    """The list items of ``symbols``, at most :data:`MAX_VALUES`, the rest counted."""
-    shown = [_entry(s) for s in symbols[:MAX_VALUES]]
-    if len(symbols) > MAX_VALUES:
-        shown.append(f"… (+{len(symbols) - MAX_VALUES} more)")
+#: The order a list shows its entries in: what other code may use first.
+_AUDIENCE = ("public", "protected", "internal", "package", "crate", "private")
+
+
+def public_first(items: list[T]) -> list[T]:
+    """``items`` (symbols, or pairs led by one) with the public ones first, each group in
+    source order: a reader looks for the API, and a cut list keeps it."""
+
+    def rank(item: T) -> int:
+        symbol = item[0] if isinstance(item, tuple) else item
+        return _AUDIENCE.index(symbol.visibility) if isinstance(symbol, Symbol) else 0
+
+    return sorted(items, key=rank)
+
+
+def _entries(symbols: list[Symbol], *, bound: bool = True) -> list[str]:
+    """The list items of ``symbols``, public ones first; at most :data:`MAX_VALUES` when
+    ``bound``, the rest counted (so a cut takes private members before public ones)."""
+    ordered = public_first(symbols)
+    cut = MAX_VALUES if bound else len(ordered)
+    shown = [_entry(s) for s in ordered[:cut]]
+    if len(ordered) > cut:
+        hidden = ordered[cut:]
+        private = sum(1 for s in hidden if not s.exported)
+        detail = f", {private} not public" if private else ""
+        shown.append(f"… (+{len(hidden)} more{detail})")
     return shown
 
 

@@ -78,7 +78,7 @@ SHEBANG_LANGUAGES = {
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 6
+FACTS_VERSION = 7
 
 #: Who may use a symbol, as a small enum (each language's spelling is in the signature, and the
 #: outline shows the non-public ones): ``package`` is Java's package-private (and Go's
@@ -116,6 +116,8 @@ class Symbol:
     doc: str = ""
     visibility: Visibility = "public"
     parent: str = ""
+    #: What changes its meaning beyond its signature, shown beside it: ``deprecated``.
+    marks: tuple[str, ...] = ()
 
     @property
     def exported(self) -> bool:
@@ -157,6 +159,9 @@ class Facts:
     #: What the file may use without importing it, resolved like imports but not listed as
     #: any: Java's same-package types (``p.Helper``), each with its name in ``names``.
     references: list[str] = field(default_factory=list)
+    #: Where the parser could not read the file (``syntax error at line 3``): what is listed
+    #: may be incomplete, and the page says so.
+    error: str = ""
 
     def top_level(self) -> list[Symbol]:
         return [s for s in self.symbols if not s.parent]
@@ -168,7 +173,7 @@ class Facts:
                 "version": FACTS_VERSION,
                 "language": self.language,
                 "symbols": [
-                    (s.kind, s.name, s.signature, s.doc, s.visibility, s.parent)
+                    (s.kind, s.name, s.signature, s.doc, s.visibility, s.parent, s.marks)
                     for s in self.symbols
                 ],
                 "imports": self.imports,
@@ -177,6 +182,7 @@ class Facts:
                 "resolved": self.resolved,
                 "names": self.names,
                 "references": self.references,
+                "error": self.error,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -190,13 +196,17 @@ class Facts:
             return None
         return cls(
             data["language"],
-            [Symbol(*fields) for fields in data["symbols"]],
+            [
+                Symbol(kind, name, signature, doc, visibility, parent, tuple(marks))
+                for kind, name, signature, doc, visibility, parent, marks in data["symbols"]
+            ],
             data["imports"],
             data["doc"],
             data["package"],
             data["resolved"],
             data["names"],
             data["references"],
+            data["error"],
         )
 
 
@@ -345,31 +355,70 @@ def extract(rel: str, data: bytes) -> Facts | None:
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_])")
+#: Words whose full stop ends no sentence ("e.g. Foo", "etc. The").
+_ABBREVIATION = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|approx|resp|incl|Mr|Mrs|Dr|St|No)\.$", re.I)
 #: A paragraph that is code, not prose: a doctest, a shell prompt, a call or signature alone.
 _CODE_PARAGRAPH = re.compile(r"^(>>>|\$ |\.\.\. |[\w.]+\(.*\)\s*(->.*)?:?$|[{}\[\]]$)")
+#: A heading line (Markdown's ``# Title``, RDoc's ``= Title``) or a title's underline (reST,
+#: setext): a page's structure, never a sentence of it.
+_HEADING_LINE = re.compile(r"^\s*(#{1,6}|={1,6})(\s|$)")
+_UNDERLINE = re.compile(r"^\s*([=\-~^*#+])\1{2,}\s*$")
+#: A summary that takes in the code after its colon keeps at most this much of it.
+_CODE_AFTER_COLON = 60
 
 
 def summary(doc: str, *, limit: int = 300) -> str:
     """The first sentence of a doc's first prose paragraph, joined onto one line.
 
     Not its first *line*: a docstring wrapped mid-sentence ("Common behavior shared between
-    :class:`~flask.Flask` and") would stop in the middle. A first paragraph that is code (a
-    signature line, a doctest) is passed over; a sentence that ends at a colon ("Returns:", "For
-    example:") takes in what follows it when that is prose, else ends there.
+    :class:`~flask.Flask` and") would stop in the middle. Headings (``# Serde JSON``, a title
+    underlined) and a first paragraph that is code (a signature line, a doctest) are passed
+    over; a sentence that ends at a colon ("Returns:", "Same as:") takes in what follows it —
+    its first sentence when that is prose, the code itself (as a code span) when it is code.
     """
-    doc = doc.strip()
-    paragraphs = [p for p in _PARAGRAPH_BREAK.split(doc) if p.strip()] if "\n" in doc else [doc]
+    paragraphs = _prose_paragraphs(doc.strip())
     while len(paragraphs) > 1 and _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0]):
         paragraphs.pop(0)
     if not paragraphs:
         return ""
     text = " ".join(paragraphs[0].split())
-    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    first = first_sentence(text)
     if first.endswith(":") and first == text and len(paragraphs) > 1:
-        following = " ".join(paragraphs[1].split())
-        if not _CODE_PARAGRAPH.match(following) and not paragraphs[1].startswith((" ", "\t")):
-            first = f"{first} {_SENTENCE_END.split(following, maxsplit=1)[0]}"
+        following = paragraphs[1]
+        flat = " ".join(following.split())
+        if not _CODE_PARAGRAPH.match(flat) and not following.startswith((" ", "\t")):
+            first = f"{first} {first_sentence(flat)}"
+        elif flat:
+            code = flat if len(flat) <= _CODE_AFTER_COLON else flat[:_CODE_AFTER_COLON] + " …"
+            first = f"{first} `{code.replace('`', '')}`"
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def _prose_paragraphs(doc: str) -> list[str]:
+    """The paragraphs of ``doc``, heading lines and titles with their underlines left out."""
+    if "\n" not in doc:
+        return [] if _HEADING_LINE.match(doc) else [doc] if doc else []
+    out = []
+    for paragraph in _PARAGRAPH_BREAK.split(doc):
+        lines = paragraph.split("\n")
+        kept = [
+            line
+            for i, line in enumerate(lines)
+            if not _HEADING_LINE.match(line)
+            and not _UNDERLINE.match(line)
+            and not (i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1]))
+        ]
+        if any(line.strip() for line in kept):
+            out.append("\n".join(kept))
+    return out
+
+
+def first_sentence(text: str) -> str:
+    """``text`` up to the end of its first sentence (an abbreviation's stop ends none)."""
+    for match in _SENTENCE_END.finditer(text):
+        if not _ABBREVIATION.search(text[: match.start()]):
+            return text[: match.start()]
+    return text
 
 
 def one_line(text: str) -> str:

@@ -2,12 +2,18 @@
 
 Facts: the package clause and its doc, functions, methods under their receiver's type (generic
 receivers of any arity: ``func (p *Pair[A, B]) Swap()``), types headed the way Go writes them
-(``type Shape interface``) with their fields or methods, and every name of ``const``/``var``
-declarations, grouped ones included. Exported (capitalized) names are public; the others
-package-private. An import's names are what the file uses of it (``http.Get`` → ``Get``).
+(``type Shape interface``) with their fields (embedded ones by their type's name) or methods and
+embedded interfaces, and every name of ``const``/``var`` declarations, grouped ones included;
+docs as go/doc reads them (the comment group right above, or a field's or value's line comment),
+``Deprecated:`` paragraphs as a mark. Exported (capitalized) names are public; the others
+package-private. An import's names are what the file's code uses of it (``http.Get`` →
+``Get``, read from the tree: a comment or a string never counts); the names of its own package
+it uses without a qualifier (a call of a sibling file's ``newRouteRegexp``) are a reference to
+its own package (``.``), each name evidence for the sibling that declares it.
 
 Resolution: an import path names a package directory through the nearest ``go.mod``'s module
-path; each non-test ``.go`` file of that directory provides the package (``go:<import path>``).
+path; each non-test ``.go`` file of that directory provides the package (``go:<import path>``),
+and the graph joins an importer only to the files that declare the names it uses.
 """
 
 from __future__ import annotations
@@ -18,36 +24,77 @@ import re
 import tree_sitter as ts
 
 from . import Facts, Project, Visibility, one_line
-from .walker import Walker, named
+from .walker import Walker, deprecation, doc_summary, named
 
 _TYPE_WORDS = {"struct_type": "struct", "interface_type": "interface"}
 
 
+#: What every Go file may use unqualified without declaring it: never a sibling's name.
+_PREDECLARED = frozenset(
+    "bool byte complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune string "
+    "uint uint8 uint16 uint32 uint64 uintptr any comparable true false iota nil append cap clear "
+    "close complex copy delete imag len make max min new panic print println real recover _".split()
+)
+#: Nodes that bind a name inside a function: a local one hides a sibling's of that name.
+_BINDINGS = (
+    "parameter_declaration",
+    "variadic_parameter_declaration",
+    "short_var_declaration",
+    "range_clause",
+    "var_spec",
+    "const_spec",
+    "type_spec",
+    "type_parameter_declaration",
+    "labeled_statement",
+    "receive_statement",
+    "type_switch_statement",
+)
+
+
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
-    text = data.decode("utf-8", "replace")
-    for node in named(w.parse()):
+    root = w.parse()
+    specs: list[ts.Node] = []
+    for node in named(root):
         kind = node.type
         if kind == "package_clause":
             w.facts.package = w.text(node.named_children[0]) if node.named_child_count else ""
             w.facts.doc = w.doc(node)
         elif kind == "import_declaration":
-            for spec in w.descendants(node, "import_spec"):
-                _import(w, spec, text)
+            specs += w.descendants(node, "import_spec")
         elif kind == "function_declaration":
-            name = w.name(node)
-            w.add("function", name, node, visibility=_visibility(name))
+            _function(w, node, "function", "")
         elif kind == "method_declaration":
-            name = w.name(node)
             owner = _receiver_type(w, node.child_by_field_name("receiver"))
-            w.add("method", name, node, parent=owner, visibility=_visibility(name))
+            _function(w, node, "method", owner)
         elif kind == "type_declaration":
             for spec in named(node):
                 if spec.type in ("type_spec", "type_alias"):
                     _type(w, spec, doc_node=node if node.named_child_count == 1 else spec)
         elif kind in ("const_declaration", "var_declaration"):
             _values(w, node, "const" if kind == "const_declaration" else "variable")
+    aliases = set()
+    qualified: set[int] = set()  # where a name is another package's (`y.Reader`)
+    if specs:
+        used = _qualified_uses(w, root, qualified)
+        aliases = {_import(w, spec, used) for spec in specs}
+    if not w.facts.package.endswith("_test"):  # an external test package imports its own
+        _own_package_uses(w, root, aliases, qualified)
     return w.facts
+
+
+def _function(w: Walker, node: ts.Node, kind: str, owner: str) -> None:
+    name = w.name(node)
+    raw = w.doc_text(node)
+    w.add(
+        kind,
+        name,
+        node,
+        parent=owner,
+        visibility=_visibility(name),
+        doc=doc_summary(raw),
+        marks=deprecation(raw),
+    )
 
 
 def _visibility(name: str) -> Visibility:
@@ -70,13 +117,26 @@ def _type(w: Walker, spec: ts.Node, doc_node: ts.Node) -> None:
         signature = one_line(f"type {w.text(spec)}")
     else:
         signature = f"type {name}{params} {what}"
-    w.add(what, name, spec, visibility=_visibility(name), signature=signature, doc=w.doc(doc_node))
+    raw = w.doc_text(doc_node)
+    w.add(
+        what,
+        name,
+        spec,
+        visibility=_visibility(name),
+        signature=signature,
+        doc=doc_summary(raw),
+        marks=deprecation(raw),
+    )
     if body is None:
         return
     if what == "struct":
         for field in w.descendants(body, "field_declaration"):
-            for field_name in field.children_by_field_name("name"):
-                member = w.text(field_name)
+            names = [w.text(n) for n in field.children_by_field_name("name")]
+            if not names:  # an embedded field: named by its type (`*pkg.Base[T]` → Base)
+                found = w.descendants(field, "type_identifier")
+                names = [w.text(found[0])] if found else []
+            raw = w.doc_text(field)
+            for member in names:
                 w.add(
                     "field",
                     member,
@@ -84,6 +144,8 @@ def _type(w: Walker, spec: ts.Node, doc_node: ts.Node) -> None:
                     parent=name,
                     visibility=_visibility(member),
                     signature=one_line(w.text(field)),
+                    doc=doc_summary(raw) or w.trailing(field),
+                    marks=deprecation(raw),
                 )
     elif what == "interface":
         for method in named(body):
@@ -96,6 +158,19 @@ def _type(w: Walker, spec: ts.Node, doc_node: ts.Node) -> None:
                     parent=name,
                     visibility=_visibility(member),
                     signature=one_line(w.text(method)),
+                    doc=w.doc(method) or w.trailing(method),
+                )
+            elif method.type == "type_elem":  # an embedded interface (or a type set)
+                found = w.descendants(method, "type_identifier")
+                member = w.text(found[-1]) if found else ""
+                w.add(
+                    "embedded",
+                    member,
+                    method,
+                    parent=name,
+                    visibility=_visibility(member),
+                    signature=one_line(w.text(method)),
+                    doc=w.doc(method) or w.trailing(method),
                 )
 
 
@@ -103,7 +178,8 @@ def _values(w: Walker, node: ts.Node, kind: str) -> None:
     """Every name of a ``const``/``var`` declaration, each spec of a group with its own doc."""
     specs = [s for s in w.descendants(node, f"{'const' if kind == 'const' else 'var'}_spec")]
     for spec in specs:
-        doc = w.doc(spec) or (w.doc(node) if len(specs) == 1 else "")
+        raw = w.doc_text(spec) or (w.doc_text(node) if len(specs) == 1 else "")
+        doc = doc_summary(raw) or w.trailing(spec)
         for name_node in spec.children_by_field_name("name"):
             name = w.text(name_node)
             if name != "_":
@@ -114,16 +190,69 @@ def _values(w: Walker, node: ts.Node, kind: str) -> None:
                     visibility=_visibility(name),
                     doc=doc,
                     signature=one_line(f"{'const' if kind == 'const' else 'var'} {w.text(spec)}"),
+                    marks=deprecation(raw),
                 )
 
 
-def _import(w: Walker, spec: ts.Node, text: str) -> None:
+def _import(w: Walker, spec: ts.Node, used: dict[str, list[str]]) -> str:
+    """Record one import with what the file uses of it (``alias.Name``; nothing for ``_``, its
+    init only, or ``.``); the name the code reaches it by."""
     path = w.string(spec.child_by_field_name("path"))
     alias = w.text(spec.child_by_field_name("name")) or path.rsplit("/", 1)[-1]
+    w.import_of(path, used.get(alias, []) if alias not in ("_", ".") else [])
+    return alias
+
+
+def _qualified_uses(w: Walker, root: ts.Node, qualified: set[int]) -> dict[str, list[str]]:
+    """Package name → the exported names the code takes of it (``http.Get``, ``*y.Reader``);
+    the start of each such name is added to ``qualified``."""
+    out: dict[str, list[str]] = {}
+    for node in w.descendants(root, ("selector_expression", "qualified_type")):
+        if node.type == "selector_expression":
+            operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
+        else:
+            operand, field = node.child_by_field_name("package"), node.child_by_field_name("name")
+        if (
+            operand is None
+            or field is None
+            or operand.type not in ("identifier", "package_identifier")
+        ):
+            continue
+        name = w.text(field)
+        qualified.add(field.start_byte)
+        if name[:1].isupper():
+            seen = out.setdefault(w.text(operand), [])
+            if name not in seen:
+                seen.append(name)
+    return out
+
+
+def _own_package_uses(w: Walker, root: ts.Node, aliases: set[str], qualified: set[int]) -> None:
+    """The names of its own package the file uses without declaring them (a sibling's), as a
+    reference to its own package: identifiers in code, less what the file declares, binds
+    locally (a local ``cfg`` hides a sibling's) or imports, and Go's predeclared names."""
+    declared = {s.name for s in w.facts.top_level()} | aliases
+    bound: set[str] = set()
+    for node in w.descendants(root, _BINDINGS):
+        for field in ("name", "left", "label", "alias"):
+            for child in node.children_by_field_name(field):
+                if child.type == "identifier":
+                    bound.add(w.text(child))
+                else:
+                    bound.update(w.text(c) for c in child.named_children if c.type == "identifier")
+    skip = declared | bound | _PREDECLARED
     used: list[str] = []
-    if alias not in ("_", "."):  # what the file uses of it: `alias.Name`
-        used = sorted(set(re.findall(rf"\b{re.escape(alias)}\.([A-Z]\w*)", text)))
-    w.import_of(path, used)
+    seen: set[str] = set()
+    for node in w.descendants(root, ("identifier", "type_identifier")):
+        if node.start_byte in qualified:
+            continue
+        name = w.text(node)
+        if name not in skip and name not in seen:
+            seen.add(name)
+            used.append(name)
+    if used:
+        w.facts.references.append(".")
+        w.facts.names["."] = used
 
 
 class GoResolver:
@@ -133,6 +262,9 @@ class GoResolver:
         self.project = project
 
     def keys(self, rel: str, spec: str) -> list[str]:
+        if spec == ".":  # the file's own package (names used without a qualifier)
+            path = self.import_path(posixpath.dirname(rel))
+            return [f"go:{path}"] if path else []
         return [f"go:{spec}"] if "." in spec.split("/")[0] or self._own(spec) else []
 
     def provides(self, rel: str, facts: Facts) -> list[str]:

@@ -43,12 +43,40 @@ COMMENT_KINDS = {
     "swift": ("comment", "multiline_comment"),
 }
 
-#: Comments addressed to tools, not readers: never a symbol's doc.
+#: Comments addressed to tools, not readers: never a symbol's doc (each a whole line, its
+#: comment marker stripped: ``/* global x */`` is JSHint's, "the global state" is prose).
 TOOL_DIRECTIVE = re.compile(
-    r"(eslint|@ts-|prettier-ignore|istanbul |c8 |NOLINT|clang-format|noinspection|"
-    r"#region|#endregion|biome-ignore|tslint:|jshint|global |SPDX-License|Copyright)",
+    r"^\s*(eslint|@ts-|prettier-ignore|istanbul |c8 |NOLINT|clang-format|noinspection|"
+    r"#region|#endregion|biome-ignore|tslint:|jshint|global |SPDX-License|Copyright|"
+    r"swift-tools-version:|Code generated .* DO NOT EDIT|"
+    r"[a-z0-9]+:[a-z0-9])",  # go/doc's directives: `//go:generate`, `//nolint:errcheck`
     re.IGNORECASE,
 )
+#: The comments each language's own documentation tools read as a declaration's doc, by their
+#: opener (rustdoc's ``///``, JSDoc's ``/**``, LDoc's ``---``); the other comments beside a
+#: declaration are notes on its code, never its summary. A language not listed takes any
+#: comment block right above a declaration (go/doc, RDoc, shell, C).
+DOC_COMMENTS: dict[str, tuple[str, ...]] = {
+    "rust": ("///", "/**"),
+    "javascript": ("/**",),
+    "typescript": ("/**",),
+    "tsx": ("/**",),
+    "lua": ("---", "--[[--"),
+}
+#: Openers that start like a doc comment's and are plain comments (rustdoc, JSDoc).
+_PLAIN_LOOKALIKES = ("////", "/***", "/**/")
+#: Inner doc comments: the enclosing file's or module's doc, not the next item's.
+_INNER_DOCS = ("//!", "/*!")
+
+
+def is_doc_comment(language: str, text: str) -> bool:
+    """Whether a comment (its text as written) is a doc comment by ``language``'s rules."""
+    openers = DOC_COMMENTS.get(language)
+    if openers is None:
+        return True
+    return text.startswith(openers) and not text.startswith(_PLAIN_LOOKALIKES)
+
+
 #: Doc-comment markup that a summary does not keep: Javadoc/JSDoc block tags end the prose, inline
 #: tags keep their text, HTML tags go.
 _BLOCK_TAG = re.compile(
@@ -148,28 +176,69 @@ class Walker:
         return one_line(text.rstrip(" {;=\n"))
 
     def doc(self, node: ts.Node, *, skip: tuple[str, ...] = ()) -> str:
-        """The summary of the comment block right above ``node`` (JSDoc, ``///``, Javadoc …).
+        """The summary of the doc comment right above ``node`` (JSDoc, ``///``, Javadoc …).
 
         Nodes of the kinds in ``skip`` between the comments and the item (Rust's attributes,
-        Java's annotations) are stepped over. A comment that ends a line of code (a trailing
-        comment of the line before) is not a doc of what follows.
+        Java's annotations) are stepped over. A comment that ends a line of code is that line's
+        (a trailing comment), and so are the comment lines that continue it below, aligned
+        with it: neither is a doc of what follows.
         """
-        lines: list[str] = []
+        return doc_summary(self.doc_text(node, skip=skip))
+
+    def doc_text(self, node: ts.Node, *, skip: tuple[str, ...] = ()) -> str:
+        """The whole doc comment above ``node`` (see :meth:`doc`), markers stripped: for what
+        a summary leaves out (``Deprecated:``, ``@deprecated``)."""
         prev = node.prev_sibling
         expected_row = node.start_point[0] - 1
         while prev is not None and prev.type in skip:
             expected_row = prev.start_point[0] - 1
             prev = prev.prev_sibling
+        block: list[ts.Node] = []  # bottom-up
         while prev is not None and "comment" in prev.type and prev.end_point[0] >= expected_row:
-            if _trails_code(prev):
+            if self._ends_code(prev):
+                if block and _continues(prev, block[-1]):
+                    return ""
                 break
-            text = self.text(prev)
-            if text.startswith(("//!", "/*!")):
+            if self.text(prev).startswith(_INNER_DOCS):
                 break  # an inner doc comment belongs to the file (Rust), not to this item
-            lines[:0] = without_directives(comment_text(text))
+            block.append(prev)
             expected_row = prev.start_point[0] - 1
             prev = prev.prev_sibling
-        return doc_summary("\n".join(lines)) if lines else ""
+        return self._block_text(block)
+
+    def trailing(self, node: ts.Node) -> str:
+        """The summary of the comment after ``node`` on its last line (``Name string // the
+        name``), with the lines below that continue it in its column: a member's doc where
+        its language reads one there (go/doc's line comments)."""
+        after = node.next_sibling
+        if after is None or "comment" not in after.type:
+            return ""
+        if after.start_point[0] != node.end_point[0]:
+            return ""
+        block = [after]
+        below = after.next_sibling
+        while below is not None and "comment" in below.type and _continues(block[-1], below):
+            if self._ends_code(below):
+                break
+            block.append(below)
+            below = below.next_sibling
+        return doc_summary(self._block_text(block[::-1]))
+
+    def _summary(self, block: list[ts.Node], markers: tuple[str, ...] = ()) -> str:
+        return doc_summary(self._block_text(block, markers))
+
+    def _block_text(self, block: list[ts.Node], markers: tuple[str, ...] = ()) -> str:
+        """The text of a comment block (collected bottom-up): its doc comments only, by the
+        language's rules, top-down, markers and tool directives stripped."""
+        lines: list[str] = []
+        for comment in reversed(block):
+            text = self.text(comment)
+            if not is_doc_comment(self.facts.language, text.lstrip()):
+                continue
+            for marker in markers:
+                text = "\n".join(line.strip().removeprefix(marker) for line in text.splitlines())
+            lines += without_directives(comment_text(text))
+        return "\n".join(lines)
 
     def declaration_until(self, node: ts.Node, cut: ts.Node | None) -> str:
         """``node``'s declaration up to ``cut`` (its body or value; all of it without one), on
@@ -184,25 +253,27 @@ class Walker:
         For grammars that do not keep a comment beside what it documents (Ruby puts the comment
         above a body's first item outside the body; Kotlin's modifiers swallow annotations), the
         comments are looked up by the row they end on. ``markers``: the language's own comment
-        openers (Lua's ``---``) stripped before the common ones.
+        openers (Lua's ``---``) stripped before the common ones. Trailing comments, and the
+        lines that continue one, are their own line's, as in :meth:`doc`.
         """
         if self._comments is None:
             root = self._root if self._root is not None else node
             kinds = COMMENT_KINDS.get(self.facts.language, ("comment",))
             self._comments = {c.end_point[0]: c for c in self.descendants(root, kinds)}
-        lines: list[str] = []
         if self._ends_code(node):
             return ""  # not first on its line (`object A { def b = 1 }`): the line's doc is A's
+        block: list[ts.Node] = []
         row = node.start_point[0] - 1
-        while (comment := self._comments.get(row)) is not None and not self._ends_code(comment):
-            text = self.text(comment)
-            if text.startswith(("#!", "//!", "/*!")):
+        while (comment := self._comments.get(row)) is not None:
+            if self._ends_code(comment):
+                if block and _continues(comment, block[-1]):
+                    return ""
                 break
-            for marker in markers:
-                text = "\n".join(line.strip().removeprefix(marker) for line in text.splitlines())
-            lines[:0] = without_directives(comment_text(text))
+            if self.text(comment).startswith(("#!", *_INNER_DOCS)):
+                break
+            block.append(comment)
             row = comment.start_point[0] - 1
-        return doc_summary("\n".join(lines)) if lines else ""
+        return self._summary(block, markers)
 
     def _ends_code(self, node: ts.Node) -> bool:
         """Whether code precedes ``node`` on its first line (a trailing comment)."""
@@ -223,6 +294,7 @@ class Walker:
         parent: str = "",
         signature: str | None = None,
         doc: str | None = None,
+        marks: tuple[str, ...] = (),
     ) -> None:
         if not name:
             return
@@ -234,6 +306,7 @@ class Walker:
                 doc if doc is not None else self.doc(node),
                 visibility,
                 parent,
+                marks,
             )
         )
 
@@ -256,10 +329,22 @@ class Walker:
             known.extend(n for n in names if n and n not in known)
 
 
-def _trails_code(comment: ts.Node) -> bool:
-    """Whether ``comment`` ends a line of code (``x = 1  // note``)."""
-    before = comment.prev_sibling
-    return before is not None and before.end_point[0] == comment.start_point[0]
+def _continues(trailing: ts.Node, below: ts.Node) -> bool:
+    """Whether the comment ``below`` a trailing comment continues it: it starts in the same
+    column, right on the next line (``A, // add a new\n   // item.``)."""
+    return (
+        below.start_point[1] == trailing.start_point[1]
+        and below.start_point[0] <= trailing.end_point[0] + 1
+    )
+
+
+#: A doc's word that its symbol is deprecated: JSDoc's or Javadoc's tag, go/doc's paragraph.
+_DEPRECATED = re.compile(r"(^|\s)@deprecated\b|^Deprecated: ", re.MULTILINE)
+
+
+def deprecation(doc_text: str) -> tuple[str, ...]:
+    """``("deprecated",)`` when a doc comment says so (``@deprecated``, ``Deprecated: …``)."""
+    return ("deprecated",) if _DEPRECATED.search(doc_text) else ()
 
 
 def comment_text(comment: str) -> list[str]:
