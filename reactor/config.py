@@ -110,6 +110,10 @@ class DocgenConfig:
     #: overrides), for model servers that serve several requests together. The daemon
     #: documents one file per idle tick whatever this says.
     concurrency: int = 1
+    #: While a backlog remains and the host is idle, a cheap backend (the outline: a few ms of
+    #: CPU a file) ticks back to back, using at most this share of one core on average (its
+    #: ticks' CPU time against the wall clock); 0: paced by ``tick_seconds`` like a model.
+    cheap_cpu_percent: float = 25.0
     shell: ShellConfig = field(default_factory=ShellConfig)
     ollama: OllamaConfig = field(default_factory=OllamaConfig)
     openai: OpenAIConfig = field(default_factory=OpenAIConfig)
@@ -260,6 +264,7 @@ BOUNDS = {
     "nice": Bound(-20, 19),
     "refresh_outdated_per_hour": Bound(0, 3_600),
     "concurrency": Bound(1, MAX_JOBS),
+    "cheap_cpu_percent": Bound(0, 100),
     "shell.timeout_seconds": Bound(0, _DAY, low_open=True),
     "ollama.timeout_seconds": Bound(0, _DAY, low_open=True),
     "openai.timeout_seconds": Bound(0, _DAY, low_open=True),

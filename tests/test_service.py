@@ -350,3 +350,34 @@ def test_a_vanished_repo_is_dropped_while_others_go_on(
     finally:
         for reactor in reactors:
             reactor.close()
+
+
+@pytest.mark.parametrize("cheap", [True, False], ids=["outline-like", "model-like"])
+def test_a_cheap_backend_ticks_back_to_back_within_its_cpu_share(
+    make_reactor: MakeReactor,
+    repo: Path,
+    clock: FakeClock,
+    backend: FakeBackend,
+    monkeypatch: pytest.MonkeyPatch,
+    cheap: bool,
+) -> None:
+    """A backlog with a cheap backend is paced by the ticks' CPU time (here 10 ms each, 25 %
+    of a core: one every 40 ms); a model backend keeps tick_seconds between docs."""
+    from reactor import service as service_module
+
+    for i in range(20):
+        write(repo, f"bulk/m{i}.py", f"X = {i}\n")
+    monkeypatch.setattr(backend, "cheap", cheap)
+    reactor = make_reactor(idle_after_seconds=0.0, tick_seconds=1.0)
+    cpu = itertools.count(step=0.01)  # read before and after each tick: 10 ms of CPU each
+    monkeypatch.setattr(service_module.time, "thread_time", lambda: next(cpu))
+    service = Service([reactor], clock=clock)
+    gaps = []
+    while service.run_once() or not gaps:
+        gaps.append(service.next_sleep())
+        clock.advance(gaps[-1])
+        if len(backend.requests) == 23:  # every source documented
+            break
+    generated = gaps[-10:]  # (the first gaps are the index's slices)
+    expected = 0.04 if cheap else 1.0
+    assert all(abs(g - expected) < 1e-6 for g in generated), generated
