@@ -175,3 +175,30 @@ def identifiers(text: str, language: str) -> set[str]:
 
 def read_text(path: Path) -> str:
     return path.read_text("utf-8", "replace")
+
+
+def ofiles_from(data: dict[str, Any]) -> dict[str, OFile]:
+    """The :class:`OFile` of each file from a tool's JSON (the shape the tools here print)."""
+    out: dict[str, OFile] = {}
+    for rel, entry in data.items():
+        out[rel] = OFile(
+            symbols=[
+                OSymbol(
+                    name=s["name"],
+                    parent=s.get("parent", ""),
+                    kind=s.get("kind", ""),
+                    line=s.get("line", 0),
+                    visibility=s.get("visibility"),
+                    signature=s.get("signature"),
+                    doc=s.get("doc"),
+                    recall=s.get("recall", True),
+                )
+                for s in entry.get("symbols") or []
+            ],
+            edges={t: set(n or []) for t, n in (entry.get("edges") or {}).items()},
+            unknown=entry.get("unknown") or [],
+            idents=set(entry["idents"]) if entry.get("idents") is not None else None,
+            file_doc=entry.get("file_doc"),
+            error=entry.get("error", ""),
+        )
+    return out

@@ -142,6 +142,10 @@ def summary_ok(claim: str, doc: str, *, whole: bool = False) -> bool:
     cut = claim.endswith("…")
     mine = plain(claim.rstrip("…"))
     para = plain(doc if whole else first_paragraph(doc))
+    if para.endswith(":") and not whole:
+        # a sentence ending at a colon runs on into what follows it
+        paragraphs = [p for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
+        para = plain(" ".join(paragraphs[:2]))
     if not mine or not para:
         return False
     if cut:
