@@ -136,7 +136,8 @@ class FileLock:
         try:
             try:
                 fd = os.open(self.path, flags, 0o644)
-            except FileNotFoundError:  # the first time (or .llmc/ was removed): make the dirs
+            except (FileNotFoundError, NotADirectoryError):
+                # the first time (or .llmc/ was removed): make the dirs, or say what is in the way
                 if self._repo_root is not None:
                     ensure_state_dir(self._repo_root)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
