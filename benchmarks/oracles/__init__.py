@@ -83,7 +83,12 @@ class Oracle:
 
 
 def run_tool(
-    argv: list[str], payload: Any | None = None, *, cwd: Path | None = None, timeout: int = 900
+    argv: list[str],
+    payload: Any | None = None,
+    *,
+    cwd: Path | None = None,
+    timeout: int = 900,
+    env: dict[str, str] | None = None,
 ) -> str:
     """Run an oracle tool, JSON on stdin, and return its stdout (raises on failure)."""
     proc = subprocess.run(
@@ -94,6 +99,7 @@ def run_tool(
         cwd=cwd,
         timeout=timeout,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")

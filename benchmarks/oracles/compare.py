@@ -91,6 +91,7 @@ def last(name: str) -> str:
 
 
 def squash(text: str) -> str:
+    text = re.sub(r"\s*\(exported as [^)]*\)$", "", text)  # the outline's note, not source
     flat = re.sub(r"\s+", "", text)
     while flat and flat[-1] in "{;:=":
         flat = flat[:-1]
@@ -316,7 +317,9 @@ def compare_file(
             elif target in ofile.edges:
                 t["edges"].claims += 1
                 t["edges"].confirmed += 1
-            elif posixpath.splitext(posixpath.basename(target))[0] in stems:
+            elif posixpath.splitext(posixpath.basename(target))[0] in stems or any(
+                u.endswith("/") and target.startswith(u) for u in ofile.unknown
+            ):
                 t["edges"].unjudged += 1
             else:
                 t["edges"].claims += 1
@@ -340,7 +343,9 @@ def compare_file(
             t["imported_by"].claims += 1
             if importer not in truth:
                 stem = posixpath.splitext(posixpath.basename(rel))[0]
-                if any(last(u.replace("/", ".")) == stem for u in their.unknown):
+                if any(last(u.replace("/", ".")) == stem for u in their.unknown) or any(
+                    u.endswith("/") and rel.startswith(u) for u in their.unknown
+                ):
                     t["imported_by"].claims -= 1
                     t["imported_by"].unjudged += 1
                 else:
@@ -352,11 +357,15 @@ def compare_file(
                         "no such import",
                     )
                 continue
+            wildcard = "*" in declared  # re-exports everything of another module
             bad = [
                 n
                 for n in names
-                if (their.idents is not None and last(n) not in their.idents)
-                or (ofile.symbols and last(n) not in declared)
+                if n != "default"  # a default import's name is the importer's own
+                and (
+                    (their.idents is not None and last(n) not in their.idents)
+                    or (ofile.symbols and not wildcard and last(n) not in declared)
+                )
             ]
             if bad:
                 miss(
