@@ -121,7 +121,7 @@ def bench_calls(root: Path, paths: list[str], rounds: int) -> dict[str, Any]:
     """get_doc fresh and stale, repo_map, search_docs, through OnDemand (what the tools call)."""
     rng = random.Random(SEED)
     with Reactor.open(root, watch=False) as reactor:
-        ask = OnDemand(reactor)
+        ask = OnDemand(reactor, ticking=False)
         reactor.search.catch_up()
         fresh = []
         for rel in rng.choices(paths, k=rounds):
@@ -171,6 +171,7 @@ def bench_idle(root: Path, seconds: float) -> dict[str, Any]:
     try:
         process = psutil.Process(server.pid)
         time.sleep(min(10.0, seconds))  # the first ticks and the search catch-up settle
+        assert server.poll() is None, "reactor mcp exited"
         before, started = process.cpu_times(), time.monotonic()
         time.sleep(seconds)
         after, elapsed = process.cpu_times(), time.monotonic() - started

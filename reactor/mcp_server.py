@@ -242,8 +242,10 @@ class McpServer:
                 return
 
     async def _prepare(self) -> None:
-        """Ahead of the first calls: the docs not yet searchable, and the map's graph."""
+        """Ahead of the first calls: the docs not yet searchable, the first index, and the
+        map's graph (a map made ahead of time)."""
         await self._off_loop(self.ask.reactor.search.catch_up)
+        await self._off_loop(self.ask.whole_index)
         await self._off_loop(self.ask.mapper.graph)
 
     async def _notifier(self) -> None:
@@ -288,9 +290,6 @@ class McpServer:
             doc = ask.get_doc(args["path"])
             head = f"[{doc.source} of {doc.path}: {doc.note}]\n\n" if doc.note else ""
             return head + doc.text, doc.to_json()
-        if tool == "repo_map":
-            ranked = ask.repo_map(max_tokens=args["max_tokens"], focus=args["focus"])
-            return ranked.text or "(no indexed sources yet)\n", ranked.to_json()
         if tool == "search_docs":
             hits = ask.search_docs(args["query"], limit=args["limit"])
             lines = []
@@ -299,15 +298,21 @@ class McpServer:
                 lines += [f"  {n}: {text}" for n, text in hit.lines]
             text = "\n".join(lines) + "\n" if lines else "no doc matches\n"
             return text, {"results": [hit.to_json() for hit in hits]}
+        note = ask.whole_index()  # the rest speak of the whole repo
+        head = f"[{note}]\n" if note else ""
+        if tool == "repo_map":
+            ranked = ask.repo_map(max_tokens=args["max_tokens"], focus=args["focus"])
+            text = ranked.text or "(no indexed sources yet)\n"
+            return head + text, {**ranked.to_json(), "note": note}
         if tool == "neighbours":
             found = ask.neighbours(args["path"])
             lines = [f"{found['path']} imports:"]
             lines += [f"  {n['path']}: {', '.join(n['uses'])}" for n in found["imports"]]
             lines.append(f"{found['path']} is imported by:")
             lines += [f"  {n['path']}: {', '.join(n['uses'])}" for n in found["imported_by"]]
-            return "\n".join(lines) + "\n", found
+            return head + "\n".join(lines) + "\n", {**found, "note": note}
         counts = ask.status()
-        return json.dumps(counts, indent=2) + "\n", counts
+        return head + json.dumps(counts, indent=2) + "\n", {**counts, "note": note}
 
     # -- resources ------------------------------------------------------------------------
     async def _list_resources(
@@ -371,15 +376,17 @@ def run(root: Path, *, wait_seconds: float, polling: bool = False) -> None:
         watch_lock.acquire()
         ticking = True
     except LockHeld:
-        ticking = False
+        ticking = False  # (said below: a watch or another server keeps this repo)
+    watching_elsewhere = not ticking
     try:
         reactor = Reactor.open(root, watch=False)
-        ask = OnDemand(reactor, wait_seconds=wait_seconds)
+        ticking = ticking and reactor.config.enabled and reactor.config.daemon_enabled
+        ask = OnDemand(reactor, wait_seconds=wait_seconds, ticking=ticking)
         server = McpServer(ask)
         reactor.add_doc_listener(server.doc_changed)
         service = Service([reactor], steps=[ProgressReporter(reactor)])
         thread = threading.Thread(target=_tick, args=(service, reactor.config.nice), daemon=True)
-        if ticking and reactor.config.enabled and reactor.config.daemon_enabled:
+        if ticking:
             reactor.start_watching(polling=polling)
             assert reactor.watcher is not None
             log.info(
@@ -393,7 +400,7 @@ def run(root: Path, *, wait_seconds: float, polling: bool = False) -> None:
             log.info(
                 "reactor mcp serving %s without ticks (%s); docs asked for are made fresh",
                 root,
-                "another reactor watch or mcp runs for it" if not ticking else "daemon disabled",
+                "another reactor watch or mcp runs for it" if watching_elsewhere else "disabled",
             )
         try:
             anyio.run(server.serve)

@@ -21,6 +21,7 @@ import logging
 import os
 import posixpath
 import threading
+import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 DEFAULT_WAIT_SECONDS = 20.0
 #: How often a waiting job looks up from the lock to see whether the server is stopping.
 JOB_POLL_SECONDS = 0.25
+#: How often a question that needs the whole index looks whether the first index is done.
+INDEX_POLL_SECONDS = 0.02
 #: What ``get_doc`` of a directory says until directory pages exist.
 NOT_YET = "directory pages are not available yet"
 
@@ -82,9 +85,15 @@ class DocAnswer:
 class OnDemand:
     """Answers for one open :class:`Reactor` (see the module docstring)."""
 
-    def __init__(self, reactor: Reactor, *, wait_seconds: float = DEFAULT_WAIT_SECONDS):
+    def __init__(
+        self, reactor: Reactor, *, wait_seconds: float = DEFAULT_WAIT_SECONDS, ticking: bool
+    ):
+        """``ticking``: the reactor's ticks run (a service thread), and they bring the index up
+        to date; else the first question that needs the whole index refreshes it here."""
         self.reactor = reactor
         self.wait_seconds = wait_seconds
+        self.ticking = ticking
+        self._refresh_lock = threading.Lock()
         self._jobs: dict[str, Future[Outcome | None]] = {}
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -252,6 +261,28 @@ class OnDemand:
         return result.body
 
     # -- the rest -------------------------------------------------------------------------
+    def whole_index(self) -> str:
+        """Wait, up to ``wait_seconds``, for the first index of the repo in this process to be
+        done (a map or a count over part of the repo misleads); ``""``, or what to say when
+        the answer covers the files indexed so far."""
+        scheduler = self.reactor.scheduler
+        if scheduler.first_build_done:
+            return ""
+        if not self.ticking:  # nobody else brings it up to date in this process
+            with self._refresh_lock:
+                if not scheduler.first_build_done:
+                    self.reactor.refresh_index()
+            return ""
+        deadline = time.monotonic() + self.wait_seconds
+        while not scheduler.first_build_done:  # (the ticks' scan sets it; no event to wait on)
+            if time.monotonic() >= deadline or self._stopping.is_set():
+                counted = self.reactor.index.count()
+                return (
+                    f"still indexing the repo: this covers the {counted:,} sources indexed so far"
+                )
+            time.sleep(INDEX_POLL_SECONDS)
+        return ""
+
     def neighbours(self, path: str) -> dict[str, Any]:
         """What ``path`` imports (with the signatures of the names it uses) and what imports
         it (with the names those use), as the index has it."""

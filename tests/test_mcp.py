@@ -130,6 +130,7 @@ def test_tools_are_listed_and_each_answers(repo: Path, mode: str) -> None:
                 "path": "main.py",
                 "imports": [{"path": "pkg/util.py", "uses": ["def helper(x: int) -> int"]}],
                 "imported_by": [],
+                "note": "",  # (the first index is done: this is the whole repo)
             }
 
             counts = await call(client, "status")

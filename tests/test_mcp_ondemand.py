@@ -56,7 +56,7 @@ def test_a_busy_model_gives_the_outline_now_and_the_doc_after(
 ) -> None:
     written = threading.Event()
     reactor.add_doc_listener(lambda rel: written.set() if rel == "pkg/util.py" else None)
-    ask = OnDemand(reactor, wait_seconds=0.2)
+    ask = OnDemand(reactor, wait_seconds=0.2, ticking=False)
     try:
         first = ask.get_doc("pkg/util.py")
         assert gated.entered.is_set()  # the job is in the backend call
@@ -85,7 +85,7 @@ def test_calls_are_served_while_a_tick_holds_the_lock(
     gated.entered.clear()
     write(repo, "pkg/util.py", "def helper(x: int) -> int:\n    return x + 1\n")
     reactor.notify(["pkg/util.py"])
-    ask = OnDemand(reactor, wait_seconds=0.2)
+    ask = OnDemand(reactor, wait_seconds=0.2, ticking=False)
     with ThreadPoolExecutor(max_workers=1) as pool:
         ticking = pool.submit(drain, reactor)
         try:
@@ -103,7 +103,7 @@ def test_calls_are_served_while_a_tick_holds_the_lock(
 
 
 def test_paths_an_agent_may_name(reactor: Reactor, repo: Path) -> None:
-    ask = OnDemand(reactor)
+    ask = OnDemand(reactor, ticking=False)
     assert ask.resolve("./pkg/../pkg/util.py") == "pkg/util.py"
     assert ask.resolve(str(repo / "pkg" / "util.py")) == "pkg/util.py"
     assert ask.resolve(str(repo)) == ""
@@ -135,3 +135,17 @@ def test_listeners_hear_of_every_doc_a_unit_of_work_changed(reactor: Reactor) ->
     reactor.docs_changed("fresh", "same.py")  # nothing changed on disk
     reactor.docs_changed("failed", "bad.py", "boom")
     assert heard == ["new.py", "old.py", "gone.py"]
+
+
+def test_questions_about_the_whole_repo_wait_for_its_first_index(
+    reactor: Reactor, repo: Path
+) -> None:
+    waiting = OnDemand(reactor, wait_seconds=0.05, ticking=True)  # ticks that never come
+    assert (
+        waiting.whole_index() == "still indexing the repo: this covers the 0 sources indexed so far"
+    )
+    alone = OnDemand(reactor, ticking=False)  # nobody ticks: it indexes the repo itself
+    assert alone.whole_index() == ""
+    assert reactor.scheduler.first_build_done
+    assert {"pkg/util.py", "pkg/__init__.py"} <= set(alone.repo_map().ranked)
+    assert waiting.whole_index() == ""  # done now, for every question after
