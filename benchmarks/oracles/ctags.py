@@ -33,18 +33,21 @@ CTAGS_LANG = {
     "shell": "Sh",
     "lua": "Lua",
     "java": "Java",
+    "c": "C",
+    "cpp": "C++",
 }
 #: ctags kinds that are not declarations of the file's API.
 SKIP_KINDS = {
     "package", "namespace", "alias", "import", "local", "parameter", "label", "heredoc",
     "using", "implementation", "script", "typeParameter", "externvar", "describe", "context",
-    "it",
+    "it", "prototype", "header", "macroparam",
 }  # fmt: skip
 #: Scopes inside which a tag is a local, not a member.
 LOCAL_SCOPES = {"function", "method", "singletonMethod", "func", "constructor", "accessor"}
 TYPE_SCOPES = {
     "class", "struct", "interface", "enum", "trait", "object", "module", "record",
     "enumerator", "typealias", "union", "implementation", "protocol", "extension",
+    "annotation",
 }  # fmt: skip
 ACCESS = {
     "public": "public",
@@ -82,6 +85,20 @@ def _visibility(language: str, tag: dict[str, Any], line: str) -> str | None:
         if re.search(r"(^|\s)internal\s", text):
             return "internal"
         return "public"
+    if language == "java":
+        if tag.get("scopeKind") in ("interface", "annotation"):
+            return "public"
+        for word in ("public", "protected", "private"):
+            if re.search(rf"(^|\s){word}\s", text):
+                return word
+        return None if tag.get("kind") == "enumConstant" else "package"
+    if language in ("c", "cpp"):
+        access = tag.get("access")
+        if access in ("public", "protected", "private"):
+            return str(access)
+        if tag.get("scopeKind") in ("struct", "union", "enum") or tag["kind"] in ("member",):
+            return "public"
+        return "private" if tag.get("file") else "public"
     if language == "lua":
         return "private" if text.startswith("local ") else "public"
     return None
@@ -184,7 +201,7 @@ def oracle(language: str) -> Oracle:
     from oracles.resolvers import RULES
 
     judges = {"symbols": "ctags tags", "signatures": "as written at the tag's line"}
-    if language in ("csharp", "php", "rust", "kotlin", "lua"):
+    if language in ("csharp", "php", "rust", "kotlin", "lua", "java", "c", "cpp"):
         judges["visibility"] = "ctags access / the declaration's keywords"
     if language in DOC_STYLE:
         judges["summaries"] = f"comment above, {DOC_STYLE[language]} (rule written here)"

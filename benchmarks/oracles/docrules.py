@@ -26,6 +26,9 @@ DOC_STYLE = {
     "ruby": "# RDoc/YARD",
     "lua": "--- LDoc",
     "shell": "# above a function",
+    "java": "/** */ Javadoc",
+    "c": "Doxygen /** */, ///",
+    "cpp": "Doxygen /** */, ///",
 }
 ATTRIBUTE = {
     "rust": re.compile(r"^\s*#\["),
@@ -34,6 +37,8 @@ ATTRIBUTE = {
     "kotlin": re.compile(r"^\s*@\w"),
     "scala": re.compile(r"^\s*@\w"),
     "swift": re.compile(r"^\s*@\w"),
+    "java": re.compile(r"^\s*@\w"),
+    "cpp": re.compile(r"^\s*template\s*<"),
 }
 TAG = re.compile(r"^\s*@\w")
 
@@ -94,7 +99,11 @@ def doc_above(lines: list[str], index: int, language: str) -> str:
             )
             text = re.sub(r"<[^>]+>", "", text)
         return text.strip()
-    if language in ("kotlin", "scala", "php"):
+    if language in ("c", "cpp"):
+        body = _lines(lines, j, "///", "////") or _lines(lines, j, "//!")
+        body = body or _block(lines, j) or []
+        return "\n".join(x.strip() for x in body).strip()
+    if language in ("kotlin", "scala", "php", "java"):
         return _until_tag(_block(lines, j) or [])
     if language in ("ruby", "shell"):
         body = _lines(lines, j, "#", "#!")

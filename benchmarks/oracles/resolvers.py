@@ -35,6 +35,9 @@ from pathlib import Path
 from oracles import OFile, code_only, identifiers
 
 RULES = {
+    "java": "package + imports, names used (rule written here)",
+    "c": "#include search: beside, then root/src/include dirs (rule written here)",
+    "cpp": "#include search: beside, then root/src/include dirs (rule written here)",
     "ruby": "require_relative / require on lib/ (rule written here)",
     "lua": "require on package.path (rule written here)",
     "shell": "source of literal paths (rule written here)",
@@ -399,7 +402,30 @@ def _expand(tree: str) -> list[str]:
     return out
 
 
+def includes(root: Path, files: list[str], texts: dict[str, str], decls: list[Decl],
+             result: dict[str, OFile]) -> None:  # fmt: skip
+    """``#include "x"`` beside the file, then the include folders; ``<x>`` through those only
+    (the folders the oracle can name without a build: the root, ``src``, every ``include``)."""
+    known = set(files)
+    dirs = sorted({""} | {"src"} | {f[: f.index("include/") + 7] for f in files if "include/" in f})
+    for rel in files:
+        text = texts[rel]
+        result[rel].idents = identifiers(text, "c")
+        for quote, name in re.findall(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', text, re.M):
+            cand = [posixpath.normpath(posixpath.join(posixpath.dirname(rel), name))] * (
+                quote == '"'
+            ) + [posixpath.normpath(posixpath.join(d, name)) for d in dirs]
+            hit = [c for c in cand if c in known]
+            if hit:
+                _add(result, rel, hit[0])
+            elif quote == '"':
+                result[rel].unknown.append(name)
+
+
 RESOLVERS: dict[str, Resolver] = {
+    "java": by_names("java"),
+    "c": includes,
+    "cpp": includes,
     "ruby": ruby,
     "lua": lua,
     "shell": shell,
