@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -32,6 +33,7 @@ def status_json(capsys: pytest.CaptureFixture[str], repo: Path) -> dict[str, obj
 def test_generate_all_then_nothing_then_one_stale(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    write(repo, "pkg/__init__.py", '"""The package."""\nfrom .util import helper\n')
     before = status_json(capsys, repo)  # blob.py is binary: a source, skipped
     assert (before["sources"], before["missing"], before["fresh"]) == (4, 3, 0)
     assert before["skipped"]["by_reason"]["binary"] == 1
@@ -47,7 +49,7 @@ def test_generate_all_then_nothing_then_one_stale(
     write(repo, "pkg/util.py", "def helper(x):\n    return x + 1\n")  # a new signature
     after = status_json(capsys, repo)
     assert (after["fresh"], after["stale"], after["missing"], after["outdated"]) == (1, 1, 0, 1)
-    # pkg/__init__.py shows util's signatures in its graph context: outdated, not stale
+    # pkg/__init__.py shows helper's signature in its graph context: outdated, not stale
     assert after["outdated_reasons"]["neighbours"] == ["pkg/__init__.py"]
     assert after["paths"] == {"stale": ["pkg/util.py"], "missing": [], "orphaned": []}
 
@@ -265,3 +267,51 @@ def test_watch_polling_documents_an_edit(repo: Path) -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def test_every_help_lists_every_exit_code_and_every_default() -> None:
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    helps = {"reactor": parser.format_help()}
+    helps |= {name: sub.format_help() for name, sub in subparsers.choices.items()}  # type: ignore[union-attr]
+    for name, text in helps.items():
+        flat = " ".join(text.split())
+        for code in ("0 ", "1 ", "2 usage or config error", "3 ", "130 / 143"):
+            assert f"; {code}" in flat or f"codes: {code}" in flat, (name, code)
+    for name, sub in subparsers.choices.items():  # type: ignore[union-attr]
+        for action in sub._actions:
+            if action.dest not in ("help", "version"):
+                assert "default" in (action.help or ""), f"{name} {action.dest}"
+    generate = " ".join(helps["generate"].split())
+    assert "(default: 10)" in generate and "(default: the config's concurrency, 1)" in generate
+
+
+def test_watch_outside_any_repo_says_which_root_it_took_and_leaves_nested_repos_alone(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "plain"
+    write(root, "top.py", "X = 1\n")
+    write(root, "llmc_like/notes.py", "Y = 2\n")
+    write(root, "clone/.git/HEAD", "ref: refs/heads/main\n")
+    write(root, "clone/src/lib.py", "Z = 3\n")
+    cmd = [sys.executable, "-m", "reactor.cli", "watch"]
+    with subprocess.Popen(cmd, cwd=root, stderr=subprocess.PIPE, text=True) as proc:
+        lines: list[str] = []
+        try:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                lines.append(line)
+                if "all 2 docs fresh" in line:
+                    break
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+    start = next(line for line in lines if "reactor watching" in line)
+    assert (
+        f"reactor watching {root.resolve()} (no llmc.toml or .git here: taken as the root; nested "
+        "git repositories in it are left to themselves)"
+    ) in start
+    assert sorted(p.name for p in (root / "DOCS/REPODOCS").rglob("*.md")) == [
+        "notes.py.md",
+        "top.py.md",
+    ]

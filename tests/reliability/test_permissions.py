@@ -148,3 +148,28 @@ def test_watch_keeps_docs_of_hidden_files_and_picks_them_up_when_readable_again(
             reader.join(timeout=10)
     assert "Traceback" not in "".join(lines)
     assert len(list((repo / DOCS / "sub").glob("*.md"))) == 6
+
+
+def test_a_repo_that_is_not_writable_is_one_line_not_a_traceback(
+    unprivileged_repo: tuple[Path, list[str]],
+) -> None:
+    """No state dir can be made: every command that needs one says so (exit 2), none claims
+    the lock is held by another run, and `check` (which writes nothing) still answers."""
+    repo, prefix = unprivileged_repo
+    repo.chmod(0o555)
+    try:
+        for argv in (["status", str(repo)], ["generate", "--all", "--repo", str(repo)]):
+            run = reactor(prefix, *argv)
+            assert run.returncode == 2, run.stderr
+            assert run.stderr == (
+                f"reactor: error: {repo / '.llmc'}: cannot create the state directory "
+                "(Permission denied): reactor keeps its index and locks there, so the "
+                "repository must be writable (`reactor check` needs no state directory)\n"
+            )
+        watch = reactor(prefix, "watch", str(repo))
+        assert watch.returncode == 2 and "cannot create the state directory" in watch.stderr
+        assert "held" not in watch.stderr and "Traceback" not in watch.stderr
+        check = reactor(prefix, "check", "--repo", str(repo))
+        assert check.returncode == 1 and "missing a.py" in check.stdout
+    finally:
+        repo.chmod(0o755)
