@@ -11,8 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeClock, write
-from reactor.progress import REPORT_INTERVAL_SECONDS, ProgressReporter, progress_line
+from conftest import FakeBackend, FakeClock, write
+from reactor.progress import (
+    REPORT_INTERVAL_SECONDS,
+    ProgressReporter,
+    progress_line,
+    refresh_words,
+)
 from reactor.reactor import Reactor
 
 
@@ -82,3 +87,25 @@ def test_status_beside_a_running_watch_shows_its_mode_and_progress(repo: Path) -
         check=True,
     )
     assert "watch:      not running" in after.stdout
+
+
+def test_the_line_says_how_outdated_docs_are_refreshed_by_this_backend(
+    make_reactor: ...,  # type: ignore[valid-type]
+    backend: FakeBackend,
+) -> None:
+    """The outline refreshes outdated docs one per idle tick, a model backend at its rate:
+    the line says which (it said "as the backend's rate allows" for the outline too)."""
+    backend.cheap = True
+    outline_like: Reactor = make_reactor()
+    assert refresh_words(outline_like) == "refreshed one per idle tick"
+    backend.cheap = False
+    assert refresh_words(outline_like) == (
+        "refreshed at most 30 an hour (refresh_outdated_per_hour)"
+    )
+    never: Reactor = make_reactor(refresh_outdated_per_hour=0.0)
+    assert refresh_words(never) == "not refreshed (refresh_outdated_per_hour = 0)"
+    line = progress_line(10, 10, None, 2, refresh=refresh_words(outline_like))
+    assert line == (
+        "8/10 fresh (80%) · 2 outdated, refreshed at most 30 an hour (refresh_outdated_per_hour)"
+    )
+    assert progress_line(0, 0, None) == "0/0 fresh (no sources to document)"

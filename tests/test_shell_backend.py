@@ -178,3 +178,34 @@ def test_missing_interpreter_is_a_clear_error(repo: Path) -> None:
     path.chmod(0o755)
     with pytest.raises(BackendError, match="cannot run"):
         ShellBackend(script=path, args=[], timeout_seconds=10).generate(request(repo))
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "import sys; sys.stdin.read(); sys.stderr.write('oops \\x1b[2J\\x1b]0;t\\x07 \\x9b'); "
+            "sys.exit(2)\n",
+            "exit status 2: oops \\033[2J\\033]0;t\\a \\302\\233",
+        ),
+        (
+            "import sys; sys.stdin.read(); print('NO-OP: \\x1b[31mgenerated\\x1b[0m\\rfile')\n",
+            "generated\\033[0m\\rfile",
+        ),
+    ],
+)
+def test_what_a_script_says_never_reaches_a_terminal_raw(
+    repo: Path, body: str, reason: str
+) -> None:
+    """Escape sequences in a script's stderr or NO-OP reason end up in log lines, `generate`'s
+    report and `status`: every control character is shown escaped."""
+    path = script(repo, "garbage.py", body)
+    backend = ShellBackend(script=path, args=[], timeout_seconds=10)
+    try:
+        said = backend.generate(request(repo))
+        assert isinstance(said, NoOp)
+        text = said.reason
+    except BackendError as exc:
+        text = str(exc)
+    assert reason in text
+    assert text.isprintable()
