@@ -94,6 +94,10 @@ def _names(text: str | None) -> list[str]:
     return [n for n in (text or "").split("\n") if n]
 
 
+#: Marks a name an extractor read from the importer's code rather than from its import (the
+#: constants a Ruby file names): shown only under a file that declares it, never evidence of
+#: an edge by itself.
+GUESSED_MARK = "?"
 #: Provided keys that join a file only through the names it uses (a Go package, a C#
 #: namespace, a Swift module): an import of one that names nothing joins no file.
 NAMED_ONLY = ("go:", *GUESSED_NAMES)
@@ -173,10 +177,10 @@ def _attribution(
         files = [p for p in direct.get(key, ()) if p in symbols]
         if not files:
             continue
-        used = _names(names)
+        used, guessed = _split_guessed(_names(names))
         if not used:
             for path in files:
-                imported.setdefault(path, [])
+                imported.setdefault(path, []).extend(_guessed_in(guessed, _declared(symbols[path])))
         for name in used:
             submodule = f"{key}.{name}"
             if key in python and submodule in python and _reached(direct[submodule], symbols):
@@ -231,14 +235,36 @@ def _provided_names(
     is that evidence itself; a package-wide one (:data:`NAMED_ONLY`, a ``.*`` wildcard) needs
     a name its file declares."""
     out: dict[str, list[str]] = {}
+    listed, guessed = _split_guessed(names)
     for path, text in files:
         declared = _declared(text)
-        used = [n for n in names if n in declared and n not in own]
+        used = [n for n in [*listed, *_guessed_in(guessed, declared)] if n in declared]
+        used = [n for n in used if n not in own]
         if used:
             out[path] = used
-    if out or key.startswith(NAMED_ONLY) or key.endswith(".*") or (names and not files):
+    if out or key.startswith(NAMED_ONLY) or key.endswith(".*") or (guessed and not listed):
         return out
-    return {path: list(names) for path, _ in files}
+    return {path: list(listed) for path, _ in files}
+
+
+def _guessed_in(guessed: list[str], declared: set[str]) -> list[str]:
+    """The names read from code that a file declares; ``.f`` is any table's field ``f`` (a Lua
+    module's ``M.f`` or ``M:f``), shown as declared."""
+    out = []
+    for name in guessed:
+        if name in declared:
+            out.append(name)
+        elif name.startswith("."):
+            out += [d for d in declared if d.endswith((name, f":{name[1:]}"))]
+    return out
+
+
+def _split_guessed(names: list[str]) -> tuple[list[str], list[str]]:
+    """The names an import lists, and those read from code (:data:`GUESSED_MARK`, unmarked)."""
+    if not any(n.startswith(GUESSED_MARK) for n in names):
+        return names, []
+    listed = [n for n in names if not n.startswith(GUESSED_MARK)]
+    return listed, [n[1:] for n in names if n.startswith(GUESSED_MARK)]
 
 
 def _reached(paths: list[str], symbols: dict[str, str]) -> bool:
@@ -289,8 +315,10 @@ def _importers(
             found = _provided_names(key, used, providers[key], _declared(text))
             if rel in found:
                 importers.setdefault(path, []).extend(found[rel])
-        elif not used:
-            importers.setdefault(path, [])
+            continue
+        used, guessed = _split_guessed(used)
+        if not used:
+            importers.setdefault(path, []).extend(_guessed_in(guessed, declared))
         elif (":" not in key and not package) or all(n in declared for n in used):
             importers.setdefault(path, []).extend(used)  # (a Python module's names are its own)
         else:  # a name this file does not declare, or a Python package's submodule

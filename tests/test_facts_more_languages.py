@@ -24,19 +24,19 @@ def test_ruby_sections_singletons_attrs_docs_and_require_relative(tmp_path: Path
         "    protected def compare(other)\n    end\n  end\nend\n",
     )
     assert f.imports == ["../util", "shop/item"]
-    cart = sym(f, "Cart", "Shop")
+    cart = sym(f, "Shop::Cart")  # by its full constant path
     assert (cart.kind, cart.signature, cart.doc) == (
         "class",
         "class Cart < Base",
         "A cart of items.",
     )
-    add = sym(f, "add", "Cart")
+    add = sym(f, "add", "Shop::Cart")
     assert (add.signature, add.doc, add.visibility) == (
         "def add(item, count = 1)",
         "Adds one item.",
         "public",
     )
-    assert sym(f, "empty", "Cart").signature == "def self.empty"
+    assert sym(f, "empty", "Shop::Cart").signature == "def self.empty"
     assert sym(f, "recount").visibility == "private"
     assert sym(f, "compare").visibility == "protected"
     assert sym(f, "items").kind == "field" and sym(f, "LIMIT").kind == "const"

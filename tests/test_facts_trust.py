@@ -244,3 +244,91 @@ def test_public_members_come_first_and_a_cut_takes_private_ones() -> None:
 def test_symbols_keep_their_marks_through_the_index() -> None:
     f = Facts("python", [Symbol("function", "f", "def f()", "", "public", "", ("deprecated",))])
     assert Facts.from_json(f.to_json()) == f
+
+
+# -- more languages: the same classes ----------------------------------------------------------
+def test_ruby_neighbours_show_the_constants_used_never_a_heading(tmp_path: Path) -> None:
+    files = {
+        "lib/thor.rb": "class Thor\nend\n",
+        "lib/thor/base.rb": "class Thor\n  module Base\n  end\nend\n",
+        "lib/thor/group.rb": "require 'thor/base'\n\nclass Thor::Group\n  include Thor::Base\n"
+        "  # Thor::Shell in a comment\nend\n",
+        "lib/runner.rb": "require 'thor'\n\n# a runner\nclass Runner\nend\n",
+    }
+    imports, _ = graph(tmp_path, files, "lib/thor/group.rb")
+    assert shown(imports) == {"lib/thor/base.rb": ("module Base",)}
+    imports, _ = graph(tmp_path, {}, "lib/runner.rb")
+    assert shown(imports) == {"lib/thor.rb": ()}  # required, nothing of it named: no heading
+    _, importers = graph(tmp_path, {}, "lib/thor/base.rb")
+    assert shown(importers) == {"lib/thor/group.rb": ("Thor::Base",)}
+
+
+def test_ruby_class_methods_of_a_class_self_block_are_the_classes() -> None:
+    f = facts(
+        "a.rb", "class A\n  class << self\n    def build(x); end\n  end\n  def run; end\nend\n"
+    )
+    assert sym(f, "build", "A").signature == "def self.build(x)"
+    assert sym(f, "run", "A").signature == "def run"
+
+
+def test_lua_and_shell_neighbours_show_what_is_used_of_them(tmp_path: Path) -> None:
+    files = {
+        "lua/acme/util.lua": "local M = {}\nfunction M.trim(s) end\nfunction M.pad(s) end\n"
+        "return M\n",
+        "lua/acme/app.lua": 'local u = require("acme.util")\n-- u.pad in a comment\n'
+        "return u.trim(' x ')\n",
+        "lib.sh": "greet() { echo hi; }\nbye() { echo bye; }\n",
+        "run.sh": "#!/bin/sh\n. ./lib.sh\n# bye is only in a comment\ngreet\n",
+    }
+    imports, _ = graph(tmp_path, files, "lua/acme/app.lua")
+    assert shown(imports) == {"lua/acme/util.lua": ("function M.trim(s)",)}
+    imports, _ = graph(tmp_path, {}, "run.sh")
+    assert shown(imports) == {"lib.sh": ("greet()",)}
+
+
+def test_rust_reexports_one_module_entry_and_macro_visibility() -> None:
+    f = facts(
+        "src/lib.rs",
+        'pub use crate::a::{B, c::D as E};\n#[cfg(feature = "std")]\npub mod ser;\n'
+        '#[cfg(not(feature = "std"))]\nmod ser;\nmacro_rules! local { () => {} }\n'
+        "#[macro_export]\nmacro_rules! open { () => {} }\n/// Old.\n#[deprecated]\npub fn f() {}\n",
+    )
+    assert [(s.name, s.signature) for s in f.symbols if s.kind == "reexport"] == [
+        ("B", "pub use crate::a::B"),
+        ("E", "pub use crate::a::c::D as E"),
+    ]
+    modules = [s for s in f.symbols if s.kind == "module"]
+    assert [(s.name, s.visibility) for s in modules] == [("ser", "public")]
+    assert sym(f, "local").visibility == "crate" and sym(f, "open").visibility == "public"
+    assert (sym(f, "f").doc, sym(f, "f").marks) == ("Old.", ("deprecated",))
+
+
+def test_typescript_signatures_keep_type_parameters_casts_and_reexports() -> None:
+    f = facts(
+        "a.ts",
+        "export type StorageValue<S> = { state: S }\nexport const x = make() as Store<T>\n"
+        "/** Old.\n * @deprecated use g */\nexport function f() {}\n"
+        "export { a, b as c } from './x'\nexport * from './y'\n",
+    )
+    assert sym(f, "StorageValue").signature == "type StorageValue<S>"
+    assert sym(f, "x").signature == "const x = … as Store<T>"
+    assert sym(f, "f").marks == ("deprecated",)
+    assert [s.signature for s in f.symbols if s.kind == "reexport"] == [
+        "export { a } from './x'",
+        "export { b as c } from './x'",
+        "export * from './y'",
+    ]
+
+
+def test_typescript_namespace_imports_name_the_members_used(tmp_path: Path) -> None:
+    files = {
+        "src/util.ts": "export function trim() {}\nexport function pad() {}\n",
+        "src/index.ts": "export { trim } from './util'\n",
+        "src/app.ts": "import * as u from './util'\nimport { trim } from './index'\n"
+        "// u.pad in a comment\nu.trim()\n",
+    }
+    imports, _ = graph(tmp_path, files, "src/app.ts")
+    assert shown(imports) == {
+        "src/index.ts": ("export { trim } from './util'",),
+        "src/util.ts": ("function trim()",),
+    }

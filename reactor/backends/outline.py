@@ -269,6 +269,9 @@ def facts_page(
     if values:
         section = "Constants and variables" if facts.language == "python" else "Values and modules"
         page.add(heading(2, section), bullets(_entries(values)))
+    reexports = [s for s in facts.top_level() if s.kind == "reexport"]
+    if reexports:  # names other modules declare, passed on as this one's
+        page.add(heading(2, "Re-exports"), bullets(_entries(reexports)))
     if facts.imports:
         page.add(heading(2, "Imports"), paragraph(", ".join(code(i) for i in facts.imports)))
     if caveats:

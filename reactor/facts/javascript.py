@@ -3,10 +3,15 @@ resolve them.
 
 Facts: functions (declared, or assigned as arrows and function expressions, with the variable's
 type annotation), classes with their methods and fields (``private``/``protected``/``#private``
-marked), interfaces and object type aliases with their members, enums, namespaces and ``declare``
-forms (ambient functions, variables, namespaces, modules), constants; what is exported — by
-``export`` on the declaration, by an ``export { a, b as c }`` list (the alias shown), or as the
-default export, named or not. Imports with the names each brings in; ``require()`` too.
+marked), interfaces and object type aliases (with their type parameters) with their members,
+enums, namespaces and ``declare`` forms (ambient functions, variables, namespaces, modules),
+constants (typed by their annotation, or by the ``as``/``satisfies`` their value ends with);
+what is exported — by ``export`` on the declaration, by an ``export { a, b as c }`` list (the
+alias shown), as the default export, named or not, or passed on from another module
+(``export { a } from './x'``, ``export * from './y'``: re-exports). Docs are JSDoc's ``/** */``
+(a ``//`` comment is a note on the code); ``@deprecated`` is a mark. Imports with the names
+each brings in — for a namespace import or a ``require()`` bound to a name, the members the
+code takes of it (``ns.helper`` → ``helper``); ``require()`` and ``import()`` anywhere.
 
 Resolution: relative specifiers with extension and ``index`` resolution (ESM TypeScript's
 ``./a.js`` for ``a.ts`` too); ``tsconfig.json``/``jsconfig.json`` ``paths`` and ``baseUrl``,
@@ -26,7 +31,7 @@ from typing import Any
 import tree_sitter as ts
 
 from . import Facts, Project, Symbol, Visibility, glob_match, join, one_line, path_keys
-from .walker import Walker, child, file_doc, named
+from .walker import Walker, child, deprecation, doc_summary, file_doc, named
 
 EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _COMPILED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
@@ -39,6 +44,8 @@ _TYPES = {
     "enum_declaration": "enum",
 }
 _FUNCTIONS = ("function_declaration", "generator_function_declaration", "function_signature")
+#: A value whose expression says its type: ``x as T``, ``x satisfies T``.
+_TYPED_VALUES = ("as_expression", "satisfies_expression")
 _MEMBERS = {
     "method_definition": "method",
     "abstract_method_signature": "method",
@@ -60,7 +67,10 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
     exported_as: dict[str, str] = {}  # a local name in an `export { … }` list -> its public name
-    _statements(w, root, exported_as, parent="", exported_scope=False)
+    bound: dict[str, str] = {}  # a name a whole module is bound to (`* as ns`) -> its specifier
+    _statements(w, root, exported_as, bound, parent="", exported_scope=False)
+    if bound:
+        _members_used(w, root, bound)
     calls = w.descendants(root, "call_expression") if _CALLS_IMPORT.search(data) else ()
     for call in calls:  # require('x') and import('x') anywhere
         arguments = call.child_by_field_name("arguments")
@@ -87,14 +97,31 @@ def _replace(symbol: Any, **changes: Any) -> Any:
     return replace(symbol, **changes)
 
 
+def _members_used(w: Walker, root: ts.Node, bound: dict[str, str]) -> None:
+    """The members the code takes of each module bound whole (``ns.helper()``), as names of
+    its import: read from the tree, so a comment or a string never counts."""
+    for node in w.descendants(root, "member_expression"):
+        target = node.child_by_field_name("object")
+        if target is not None and target.type == "identifier":
+            spec = bound.get(w.text(target))
+            if spec is not None:
+                w.import_of(spec, [w.text(node.child_by_field_name("property"))])
+
+
 def _statements(
-    w: Walker, scope: ts.Node, exported_as: dict[str, str], *, parent: str, exported_scope: bool
+    w: Walker,
+    scope: ts.Node,
+    exported_as: dict[str, str],
+    bound: dict[str, str],
+    *,
+    parent: str,
+    exported_scope: bool,
 ) -> None:
     """The statements of a file, a namespace or an ambient module."""
     for node in named(scope):
         kind = node.type
         if kind == "import_statement":
-            _import(w, node, "import_specifier")
+            _import(w, node, "import_specifier", bound)
         elif kind == "export_statement":
             _export(w, node, exported_as, parent=parent)
         elif kind == "expression_statement":
@@ -107,13 +134,14 @@ def _statements(
             for inner in named(node):
                 _declaration(w, inner, node, exported=True, parent=parent)
         else:
-            _declaration(w, node, node, exported=exported_scope, parent=parent)
+            _declaration(w, node, node, exported=exported_scope, parent=parent, bound=bound)
 
 
 def _export(w: Walker, node: ts.Node, exported_as: dict[str, str], *, parent: str) -> None:
     source = node.child_by_field_name("source")
     if source is not None:  # a re-export: `export { a } from './x'`, `export * from './y'`
-        _import(w, node, "export_specifier")
+        _import(w, node, "export_specifier", {})
+        _reexports(w, node, parent)
         return
     clause = child(node, "export_clause")
     if clause is not None:  # `export { a, b as c }`
@@ -144,6 +172,23 @@ def _export(w: Walker, node: ts.Node, exported_as: dict[str, str], *, parent: st
         w.add("const", "default", value, signature=signature, doc=w.doc(node), parent=parent)
 
 
+def _reexports(w: Walker, node: ts.Node, parent: str) -> None:
+    """The names an ``export … from`` passes on, as this module's: ``export { a, b as c }``
+    (a and c), ``export * as ns`` (ns), ``export *`` (every name of it, as ``*``)."""
+    source = w.text(node.child_by_field_name("source"))
+    clause = child(node, "export_clause")
+    if clause is not None:
+        for spec in named(clause):
+            alias = spec.child_by_field_name("alias") or spec.child_by_field_name("name")
+            written = one_line(f"export {{ {w.text(spec)} }} from {source}")
+            w.add("reexport", w.text(alias), node, parent=parent, signature=written, doc="")
+        return
+    space = child(node, "namespace_export")
+    name = w.text(space.named_children[0]) if space is not None and space.named_child_count else "*"
+    written = one_line(f"export {w.text(space) if space is not None else '*'} from {source}")
+    w.add("reexport", name, node, parent=parent, signature=written, doc=w.doc(node))
+
+
 def _declaration(
     w: Walker,
     node: ts.Node,
@@ -152,22 +197,33 @@ def _declaration(
     exported: bool,
     parent: str,
     default: bool = False,
+    bound: dict[str, str] | None = None,
 ) -> None:
     """One declaration; ``outer`` is the statement that holds its doc comment."""
     kind = node.type
     visibility: Visibility = "public" if exported else "private"
-    doc = w.doc(outer)
+    raw = w.doc_text(outer)
+    doc, marks = doc_summary(raw), deprecation(raw)
     if kind in _FUNCTIONS:
-        w.add("function", w.name(node), node, visibility=visibility, doc=doc, parent=parent)
+        w.add(
+            "function",
+            w.name(node),
+            node,
+            visibility=visibility,
+            doc=doc,
+            parent=parent,
+            marks=marks,
+        )
     elif kind in _TYPES:
         name = w.name(node) or ("default" if default else "")
         signature = w.signature(node) if kind != "type_alias_declaration" else ""
         if kind == "type_alias_declaration":
             value = node.child_by_field_name("value")
+            parameters = w.text(node.child_by_field_name("type_parameters"))
             signature = (
                 one_line(w.text(node))
                 if value is None or value.type != "object_type"
-                else (f"type {name}")
+                else (f"type {name}{parameters}")
             )
         w.add(
             _TYPES[kind],
@@ -177,6 +233,7 @@ def _declaration(
             doc=doc,
             parent=parent,
             signature=signature,
+            marks=marks,
         )
         body = node.child_by_field_name("body")
         if body is None and kind == "type_alias_declaration":
@@ -198,9 +255,10 @@ def _declaration(
         w.add("namespace", name, node, visibility=visibility, doc=doc, parent=parent)
         body = node.child_by_field_name("body")
         if body is not None:
-            _statements(w, body, {}, parent=name, exported_scope=kind == "module" or exported)
+            scoped = kind == "module" or exported
+            _statements(w, body, {}, {}, parent=name, exported_scope=scoped)
     elif kind in ("lexical_declaration", "variable_declaration"):
-        _variables(w, node, doc=doc, exported=exported, parent=parent)
+        _variables(w, node, doc=doc, exported=exported, parent=parent, bound=bound, marks=marks)
 
 
 def _members(w: Walker, body: ts.Node | None, *, owner: str) -> None:
@@ -224,10 +282,28 @@ def _members(w: Walker, body: ts.Node | None, *, owner: str) -> None:
             own = "private"
         elif accessibility == "protected":
             own = "protected"
-        w.add(what, name, member, parent=owner, visibility=own)
+        raw = w.doc_text(member)
+        w.add(
+            what,
+            name,
+            member,
+            parent=owner,
+            visibility=own,
+            doc=doc_summary(raw),
+            marks=deprecation(raw),
+        )
 
 
-def _variables(w: Walker, node: ts.Node, *, doc: str, exported: bool, parent: str) -> None:
+def _variables(
+    w: Walker,
+    node: ts.Node,
+    *,
+    doc: str,
+    exported: bool,
+    parent: str,
+    bound: dict[str, str] | None,
+    marks: tuple[str, ...],
+) -> None:
     keyword = w.text(node).split(None, 1)[0] if w.text(node) else "const"
     for declarator in named(node):
         if declarator.type != "variable_declarator":
@@ -240,7 +316,7 @@ def _variables(w: Walker, node: ts.Node, *, doc: str, exported: bool, parent: st
             function = w.text(value.child_by_field_name("function"))
             arguments = value.child_by_field_name("arguments")
             if function == "require" and arguments is not None and arguments.named_child_count:
-                w.import_of(w.string(arguments.named_children[0]))
+                _require(w, declarator, w.string(arguments.named_children[0]), bound)
                 continue
         visibility: Visibility = "public" if exported else "private"
         if value is not None and value.type in (
@@ -260,6 +336,12 @@ def _variables(w: Walker, node: ts.Node, *, doc: str, exported: bool, parent: st
             )
         elif exported or name.isupper():
             signature = one_line(f"{keyword} {w.text(declarator).split('=')[0].strip()}")
+            if not annotation and value is not None and value.type in _TYPED_VALUES:
+                # `export const x = … as T`: the type is the cast's (`as const` included)
+                cast = value.children[-1] if value.child_count else None
+                word = "satisfies" if value.type == "satisfies_expression" else "as"
+                if cast is not None:
+                    signature = one_line(f"{signature} = … {word} {w.text(cast)}")
             w.add(
                 "const",
                 name,
@@ -268,6 +350,7 @@ def _variables(w: Walker, node: ts.Node, *, doc: str, exported: bool, parent: st
                 visibility=visibility,
                 doc=doc,
                 parent=parent,
+                marks=marks,
             )
 
 
@@ -311,14 +394,32 @@ def _assignment(w: Walker, statement: ts.Node, exported_as: dict[str, str]) -> N
         w.add("variable", exported, expression, signature=one_line(f"exports.{exported} = {shown}"))
 
 
-def _import(w: Walker, node: ts.Node, specifier: str) -> None:
-    """One ``import … from 'x'`` (or ``export … from 'x'``) and the names it brings in."""
+def _import(w: Walker, node: ts.Node, specifier: str, bound: dict[str, str]) -> None:
+    """One ``import … from 'x'`` (or ``export … from 'x'``) and the names it brings in (a
+    namespace import's, ``* as ns``, are the members used of ``ns``: see ``bound``)."""
     source = w.string(node.child_by_field_name("source"))
     names = [w.name(s) or w.text(s.named_children[0]) for s in w.descendants(node, specifier)]
     clause = child(node, "import_clause")
     if clause is not None and any(c.type == "identifier" for c in clause.named_children):
         names.append("default")
+    space = child(clause, "namespace_import") if clause is not None else None
+    if space is not None and space.named_child_count:
+        bound[w.text(space.named_children[0])] = source
     w.import_of(source, names)
+
+
+def _require(w: Walker, declarator: ts.Node, spec: str, bound: dict[str, str] | None) -> None:
+    """``const {a, b: c} = require('x')`` brings in a and b; ``const m = require('x')`` the
+    members the code takes of ``m``."""
+    target = declarator.child_by_field_name("name")
+    names: list[str] = []
+    if target is not None and target.type == "object_pattern":
+        for entry in named(target):
+            key = entry.child_by_field_name("key") if entry.type == "pair_pattern" else entry
+            names.append(w.text(key))
+    elif target is not None and target.type == "identifier" and bound is not None:
+        bound[w.text(target)] = spec
+    w.import_of(spec, names)
 
 
 # -- resolution -------------------------------------------------------------------------------

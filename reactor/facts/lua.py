@@ -4,7 +4,10 @@ Facts: ``function M.f()``, ``function M:m()``, ``M.f = function()`` and global
 ``function f()`` are public, ``local function f()`` and ``local f = function()`` private, a
 table built in place lists its functions (``local M = { new = function(o) … end }`` →
 ``M.new``); top-level assignments to a module table's fields (``M.VERSION = 1``); each with the
-``---`` LuaDoc summary above it (``@param`` tags dropped).
+``---`` LuaDoc summary above it (``@param`` tags dropped; a ``--`` comment is a note on the
+code, not a doc). What a file uses of a module it requires and binds to a name (``local u =
+require("a.util")``) are the fields its code takes of that name (``u.f()``, ``u:m()``), each
+evidence only where the module declares it (``M.f``).
 
 Resolution: ``require("a.b")`` (and ``require "a.b"``) is looked up the way ``package.path``'s
 usual entries do: ``a/b.lua`` and ``a/b/init.lua``, from the repo root and from ``lua/`` and
@@ -42,13 +45,45 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         elif node.type == "return_statement":  # `return { f = function() … end }`
             for value in w.descendants(node, "table_constructor")[:1]:
                 _table_functions(w, value, "")
+    bound: dict[str, str] = {}  # a name a required module is bound to -> its spec
     for call in w.descendants(root, "function_call"):
         if w.text(call.child_by_field_name("name")) == "require":
             arguments = call.child_by_field_name("arguments")
             literal = next((a for a in named(arguments) if a.type == "string"), None)
             if literal is not None:
                 w.import_of(w.string(literal))
+                name = _bound_to(w, call)
+                if name:
+                    bound[name] = w.string(literal)
+    if bound:
+        _fields_used(w, root, bound)
     return w.facts
+
+
+def _bound_to(w: Walker, call: ts.Node) -> str:
+    """The variable a ``require`` call's value is assigned to (``local u = require(…)``)."""
+    values = call.parent
+    statement = values.parent if values is not None else None
+    if values is None or statement is None or values.type != "expression_list":
+        return ""
+    targets = next((c for c in statement.named_children if c.type == "variable_list"), None)
+    position = values.named_children.index(call) if call in values.named_children else -1
+    names = targets.named_children if targets is not None else []
+    if 0 <= position < len(names) and names[position].type == "identifier":
+        return w.text(names[position])
+    return ""
+
+
+def _fields_used(w: Walker, root: ts.Node, bound: dict[str, str]) -> None:
+    """The fields the code takes of each name a module is bound to, as names of its require,
+    to be matched by a declared ``M.f`` or ``M:f`` (``?.f``: :data:`reactor.graph.GUESSED_MARK`)."""
+    for node in w.descendants(root, ("dot_index_expression", "method_index_expression")):
+        table = node.child_by_field_name("table")
+        field = node.child_by_field_name("field") or node.child_by_field_name("method")
+        if table is not None and field is not None and table.type == "identifier":
+            spec = bound.get(w.text(table))
+            if spec is not None:
+                w.import_of(spec, [f"?.{w.text(field)}"])
 
 
 def _assignment(w: Walker, node: ts.Node) -> None:

@@ -1,13 +1,16 @@
 """Ruby: facts from tree-sitter, ``require`` resolved against the gem's load path.
 
-Facts: modules and classes (nested ones under their outer one, reopened ones listed again),
-methods and singleton methods (``def self.build``) with their parameters, aliases
-(``alias new! new``, ``alias_method :a, :b``), constants, and
-``attr_reader``/``attr_writer``/``attr_accessor`` as fields; RDoc/YARD ``#`` comment blocks
-above each. Visibility as Ruby has it: a bare ``private``/``protected``/``public`` switches what
-follows in the body, ``private def x`` and ``private :x, :y`` mark single methods,
-``private_constant`` constants; ``def self.x`` stays public after ``private``. Top-level methods
-are listed as public (a script's functions).
+Facts: modules and classes by their full constant path (``Shop::Cart``, nested or written so;
+reopened ones listed again), methods and singleton methods (``def self.build``, and those of a
+``class << self`` block, shown the same way) with their parameters, aliases (``alias new!
+new``, ``alias_method :a, :b``), constants, and ``attr_reader``/``attr_writer``/
+``attr_accessor`` as fields; RDoc/YARD ``#`` comment blocks above each. Visibility as Ruby has
+it: a bare ``private``/``protected``/``public`` switches what follows in the body, ``private def
+x`` and ``private :x, :y`` mark single methods, ``private_constant`` constants; ``def self.x``
+stays public after ``private``. Top-level methods are listed as public (a script's functions).
+What a file uses of the files it requires are the constants its code names (``Thor::Base``;
+``Cart`` inside ``module Shop`` also as ``Shop::Cart``), each evidence only where the required
+file declares it.
 
 Resolution: ``require_relative 'x'`` is recorded as ``./x`` and resolved beside the file;
 ``require 'a/b'`` against each load path the nearest gemspec names (``require_paths``, default
@@ -46,31 +49,84 @@ _ATTRS = {"attr_reader", "attr_writer", "attr_accessor"}
 _REQUIRES = {"require", "require_relative", "load", "autoload"}
 
 
+#: Marks a name read from code rather than from an import: a neighbour's only where it declares
+#: it (:data:`reactor.graph.GUESSED_MARK`).
+_GUESSED = "?"
+
+
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
     w.facts.doc = file_doc(w, root)
     _body(w, root, owner="")
+    specs: list[str] = []
     for call in w.descendants(root, "call"):
-        _require(w, call)
+        spec = _require(w, call)
+        if spec:
+            specs.append(spec)
+    if specs:
+        used = _constants_used(w, root)
+        for spec in specs:
+            w.import_of(spec, used)
     return w.facts
 
 
-def _body(w: Walker, body: ts.Node | None, owner: str) -> None:
-    """The statements of a program, module or class body, with Ruby's visibility sections."""
+def _constants_used(w: Walker, root: ts.Node) -> list[str]:
+    """The constants the code names that the file does not declare, as written and, for one
+    named inside ``module A``/``class B``, as ``A::B::Name`` and ``A::Name`` too (Ruby's
+    lexical lookup), each marked as read from code (:data:`_GUESSED`)."""
+    declared = {s.name for s in w.facts.symbols if s.kind in ("class", "module")}
+    declared |= {s.name for s in w.facts.symbols if s.kind == "const" and not s.parent}
+    out: list[str] = []
+    for node in w.descendants(root, ("constant", "scope_resolution")):
+        parent = node.parent
+        if parent is not None and parent.type == "scope_resolution":
+            continue  # a part of a longer path, seen whole
+        if (
+            parent is not None
+            and parent.type in ("class", "module")
+            and (parent.child_by_field_name("name") == node)
+        ):
+            continue  # the name a declaration gives
+        written = w.text(node).removeprefix("::")
+        names = [written]
+        if not w.text(node).startswith("::"):
+            scopes = _scopes(w, node)
+            names += ["::".join([*scopes[:k], written]) for k in range(len(scopes), 0, -1)]
+        for name in names:
+            if name not in declared and f"{_GUESSED}{name}" not in out:
+                out.append(f"{_GUESSED}{name}")
+    return out
+
+
+def _scopes(w: Walker, node: ts.Node) -> list[str]:
+    """The names of the modules and classes around ``node``, outermost first (a superclass
+    is looked up around its class, not in it)."""
+    out: list[str] = []
+    below: ts.Node = node
+    while (at := below.parent) is not None:
+        if at.type in ("class", "module") and at.child_by_field_name("superclass") != below:
+            out[:0] = w.text(at.child_by_field_name("name")).removeprefix("::").split("::")
+        below = at
+    return out
+
+
+def _body(w: Walker, body: ts.Node | None, owner: str, *, singleton: bool = False) -> None:
+    """The statements of a program, module or class body, with Ruby's visibility sections
+    (``singleton``: a ``class << self`` body, whose methods are the class's own)."""
     visibility: Visibility = "public"
     marked: dict[str, Visibility] = {}
     first = len(w.facts.symbols)
     for node in named(body):
         kind = node.type
         if kind in _CONTAINERS:  # a body, or code that declares conditionally
-            _body(w, node, owner)
+            _body(w, node, owner, singleton=singleton)
         elif kind in ("class", "module"):
             _type(w, node, owner)
         elif kind == "singleton_class":  # class << self: class methods
-            _body(w, node.child_by_field_name("body"), owner)
+            _body(w, node.child_by_field_name("body"), owner, singleton=True)
         elif kind == "method":
-            _method(w, node, owner, visibility if owner else "public")
+            _method(w, node, owner, visibility if owner else "public", singleton=singleton)
         elif kind == "singleton_method":
             _method(w, node, owner, "public")
         elif kind == "alias" and owner:  # `alias secure? ssl?`: a method by another name
@@ -142,20 +198,29 @@ def _call(
 
 
 def _type(w: Walker, node: ts.Node, owner: str) -> None:
-    name = w.text(node.child_by_field_name("name")).rsplit("::", 1)[-1]
+    """A class or module, named by its full constant path (``class Cart`` in ``module Shop``
+    is ``Shop::Cart``): the name other files reach it by, and a heading of its own."""
+    written = w.text(node.child_by_field_name("name"))
+    name = written.removeprefix("::") if written.startswith("::") or not owner else ""
+    name = name or f"{owner}::{written}"
     head = node.child_by_field_name("superclass") or node.child_by_field_name("name")
     end = head.end_byte if head is not None else node.end_byte
     signature = one_line(w.data[node.start_byte : end].decode("utf-8", "replace"))
-    w.add(node.type, name, node, parent=owner, signature=signature, doc=w.doc_above(node))
+    w.add(node.type, name, node, signature=signature, doc=w.doc_above(node))
     _body(w, node.child_by_field_name("body"), name)
 
 
-def _method(w: Walker, node: ts.Node, owner: str, visibility: Visibility) -> None:
-    """A method (a singleton one's ``self.`` stays in its signature)."""
+def _method(
+    w: Walker, node: ts.Node, owner: str, visibility: Visibility, *, singleton: bool = False
+) -> None:
+    """A method (a singleton one's ``self.`` stays in its signature; one of a ``class <<
+    self`` block is shown with it)."""
     name = w.name(node)
     parameters = node.child_by_field_name("parameters")
     end = (parameters or node.child_by_field_name("name") or node).end_byte
     signature = one_line(w.data[node.start_byte : end].decode("utf-8", "replace"))
+    if singleton and signature.startswith("def ") and not signature.startswith("def self."):
+        signature = f"def self.{signature[4:]}"
     w.add(
         "method" if owner else "function",
         name,
@@ -167,18 +232,20 @@ def _method(w: Walker, node: ts.Node, owner: str, visibility: Visibility) -> Non
     )
 
 
-def _require(w: Walker, call: ts.Node) -> None:
+def _require(w: Walker, call: ts.Node) -> str:
+    """The path a ``require``-like call names, as the resolver reads it ("" for none)."""
     method = w.text(call.child_by_field_name("method"))
     if method not in _REQUIRES or call.child_by_field_name("receiver") is not None:
-        return
+        return ""
     arguments = [a for a in named(call.child_by_field_name("arguments"))]
     literal = next((a for a in arguments if a.type == "string"), None)
     if literal is None or any(c.type == "interpolation" for c in literal.named_children):
-        return
+        return ""
     spec = w.string(literal)
     if method == "require_relative" and not spec.startswith("."):
         spec = f"./{spec}"
     w.import_of(spec)
+    return spec
 
 
 class RubyResolver:

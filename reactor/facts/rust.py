@@ -1,12 +1,16 @@
 """Rust: facts from tree-sitter, modules and crates the way Cargo and rustc find them.
 
-Facts: the crate or module doc (``//!``), functions, structs (with their fields), enums (with
-their variants), unions, traits (with their methods), type aliases, consts, statics, macros and
-modules; methods of inherent impls under their type, and each trait impl as its own heading
-(``impl Display for Thing``) whose methods are as public as the trait. Doc comments are found
-above attributes (``/// doc`` then ``#[derive(…)]`` then the item). Visibility as Rust has it:
-``pub`` public, ``pub(crate)``/``pub(super)``/``pub(in …)`` crate, none private. ``use`` trees
-are read whole, braces and newlines included, with the names they bring in.
+Facts: the crate or module doc (``//!``, headings passed over), functions, structs (with their
+fields), enums (with their variants and payloads), unions, traits (with their methods), type
+aliases, consts, statics, macros, modules (one entry a name, however many ``#[cfg]`` variants)
+and the names ``pub use`` re-exports; methods of inherent impls under their type, and each
+trait impl as its own heading (``impl Display for Thing``) whose methods are as public as the
+trait. Doc comments are rustdoc's (``///``, ``/** */``; a plain ``//`` is a note, never a
+summary), found above attributes (``/// doc`` then ``#[derive(…)]`` then the item);
+``#[deprecated]`` is a mark. Visibility as Rust has it: ``pub`` public, ``pub(crate)``/
+``pub(super)``/``pub(in …)`` crate, none private; a ``macro_rules!`` macro is public only with
+``#[macro_export]`` (else usable within its crate). ``use`` trees are read whole, braces and
+newlines included, with the names they bring in.
 
 Resolution: ``mod x;`` is ``x.rs`` or ``x/mod.rs`` beside the declaring file's module (``#[path]``
 honoured); ``use crate::…``, ``self::…`` and ``super::…`` walk the module tree from the crate
@@ -20,13 +24,14 @@ from __future__ import annotations
 
 import posixpath
 import tomllib
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
 import tree_sitter as ts
 
-from . import Facts, Project, Visibility, glob_match, join, one_line, path_keys, summary
-from .walker import Walker, comment_text, named
+from . import Facts, Project, Symbol, Visibility, glob_match, join, one_line, path_keys, summary
+from .walker import Walker, comment_text, doc_summary, named
 
 _TYPES = {
     "struct_item": "struct",
@@ -41,30 +46,69 @@ _ATTRIBUTES = ("attribute_item",)
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
-    inner = [w.text(n) for n in root.named_children if w.text(n).startswith("//!")]
+    inner = [w.text(n) for n in root.named_children if w.text(n).startswith(("//!", "/*!"))]
     w.facts.doc = summary("\n".join(line for c in inner for line in comment_text(c)))
     _items(w, root, parent="")
     return w.facts
 
 
 def visibility(w: Walker, node: ts.Node) -> Visibility:
-    modifier = next((c for c in node.children if c.type == "visibility_modifier"), None)
+    modifier = _modifier(node)
     if modifier is None:
         return "private"
     return "public" if w.text(modifier) == "pub" else "crate"
 
 
+def _modifier(node: ts.Node) -> ts.Node | None:
+    return next((c for c in node.children if c.type == "visibility_modifier"), None)
+
+
+def _marks(attributes: list[str]) -> tuple[str, ...]:
+    """What an item's attributes change of its meaning: ``#[deprecated(…)]``."""
+    return ("deprecated",) if any(a.startswith("#[deprecated") for a in attributes) else ()
+
+
+_OPENNESS = ("public", "crate", "protected", "internal", "package", "private")
+
+
+def _one_per_name(w: Walker, first: int) -> None:
+    """One entry per item of a scope: ``#[cfg(…)]`` variants of a module or a function (``mod
+    ser;`` and ``pub mod ser;``) are one name, shown at its most open."""
+    seen: dict[tuple[str, str, str], int] = {}
+    kept: list[Symbol] = []
+    for symbol in w.facts.symbols[first:]:
+        key = (symbol.kind, symbol.name, symbol.parent)
+        if symbol.kind in ("module", "function", "const", "macro", "reexport") and key in seen:
+            at = seen[key]
+            if _OPENNESS.index(symbol.visibility) < _OPENNESS.index(kept[at].visibility):
+                kept[at] = replace(
+                    kept[at], visibility=symbol.visibility, signature=symbol.signature
+                )
+            continue
+        seen[key] = len(kept)
+        kept.append(symbol)
+    w.facts.symbols[first:] = kept
+
+
 def _items(w: Walker, scope: ts.Node, *, parent: str, inline_depth: int = 0) -> None:
     """The items of a file, or of an inline ``mod x { … }`` in it (``inline_depth`` deep)."""
     path_attribute = ""
+    attributes: list[str] = []
+    first = len(w.facts.symbols)
     for node in named(scope):
         kind = node.type
-        doc = w.doc(node, skip=_ATTRIBUTES) if kind != "attribute_item" else ""
         if kind == "attribute_item":
             text = w.text(node)
+            attributes.append(text)
             if text.startswith("#[path"):
                 path_attribute = text.split("=", 1)[-1].strip(' "]')
             continue
+        if "comment" in kind:
+            continue
+        raw = w.doc_text(node, skip=_ATTRIBUTES)
+        doc = doc_summary(raw)
+        marks = _marks(attributes)
+        before = len(w.facts.symbols)
         if kind in ("function_item", "function_signature_item"):
             w.add(
                 "function",
@@ -99,7 +143,7 @@ def _items(w: Walker, scope: ts.Node, *, parent: str, inline_depth: int = 0) -> 
                 visibility=visibility(w, node),
                 doc=doc,
                 parent=parent,
-                signature=f"mod {name}",
+                signature=w.signature(node).split("{")[0].strip(),
             )
             if body is not None:
                 _items(w, body, parent=name, inline_depth=inline_depth + 1)
@@ -108,18 +152,41 @@ def _items(w: Walker, scope: ts.Node, *, parent: str, inline_depth: int = 0) -> 
             argument = argument.replace("{ ", "{").replace(", }", "}").replace(" }", "}")
             if not _within_file(argument, inline_depth):
                 w.import_of(f"use {argument}", use_names(argument))
+            own = visibility(w, node)
+            if own != "private":  # `pub use`: a re-export, part of this module's API
+                for name, segments in use_bindings(argument):
+                    shown = one_line(f"{w.text(_modifier(node))} use {'::'.join(segments)}")
+                    renamed = f" as {name}" if name != segments[-1] else ""
+                    signature = shown + renamed
+                    w.add(
+                        "reexport",
+                        name,
+                        node,
+                        visibility=own,
+                        parent=parent,
+                        doc=doc,
+                        signature=signature,
+                    )
         elif kind == "impl_item":
             _impl(w, node)
         elif kind == "macro_definition":
+            exported = any(a.startswith("#[macro_export") for a in attributes)
             w.add(
                 "macro",
                 w.name(node),
                 node,
                 doc=doc,
                 parent=parent,
+                visibility="public" if exported else "crate",
                 signature=f"macro_rules! {w.name(node)}",
             )
+        if marks:
+            for i in range(before, len(w.facts.symbols)):
+                if not w.facts.symbols[i].parent or i == before:
+                    w.facts.symbols[i] = replace(w.facts.symbols[i], marks=marks)
         path_attribute = ""
+        attributes = []
+    _one_per_name(w, first)
 
 
 def _within_file(path: str, inline_depth: int) -> bool:
@@ -210,8 +277,38 @@ def _impl(w: Walker, node: ts.Node) -> None:
 
 
 def use_names(path: str) -> list[str]:
-    """The names a ``use`` brings in: ``a::{B, c::D as E}`` → B, D; ``a::*`` → none."""
-    return [segments[-1] for segments in use_paths(path) if segments[-1] not in ("*", "self")]
+    """The names a ``use`` brings in: ``a::{B, c::D as E}`` → B, D; ``a::{self}`` → a (the
+    module); ``a::*`` → none."""
+    out = []
+    for segments in use_paths(path):
+        if segments[-1] == "self" and len(segments) > 1:
+            out.append(segments[-2])
+        elif segments[-1] not in ("*", "self"):
+            out.append(segments[-1])
+    return out
+
+
+def use_bindings(path: str) -> list[tuple[str, list[str]]]:
+    """``(name bound, path)`` for each name a ``use`` binds: ``a::{B, c::D as E}`` → (B,
+    a::B), (E, a::c::D); a glob binds no one name."""
+    path = path.strip().rstrip(";")
+    for i, ch in enumerate(path):
+        if ch == "{":
+            prefix = [s for s in path[:i].rstrip(":").split("::") if s]
+            inner = path[i + 1 : path.rindex("}")]
+            out = []
+            for part in _split_top(inner):
+                for name, segments in use_bindings(part) if part.strip() else []:
+                    out.append((name, prefix + segments))
+            return out
+    head, _, alias = path.partition(" as ")
+    segments = [s.strip() for s in head.split("::") if s.strip()]
+    if not segments or segments[-1] == "*":
+        return []
+    if segments[-1] == "self":
+        segments = segments[:-1]
+    name = alias.strip() or (segments[-1] if segments else "")
+    return [(name, segments)] if name and name != "_" else []
 
 
 def use_paths(path: str) -> list[list[str]]:

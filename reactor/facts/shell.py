@@ -6,7 +6,9 @@ shebang and any licence). A function whose name starts with ``_`` is private, by
 
 Resolution: ``source x`` and ``. x`` of a literal path are resolved beside the script, then from
 the repo root; a path built at run time (``"$(dirname "$0")/lib.sh"``, ``$DIR/x``) is listed as
-written but names no file until the script runs, so it is left unresolved.
+written but names no file until the script runs, so it is left unresolved. What a script uses
+of a file it sources are the commands it runs that it does not define itself, each evidence only
+where the sourced file defines that function.
 """
 
 from __future__ import annotations
@@ -63,23 +65,32 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
                         signature=one_line(w.text(node)),
                         doc=w.doc_above(node),
                     )
+    specs: list[str] = []
+    commands: list[str] = []
+    defined = {s.name for s in w.facts.symbols}
     for command in w.descendants(root, "command"):
-        _source(w, command)
+        name = w.text(command.child_by_field_name("name"))
+        if name in ("source", "."):
+            specs += _source(w, command)
+        elif name and name not in defined and f"?{name}" not in commands:
+            commands.append(f"?{name}")  # (:data:`reactor.graph.GUESSED_MARK`)
+    for spec in specs:
+        w.import_of(spec, commands)
     return w.facts
 
 
-def _source(w: Walker, command: ts.Node) -> None:
-    if w.text(command.child_by_field_name("name")) not in ("source", "."):
-        return
+def _source(w: Walker, command: ts.Node) -> list[str]:
     argument = command.child_by_field_name("argument")
     if argument is None:
-        return
+        return []
     if argument.type in ("word", "raw_string") or (
         argument.type == "string" and not w.descendants(argument, _EXPANSIONS)
     ):
-        w.import_of(w.string(argument))
+        spec = w.string(argument)
     else:
-        w.import_of(w.text(argument))  # named, resolved at run time only
+        spec = w.text(argument)  # named, resolved at run time only
+    w.import_of(spec)
+    return [spec]
 
 
 def keys(rel: str, spec: str) -> list[str]:
