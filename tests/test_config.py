@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reactor.config import DEFAULT_INCLUDE, DocgenConfig, load_config
+from reactor.config import BOUNDS, DEFAULT_INCLUDE, DocgenConfig, load_config
 from reactor.errors import ConfigError
 
 
@@ -131,3 +131,25 @@ def test_config_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not UTF-8") as info:
         load_config(tmp_path)
     assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("key", sorted(BOUNDS))
+def test_every_number_is_bounded_with_the_range_in_the_message(tmp_path: Path, key: str) -> None:
+    """A value the code cannot represent (a sleep, a deadline, a read size would overflow) is
+    refused at load time naming the key and the range, never an OverflowError later."""
+    table, _, name = key.rpartition(".")
+    default = getattr(getattr(DocgenConfig(), table) if table else DocgenConfig(), name)
+    huge = "9223372036854775807" if isinstance(default, int) else "1e308"
+    section = f"[docs.docgen.{table}]\n" if table else ""
+    write_config(tmp_path, f"[docs.docgen]\n{section}{name} = {huge}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert f"{key}: must be {BOUNDS[key]}, got " in str(info.value)
+
+
+def test_the_readme_lists_every_bound() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for key, bound in BOUNDS.items():
+        rows = [line.split("|") for line in readme.splitlines() if line.startswith("| `")]
+        allowed = next((cells[2] for cells in rows if f"`{key}`" in cells[1]), "")
+        assert str(bound) in allowed, (key, str(bound))
