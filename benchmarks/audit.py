@@ -95,11 +95,24 @@ def checkout(spec: str, mirrors: Path) -> tuple[str, str, Path]:
         git_dir = base / ".git" if (base / ".git").is_dir() else base
         tmp = dest.with_name(dest.name + ".tmp")
         tmp.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", f"--git-dir={git_dir}", "archive", commit],
-            capture_output=True,
-            check=True,
-        )
+        git = ["git", f"--git-dir={git_dir}"]
+        archive = subprocess.run([*git, "archive", commit], capture_output=True, check=False)
+        if archive.returncode != 0:  # a snapshot may lack its largest blobs: leave those out
+            tree = subprocess.run(
+                [*git, "ls-tree", "-r", commit], capture_output=True, text=True, check=True
+            ).stdout.splitlines()
+            blobs = {line.split()[2]: line.split("\t", 1)[1] for line in tree if " blob " in line}
+            check = subprocess.run(
+                [*git, "cat-file", "--batch-check"],
+                input="\n".join(blobs),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.splitlines()
+            present = [blobs[c.split()[0]] for c in check if not c.endswith("missing")]
+            archive = subprocess.run(
+                [*git, "archive", commit, "--", *present], capture_output=True, check=True
+            )
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
         tmp.rename(dest)
     return repo, commit, dest
