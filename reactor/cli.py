@@ -376,6 +376,7 @@ def _setup_logging(*, verbose: bool, command: str) -> None:
     long_running = command in ("watch", "mcp")
     fmt = "%(asctime)s %(levelname)s %(message)s" if long_running else "%(message)s"
     handler.setFormatter(logging.Formatter(fmt, datefmt="%Y-%m-%d %H:%M:%S"))
+    handler.addFilter(_escaped_args)
     if command == "generate":
         handler.addFilter(_not_reported_by_generate)
     root = logging.getLogger("reactor")
@@ -385,6 +386,18 @@ def _setup_logging(*, verbose: bool, command: str) -> None:
     # watchdog's own warnings (queue overflow, re-watching) are reported by the reactor in its
     # words; without a handler Python would print them raw to stderr as well
     logging.getLogger("watchdog").addHandler(logging.NullHandler())
+
+
+def _escaped_args(record: logging.LogRecord) -> bool:
+    """Text from outside (a script's stderr, a server's error, a file name) enters a log line
+    only as an argument: its control characters are shown escaped, so nothing a backend says
+    can move the cursor or retitle the terminal (the line's own highlight is in its format)."""
+    if isinstance(record.args, tuple):
+        record.args = tuple(
+            printable(str(arg)) if isinstance(arg, str | BaseException) else arg
+            for arg in record.args
+        )
+    return True
 
 
 def _not_reported_by_generate(record: logging.LogRecord) -> bool:

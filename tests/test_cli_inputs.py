@@ -4,6 +4,7 @@ found like git finds its work tree; what is not documented, and why, is always s
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -367,3 +368,16 @@ def test_verbose_is_accepted_after_every_command(
     assert code == 0 and "fresh main.c" in err  # DEBUG lines
     for argv in (["status", "-v"], ["check", "-v"], ["-v", "status"]):
         assert run(capsys, *argv)[0] == 0, argv
+
+
+def test_no_log_line_carries_a_raw_escape_sequence(capsys: pytest.CaptureFixture[str]) -> None:
+    """A reason from any backend (a server's error body, an exception's text) is escaped where
+    the CLI prints logs; the highlight of the line's own format stays."""
+    cli._setup_logging(verbose=False, command="watch")
+    log = logging.getLogger("reactor.scheduler")
+    log.warning("docgen failed for %s: %s", "a.py", "HTTP 500: \x1b]0;owned\x07\x1b[2J")
+    log.warning("%s; paused", RuntimeError("down\r\nfake log line"))
+    log.info("\033[1;32m%s\033[0m", "all 3 docs fresh")
+    err = capsys.readouterr().err
+    assert "HTTP 500: \\033]0;owned\\a\\033[2J" in err and "down\\r\\nfake log line" in err
+    assert "\x07" not in err and err.count("\x1b") == 2  # only the highlight's own
