@@ -234,11 +234,12 @@ MANIFESTS = frozenset(
 
 
 def is_manifest(name: str) -> bool:
-    """Whether a file of this base name is a manifest (``tsconfig.base.json``, a gemspec too)."""
+    """Whether a file of this base name is a manifest (``tsconfig.base.json``, a gemspec, a
+    ``.csproj`` too)."""
     return (
         name in MANIFESTS
         or (name.startswith("tsconfig") and name.endswith(".json"))
-        or name.endswith(".gemspec")
+        or name.endswith((".gemspec", ".csproj"))
     )
 
 

@@ -35,11 +35,14 @@ from pathlib import Path
 
 import tree_sitter as ts
 
-from . import Facts, Project, Visibility, join, one_line
+from . import Facts, Project, Symbol, Visibility, join, nearest, one_line
+from .comments import Comments, any_comment
 from .walker import Walker, descendants, file_doc, named, parser
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inc")
 _SPECIFIERS = ("struct_specifier", "union_specifier", "enum_specifier", "class_specifier")
+#: C++11 ``[[…]]`` and GNU ``__attribute__((…))`` attributes.
+_ATTRIBUTES = ("attribute_declaration", "attribute_specifier")
 #: A macro name as export, linkage and calling-convention macros are spelled.
 _MACRO_WORD = (
     r"(?:[A-Z][A-Z0-9_]*)?(?:API|EXPORT|EXTERN|IMPORT|CDECL|STDCALL|FASTCALL|CALLBACK|WINAPI|DECL"
@@ -62,6 +65,13 @@ _ANNOTATION = re.compile(
 )
 #: CMake's ``$<BUILD_INTERFACE:dir>`` generator expression: the directory used when building.
 _BUILD_INTERFACE = re.compile(r"^\$<BUILD_INTERFACE:(.*)>$")
+_CMAKE_INCLUDES = re.compile(r"\b(?:target_)?include_directories\s*\(([^)]*)\)", re.IGNORECASE)
+_CMAKE_COMMENT = re.compile(r"#[^\n]*")
+_CMAKE_WORD = re.compile(r'"[^"]*"|[^\s"]+')
+_CMAKE_VARIABLE = re.compile(r"\$\{(\w+)\}")
+_CMAKE_PROJECT = re.compile(r"^\s*project\s*\(\s*([\w-]+)", re.IGNORECASE | re.MULTILINE)
+_CMAKE_SET = re.compile(r"^\s*set\s*\(\s*(\w+)\s+(\"[^\"]*\"|[^\s)\"]+)\s*\)", re.I | re.M)
+_CMAKE_KEYWORDS = frozenset(("PUBLIC", "PRIVATE", "INTERFACE", "SYSTEM", "BEFORE", "AFTER"))
 _BUILD_FILES = (
     "CMakeLists.txt",
     "Makefile",
@@ -80,15 +90,17 @@ _BUILD_FILES = (
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, uncover(data))
     root = w.parse()
+    grammar = language
     if root.has_error and language == "c":
         # The C grammar trips on an `#ifdef` between `if` and `else` where the C++ one does
         # not (which, in turn, trips on C naming things `new` or `class`): the parse that
         # leaves less unparsed wins, so no function body is read as declarations.
         second = parser("cpp").parse(w.data).root_node
         if _unparsed("cpp", second) < _unparsed("c", root):
-            root = second
+            root, grammar = second, "cpp"
+    notes = Comments(w, descendants(grammar, root, "comment"), is_doc=any_comment)
     header = rel.endswith(HEADER_SUFFIXES)
-    _scope(w, root, parent="", access="public", header=header)
+    _scope(w, notes, root, parent="", access="public", header=header)
     w.facts.doc = file_doc(w, root)
     return w.facts
 
@@ -129,13 +141,15 @@ def uncover(data: bytes) -> bytes:
     return data
 
 
-def _scope(w: Walker, scope: ts.Node, *, parent: str, access: Visibility, header: bool) -> None:
+def _scope(
+    w: Walker, notes: Comments, scope: ts.Node, *, parent: str, access: Visibility, header: bool
+) -> None:
     for node in scope.named_children:
         kind = node.type
         if kind == "access_specifier":
             access = _access(w.text(node))
         elif kind == "ERROR":
-            _scope(w, node, parent=parent, access=access, header=header)  # what parses inside
+            _scope(w, notes, node, parent=parent, access=access, header=header)  # what parses
         elif kind == "preproc_include":
             w.import_of(w.text(node.child_by_field_name("path")))
         elif (
@@ -151,21 +165,97 @@ def _scope(w: Walker, scope: ts.Node, *, parent: str, access: Visibility, header
         ):
             _scope(
                 w,
+                notes,
                 node.child_by_field_name("body") or node,
                 parent=parent,
                 access=access,
                 header=header,
             )
-        elif kind == "template_declaration":
-            _scope(w, node, parent=parent, access=access, header=header)
-        elif kind in ("function_definition", "declaration", "field_declaration"):
-            _declaration(w, node, parent=parent, access=access, header=header)
-        elif kind in _SPECIFIERS:
-            _type(w, node, parent, access, header, doc_node=node)
-        elif kind == "type_definition":
-            _typedef(w, node, parent, access, header)
-        elif kind in ("preproc_function_def", "preproc_def"):
-            _macro(w, node, parent, header=header)
+        else:
+            _declared(w, notes, node, node, parent=parent, access=access, header=header)
+
+
+def _declared(
+    w: Walker,
+    notes: Comments,
+    node: ts.Node,
+    outer: ts.Node,
+    *,
+    parent: str,
+    access: Visibility,
+    header: bool,
+) -> None:
+    """One declaration; ``outer`` is where it starts (its ``template <…>``)."""
+    kind = node.type
+    if kind == "template_declaration":
+        inner = next((c for c in node.named_children if c.type != "template_parameter_list"), None)
+        if inner is not None:
+            _declared(w, notes, inner, outer, parent=parent, access=access, header=header)
+    elif kind in ("function_definition", "declaration", "field_declaration"):
+        _declaration(w, notes, node, outer, parent=parent, access=access, header=header)
+    elif kind in _SPECIFIERS:
+        _type(w, notes, node, parent, access, header, outer=outer)
+    elif kind == "type_definition":
+        _typedef(w, notes, node, parent, access, header)
+    elif kind == "alias_declaration":
+        _add(
+            w,
+            notes,
+            "type",
+            w.name(node),
+            node,
+            outer,
+            parent=parent,
+            visibility=access if parent else _file_scope(header),
+            signature=_text(notes, outer, node.end_byte),
+        )
+    elif kind in ("preproc_function_def", "preproc_def"):
+        _macro(w, notes, node, parent, header=header)
+
+
+def _text(notes: Comments, outer: ts.Node, end: int) -> str:
+    """The declaration from ``outer``'s start to ``end``, without comments, preprocessor lines
+    and ``[[deprecated]]`` (a mark)."""
+    return one_line(
+        notes.without(outer.start_byte, end, _deprecations(notes.w, outer)).rstrip(" ;{")
+    )
+
+
+def _deprecations(w: Walker, outer: ts.Node) -> list[ts.Node]:
+    """The ``[[deprecated]]`` (``__attribute__((deprecated))``) attributes of a declaration."""
+    if b"deprecated" not in w.data[outer.start_byte : outer.end_byte]:
+        return []
+    nodes = [outer, *(c for c in outer.named_children if c.type not in _ATTRIBUTES)]
+    return [
+        attribute
+        for node in nodes
+        for attribute in node.named_children
+        if attribute.type in _ATTRIBUTES and "deprecated" in w.text(attribute)
+    ]
+
+
+def _add(
+    w: Walker,
+    notes: Comments,
+    kind: str,
+    name: str,
+    node: ts.Node,
+    outer: ts.Node,
+    *,
+    signature: str,
+    visibility: Visibility,
+    parent: str = "",
+    trailing: bool = True,
+) -> None:
+    """A symbol with its doc: the comment above it, else (a member, a value, a prototype) the
+    one trailing it on its line."""
+    if not name:
+        return
+    doc = notes.above(outer.start_byte)
+    if not doc and trailing:
+        doc = notes.trailing(node.end_byte)
+    marks = ("deprecated",) if _deprecations(w, outer) else ()
+    w.facts.symbols.append(Symbol(kind, name, signature, doc, visibility, parent, marks))
 
 
 def _access(text: str) -> Visibility:
@@ -174,16 +264,24 @@ def _access(text: str) -> Visibility:
 
 
 def _declaration(
-    w: Walker, node: ts.Node, *, parent: str, access: Visibility, header: bool
+    w: Walker,
+    notes: Comments,
+    node: ts.Node,
+    outer: ts.Node,
+    *,
+    parent: str,
+    access: Visibility,
+    header: bool,
 ) -> None:
     declarators = node.children_by_field_name("declarator")
     head = w.text(node).split("(")[0].split()
     static = "static" in head
+    spec = node.child_by_field_name("type")
     if not declarators:
-        spec = node.child_by_field_name("type")
         if spec is not None and spec.type in _SPECIFIERS:
-            _type(w, spec, parent, access, header, doc_node=node)
+            _type(w, notes, spec, parent, access, header, outer=outer)
         return
+    body = node.child_by_field_name("body")
     for declarator in declarators:
         name, is_function = _declarator_name(w, declarator)
         if not _DECLARED.fullmatch(name) or name in _KEYWORDS:
@@ -195,35 +293,41 @@ def _declaration(
         if "::" in name:
             owner, _, name = name.rpartition("::")
         if is_function:
-            what = "method" if owner else "function"
-            signature = (
-                w.signature(node) if node.type == "function_definition" else one_line(w.text(node))
-            )
-            w.add(
-                what,
+            end = body.start_byte if body is not None else node.end_byte
+            _add(
+                w,
+                notes,
+                "method" if owner else "function",
                 name,
                 node,
+                outer,
                 parent=owner,
                 visibility=visibility,
-                signature=signature.rstrip(";"),
+                signature=_text(notes, outer, end),
+                trailing=body is None,
             )
         else:
-            what = "field" if node.type == "field_declaration" else "variable"
-            w.add(
-                what,
+            value = declarator.child_by_field_name("value")
+            end = value.start_byte if value is not None else declarator.end_byte
+            first = declarators[0].start_byte
+            signature = f"{_text(notes, outer, first)} {notes.without(declarator.start_byte, end)}"
+            _add(
+                w,
+                notes,
+                "field" if node.type == "field_declaration" else "variable",
                 name,
                 node,
+                outer,
                 parent=owner,
                 visibility=visibility,
-                signature=one_line(w.text(node).split("=")[0].rstrip(" ;")),
+                signature=one_line(signature.rstrip(" =")),
             )
-    spec = node.child_by_field_name("type")
     if (
         spec is not None
         and spec.type in _SPECIFIERS
         and spec.child_by_field_name("body") is not None
     ):
-        _type(w, spec, parent, access, header, doc_node=node)
+        _type(w, notes, spec, parent, access, header, outer=outer)
 
 
 def _declarator_name(w: Walker, declarator: ts.Node | None) -> tuple[str, bool]:
@@ -264,12 +368,13 @@ def _declarator_name(w: Walker, declarator: ts.Node | None) -> tuple[str, bool]:
 
 def _type(
     w: Walker,
+    notes: Comments,
     node: ts.Node,
     parent: str,
     access: Visibility,
     header: bool,
     *,
-    doc_node: ts.Node,
+    outer: ts.Node,
     alias: str = "",
 ) -> None:
     body = node.child_by_field_name("body")
@@ -277,35 +382,52 @@ def _type(
     if body is None or not name:
         return  # a forward declaration or an anonymous type
     kind = node.type.split("_")[0]
-    written = f"{kind} {w.name(node)}".strip()
-    signature = f"typedef {written} {alias}" if alias and alias != w.name(node) else written
-    w.add(
+    if alias:
+        written = f"{kind} {w.name(node)}".strip()
+        signature = f"typedef {written} {alias}" if alias != w.name(node) else written
+    else:
+        signature = _text(notes, outer, body.start_byte)
+    _add(
+        w,
+        notes,
         kind,
         alias or name,
         node,
+        outer,
         parent=parent,
         visibility=access if parent else _file_scope(header),
-        doc=w.doc(doc_node),
         signature=signature,
+        trailing=False,
     )
     owner = alias or name
     if kind == "enum":
         for member in named(body):
             if member.type == "enumerator":
-                w.add(
+                _add(
+                    w,
+                    notes,
                     "const",
                     w.name(member),
                     member,
+                    member,
                     parent=owner,
-                    signature=one_line(w.text(member)),
+                    visibility="public",
+                    signature=one_line(notes.without(member.start_byte, member.end_byte)),
                 )
     else:
         _scope(
-            w, body, parent=owner, access="private" if kind == "class" else "public", header=header
+            w,
+            notes,
+            body,
+            parent=owner,
+            access="private" if kind == "class" else "public",
+            header=header,
         )
 
 
-def _typedef(w: Walker, node: ts.Node, parent: str, access: Visibility, header: bool) -> None:
+def _typedef(
+    w: Walker, notes: Comments, node: ts.Node, parent: str, access: Visibility, header: bool
+) -> None:
     spec = node.child_by_field_name("type")
     names = [
         _declarator_name(w, d)[0] or w.text(d).strip("*& ")
@@ -316,18 +438,21 @@ def _typedef(w: Walker, node: ts.Node, parent: str, access: Visibility, header: 
         and spec.type in _SPECIFIERS
         and spec.child_by_field_name("body") is not None
     ):
-        _type(w, spec, parent, access, header, doc_node=node, alias=names[0] if names else "")
+        alias = names[0] if names else ""
+        _type(w, notes, spec, parent, access, header, outer=node, alias=alias)
         names = names[1:]
     for name in names:
-        if name:
-            w.add(
-                "type",
-                name,
-                node,
-                parent=parent,
-                visibility=access if parent else _file_scope(header),
-                signature=one_line(w.text(node)).rstrip(";"),
-            )
+        _add(
+            w,
+            notes,
+            "type",
+            name,
+            node,
+            node,
+            parent=parent,
+            visibility=access if parent else _file_scope(header),
+            signature=_text(notes, node, node.end_byte),
+        )
 
 
 def _file_scope(header: bool) -> Visibility:
@@ -336,20 +461,24 @@ def _file_scope(header: bool) -> Visibility:
     return "public" if header else "private"
 
 
-def _macro(w: Walker, node: ts.Node, parent: str, *, header: bool) -> None:
+def _macro(w: Walker, notes: Comments, node: ts.Node, parent: str, *, header: bool) -> None:
     name = w.name(node)
     function_like = node.type == "preproc_function_def"
     if not function_like and node.child_by_field_name("value") is None:
         return  # an include guard or a flag
     if any(s.name == name and s.kind in ("macro", "const") for s in w.facts.symbols):
         return  # the #else twin of a macro already seen
-    w.add(
+    _add(
+        w,
+        notes,
         "macro" if function_like else "const",
         name,
+        node,
         node,
         parent=parent,
         visibility=_file_scope(header),
         signature=one_line("#define " + w.text(node).lstrip("# \t").removeprefix("define")),
+        trailing=False,
     )
 
 
@@ -417,28 +546,7 @@ class IncludeResolver:
                 folder = posixpath.dirname(rel)
                 text = self.project.read_text(rel) or ""
                 if name == "CMakeLists.txt":
-                    flags = re.findall(r"include_directories\s*\(([^)]*)\)", text, re.IGNORECASE)
-                    words = [w for group in flags for w in group.split()]
-                    words = [
-                        w
-                        for w in words
-                        if w.upper()
-                        not in ("PUBLIC", "PRIVATE", "INTERFACE", "SYSTEM", "BEFORE", "AFTER")
-                    ]
-                    words = [
-                        _BUILD_INTERFACE.sub(r"\1", w.strip('"'))
-                        .replace("${CMAKE_CURRENT_SOURCE_DIR}", ".")
-                        .replace("${PROJECT_SOURCE_DIR}", ".")
-                        .replace("${CMAKE_SOURCE_DIR}", "/")
-                        for w in words
-                    ]
-                    words = [w for w in words if "$" not in w]
-                    # target_include_directories(<target> …): the target name is not a folder
-                    out += [
-                        self._repo_dir(str(self.project.root / folder), w.strip('"'))
-                        for w in words
-                        if (self.project.root / folder / w.strip('"').lstrip("/")).is_dir()
-                    ]
+                    out += self._cmake_dirs(rel, text)
                 elif name == "meson.build":
                     for group in re.findall(r"include_directories\s*\(([^)]*)\)", text):
                         out += [
@@ -451,6 +559,56 @@ class IncludeResolver:
                         for f in _include_flags(text.split())
                     ]
         return out
+
+    def _cmake_dirs(self, rel: str, text: str) -> list[str | None]:
+        """The directories a ``CMakeLists.txt``'s ``include_directories`` and
+        ``target_include_directories`` name (``$<BUILD_INTERFACE:…>`` the one used when
+        building; CMake's own directory variables and simple ``set()`` ones expanded)."""
+        base = str(self.project.root / posixpath.dirname(rel))
+        variables = self._cmake_variables(rel)
+        out: list[str | None] = []
+        for group in _CMAKE_INCLUDES.findall(_CMAKE_COMMENT.sub("", text)):
+            for raw in _CMAKE_WORD.findall(group):
+                word = _BUILD_INTERFACE.sub(r"\1", raw.strip('"'))
+                word = _CMAKE_VARIABLE.sub(lambda m: variables.get(m.group(1), "$"), word)
+                if not word or "$" in word or word.upper() in _CMAKE_KEYWORDS:
+                    continue  # a generator expression, an unknown variable, a keyword
+                path = Path(word) if word.startswith("/") else Path(base) / word
+                if path.is_dir():  # (`target_include_directories(<target> …)`: no folder)
+                    out.append(self._repo_dir(base, word))
+        return out
+
+    def _cmake_variables(self, rel: str) -> dict[str, str]:
+        """What ``${VAR}`` means in the ``CMakeLists.txt`` at ``rel``: the directory variables
+        (``CMAKE_CURRENT_LIST_DIR``, ``PROJECT_SOURCE_DIR`` — the nearest ``project()`` above
+        —, ``CMAKE_SOURCE_DIR``, ``<Name>_SOURCE_DIR``) and one-word ``set(NAME value)``s of it
+        and the lists above it, as absolute paths."""
+        root = self.project.root
+        lists = self.project.named("CMakeLists.txt")
+        above = sorted(nearest(lists, rel), key=len)
+        here = str(root / posixpath.dirname(rel))
+        top = str(root / posixpath.dirname(above[0])) if above else here
+        variables = {
+            "CMAKE_CURRENT_SOURCE_DIR": here,
+            "CMAKE_CURRENT_LIST_DIR": here,
+            "CMAKE_SOURCE_DIR": top,
+            "PROJECT_SOURCE_DIR": top,
+        }
+        for listed in lists:
+            for name in _CMAKE_PROJECT.findall(self.project.read_text(listed) or ""):
+                variables[f"{name}_SOURCE_DIR"] = str(root / posixpath.dirname(listed))
+        for listed in above:  # outermost first: a nearer list's values win
+            text = _CMAKE_COMMENT.sub("", self.project.read_text(listed) or "")
+            folder = str(root / posixpath.dirname(listed))
+            if _CMAKE_PROJECT.search(text):
+                variables["PROJECT_SOURCE_DIR"] = folder
+            variables["CMAKE_CURRENT_SOURCE_DIR"] = variables["CMAKE_CURRENT_LIST_DIR"] = folder
+            for name, value in _CMAKE_SET.findall(text):
+                value = _CMAKE_VARIABLE.sub(lambda m: variables.get(m.group(1), "$"), value)
+                if "$" not in value:
+                    variables[name] = value.strip('"')
+        variables["CMAKE_CURRENT_SOURCE_DIR"] = variables["CMAKE_CURRENT_LIST_DIR"] = here
+        return variables
 
     def _repo_dir(self, base: str, flag: str) -> str | None:
         path = Path(flag) if flag.startswith("/") else Path(base) / flag

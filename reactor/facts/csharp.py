@@ -1,26 +1,39 @@
-"""C#: facts from tree-sitter, ``using`` namespaces resolved to the files that declare them.
+"""C#: facts from tree-sitter, type names resolved through the namespaces in scope.
 
 Facts: the namespace (block or file-scoped), classes, structs, interfaces, records, enums and
 delegates (nested ones under their outer type, those inside ``#if`` blocks too; a partial class
-listed in each file that holds a part) with their methods, constructors, properties, fields,
-constants, events and enum members; the ``<summary>`` of each ``///`` XML doc comment,
-references (``<see cref="X"/>``) kept as their names. Visibility as C# has it: ``public``,
-``protected``, ``internal`` (a top-level type without a modifier), ``private`` (a member
-without one); an interface's members are public.
+listed in each file that holds a part) with their methods, constructors, destructors, operators
+(``operator +``, ``implicit operator T``), indexers, properties, fields, constants, events and
+enum members; the ``<summary>`` of each ``///`` XML doc comment (a plain ``//`` note is no doc),
+references (``<see cref="X"/>``) kept as their names. Signatures up to the body, accessors or
+``=>``, without attributes, comments or ``#if`` lines; ``[Obsolete]`` kept as a mark. Visibility
+as C# has it: ``public``, ``protected``, ``internal`` (a top-level type without a modifier),
+``private`` (a member without one); an interface's members are public.
 
-Resolution: each file provides ``cs:<namespace>`` for the namespace it declares types in. A
-``using A.B;`` and the file's own namespace (and those enclosing it) are looked up there with the
-type names the file uses, so the neighbours are the files declaring those names — the other part
-of a partial class among them — not every file of a namespace.
+Resolution: a type name means a type of the same name *and arity* (``Box`` and ``Box<T>`` are two
+types) in a namespace in scope: the file's own (and those enclosing it), the global namespace,
+its ``using``\\s (an alias names its type, ``using static`` its class) and its project's global
+usings (``global using`` in a file beside the ``.csproj``, ``<Using Include="…"/>`` in it).
+Each file provides ``cs:<namespace>|<arity>`` for the types it declares; a file looks up, per
+namespace in scope and arity, the type names its code uses (types, ``new``, ``Name.Member``
+receivers, attributes, ``typeof``; never a comment, a string, a member or a declared name), so
+its neighbours are the files declaring those names — a partial class's other part only for a
+name it declares that this one does not.
 """
 
 from __future__ import annotations
 
+import bisect
+import posixpath
+import re
+from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 import tree_sitter as ts
 
-from . import TYPE_KINDS, Facts, Visibility, one_line
+from . import TYPE_KINDS, Facts, Project, Symbol, Visibility, nearest, one_line
+from .comments import Comments, scan, triple_slash
 from .walker import Walker, file_doc, named
 
 _TYPES = {
@@ -34,47 +47,113 @@ _TYPES = {
 _MEMBERS = {
     "method_declaration": "method",
     "constructor_declaration": "method",
+    "destructor_declaration": "method",
     "property_declaration": "field",
     "event_declaration": "field",
     "indexer_declaration": "method",
     "operator_declaration": "method",
+    "conversion_operator_declaration": "method",
 }
+_FIELDS = ("field_declaration", "event_field_declaration")
 _NAMESPACES = ("namespace_declaration", "file_scoped_namespace_declaration")
+#: What a member's declaration ends at: its body, accessors or expression body.
+_BODIES = (
+    "block",
+    "declaration_list",
+    "accessor_list",
+    "arrow_expression_clause",
+    "enum_member_declaration_list",
+)
 #: Names used everywhere and declared in no repo file.
 _BUILTINS = frozenset(
     "String Object Int32 Int64 Boolean Double Decimal Exception Task List Dictionary IEnumerable "
     "Func Action Type Console Math DateTime TimeSpan Guid Array Enumerable Nullable".split()
 )
+#: The identifiers a file's code names (``@use``), those it declares or that name a member
+#: (``@skip``: every ``name:`` field), generic names (their arity counts), attributes and type
+#: parameters.
+_USES = (
+    "(identifier) @use (_ name: (identifier) @skip) (generic_name) @generic"
+    " (attribute name: (identifier) @attribute) (type_parameter name: (identifier) @parameter)"
+)
+#: A preprocessor line (``#if FEATURE``): its names are symbols, not types.
+_DIRECTIVE = re.compile(rb"^[ \t]*#[^\n]*", re.MULTILINE)
+_GLOBAL_USING = re.compile(r"^\s*global\s+using\s+(?!static\b)([\w.]+)\s*;", re.MULTILINE)
+_USING_ITEM = re.compile(r"<Using\s+(Include|Remove)=\"([\w.]+)\"\s*/?>")
 
 
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
+    found = scan(w, root, _USES)
+    notes = Comments(w, found.get("comment", []), is_doc=triple_slash)
     w.facts.doc = file_doc(w, root, touching=("using_directive", *_NAMESPACES))
     namespaces: list[str] = []
-    _declarations(w, root, namespace="", owner="", namespaces=namespaces)
+    scopes: dict[str, list[str]] = {}  # spec -> the names it brings in (none: a namespace)
+    _declarations(w, notes, root, namespace="", owner="", namespaces=namespaces, scopes=scopes)
     w.facts.package = namespaces[0] if namespaces else ""
-    members = {s.name for s in w.facts.symbols if s.parent and s.kind not in TYPE_KINDS}
-    spelled = {part for name in [*w.facts.imports, *namespaces] for part in name.split(".")}
-    used = sorted(
-        {w.text(n) for n in w.descendants(root, "identifier") if w.text(n)[:1].isupper()}
-        - _BUILTINS
-        - (members - {s.name for s in w.facts.symbols if s.kind in TYPE_KINDS})
-        - spelled
-    )
-    enclosing = {
-        ".".join(ns.split(".")[:i]) for ns in namespaces for i in range(1, ns.count(".") + 2)
-    }
-    for namespace in sorted(enclosing):
-        w.facts.references.append(namespace)
-        w.facts.names[namespace] = used
-    for spec in w.facts.imports:
-        w.facts.names.setdefault(spec, used)
+    _references(w, found, namespaces, scopes)
     return w.facts
 
 
+def _references(
+    w: Walker, found: dict[str, list[ts.Node]], namespaces: list[str], scopes: dict[str, list[str]]
+) -> None:
+    """``<namespace>|<arity>`` references for the type names the code uses, per namespace in
+    scope (``*|<arity>``: the project's global usings, known when resolving)."""
+    data = w.data
+    skip = {n.start_byte for n in found.get("skip", [])}
+    directives = [m.span() for m in _DIRECTIVE.finditer(data)] if b"#" in data else []
+    starts = [start for start, _ in directives]
+    uses: dict[int, set[str]] = defaultdict(set)
+    for generic in found.get("generic", []):
+        first = generic.named_children[0] if generic.named_child_count else None
+        arguments = generic.named_children[-1] if generic.named_child_count > 1 else None
+        if first is not None and arguments is not None:
+            skip.add(first.start_byte)
+            commas = sum(1 for c in arguments.children if c.type == ",")
+            uses[commas + 1].add(w.text(first))
+    for node in found.get("use", []):
+        at = node.start_byte
+        if 65 <= data[at] <= 90 and at not in skip:
+            i = bisect.bisect(starts, at) - 1
+            if i < 0 or directives[i][1] < at:  # (`#if FEATURE` names no type)
+                uses[0].add(w.text(node))
+    for node in found.get("attribute", []):
+        uses[0].update((w.text(node), w.text(node) + "Attribute"))
+    members = {s.name for s in w.facts.symbols if s.parent and s.kind not in TYPE_KINDS}
+    types = {s.name for s in w.facts.symbols if s.kind in TYPE_KINDS}
+    spelled = {part for name in [*w.facts.imports, *namespaces] for part in name.split(".")}
+    parameters = {w.text(n) for n in found.get("parameter", [])}
+    unwanted = _BUILTINS | members | types | spelled | parameters  # (its own: no edge)
+    enclosing = {
+        ".".join(ns.split(".")[:i]) for ns in namespaces for i in range(1, ns.count(".") + 2)
+    }
+    plain = [ns for ns, names in scopes.items() if not names]
+    for arity, names in sorted(uses.items()):
+        wanted = sorted(names - unwanted)
+        if not wanted:
+            continue
+        for scope in ["", *sorted(enclosing), *plain, "*"]:
+            spec = f"{scope}|{arity}"
+            w.facts.references.append(spec)
+            w.facts.names[spec] = wanted
+    for spec, named_by in scopes.items():  # `using static A.B;`, `using X = A.B;`: a type each
+        if named_by:
+            if spec not in w.facts.names:
+                w.facts.references.append(spec)
+            w.facts.names[spec] = sorted({*w.facts.names.get(spec, []), *named_by})
+
+
 def _declarations(
-    w: Walker, body: ts.Node | None, *, namespace: str, owner: str, namespaces: list[str]
+    w: Walker,
+    notes: Comments,
+    body: ts.Node | None,
+    *,
+    namespace: str,
+    owner: str,
+    namespaces: list[str],
+    scopes: dict[str, list[str]],
 ) -> None:
     for node in _flat(body):
         kind = node.type
@@ -84,16 +163,22 @@ def _declarations(
             if kind == "file_scoped_namespace_declaration":
                 namespace = full  # what follows it in the file is inside it
             _declarations(
-                w, node.child_by_field_name("body"), namespace=full, owner="", namespaces=namespaces
+                w,
+                notes,
+                node.child_by_field_name("body"),
+                namespace=full,
+                owner="",
+                namespaces=namespaces,
+                scopes=scopes,
             )
         elif kind == "using_directive":
-            _using(w, node)
+            _using(w, node, scopes)
         elif kind in _TYPES or kind == "delegate_declaration":
             if namespace not in namespaces:
                 namespaces.append(namespace)
-            _type(w, node, namespace, owner, namespaces)
-        elif owner and (kind in _MEMBERS or kind == "field_declaration"):
-            _member(w, node, owner)
+            _type(w, notes, node, owner)
+        elif owner and (kind in _MEMBERS or kind in _FIELDS):
+            _member(w, notes, node, owner)
 
 
 def _flat(body: ts.Node | None) -> Iterator[ts.Node]:
@@ -118,100 +203,212 @@ def _visibility(w: Walker, node: ts.Node, *, default: Visibility) -> Visibility:
     return default
 
 
-def _type(w: Walker, node: ts.Node, namespace: str, owner: str, namespaces: list[str]) -> None:
+def _add(
+    w: Walker,
+    notes: Comments,
+    kind: str,
+    name: str,
+    node: ts.Node,
+    *,
+    signature: str,
+    visibility: Visibility,
+    parent: str = "",
+) -> None:
+    if not name:
+        return
+    obsolete = any(
+        w.name(attribute).rsplit(".", 1)[-1] in ("Obsolete", "ObsoleteAttribute")
+        for attributes in node.named_children
+        if attributes.type == "attribute_list"
+        for attribute in named(attributes)
+    )
+    marks = ("deprecated",) if obsolete else ()
+    doc = notes.above(node.start_byte)
+    w.facts.symbols.append(Symbol(kind, name, signature, doc, visibility, parent, marks))
+
+
+def _type(w: Walker, notes: Comments, node: ts.Node, owner: str) -> None:
     name = w.name(node)
     kind = "type" if node.type == "delegate_declaration" else _TYPES[node.type]
-    w.add(
+    _add(
+        w,
+        notes,
         kind,
         name,
         node,
         parent=owner,
         visibility=_visibility(w, node, default="private" if owner else "internal"),
-        signature=_signature(w, node),
-        doc=w.doc_above(node),
+        signature=_signature(w, notes, node),
     )
     body = node.child_by_field_name("body")
     if kind == "enum":
         for member in named(body):
             if member.type == "enum_member_declaration":
-                w.add("const", w.name(member), member, parent=name, signature=w.name(member))
+                _add(
+                    w,
+                    notes,
+                    "const",
+                    w.name(member),
+                    member,
+                    parent=name,
+                    visibility="public",
+                    signature=w.name(member),
+                )
         return
     members_public = kind == "interface"
     for member in _flat(body):
         if member.type in _TYPES or member.type == "delegate_declaration":
-            _type(w, member, namespace, name, namespaces)
-        elif member.type in _MEMBERS or member.type == "field_declaration":
-            _member(w, member, name, public=members_public)
+            _type(w, notes, member, name)
+        elif member.type in _MEMBERS or member.type in _FIELDS:
+            _member(w, notes, member, name, public=members_public)
 
 
-def _member(w: Walker, node: ts.Node, owner: str, *, public: bool = False) -> None:
+def _member(w: Walker, notes: Comments, node: ts.Node, owner: str, *, public: bool = False) -> None:
     visibility = "public" if public else _visibility(w, node, default="private")
-    doc = w.doc_above(node)
-    if node.type == "field_declaration":
+    if node.type in _FIELDS:
         words = {w.text(c) for c in node.named_children if c.type == "modifier"}
         declaration = next(
             (c for c in node.named_children if c.type == "variable_declaration"), None
         )
-        head = one_line(w.text(node).split("=", 1)[0].rstrip(";"))
-        for declarator in named(declaration):
-            if declarator.type == "variable_declarator":
-                w.add(
-                    "const" if "const" in words else "field",
-                    w.name(declarator),
-                    node,
-                    parent=owner,
-                    visibility=visibility,
-                    signature=head,
-                    doc=doc,
-                )
+        declarators = [d for d in named(declaration) if d.type == "variable_declarator"]
+        if not declarators:
+            return
+        head = _signature(w, notes, node, end=declarators[0].start_byte)
+        for declarator in declarators:
+            name = w.name(declarator)
+            _add(
+                w,
+                notes,
+                "const" if "const" in words else "field",
+                name,
+                node,
+                parent=owner,
+                visibility=visibility,
+                signature=one_line(f"{head} {name}"),
+            )
         return
-    name = w.name(node) or ("this" if node.type == "indexer_declaration" else "")
-    if node.type == "operator_declaration":
+    if node.type == "indexer_declaration":
+        name = "this"
+    elif node.type == "operator_declaration":
         name = "operator " + w.text(node.child_by_field_name("operator"))
-    w.add(
+    elif node.type == "conversion_operator_declaration":
+        kinds = [w.text(c) for c in node.children if c.type in ("implicit", "explicit")]
+        name = f"{' '.join(kinds)} operator {w.text(node.child_by_field_name('type'))}".strip()
+    elif node.type == "destructor_declaration":
+        name = "~" + w.name(node)
+    else:
+        name = w.name(node)
+    _add(
+        w,
+        notes,
         _MEMBERS[node.type],
         name,
         node,
         parent=owner,
         visibility=visibility,
-        signature=_signature(w, node),
-        doc=doc,
+        signature=_signature(w, notes, node),
     )
 
 
-def _signature(w: Walker, node: ts.Node) -> str:
-    """The declaration up to its body, accessors or ``=>``, without attributes."""
-    end = node.end_byte
-    for child in node.named_children:
-        if child.type in (
-            "block",
-            "declaration_list",
-            "accessor_list",
-            "arrow_expression_clause",
-            "enum_member_declaration_list",
-        ):
-            end = child.start_byte
-            break
-    start = node.start_byte
-    for child in node.named_children:
-        if child.type == "attribute_list":
-            start = child.end_byte
-    text = w.data[start:end].decode("utf-8", "replace")
-    return one_line(text.strip().rstrip(" {;"))
+def _signature(w: Walker, notes: Comments, node: ts.Node, *, end: int | None = None) -> str:
+    """The declaration up to its body, accessors or ``=>`` (or ``end``), without attributes,
+    comments and preprocessor lines."""
+    if end is None:
+        end = next((c.start_byte for c in node.named_children if c.type in _BODIES), node.end_byte)
+    attributes = [c for c in node.named_children if c.type == "attribute_list"]
+    return one_line(notes.without(node.start_byte, end, attributes).rstrip(" {;"))
 
 
-def _using(w: Walker, node: ts.Node) -> None:
-    """``using A.B;``, ``using static A.B.C;``, ``using X = A.B;``: the namespace or type named."""
+def _using(w: Walker, node: ts.Node, scopes: dict[str, list[str]]) -> None:
+    """``using A.B;`` (``global`` too), ``using static A.B.C;``, ``using X = A.B.C;``: listed
+    as written; a namespace is a scope, a static or aliased type a reference of its own."""
     target = [c for c in node.named_children if c.type in ("qualified_name", "identifier")]
-    if target:
-        w.import_of(w.text(target[-1]))
+    if not target:
+        return
+    spec = w.text(target[-1])
+    w.import_of(spec)
+    static = any(c.type == "static" for c in node.children)
+    alias = node.child_by_field_name("name") is not None
+    if not static and not alias:
+        scopes.setdefault(spec, [])
+        return
+    namespace, _, name = spec.rpartition(".")
+    arity = 0
+    if "<" in name:
+        name, _, arguments = name.partition("<")
+        arity = arguments.count(",") + 1
+    scopes[f"{namespace}|{arity}"] = [name]
 
 
-def keys(spec: str) -> list[str]:
-    return [f"cs:{spec}"]
+def _arity(signature: str, name: str) -> int:
+    """How many type parameters a declaration's signature gives ``name`` (``Box<K, V>``: 2)."""
+    found = re.search(rf"\b{re.escape(name)}\s*<", signature)
+    if found is None:
+        return 0
+    depth, commas = 0, 0
+    for char in signature[found.end() - 1 :]:
+        depth += {"<": 1, ">": -1}.get(char, 0)
+        if depth == 1 and char == ",":
+            commas += 1
+        if depth == 0:
+            break
+    return commas + 1
 
 
 def provides(facts: Facts) -> list[str]:
-    """``cs:<namespace>`` for the namespace the file declares its types in (the first one, in
-    the rare file that declares several; the global namespace as ``cs:``)."""
-    return [f"cs:{facts.package}"]
+    """``cs:<namespace>|<arity>`` for each type the file declares (its namespace the first
+    one, in the rare file that declares several; the global namespace as ``cs:|0``)."""
+    return list(
+        dict.fromkeys(
+            f"cs:{facts.package}|{_arity(s.signature, s.name)}"
+            for s in facts.top_level()
+            if s.kind in TYPE_KINDS or s.kind == "type"
+        )
+    )
+
+
+class CsResolver:
+    """Namespace-and-arity specs → ``cs:`` keys; ``*|<arity>`` through the global usings of
+    the project (the nearest ``.csproj``) a file belongs to."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._globals: dict[str, list[str]] = {}
+
+    def forget(self) -> None:
+        self._globals.clear()
+
+    def keys(self, rel: str, spec: str) -> list[str]:
+        scope, bar, arity = spec.partition("|")
+        if not bar:
+            return []  # a using as written: its names are looked up per arity
+        if scope != "*":
+            return [f"cs:{spec}"]
+        return [f"cs:{namespace}|{arity}" for namespace in self.global_usings(rel)]
+
+    def global_usings(self, rel: str) -> list[str]:
+        """The namespaces every file of ``rel``'s project sees: ``<Using Include>`` items of
+        its ``.csproj`` and the ``global using`` directives of the files beside it."""
+        projects = nearest(self.project.named_like(".csproj"), rel)
+        if not projects:
+            return []
+        csproj = projects[0]
+        if csproj not in self._globals:
+            found: dict[str, bool] = {}
+            for kind, namespace in _USING_ITEM.findall(self.project.read_text(csproj) or ""):
+                found[namespace] = kind == "Include"
+            folder = self.project.root / posixpath.dirname(csproj)
+            for path in sorted(_sources(folder)):
+                text = self.project.read_text(path.relative_to(self.project.root).as_posix())
+                for namespace in _GLOBAL_USING.findall(text or ""):
+                    found.setdefault(namespace, True)
+            self._globals[csproj] = [ns for ns, kept in found.items() if kept]
+        return self._globals[csproj]
+
+
+def _sources(folder: Path) -> list[Path]:
+    """The ``.cs`` files right beside a project file (where global usings are kept)."""
+    try:
+        return [p for p in folder.iterdir() if p.suffix == ".cs" and p.is_file()]
+    except OSError:
+        return []

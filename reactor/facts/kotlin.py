@@ -3,13 +3,17 @@
 Facts: the package, classes (``data``/``sealed``/``enum``/``annotation`` ones too), interfaces,
 objects and companion objects with their functions, properties (a primary constructor's
 ``val``/``var`` parameters included) and enum entries; top-level functions, properties and type
-aliases; KDoc summaries. Visibility as Kotlin has it: ``public`` by default, ``internal``,
-``protected``, ``private``. A file may declare several top-level types, and its package need not
-match its directory: keys come from the package clause, never from the path.
+aliases; KDoc summaries (``/** */`` only). Signatures up to the body, the initializer or the
+accessors, without comments or annotations (``@Deprecated`` kept as a mark). Visibility as
+Kotlin has it: ``public`` by default, ``internal``, ``protected``, ``private``. A file may
+declare several top-level types, and its package need not match its directory: keys come from
+the package clause, never from the path.
 
 Resolution: the keys are Java's (``java:<package>.<Name>``), so Kotlin and Java files of one
 project reach each other; a Kotlin file also provides its top-level functions and properties
-(``import a.b.helper``). Same-package names a file uses are looked up as references.
+(``import a.b.helper``). The names a file's code uses from its own package and from wildcard
+imports (types, receivers, calls: ``Helper()``, ``helper()``) are looked up one by one
+(:func:`reactor.facts.java.references`): an edge only where a file declares a name used.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import re
 
 import tree_sitter as ts
 
-from . import Facts, Visibility, one_line
+from . import Facts, Symbol, Visibility, one_line
 from . import java as jvm
+from .comments import Comments, scan
 from .walker import Walker, declaration, file_doc, named
 
 _CLASS_WORDS = {"enum": "enum", "annotation": "annotation"}
@@ -44,15 +49,33 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     data = _CONSTRUCTOR_BELOW.sub(lambda m: m.group(1) + b" " * len(m.group(2)), data)
     w = Walker(language, data)
     root = w.parse()
-    w.facts.doc = file_doc(w, root, touching=("package_header",))
+    w.facts.doc = file_doc(w, root, touching=("package_header", "file_annotation"))
     declared: set[str] = set()
-    _declarations(w, root, owner="", in_interface=False, declared=declared)
-    jvm.same_package_references(w, root, declared, kind="identifier", builtins=BUILTINS)
+    found = scan(w, root, _USES)
+    notes = Comments(w, found.get("comment", []))
+    _declarations(w, notes, root, owner="", in_interface=False, declared=declared)
+    used = {w.text(n) for n in found.get("use", [])}
+    parameters = {w.text(n) for n in found.get("parameter", [])}
+    jvm.references(w, used, declared | parameters, builtins=BUILTINS, functions=True)
     return w.facts
 
 
+#: The names a Kotlin file's code uses from elsewhere: the first name of a type, of a
+#: ``Name.member`` receiver and of a call (``Helper()``, ``helper()``); and its type parameters.
+_USES = (
+    "[(user_type . (identifier) @use) (navigation_expression . (identifier) @use)"
+    " (call_expression . (identifier) @use)] (type_parameter . (identifier) @parameter)"
+)
+
+
 def _declarations(
-    w: Walker, body: ts.Node | None, *, owner: str, in_interface: bool, declared: set[str]
+    w: Walker,
+    notes: Comments,
+    body: ts.Node | None,
+    *,
+    owner: str,
+    in_interface: bool,
+    declared: set[str],
 ) -> None:
     for node in body.named_children if body is not None else ():
         kind = node.type
@@ -61,35 +84,72 @@ def _declarations(
         elif kind == "import":
             _import(w, node)
         elif kind in ("class_declaration", "object_declaration", "companion_object"):
-            _type(w, node, owner, in_interface, declared)
+            _type(w, notes, node, owner, in_interface, declared)
         elif kind == "function_declaration":
-            w.add(
+            _add(
+                w,
+                notes,
                 "method" if owner else "function",
                 w.name(node),
                 node,
                 parent=owner,
                 visibility=_visibility(w, node, in_interface),
-                signature=_signature(w, node),
-                doc=w.doc_above(node),
+                signature=_signature(w, notes, node, _BODIES),
             )
         elif kind == "property_declaration":
-            _property(w, node, owner, _visibility(w, node, in_interface))
+            _property(w, notes, node, owner, _visibility(w, node, in_interface))
         elif kind == "type_alias":
             name = next((w.text(c) for c in node.named_children if c.type == "identifier"), "")
-            w.add(
+            _add(
+                w,
+                notes,
                 "type",
                 name,
                 node,
                 visibility=_visibility(w, node, in_interface),
-                signature=one_line(w.text(node)),
-                doc=w.doc_above(node),
+                signature=_signature(w, notes, node, ()),
             )
         elif kind == "ERROR":  # what the grammar could not place: still look inside
-            _recover(w, node, owner=owner, in_interface=in_interface, declared=declared)
+            _recover(w, notes, node, owner=owner, in_interface=in_interface, declared=declared)
+
+
+def _add(
+    w: Walker,
+    notes: Comments,
+    kind: str,
+    name: str,
+    node: ts.Node,
+    *,
+    signature: str,
+    visibility: Visibility = "public",
+    parent: str = "",
+    doc: str | None = None,
+) -> None:
+    if name:
+        found = notes.above(node.start_byte) if doc is None else doc
+        marks = ("deprecated",) if "deprecated" in _annotations(w, node) else ()
+        w.facts.symbols.append(Symbol(kind, name, signature, found, visibility, parent, marks))
+
+
+def _annotations(w: Walker, node: ts.Node) -> dict[str, ts.Node]:
+    """The annotations on a declaration, by their lowercased name."""
+    modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
+    out = {}
+    for annotation in named(modifiers):
+        if annotation.type == "annotation":
+            name = w.text(next(iter(w.descendants(annotation, "user_type")), None))
+            out[name.rsplit(".", 1)[-1].lower()] = annotation
+    return out
 
 
 def _recover(
-    w: Walker, error: ts.Node, *, owner: str, in_interface: bool, declared: set[str]
+    w: Walker,
+    notes: Comments,
+    error: ts.Node,
+    *,
+    owner: str,
+    in_interface: bool,
+    declared: set[str],
 ) -> None:
     """A class the grammar could not read (``class A\nprivate constructor(…) : B by c {``):
     its keyword and name are loose tokens of the error node, its members follow them."""
@@ -101,20 +161,22 @@ def _recover(
             brace = next((t for t in tokens[i:] if t.type == "{"), None)
             end = brace.start_byte if brace is not None else tokens[i + 1].end_byte
             text = w.data[error.start_byte : end].decode("utf-8", "replace")
-            signature = declaration(text)
             declared.add(name)
-            w.add(
-                word if word != "class" else "class",
+            _add(
+                w,
+                notes,
+                word,
                 name,
                 error,
                 parent=owner,
                 visibility=_visibility(w, error, in_interface),
-                signature=one_line(signature),
-                doc=w.doc_above(error),
+                signature=one_line(declaration(text)),
             )
-            _declarations(w, error, owner=name, in_interface=word == "interface", declared=declared)
+            _declarations(
+                w, notes, error, owner=name, in_interface=word == "interface", declared=declared
+            )
             return
-    _declarations(w, error, owner=owner, in_interface=in_interface, declared=declared)
+    _declarations(w, notes, error, owner=owner, in_interface=in_interface, declared=declared)
 
 
 def _visibility(w: Walker, node: ts.Node, in_interface: bool) -> Visibility:
@@ -126,17 +188,26 @@ def _visibility(w: Walker, node: ts.Node, in_interface: bool) -> Visibility:
     return "public"
 
 
-def _signature(w: Walker, node: ts.Node) -> str:
-    """The declaration up to its body, without annotations."""
-    return w.declaration_until(
-        node, next((c for c in node.named_children if c.type in _BODIES), None)
-    )
-
-
 _BODIES = ("class_body", "enum_class_body", "function_body")
+#: Where a property's declaration ends: its initializer, delegate or accessors.
+_PROPERTY_ENDS = ("=", "getter", "setter", "property_delegate")
 
 
-def _type(w: Walker, node: ts.Node, owner: str, in_interface: bool, declared: set[str]) -> None:
+def _signature(w: Walker, notes: Comments, node: ts.Node, ends: tuple[str, ...]) -> str:
+    """The declaration up to the first child of a kind in ``ends``, without comments and
+    annotations."""
+    stop = next((c.start_byte for c in node.children if c.type in ends), node.end_byte)
+    return one_line(notes.without(node.start_byte, stop, list(_annotations(w, node).values())))
+
+
+def _type(
+    w: Walker,
+    notes: Comments,
+    node: ts.Node,
+    owner: str,
+    in_interface: bool,
+    declared: set[str],
+) -> None:
     name = w.name(node) or ("Companion" if node.type == "companion_object" else "")
     words = [w.text(c) for c in node.children if not c.is_named]
     modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
@@ -144,14 +215,15 @@ def _type(w: Walker, node: ts.Node, owner: str, in_interface: bool, declared: se
     kind = "interface" if "interface" in words else "object" if "object" in words else "class"
     kind = next((_CLASS_WORDS[c] for c in classes if c in _CLASS_WORDS), kind)
     declared.add(name)
-    w.add(
+    _add(
+        w,
+        notes,
         kind,
         name,
         node,
         parent=owner,
         visibility=_visibility(w, node, in_interface),
-        signature=_signature(w, node),
-        doc=w.doc_above(node),
+        signature=_signature(w, notes, node, _BODIES),
     )
     constructor = next((c for c in node.named_children if c.type == "primary_constructor"), None)
     for parameter in w.descendants(constructor, "class_parameter") if constructor else ():
@@ -159,13 +231,15 @@ def _type(w: Walker, node: ts.Node, owner: str, in_interface: bool, declared: se
             member = next(
                 (w.text(c) for c in parameter.named_children if c.type == "identifier"), ""
             )
-            w.add(
+            _add(
+                w,
+                notes,
                 "field",
                 member,
                 parameter,
                 parent=name,
                 visibility=_visibility(w, parameter, False),
-                signature=one_line(w.text(parameter)),
+                signature=_signature(w, notes, parameter, ("=",)),
                 doc="",
             )
     for body in node.named_children:
@@ -175,26 +249,30 @@ def _type(w: Walker, node: ts.Node, owner: str, in_interface: bool, declared: se
                     entry_name = next(
                         (w.text(c) for c in entry.named_children if c.type == "identifier"), ""
                     )
-                    w.add("const", entry_name, entry, parent=name, signature=entry_name)
+                    _add(w, notes, "const", entry_name, entry, parent=name, signature=entry_name)
         if body.type in ("class_body", "enum_class_body"):
-            _declarations(w, body, owner=name, in_interface=kind == "interface", declared=declared)
+            _declarations(
+                w, notes, body, owner=name, in_interface=kind == "interface", declared=declared
+            )
 
 
-def _property(w: Walker, node: ts.Node, owner: str, visibility: Visibility) -> None:
+def _property(
+    w: Walker, notes: Comments, node: ts.Node, owner: str, visibility: Visibility
+) -> None:
     modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
     constant = "const" in w.words(modifiers)
     for variable in node.named_children:
         if variable.type == "variable_declaration":
             name = next((w.text(c) for c in variable.named_children if c.type == "identifier"), "")
-            head = declaration(w.text(node).split("=", 1)[0])
-            w.add(
+            _add(
+                w,
+                notes,
                 "const" if constant else ("field" if owner else "variable"),
                 name,
                 node,
                 parent=owner,
                 visibility=visibility,
-                signature=one_line(head),
-                doc=w.doc_above(node),
+                signature=_signature(w, notes, node, _PROPERTY_ENDS),
             )
 
 

@@ -6,15 +6,17 @@ which others reach it. Graph context then joins the two for the one file being d
 
 * ``path:<repo path>`` — a file named directly (JS/TS specifiers, Rust modules, C/C++ includes);
 * ``go:<import path>`` — provided by every non-test ``.go`` file of a package's directory;
-* ``java:<package>.<Type>`` and ``java:<package>.*`` — provided by each Java file's types;
+* ``java:<package>.<Name>`` — provided by each JVM file's types (and Kotlin's and Scala's
+  top-level functions and values); a wildcard import is looked up name by name;
 * ``inc:<project>|<suffix>`` — provided by headers, for an include no build names a directory for;
-* ``php:<Namespace\\Class>``, ``cs:<namespace>``, ``swift:<target>`` — provided by PHP files'
-  classes, C# files' namespaces, a SwiftPM target's files (Kotlin and Scala use ``java:``);
+* ``php:<Namespace\\Class>``, ``cs:<namespace>|<arity>``, ``swift:<target>`` — provided by PHP
+  files' classes, C# files' types by namespace and arity, a SwiftPM target's files (Kotlin and
+  Scala use ``java:``);
 * Python's dotted module names (:func:`reactor.graph.module_candidates`).
 
 The manifests each ecosystem reads (``go.mod``, ``Cargo.toml``, ``package.json`` and workspace
 files, ``tsconfig.json`` and what it ``extends``, ``compile_commands.json``, Makefiles,
-``CMakeLists.txt``, ``composer.json``, gemspecs, ``Package.swift``:
+``CMakeLists.txt``, ``composer.json``, gemspecs, ``Package.swift``, ``.csproj`` files:
 :data:`reactor.facts.MANIFESTS`) are read once and cached. The resolver never
 walks the tree to find them: the index's scans report each one they pass
 (:meth:`Resolver.saw_manifest`), and the set is kept in the index between runs. When a scan ends
@@ -33,6 +35,7 @@ from typing import Any
 
 from . import Facts, csharp, java, lua, shell
 from .c import IncludeResolver
+from .csharp import CsResolver
 from .go import GoResolver
 from .javascript import JsResolver, read_jsonc
 from .php import PhpResolver
@@ -63,6 +66,7 @@ class Resolver:
         self.ruby = RubyResolver(self)
         self.php = PhpResolver(self)
         self.swift = SwiftResolver(self)
+        self.cs = CsResolver(self)
 
     def named(self, name: str) -> list[str]:
         """The known manifests called ``name``, in path order."""
@@ -89,6 +93,7 @@ class Resolver:
         self.rust.forget()
         self.c.forget()
         self.swift.forget()
+        self.cs.forget()
 
     def read_text(self, rel: str) -> str | None:
         if rel not in self._texts:
@@ -132,7 +137,7 @@ class Resolver:
         if facts.language == "csharp":
             return csharp.provides(facts)
         if facts.language == "swift":
-            return self.swift.provides(rel)
+            return self.swift.provides(rel, facts)
         return []
 
     def _keys(self, rel: str, language: str, spec: str) -> list[str]:
@@ -153,7 +158,7 @@ class Resolver:
         if language == "php":
             return self.php.keys(rel, spec)
         if language == "csharp":
-            return csharp.keys(spec)
+            return self.cs.keys(rel, spec)
         if language == "swift":
             return self.swift.keys(rel, spec)
         if language == "bash":

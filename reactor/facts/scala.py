@@ -3,21 +3,25 @@
 Facts: the package (chained ``package a`` / ``package b`` clauses joined), classes (``case``
 ones with their parameters as fields, any class with its ``val``/``var`` parameters),
 objects — a companion object listed beside its class, each with its own members — traits,
-enums with their cases, ``def``/``val``/``var``/``type`` members and top-level definitions
-(Scala 3), with Scaladoc summaries. Visibility as Scala has it: public by default,
-``protected``, ``private``; a qualified ``private[pkg]`` is package-wide.
+enums with their cases (a case's parameters kept), ``def``/``val``/``var``/``type`` members and
+top-level definitions (Scala 3), with Scaladoc summaries (``/** */`` only). Signatures up to the
+body or value, without comments or annotations (``@deprecated`` kept as a mark). Visibility as
+Scala has it: public by default, ``protected``, ``private``; a qualified ``private[pkg]`` is
+package-wide.
 
 Resolution: Java's keys (``java:<package>.<Name>``), so Scala, Java and Kotlin files of one build
-reach each other; ``import a.b.{C, D => E}`` and ``import a.b._`` (or ``*``) as Java's single and
-wildcard imports. Same-package names a file uses are looked up as references.
+reach each other; ``import a.b.{C, D => E}`` as Java's single imports. The names a file's code
+uses from its own package and from wildcard imports (``import a.b._`` or ``*``) are looked up one
+by one (:func:`reactor.facts.java.references`): an edge only where a file declares a name used.
 """
 
 from __future__ import annotations
 
 import tree_sitter as ts
 
-from . import Facts, Visibility, one_line
+from . import Facts, Symbol, Visibility, one_line
 from . import java as jvm
+from .comments import Comments, scan
 from .walker import Walker, file_doc, named
 
 _TYPES = {
@@ -46,24 +50,39 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     root = w.parse()
     w.facts.doc = file_doc(w, root, touching=("package_clause",))
     declared: set[str] = set()
-    _definitions(w, root, owner="", declared=declared)
-    jvm.same_package_references(w, root, declared, builtins=BUILTINS)
+    found = scan(w, root, _USES)
+    _definitions(w, Comments(w, found.get("comment", [])), root, owner="", declared=declared)
+    used = {w.text(n) for n in found.get("use", [])}
+    parameters = {w.text(n) for n in found.get("parameter", [])}
+    jvm.references(w, used, declared | parameters, builtins=BUILTINS, functions=True)
     return w.facts
 
 
-def _definitions(w: Walker, body: ts.Node | None, *, owner: str, declared: set[str]) -> None:
+#: The names a Scala file's code uses from elsewhere: types (the first of ``A.B``), the
+#: receiver of ``Name.member`` and a called name (``Helper(…)``, ``helper(…)``); and the type
+#: parameters it declares.
+_USES = (
+    "[(type_identifier) @use (stable_type_identifier . (identifier) @use)"
+    " (field_expression value: (identifier) @use) (call_expression function: (identifier) @use)]"
+    " (type_parameters name: (identifier) @parameter)"
+)
+
+
+def _definitions(
+    w: Walker, notes: Comments, body: ts.Node | None, *, owner: str, declared: set[str]
+) -> None:
     for node in named(body):
         kind = node.type
         if kind == "package_clause":
             name = w.text(node.child_by_field_name("name"))
             w.facts.package = f"{w.facts.package}.{name}" if w.facts.package else name
-            _definitions(w, node.child_by_field_name("body"), owner=owner, declared=declared)
+            _definitions(w, notes, node.child_by_field_name("body"), owner=owner, declared=declared)
         elif kind == "import_declaration":
             _import(w, node)
         elif kind in _TYPES:
-            _type(w, node, owner, declared)
+            _type(w, notes, node, owner, declared)
         elif kind in _MEMBERS:
-            _member(w, node, owner)
+            _member(w, notes, node, owner)
 
 
 def _visibility(w: Walker, node: ts.Node) -> Visibility:
@@ -77,62 +96,99 @@ def _visibility(w: Walker, node: ts.Node) -> Visibility:
     return "public"
 
 
-def _type(w: Walker, node: ts.Node, owner: str, declared: set[str]) -> None:
+def _add(
+    w: Walker,
+    notes: Comments,
+    kind: str,
+    name: str,
+    node: ts.Node,
+    *,
+    signature: str,
+    visibility: Visibility = "public",
+    parent: str = "",
+    doc: str | None = None,
+) -> None:
+    if name:
+        found = notes.above(node.start_byte) if doc is None else doc
+        deprecated = any(w.name(a).rsplit(".", 1)[-1] == "deprecated" for a in _annotations(node))
+        marks = ("deprecated",) if deprecated else ()
+        w.facts.symbols.append(Symbol(kind, name, signature, found, visibility, parent, marks))
+
+
+def _annotations(node: ts.Node) -> list[ts.Node]:
+    return [c for c in node.named_children if c.type == "annotation"]
+
+
+def _type(w: Walker, notes: Comments, node: ts.Node, owner: str, declared: set[str]) -> None:
     name = w.name(node)
     declared.add(name)
-    w.add(
+    _add(
+        w,
+        notes,
         _TYPES[node.type],
         name,
         node,
         parent=owner,
         visibility=_visibility(w, node),
-        signature=_signature(w, node),
-        doc=w.doc_above(node),
+        signature=_signature(w, notes, node),
     )
     is_case = "case" in w.text(node).split(name, 1)[0].split()
     for parameters in node.children_by_field_name("class_parameters"):
         for parameter in named(parameters):
             words = [w.text(c) for c in parameter.children if not c.is_named]
             if parameter.type == "class_parameter" and (is_case or {"val", "var"} & set(words)):
-                w.add(
+                value = parameter.child_by_field_name("default_value")
+                end = value.start_byte if value is not None else parameter.end_byte
+                _add(
+                    w,
+                    notes,
                     "field",
                     w.name(parameter),
                     parameter,
                     parent=name,
                     visibility=_visibility(w, parameter),
-                    signature=one_line(w.text(parameter).split("=", 1)[0]),
+                    signature=one_line(notes.without(parameter.start_byte, end).rstrip(" =")),
                     doc="",
                 )
     body = node.child_by_field_name("body")
     for child in named(body):
         if child.type == "enum_case_definitions":
             for case in named(child):
-                case_name = w.name(case)
-                w.add("const", case_name, case, parent=name, signature=one_line(w.text(case)))
-    _definitions(w, body, owner=name, declared=declared)
+                _add(
+                    w,
+                    notes,
+                    "const",
+                    w.name(case),
+                    case,
+                    parent=name,
+                    signature="case " + one_line(notes.without(case.start_byte, case.end_byte)),
+                )
+    _definitions(w, notes, body, owner=name, declared=declared)
 
 
-def _member(w: Walker, node: ts.Node, owner: str) -> None:
+def _member(w: Walker, notes: Comments, node: ts.Node, owner: str) -> None:
     kind = _MEMBERS[node.type]
     if kind == "method" and not owner:
         kind = "function"
     name = w.name(node) or w.text(node.child_by_field_name("pattern"))
-    w.add(
+    _add(
+        w,
+        notes,
         kind,
         name,
         node,
         parent=owner,
         visibility=_visibility(w, node),
-        signature=_signature(w, node),
-        doc=w.doc_above(node),
+        signature=_signature(w, notes, node),
     )
 
 
-def _signature(w: Walker, node: ts.Node) -> str:
-    """The definition up to its body or value, without annotations."""
-    return w.declaration_until(
-        node, node.child_by_field_name("body") or node.child_by_field_name("value")
-    )
+def _signature(w: Walker, notes: Comments, node: ts.Node) -> str:
+    """The definition up to its body or value, without comments and annotations."""
+    cut = node.child_by_field_name("body") or node.child_by_field_name("value")
+    end = cut.start_byte if cut is not None else node.end_byte
+    text = notes.without(node.start_byte, end, _annotations(node))
+    return one_line(text.rstrip(" {=:"))
 
 
 def _import(w: Walker, node: ts.Node) -> None:

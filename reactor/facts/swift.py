@@ -1,16 +1,21 @@
 """Swift: facts from tree-sitter, module imports resolved through a SwiftPM package's targets.
 
-Facts: classes, structs, enums (with their cases), actors, protocols (with their requirements)
-and extensions (listed under the type they extend) with their methods, initializers and
-properties; top-level functions, values and type aliases; ``///`` summaries. Visibility as Swift
-has it: ``public``/``open`` public, ``internal`` the default (module-wide), ``fileprivate`` and
+Facts: classes, structs, enums (with their cases and each case's payload or raw value), actors,
+protocols (with their requirements) and extensions (listed under the type they extend) with
+their methods, initializers and properties; top-level functions, values and type aliases;
+``///`` and ``/** */`` summaries (a plain ``//`` note is no doc). Signatures up to the body or
+value, without attributes or comments; a computed property as ``{ get }`` or ``{ get set }``,
+never its accessors' code; ``@available(*, deprecated)`` kept as a mark. Visibility as Swift has
+it: ``public``/``open`` public, ``internal`` the default (module-wide), ``fileprivate`` and
 ``private`` private; a protocol's requirements are as visible as the protocol.
 
 Resolution: ``Package.swift`` names the targets; a target's sources are ``Sources/<name>`` (or
-``Tests/<name>`` for a test target, or the ``path:`` it gives). Each file provides
-``swift:<target>``; ``import Core`` and the file's own module (whose files see each other
-without an import) are looked up there with the type names the file uses, so the neighbours are
-the files declaring them.
+``Tests/<name>`` for a test target, or the ``path:`` it gives); a repo without one is one
+module. Each file provides ``swift:<module>.<Name>`` for each type, function, value and alias it
+declares — not for a type it only extends. The names a file's code uses (types, ``Name.member``
+receivers, calls; never a comment or a string) are looked up by name in its own module (whose
+files see each other without an import) and in each module it imports, so its neighbours are
+the files declaring them; an ``extension T`` file reaches ``T``'s, never the other way round.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import re
 
 import tree_sitter as ts
 
-from . import TYPE_KINDS, Facts, Project, Visibility, nearest
+from . import TYPE_KINDS, Facts, Project, Symbol, Visibility, nearest
+from .comments import Comments, scan, triple_slash
 from .walker import Walker, file_doc, named
 
 _KINDS = {"class", "struct", "enum", "actor", "extension"}
@@ -41,11 +47,25 @@ _BUILTINS = frozenset(
 _TARGET = re.compile(
     r"\.(target|executableTarget|testTarget|macro|plugin)\s*\(\s*name:\s*\"([^\"]+)\""
 )
+#: The names a Swift file's code uses from elsewhere: the first name of a type and the receiver
+#: of ``Name.member`` (capitalized: ``@available`` names no type), a called name (``Helper()``,
+#: ``helper()``); and its type parameters.
+_USES = (
+    "(user_type . (type_identifier) @use) (navigation_expression target: (simple_identifier) @use)"
+    " (call_expression . (simple_identifier) @call)"
+    " (type_parameter . (type_identifier) @parameter)"
+)
+#: Where a declaration's signature ends: its body, value or accessors.
+_ENDS = ("body", "value", "computed_value")
+#: Top-level declarations another file of the module may use by name.
+_TOP_LEVEL = ("function", "const", "variable", "type")
 
 
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
+    found = scan(w, root, _USES)
+    notes = Comments(w, found.get("comment", []), is_doc=triple_slash)
     w.facts.doc = file_doc(w, root, touching=("import_declaration",))
     for node in named(root):
         if node.type == "import_declaration":
@@ -53,17 +73,19 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             if module is not None:
                 w.import_of(w.text(module).split(".")[0])
         elif node.type in ("class_declaration", "protocol_declaration"):
-            _type(w, node, owner="")
+            _type(w, notes, node, owner="")
         elif node.type in _MEMBERS:
-            _member(w, node, owner="", default="internal")
-    members = {s.name for s in w.facts.symbols if s.parent}
-    words = {w.text(n) for n in w.descendants(root, ("type_identifier", "simple_identifier"))}
-    used = {word for word in words if word[:1].isupper()}
-    types = {s.name for s in w.facts.symbols if s.kind in TYPE_KINDS}
-    names = sorted(used - _BUILTINS - (members - types) - set(w.facts.imports))
-    w.facts.references.append("")  # the file's own module: see SwiftResolver.keys
-    for spec in ["", *w.facts.imports]:
-        w.facts.names[spec] = names
+            _member(w, notes, node, owner="", default="internal")
+    declared = {s.name for s in w.facts.symbols if s.kind != "extension"}
+    unwanted = declared | _BUILTINS | {w.text(n) for n in found.get("parameter", [])}
+    types = {w.text(n) for n in found.get("use", []) if w.text(n)[:1].isupper()}
+    calls = {w.text(n) for n in found.get("call", [])}
+    used = sorted((types | calls) - unwanted - set(w.facts.imports))
+    for scope in ["", *w.facts.imports]:  # "": the file's own module (see SwiftResolver.keys)
+        for name in used:
+            spec = f"{scope}.{name}"
+            w.facts.references.append(spec)
+            w.facts.names[spec] = [name]
     return w.facts
 
 
@@ -78,7 +100,34 @@ def _visibility(w: Walker, node: ts.Node, default: Visibility) -> Visibility:
     return default
 
 
-def _type(w: Walker, node: ts.Node, owner: str) -> None:
+def _attributes(node: ts.Node) -> list[ts.Node]:
+    modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
+    return [m for m in named(modifiers) if m.type == "attribute"]
+
+
+def _add(
+    w: Walker,
+    notes: Comments,
+    kind: str,
+    name: str,
+    node: ts.Node,
+    *,
+    signature: str,
+    visibility: Visibility,
+    parent: str = "",
+) -> None:
+    if not name:
+        return
+    deprecated = any(
+        re.match(r"@available\b.*\b(deprecated|unavailable)\b", " ".join(w.text(a).split()))
+        for a in _attributes(node)
+    )
+    marks = ("deprecated",) if deprecated else ()
+    doc = notes.above(node.start_byte)
+    w.facts.symbols.append(Symbol(kind, name, signature, doc, visibility, parent, marks))
+
+
+def _type(w: Walker, notes: Comments, node: ts.Node, owner: str) -> None:
     keyword = next((w.text(c) for c in node.children if w.text(c) in _KINDS), "")
     kind = "protocol" if node.type == "protocol_declaration" else keyword or "class"
     if kind == "actor":
@@ -87,35 +136,51 @@ def _type(w: Walker, node: ts.Node, owner: str) -> None:
     visibility = _visibility(w, node, "internal")
     if kind == "extension":
         name = name.split("<")[0]
-    w.add(
+    _add(
+        w,
+        notes,
         kind,
         name,
         node,
         parent=owner,
         visibility=visibility,
-        signature=_signature(w, node),
-        doc=w.doc_above(node),
+        signature=_signature(w, notes, node),
     )
     body = node.child_by_field_name("body")
     inherited: Visibility = visibility if kind == "protocol" else "internal"
     for member in named(body):
         if member.type in ("class_declaration", "protocol_declaration"):
-            _type(w, member, owner=name)
+            _type(w, notes, member, owner=name)
         elif member.type in _MEMBERS:
-            _member(w, member, owner=name, default=inherited)
+            _member(w, notes, member, owner=name, default=inherited)
         elif member.type == "enum_entry":
-            for case in member.children_by_field_name("name"):
-                w.add(
-                    "const",
-                    w.text(case),
-                    member,
-                    parent=name,
-                    visibility=visibility,
-                    signature=f"case {w.text(case)}",
-                )
+            _cases(w, notes, member, name, visibility)
 
 
-def _member(w: Walker, node: ts.Node, owner: str, default: Visibility) -> None:
+def _cases(w: Walker, notes: Comments, entry: ts.Node, owner: str, visibility: Visibility) -> None:
+    """``case a = 1, b(Int, name: String)``: each case with its raw value or payload."""
+    cases: list[tuple[ts.Node, list[ts.Node]]] = []
+    for i, part in enumerate(entry.children):
+        field = entry.field_name_for_child(i)
+        if field == "name":
+            cases.append((part, []))
+        elif cases and (field in ("data_contents", "raw_value") or part.type == "="):
+            cases[-1][1].append(part)
+    for name, rest in cases:
+        end = rest[-1].end_byte if rest else name.end_byte
+        _add(
+            w,
+            notes,
+            "const",
+            w.text(name),
+            entry,
+            parent=owner,
+            visibility=visibility,
+            signature="case " + notes.without(name.start_byte, end),
+        )
+
+
+def _member(w: Walker, notes: Comments, node: ts.Node, owner: str, default: Visibility) -> None:
     kind = _MEMBERS[node.type]
     if node.type in ("init_declaration", "deinit_declaration", "subscript_declaration"):
         name = node.type.removesuffix("_declaration")
@@ -129,23 +194,33 @@ def _member(w: Walker, node: ts.Node, owner: str, default: Visibility) -> None:
         kind = "function"
     elif kind == "field" and not owner:
         kind = "const" if "let" in w.text(node).split("=")[0].split() else "variable"
-    w.add(
+    _add(
+        w,
+        notes,
         kind,
         name,
         node,
         parent=owner,
         visibility=_visibility(w, node, default),
-        signature=_signature(w, node),
-        doc=w.doc_above(node),
+        signature=_signature(w, notes, node),
     )
 
 
-def _signature(w: Walker, node: ts.Node) -> str:
-    """The declaration up to its body or value, without attributes."""
-    cut = node.child_by_field_name("body")
-    if cut is None and node.type != "typealias_declaration":
-        cut = node.child_by_field_name("value")
-    return w.declaration_until(node, cut)
+def _signature(w: Walker, notes: Comments, node: ts.Node) -> str:
+    """The declaration up to its body, value or accessors, without attributes and comments
+    (a computed property's accessors as ``{ get }`` or ``{ get set }``)."""
+    ends = ("body",) if node.type == "typealias_declaration" else _ENDS
+    cut = next((c for f in ends if (c := node.child_by_field_name(f)) is not None), None)
+    end = cut.start_byte if cut is not None else node.end_byte
+    for child in node.children:  # `var x = 0 { didSet … }`: the `=` ends it too
+        if child.type in ("=", "willset_didset_block") and child.start_byte < end:
+            end = child.start_byte
+            break
+    text = notes.without(node.start_byte, end, _attributes(node)).rstrip(" {=:")
+    if cut is not None and cut.type == "computed_property":
+        setter = any(c.type in ("computed_setter", "computed_modify") for c in cut.named_children)
+        text += " { get set }" if setter else " { get }"
+    return text
 
 
 class SwiftResolver:
@@ -159,16 +234,39 @@ class SwiftResolver:
         self._targets.clear()
 
     def keys(self, rel: str, spec: str) -> list[str]:
-        module = spec or self.module_of(rel)  # "": the file's own module
-        return [f"swift:{module}"] if module else []
+        """``.Name``: a name of the file's own module; ``Core.Name``: of the module it imports
+        (a target of the repo's, else nothing); ``Core``: the import as written, no key."""
+        module, dot, name = spec.partition(".")
+        if not dot:
+            return []
+        if not module:
+            own = self.module_of(rel)
+            return [f"swift:{own}.{name}"] if own is not None else []
+        known = {
+            t for p in self.project.named("Package.swift") for t in self._targets_of(p).values()
+        }
+        return [f"swift:{spec}"] if module in known else []
 
-    def provides(self, rel: str) -> list[str]:
+    def provides(self, rel: str, facts: Facts) -> list[str]:
+        """``swift:<module>.<Name>`` for what the file declares at the top (not an extension)."""
         module = self.module_of(rel)
-        return [f"swift:{module}"] if module else []
+        if module is None:
+            return []
+        return list(
+            dict.fromkeys(
+                f"swift:{module}.{s.name}"
+                for s in facts.top_level()
+                if s.kind != "extension" and (s.kind in TYPE_KINDS or s.kind in _TOP_LEVEL)
+            )
+        )
 
     def module_of(self, rel: str) -> str | None:
-        """The target whose sources hold ``rel``."""
-        for package in nearest(self.project.named("Package.swift"), rel):
+        """The target whose sources hold ``rel`` (``""``: a repo without ``Package.swift`` is
+        one module; ``None``: a file of no target)."""
+        packages = self.project.named("Package.swift")
+        if not packages:
+            return ""
+        for package in nearest(packages, rel):
             folder = posixpath.dirname(package)
             for path, name in self._targets_of(package).items():
                 directory = posixpath.join(folder, path) if folder else path
