@@ -50,7 +50,8 @@ def test_a_java_wildcard_import_joins_only_the_files_whose_types_the_code_uses(
 def test_kotlin_and_scala_wildcards_and_packages_join_per_name(tmp_path: Path) -> None:
     files = {
         "app/Main.kt": "package app\n\nimport shapes.*\n\nfun main() {\n"
-        "    val c = Circle(1.0)\n    println(area(c))\n}\n",
+        "    val c = Circle(1.0)\n    println(area(c))\n}\n\n"
+        "fun later(unused: () -> Unit) = listOf(1).map { it }.also { unused() }\n",
         "app/Util.kt": "package app\n\nfun area(x: Any): Double = 0.0\n",
         "app/Other.kt": "package app\n\nfun unused() {}\n",
         "shapes/Circle.kt": "package shapes\n\nclass Circle(val r: Double)\n",

@@ -18,8 +18,8 @@ SWIFT = {
     "Sources/App/Console+Write.swift": "extension Console {\n    public func write() {}\n}\n",
     "Sources/App/Console+Read.swift": "extension Console {\n    public func read() {}\n}\n",
     "Sources/App/Main.swift": "func main() {\n    // Unused is named in a comment only\n"
-    "    let c = Console()\n    c.write()\n}\n",
-    "Sources/App/Unused.swift": "struct Unused {}\n",
+    "    let c = Console()\n    c.write()\n}\n\nfunc later(_ body: () -> Void) { body() }\n",
+    "Sources/App/Unused.swift": "struct Unused {}\n\nfunc body() {}\n",
 }
 
 

@@ -192,4 +192,5 @@ class Comments:
         text = b"".join(pieces)
         if b"#" in text:
             text = _PREPROCESSOR_LINE.sub(b"", text)
-        return _TIGHT.sub("", " ".join(text.decode("utf-8", "replace").split()))
+        flat = " ".join(text.decode("utf-8", "replace").split())
+        return _TIGHT.sub("", flat) if "( " in flat or " )" in flat or " ," in flat else flat

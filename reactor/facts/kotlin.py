@@ -33,7 +33,7 @@ BUILTINS = frozenset(
     "Int Long Short Byte Char String Boolean Double Float Unit Any Nothing Array List "
     "MutableList Map MutableMap Set MutableSet Pair Triple Sequence Iterable Collection "
     "Comparable Throwable Exception Suppress JvmStatic JvmField JvmOverloads JvmName "
-    "Deprecated Override".split()
+    "Deprecated Override it".split()
 )
 
 
@@ -55,16 +55,20 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     notes = Comments(w, found.get("comment", []))
     _declarations(w, notes, root, owner="", in_interface=False, declared=declared)
     used = {w.text(n) for n in found.get("use", [])}
-    parameters = {w.text(n) for n in found.get("parameter", [])}
-    jvm.references(w, used, declared | parameters, builtins=BUILTINS, functions=True)
+    bound = {w.text(n) for n in found.get("bound", [])}
+    jvm.references(w, used, declared | bound, builtins=BUILTINS, functions=True)
     return w.facts
 
 
 #: The names a Kotlin file's code uses from elsewhere: the first name of a type, of a
-#: ``Name.member`` receiver and of a call (``Helper()``, ``helper()``); and its type parameters.
+#: ``Name.member`` receiver and of a call (``Helper()``, ``helper()``); and the names it binds
+#: itself (type parameters, parameters, locals, lambda parameters, functions), which a call of
+#: the same name means instead.
 _USES = (
     "[(user_type . (identifier) @use) (navigation_expression . (identifier) @use)"
-    " (call_expression . (identifier) @use)] (type_parameter . (identifier) @parameter)"
+    " (call_expression . (identifier) @use)] (type_parameter . (identifier) @bound)"
+    " (variable_declaration (identifier) @bound) (parameter (identifier) @bound)"
+    " (class_parameter (identifier) @bound) (function_declaration name: (identifier) @bound)"
 )
 
 

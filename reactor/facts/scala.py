@@ -53,18 +53,20 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     found = scan(w, root, _USES)
     _definitions(w, Comments(w, found.get("comment", [])), root, owner="", declared=declared)
     used = {w.text(n) for n in found.get("use", [])}
-    parameters = {w.text(n) for n in found.get("parameter", [])}
-    jvm.references(w, used, declared | parameters, builtins=BUILTINS, functions=True)
+    bound = {w.text(n) for n in found.get("bound", [])}
+    jvm.references(w, used, declared | bound, builtins=BUILTINS, functions=True)
     return w.facts
 
 
 #: The names a Scala file's code uses from elsewhere: types (the first of ``A.B``), the
-#: receiver of ``Name.member`` and a called name (``Helper(…)``, ``helper(…)``); and the type
-#: parameters it declares.
+#: receiver of ``Name.member`` and a called name (``Helper(…)``, ``helper(…)``); and the names
+#: it binds itself (type parameters, parameters, patterns, lambda parameters, definitions),
+#: which a call of the same name means instead.
 _USES = (
     "[(type_identifier) @use (stable_type_identifier . (identifier) @use)"
     " (field_expression value: (identifier) @use) (call_expression function: (identifier) @use)]"
-    " (type_parameters name: (identifier) @parameter)"
+    " (_ name: (identifier) @bound) (_ pattern: (identifier) @bound)"
+    " (_ parameters: (identifier) @bound) (enumerator . (identifier) @bound)"
 )
 
 

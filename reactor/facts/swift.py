@@ -49,11 +49,13 @@ _TARGET = re.compile(
 )
 #: The names a Swift file's code uses from elsewhere: the first name of a type and the receiver
 #: of ``Name.member`` (capitalized: ``@available`` names no type), a called name (``Helper()``,
-#: ``helper()``); and its type parameters.
+#: ``helper()``); and the names it binds itself (type parameters, parameters, locals, closure
+#: parameters, functions), which a call of the same name means instead.
 _USES = (
     "(user_type . (type_identifier) @use) (navigation_expression target: (simple_identifier) @use)"
     " (call_expression . (simple_identifier) @call)"
-    " (type_parameter . (type_identifier) @parameter)"
+    " (type_parameter . (type_identifier) @bound) (_ name: (simple_identifier) @bound)"
+    " (_ bound_identifier: (simple_identifier) @bound) (pattern (simple_identifier) @bound)"
 )
 #: Where a declaration's signature ends: its body, value or accessors.
 _ENDS = ("body", "value", "computed_value")
@@ -77,7 +79,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         elif node.type in _MEMBERS:
             _member(w, notes, node, owner="", default="internal")
     declared = {s.name for s in w.facts.symbols if s.kind != "extension"}
-    unwanted = declared | _BUILTINS | {w.text(n) for n in found.get("parameter", [])}
+    unwanted = declared | _BUILTINS | {w.text(n) for n in found.get("bound", [])}
     types = {w.text(n) for n in found.get("use", []) if w.text(n)[:1].isupper()}
     calls = {w.text(n) for n in found.get("call", [])}
     used = sorted((types | calls) - unwanted - set(w.facts.imports))
