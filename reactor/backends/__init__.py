@@ -96,7 +96,7 @@ def identity_for(config: DocgenConfig, repo_root: Path) -> str:
     """The configured backend's identity (:meth:`Backend.identity`) without starting it: no
     server is asked and no optional client is needed (``reactor check --strict`` in CI)."""
     if config.backend in ("ollama", "openai"):
-        from .prompt import llm_identity
+        from .grounded import llm_identity
 
         llm = config.ollama if config.backend == "ollama" else config.openai
         assert llm.model, "validated by the config loader"

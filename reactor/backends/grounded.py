@@ -34,8 +34,9 @@ from typing import Any
 
 from ..facts import TYPE_KINDS, Facts, Symbol
 from . import DocRequest
-from .outline import facts_page
+from .outline import OUTLINE_VERSION, facts_page
 from .prompt import CHARS_PER_TOKEN, cut_middle, estimate_tokens
+from .prompt import SYSTEM_PROMPT as FREEFORM_PROMPT
 
 #: The stable head of every grounded request (one system prompt for every file, so that a
 #: server's prompt cache is reused from file to file).
@@ -436,3 +437,13 @@ def render(request: DocRequest, answer: Answer) -> str:
         request.graph_context,
         caveats=answer.caveats,
     )
+
+
+def llm_identity(name: str, model: str, *, max_tokens: int, context_tokens: int, style: str) -> str:
+    """What makes two of this backend's docs comparable: the server kind, the model, the style
+    and its prompt (by its text: a reworded prompt is another renderer) and the bounds that
+    shape the reply."""
+    # a grounded doc is laid out by the outline: a new layout is a new renderer
+    system = f"{SYSTEM_PROMPT}/{OUTLINE_VERSION}" if style == "grounded" else FREEFORM_PROMPT
+    prompt = hashlib.sha256(system.encode()).hexdigest()[:12]
+    return f"{name}/{model}/{style}-{prompt}/max-{max_tokens}/ctx-{context_tokens}"

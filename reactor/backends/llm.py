@@ -28,11 +28,11 @@ import httpx  # the 'llm' extra; this module is imported only when such a backen
 from ..errors import BackendError, BackendUnavailable
 from . import Backend, DocRequest, Generated, NoOp, replies
 from . import grounded as grounded_docs
+from .grounded import llm_identity
 from .prompt import (
     TEMPLATE_TOKENS,
     clean_output,
     estimate_tokens,
-    llm_identity,
     messages,
     prompt_budget,
     salvage,

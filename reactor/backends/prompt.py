@@ -11,7 +11,6 @@ it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ..errors import BackendError
@@ -168,19 +167,6 @@ def degenerate(body: str) -> str | None:
     if len(nonblank) >= 6 and len(set(nonblank)) * 3 < len(nonblank):
         return f"{len(nonblank)} lines but only {len(set(nonblank))} distinct: a loop"
     return None
-
-
-def llm_identity(name: str, model: str, *, max_tokens: int, context_tokens: int, style: str) -> str:
-    """What makes two of this backend's docs comparable: the server kind, the model, the style
-    and its prompt (by its text: a reworded prompt is another renderer) and the bounds that
-    shape the reply."""
-    from .grounded import SYSTEM_PROMPT as GROUNDED_PROMPT
-    from .outline import OUTLINE_VERSION
-
-    # a grounded doc is laid out by the outline: a new layout is a new renderer
-    system = f"{GROUNDED_PROMPT}/{OUTLINE_VERSION}" if style == "grounded" else SYSTEM_PROMPT
-    prompt = hashlib.sha256(system.encode()).hexdigest()[:12]
-    return f"{name}/{model}/{style}-{prompt}/max-{max_tokens}/ctx-{context_tokens}"
 
 
 #: A free-form reply cut at ``max_tokens`` is kept when this many whole sections came first.
