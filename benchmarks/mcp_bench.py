@@ -1,6 +1,6 @@
 """`reactor mcp` figures: get_doc, repo_map, search_docs and the idle server, on generated repos.
 
-    python benchmarks/mcp.py [--quick] [--files N] [--json PATH]
+    python benchmarks/mcp_bench.py [--quick] [--files N] [--json PATH]
 
 The repo is generated here from a fixed seed: ``--files`` Python modules in packages of 50, each
 with a docstring, three public functions and a class, importing up to four earlier modules (a
@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import psutil
 
 from reactor.ondemand import OnDemand
@@ -137,12 +138,18 @@ def bench_calls(root: Path, paths: list[str], rounds: int) -> dict[str, Any]:
             answer = ask.get_doc(long_rel)
             stale.append(time.perf_counter() - started)
             assert answer.was in ("stale", "missing") and answer.state == "fresh", answer
-        maps = []
-        for n in range(5):
-            focus = [] if n % 2 == 0 else [rng.choice(paths)]
+        ask.mapper = type(ask.mapper)(reactor.index)  # a new graph: the first call loads it
+        started = time.perf_counter()
+        ask.repo_map(max_tokens=1000)
+        cold = time.perf_counter() - started
+        plain, focused = [], []
+        for n in range(10):
             started = time.perf_counter()
-            ask.repo_map(max_tokens=1000, focus=focus)
-            maps.append(time.perf_counter() - started)
+            ask.repo_map(max_tokens=1000)
+            plain.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            ask.repo_map(max_tokens=1000, focus=[rng.choice(paths), f"f{n}_a"])
+            focused.append(time.perf_counter() - started)
         searches = []
         for _ in range(rounds):
             query = " ".join(rng.sample(WORDS, 2))
@@ -153,10 +160,44 @@ def bench_calls(root: Path, paths: list[str], rounds: int) -> dict[str, Any]:
         "get_doc_fresh_p50_ms": ms(statistics.median(fresh)),
         "get_doc_fresh_p99_ms": ms(percentile(fresh, 0.99)),
         "get_doc_stale_1000_lines_p50_ms": ms(statistics.median(stale)),
-        "repo_map_1000_tokens_ms": ms(statistics.median(maps)),
-        "repo_map_1000_tokens_worst_ms": ms(max(maps)),
+        "repo_map_1000_tokens_cold_ms": ms(cold),
+        "repo_map_1000_tokens_warm_ms": ms(statistics.median(plain)),
+        "repo_map_1000_tokens_focus_ms": ms(statistics.median(focused)),
         "search_docs_p50_ms": ms(statistics.median(searches)),
         "search_docs_p99_ms": ms(percentile(searches, 0.99)),
+    }
+
+
+def bench_stdio(root: Path, paths: list[str], rounds: int) -> dict[str, Any]:
+    """The same calls as an agent makes them: over stdio, through the SDK's client, each
+    round trip timed (JSON-RPC framing and the pipe included)."""
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "reactor.cli", "mcp", str(root)]
+    )
+    rng = random.Random(SEED + 1)
+    out: dict[str, list[float]] = {"get_doc": [], "repo_map": [], "search_docs": []}
+
+    async def run() -> None:
+        async with Client(stdio_client(params), mode="legacy", cache=None) as client:
+            await client.call_tool("repo_map", {"max_tokens": 1000})  # (the first index)
+            calls = [("get_doc", lambda: {"path": rng.choice(paths)})] * rounds
+            calls += [("repo_map", lambda: {"max_tokens": 1000})] * 10
+            calls += [("search_docs", lambda: {"query": " ".join(rng.sample(WORDS, 2))})] * rounds
+            for tool, arguments in calls:
+                started = time.perf_counter()
+                result = await client.call_tool(tool, arguments())
+                out[tool].append(time.perf_counter() - started)
+                assert not result.is_error, result
+
+    anyio.run(run)
+    return {
+        "stdio_get_doc_fresh_p50_ms": ms(statistics.median(out["get_doc"])),
+        "stdio_get_doc_fresh_p99_ms": ms(percentile(out["get_doc"], 0.99)),
+        "stdio_repo_map_1000_tokens_ms": ms(statistics.median(out["repo_map"])),
+        "stdio_search_docs_p50_ms": ms(statistics.median(out["search_docs"])),
     }
 
 
@@ -184,12 +225,71 @@ def bench_idle(root: Path, seconds: float) -> dict[str, Any]:
     return {"idle_cpu_percent": round(cpu * 100, 3), "idle_rss_mb": round(rss / 2**20, 1)}
 
 
+#: Run by the ``--aider`` interpreter: aider's own ranking of the files (their first appearance
+#: in ``RepoMap.get_ranked_tags``, the order its map takes them in), as JSON on stdout.
+AIDER_RANKING = """
+import json, sys
+from aider.io import InputOutput
+from aider.repomap import RepoMap
+class Model:
+    def token_count(self, text):
+        return len(text) / 3.5
+root, files = sys.argv[1], json.loads(sys.argv[2])
+io = InputOutput(pretty=False, yes=True)
+mapper = RepoMap(map_tokens=1024, root=root, main_model=Model(), io=io)
+order = []
+for tag in mapper.get_ranked_tags([], [root + "/" + f for f in files], set(), set()):
+    rel = tag[0] if len(tag) == 1 else tag.rel_fname
+    rel = rel[len(root) + 1 :] if rel.startswith(root + "/") else rel
+    if rel not in order:
+        order.append(rel)
+print(json.dumps(order))
+"""
+
+
+def compare_with_aider(root: Path, aider_python: str, top: int = 20) -> dict[str, Any]:
+    """The overlap of the first ``top`` files of our map and of aider's on the same repo: ours
+    in the order the cut takes them (first appearance), aider's likewise."""
+    from reactor.repomap import RepoMapper
+
+    with Reactor.open(root, watch=False) as reactor:
+        reactor.refresh_index()
+        files = [row.path for row in reactor.index.all_rows() if row.skip is None]
+        ours = RepoMapper(reactor.index).cut_order()
+    done = subprocess.run(
+        [aider_python, "-c", AIDER_RANKING, str(root), json.dumps(files)],
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    theirs = json.loads(done.stdout)
+    both = set(ours[:top]) & set(theirs[:top])
+    return {
+        "repo": str(root),
+        "files": len(files),
+        f"top{top}_overlap": len(both),
+        "ours": ours[:top],
+        "aider": theirs[:top],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 files, fewer rounds")
     parser.add_argument("--files", type=int, default=None, help="files (default 10,000)")
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON too")
+    parser.add_argument(
+        "--aider",
+        metavar="PYTHON",
+        help="an interpreter with aider-chat installed: compare the ranking on --compare REPO",
+    )
+    parser.add_argument("--compare", metavar="REPO", help="a repo to rank with both (--aider)")
     args = parser.parse_args()
+    if args.aider:
+        found = compare_with_aider(Path(args.compare), args.aider)
+        print(json.dumps(found, indent=2))
+        return 0
     files = args.files or (1000 if args.quick else 10_000)
     rounds = 100 if args.quick else 500
     with tempfile.TemporaryDirectory(prefix="reactor-mcp-bench-") as tmp:
@@ -198,6 +298,7 @@ def main() -> int:
         paths = make_repo(root, files)
         results: dict[str, Any] = {"files": files, "setup_s": round(time.perf_counter() - started)}
         results.update(bench_calls(root, paths, rounds))
+        results.update(bench_stdio(root, paths, rounds))
         results.update(bench_idle(root, 10.0 if args.quick else 60.0))
     for key, value in results.items():
         print(f"{key:36} {value}")

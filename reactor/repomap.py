@@ -251,20 +251,31 @@ class RepoMapper:
     def build(self, *, max_tokens: int = DEFAULT_TOKENS, focus: Sequence[str] = ()) -> RepoMap:
         """The map of the indexed repo that fits ``max_tokens`` (see the module docstring)."""
         graph = self.graph()
-        nodes = graph.nodes
-        if not nodes:
+        if not graph.nodes:
             return RepoMap("", 0, (), ())
-        personal, focus_names = _personalisation(nodes, focus)
+        rank, lines = self._ranked(graph, focus)
+        order = sorted(range(len(graph.nodes)), key=lambda i: (-rank[i], i))  # (i: path order)
+        ranked = tuple(graph.nodes[i].path for i in order)
+        return _fit(graph.nodes, lines, max(0, min(max_tokens, MAX_TOKENS)), ranked)
+
+    def cut_order(self, *, focus: Sequence[str] = ()) -> list[str]:
+        """The files in the order the cut takes them in (each at its first line): what a
+        bigger budget adds next (benchmarks compare it with aider's)."""
+        graph = self.graph()
+        _, lines = self._ranked(graph, focus)
+        return list(dict.fromkeys(graph.nodes[i].path for i, _ in lines))
+
+    def _ranked(
+        self, graph: Graph, focus: Sequence[str]
+    ) -> tuple[list[float], list[tuple[int, int]]]:
+        personal, focus_names = _personalisation(graph.nodes, focus)
         plain = not focus_names and len(set(personal)) == 1
         if plain and self._plain is not None:
-            rank, lines = self._plain
-        else:
-            rank, lines = _rank(graph, personal, focus_names)
-            if plain:
-                self._plain = rank, lines
-        order = sorted(range(len(nodes)), key=lambda i: (-rank[i], i))  # (i: path order)
-        ranked = tuple(nodes[i].path for i in order)
-        return _fit(nodes, lines, max(0, min(max_tokens, MAX_TOKENS)), ranked)
+            return self._plain
+        ranked = _rank(graph, personal, focus_names)
+        if plain:
+            self._plain = ranked
+        return ranked
 
 
 def build_map(
