@@ -235,7 +235,7 @@ class DocStore:
         path = self._lexical_path(rel)
         self._check_inside(path.parent)  # before mkdir: never create directories outside
         self._refuse_foreign(rel, path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._make_dirs(path.parent)
         self._check_inside(path.parent)  # and after: a racing symlink swap is caught too
         # a short name: a source name near the 255-byte limit must still fit its temp file
         with _signals_held(), self._in_flight_lock:  # no signal between creating and noting it
@@ -277,6 +277,15 @@ class DocStore:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         return None
+
+    def _make_dirs(self, directory: Path) -> None:
+        """``directory`` and its missing parents below the repo root, one level at a time: a
+        repo removed under a running reactor is never made again by a write (``FileNotFoundError``
+        instead, and the next tick finds the repo gone)."""
+        for level in reversed([directory, *directory.parents]):
+            if level.is_relative_to(self.repo_root) and level != self.repo_root:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(level)
 
     def _refuse_foreign(self, rel: str, path: Path) -> None:
         reason = self.inspect_at(str(path)).in_the_way
@@ -323,7 +332,7 @@ class DocStore:
         old, new = self.doc_path(old_rel), self.doc_path(new_rel)
         if self.inspect_at(str(old)).kind != "ours" or self.inspect_at(str(new)).in_the_way:
             return False
-        new.parent.mkdir(parents=True, exist_ok=True)
+        self._make_dirs(new.parent)
         self._check_inside(new.parent)
         os.replace(old, new)
         self._prune(old.parent)

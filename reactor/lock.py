@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import LockHeld, StateDirError, UnsafePath
-from .state import ensure_state_dir
+from .state import STATE_DIR, ensure_state_dir
 
 DOCGEN_LOCK = Path(".llmc/locks/docgen.lock")
 #: LLMC's own batch docgen CLI locks this one; a tick skips while it is held.
@@ -99,9 +99,7 @@ class FileLock:
         fd = None
         try:
             with contextlib.suppress(OSError):  # best effort: the wait works without it
-                if self._repo_root is not None:
-                    ensure_state_dir(self._repo_root)
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._make_parent()
                 flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
                 fd = os.open(self.waiting_path, flags, 0o644)
                 fcntl.flock(fd, fcntl.LOCK_SH)
@@ -111,6 +109,15 @@ class FileLock:
                 os.close(fd)
             with self._waiters_lock:
                 self._waiters -= 1
+
+    def _make_parent(self) -> None:
+        """The lock's directory: in a repo, through the state dir (its ignore file, and never
+        the repo itself made again once removed)."""
+        if self._repo_root is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        sub = self.path.parent.relative_to(self._repo_root / STATE_DIR).as_posix()
+        ensure_state_dir(self._repo_root, "" if sub == "." else sub)
 
     def has_waiters(self) -> bool:
         """Whether a run is waiting for this lock: a thread of this process, or another
@@ -138,9 +145,7 @@ class FileLock:
                 fd = os.open(self.path, flags, 0o644)
             except (FileNotFoundError, NotADirectoryError):
                 # the first time (or .llmc/ was removed): make the dirs, or say what is in the way
-                if self._repo_root is not None:
-                    ensure_state_dir(self._repo_root)
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._make_parent()
                 fd = os.open(self.path, flags, 0o644)
         except StateDirError:
             raise

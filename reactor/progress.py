@@ -27,6 +27,7 @@ import os
 import time
 from collections.abc import Callable
 
+from .errors import RepoGone
 from .reactor import Reactor
 from .state import ensure_state_dir
 from .status import WATCH_STATE_FILE, share
@@ -151,8 +152,8 @@ class ProgressReporter:
             "fallback": watcher.fallback_reason if watcher else None,
             "updated": time.time(),
         }
-        directory = ensure_state_dir(self.reactor.root)
-        tmp = directory / f".{WATCH_STATE_FILE}.{os.getpid()}"
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, RepoGone):  # best effort: the tick says what is wrong
+            directory = ensure_state_dir(self.reactor.root)
+            tmp = directory / f".{WATCH_STATE_FILE}.{os.getpid()}"
             tmp.write_text(json.dumps(state) + "\n")
             os.replace(tmp, directory / WATCH_STATE_FILE)

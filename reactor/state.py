@@ -12,7 +12,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from .errors import StateDirError
+from .errors import RepoGone, StateDirError
 
 STATE_DIR = ".llmc"
 GITIGNORE_TEXT = "# created by reactor: its index and locks are local state\n*\n"
@@ -22,25 +22,29 @@ def ensure_state_dir(repo_root: Path, sub: str = "") -> Path:
     """Create ``{repo_root}/.llmc[/sub]`` and the ignore file; returns the directory.
 
     Raises :class:`StateDirError` naming the path when it cannot be made (a file is in the way,
-    the repo is not writable): every command that needs state says so in one line.
+    the repo is not writable): every command that needs state says so in one line; and
+    :class:`RepoGone` when the repo itself is gone (it is never made again here).
     """
     state = repo_root / STATE_DIR
     target = state / sub if sub else state
     created = not os.path.lexists(state)
     try:
-        target.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        way = (target, *target.parents)
-        blocker = next((p for p in way if os.path.lexists(p) and not p.is_dir()), state)
-        raise StateDirError(
-            blocker, "is a file, where reactor keeps its index and locks: move it away"
-        ) from None
+        # one level at a time from the root down: a repo removed meanwhile is never made again
+        for level in (state, *(state / part for part in _prefixes(sub))):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(level)
+    except NotADirectoryError:
+        raise _in_the_way(target, state) from None
     except OSError as exc:
+        if not os.path.isdir(repo_root):
+            raise RepoGone(repo_root) from None
         raise StateDirError(
             target,
             f"cannot create the state directory ({exc.strerror or exc}): reactor keeps its index "
             "and locks there, so the repository must be writable",
         ) from None
+    if not target.is_dir():
+        raise _in_the_way(target, state)
     ignore = state / ".gitignore"
     if created and not os.path.lexists(ignore):
         # O_EXCL: two processes starting at once cannot both write it; a planted symlink is
@@ -50,3 +54,17 @@ def ensure_state_dir(repo_root: Path, sub: str = "") -> Path:
             with os.fdopen(fd, "w") as fh:
                 fh.write(GITIGNORE_TEXT)
     return target
+
+
+def _in_the_way(target: Path, state: Path) -> StateDirError:
+    """The error for a file where the state directory (or a directory in it) must be."""
+    way = (target, *target.parents)
+    blocker = next((p for p in way if os.path.lexists(p) and not p.is_dir()), state)
+    reason = "is a file, where reactor keeps its index and locks: move it away"
+    return StateDirError(blocker, reason)
+
+
+def _prefixes(sub: str) -> list[str]:
+    """``a/b/c`` → ``["a", "a/b", "a/b/c"]``."""
+    parts = [p for p in sub.split("/") if p]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
