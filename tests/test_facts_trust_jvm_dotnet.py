@@ -189,3 +189,19 @@ def test_csharp_operators_and_signatures_as_declared() -> None:
     assert sym(f, "operator +").signature == "public static Box<T> operator +(Box<T> a, Box<T> b)"
     assert (sym(f, "Size").signature, sym(f, "Size").doc) == ("public int Size", "")
     assert sym(f, "~Box").kind == "method"
+
+
+def test_kdoc_and_scaladoc_links_and_code_blocks_read_as_rendered() -> None:
+    kt = facts(
+        "a/A.kt",
+        "package a\n\n/** Call [block] on the given [command][Command.run]. */\nfun main() {}\n",
+    )
+    assert sym(kt, "main").doc == "Call block on the given command."
+    scala = facts(
+        "a/A.scala",
+        "package a\n\nobject Api {\n  /** Parses into a [[PermSet]] or [[os.Path a path]]. */\n"
+        "  def parse(s: String): Int = 0\n  /**\n   * C definition:\n   * {{{\n"
+        "   * void stop(Ref r);\n   * }}}\n   */\n  def stop(r: Int): Unit = ()\n}\n",
+    )
+    assert sym(scala, "parse").doc == "Parses into a PermSet or a path."
+    assert sym(scala, "stop").doc == "C definition: `void stop(Ref r);`"

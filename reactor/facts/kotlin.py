@@ -25,7 +25,7 @@ import tree_sitter as ts
 from . import Facts, Symbol, Visibility, one_line
 from . import java as jvm
 from .comments import Comments, scan
-from .walker import Walker, declaration, file_doc, named
+from .walker import Walker, declaration, doc_summary, file_doc, named
 
 _CLASS_WORDS = {"enum": "enum", "annotation": "annotation"}
 #: Kotlin's own types, used everywhere and declared in no repo file.
@@ -52,7 +52,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     w.facts.doc = file_doc(w, root, touching=("package_header", "file_annotation"))
     declared: set[str] = set()
     found = scan(w, root, _USES)
-    notes = Comments(w, found.get("comment", []))
+    notes = Comments(w, found.get("comment", []), summarise=kdoc_summary)
     _declarations(w, notes, root, owner="", in_interface=False, declared=declared)
     used = {w.text(n) for n in found.get("use", [])}
     bound = {w.text(n) for n in found.get("bound", [])}
@@ -70,6 +70,14 @@ _USES = (
     " (variable_declaration (identifier) @bound) (parameter (identifier) @bound)"
     " (class_parameter (identifier) @bound) (function_declaration name: (identifier) @bound)"
 )
+
+
+def kdoc_summary(text: str) -> str:
+    """The first sentence of a KDoc comment as Dokka renders it: a link (``[name]``,
+    ``[label][target]``) as its text."""
+    if "[" in text:
+        text = _KDOC_LINK.sub(lambda m: m.group(1), text)
+    return doc_summary(text)
 
 
 def _declarations(
@@ -193,6 +201,8 @@ def _visibility(w: Walker, node: ts.Node, in_interface: bool) -> Visibility:
 
 
 _BODIES = ("class_body", "enum_class_body", "function_body")
+#: A KDoc link: ``[name]``, ``[a.b]`` or ``[label][target]`` (never ``a[0]``).
+_KDOC_LINK = re.compile(r"(?<![\w\]])\[([\w.`# -]+?)\](?:\[[\w.]+\])?(?![(\w])")
 #: Where a property's declaration ends: its initializer, delegate or accessors.
 _PROPERTY_ENDS = ("=", "getter", "setter", "property_delegate")
 

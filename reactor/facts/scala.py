@@ -17,12 +17,14 @@ by one (:func:`reactor.facts.java.references`): an edge only where a file declar
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from . import Facts, Symbol, Visibility, one_line
 from . import java as jvm
 from .comments import Comments, scan
-from .walker import Walker, file_doc, named
+from .walker import Walker, doc_summary, file_doc, named
 
 _TYPES = {
     "class_definition": "class",
@@ -39,6 +41,8 @@ _MEMBERS = {
     "var_declaration": "variable",
     "type_definition": "type",
 }
+_SCALADOC_LINK = re.compile(r"\[\[([^\]\s]+)(?:\s+([^\]]+))?\]\]")
+_SCALADOC_CODE = re.compile(r"\{\{\{(.*?)(?:\}\}\}|$)", re.DOTALL)
 BUILTINS = frozenset(
     "Int Long Short Byte Char String Boolean Double Float Unit Any AnyRef Nothing Option Some "
     "None List Seq Map Set Vector Array Either Left Right Future Throwable Exception".split()
@@ -51,7 +55,8 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     w.facts.doc = file_doc(w, root, touching=("package_clause",))
     declared: set[str] = set()
     found = scan(w, root, _USES)
-    _definitions(w, Comments(w, found.get("comment", [])), root, owner="", declared=declared)
+    notes = Comments(w, found.get("comment", []), summarise=scaladoc_summary)
+    _definitions(w, notes, root, owner="", declared=declared)
     used = {w.text(n) for n in found.get("use", [])}
     bound = {w.text(n) for n in found.get("bound", [])}
     jvm.references(w, used, declared | bound, builtins=BUILTINS, functions=True)
@@ -68,6 +73,19 @@ _USES = (
     " (_ name: (identifier) @bound) (_ pattern: (identifier) @bound)"
     " (_ parameters: (identifier) @bound) (enumerator . (identifier) @bound)"
 )
+
+
+def scaladoc_summary(text: str) -> str:
+    """The first sentence of a Scaladoc comment as it renders: a link (``[[a.B]]``,
+    ``[[a.B label]]``) as its text, a ``{{{ }}}`` block as code that a colon before it keeps
+    in its sentence."""
+    if "[[" in text:
+        text = _SCALADOC_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    if "{{{" in text:
+        text = _SCALADOC_CODE.sub(
+            lambda m: "\n\n`" + " ".join(m.group(1).replace("`", "").split()) + "`\n\n", text
+        )
+    return doc_summary(text)
 
 
 def _definitions(
