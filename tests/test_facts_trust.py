@@ -332,3 +332,50 @@ def test_typescript_namespace_imports_name_the_members_used(tmp_path: Path) -> N
         "src/index.ts": ("export { trim } from './util'",),
         "src/util.ts": ("function trim()",),
     }
+
+
+# -- found on the audit repositories -----------------------------------------------------------
+def test_go_a_struct_literals_field_key_is_no_use_of_a_sibling(tmp_path: Path) -> None:
+    files = {
+        "go.mod": "module example.com/m\n",
+        "mw/new.go": "package mw\n\nfunc New() {}\n\nconst mGET = 1\n",
+        "mw/pool.go": 'package mw\n\nimport "sync"\n\nvar p = sync.Pool{New: nil}\n'
+        'var m = map[int]string{mGET: "GET"}\n',
+    }
+    imports, _ = graph(tmp_path, files, "mw/pool.go")
+    assert shown(imports) == {"mw/new.go": ("const mGET = 1",)}  # a map key is a use; New: not
+    assert sym(facts("mw/pool.go", files["mw/pool.go"]), "m").signature == (
+        "var m = map[int]string{…}"
+    )
+
+
+def test_python_names_all_passes_on_from_star_imports_are_reexports() -> None:
+    f = facts(
+        "p/__init__.py", "from ._client import *\n__all__ = ['Client', 'get']\n\n\ndef get(): ...\n"
+    )
+    assert [(s.kind, s.name) for s in f.symbols] == [("function", "get"), ("reexport", "Client")]
+
+
+def test_summaries_pass_over_badges_link_definitions_and_fenced_code() -> None:
+    crate = (
+        "//! [![github]](https://github.com/o/r)&ensp;[![docs-rs]](https://docs.rs/r)\n//!\n"
+        "//! [github]: https://img.shields.io/badge/github\n//!\n//! <br>\n//!\n"
+        "//! This library provides [`r::Error`][Error], a trait object.\n"
+    )
+    assert facts("src/lib.rs", crate).doc == "This library provides `r::Error`, a trait object."
+    assert summary("```\nuse r::Result;\n\nfn main() {}\n```\n\nThen prose.") == "Then prose."
+    assert summary("Same as:\n\n```rust\nx.foo()\n```") == "Same as: `x.foo()`"
+    rust = facts("a.rs", "/// `Result<T, Error>` for <b>short</b>.\npub type R = u8;\n")
+    assert sym(rust, "R").doc == "`Result<T, Error>` for short."
+    java_like = facts(
+        "a.js", "/** Gives a {@code Map<K, V>} of <code>x()</code>. */\nfunction f() {}\n"
+    )
+    assert sym(java_like, "f").doc == "Gives a `Map<K, V>` of `x()`."
+
+
+def test_a_module_without_members_is_listed_once() -> None:
+    body = outline("src/lib.rs", "mod ser;\npub mod de {\n    pub fn from_str() {}\n}\n")
+    assert body.count("- `mod ser`") == 1 and "### `pub mod de`" in body
+    assert "### `mod ser`" not in body
+    where = facts("a.rs", "impl<T> Tr for S<T>\nwhere\n    T: Clone,\n{\n    fn f(&self) {}\n}\n")
+    assert where.symbols[0].signature == "impl<T> Tr for S<T> where T: Clone"

@@ -244,17 +244,24 @@ def facts_page(
     if doc:
         page.add(heading(2, "Purpose"), *doc)
     types = [s for s in facts.symbols if s.kind in TYPE_KINDS]
-    sections = _members_by_type(facts)
-    if types:
+    # a module without members (Rust's `mod x;`) is a value, listed once, not an empty heading
+    headed = [
+        (symbol, members)
+        for symbol, members in zip(types, _members_by_type(facts), strict=True)
+        if members or symbol.kind != "module"
+    ]
+    if headed:
         page.add(heading(2, "Types"))
-        for symbol, members in public_first(list(zip(types, sections, strict=True))):
+        for symbol, members in public_first(headed):
             shown = symbol.signature or f"{symbol.kind} {symbol.name}"
-            page.add(heading(3, f"{code(shown)}{_marker(symbol)}"))
+            within = f" in {code(symbol.parent)}" if symbol.parent else ""  # a nested type
+            page.add(heading(3, f"{code(shown)}{_marker(symbol)}{within}"))
             if symbol.doc.strip():
                 page.add(paragraph(inline(symbol.doc)))
             if members:
                 page.add(bullets(_entries(members)))
     owners = {s.name for s in types}
+    modules = {symbol.name for symbol, _ in headed if symbol.kind == "module"}
     loose_methods = [s for s in facts.symbols if s.kind == "method" and s.parent not in owners]
     functions = [s for s in facts.top_level() if s.kind == "function"]
     if functions or loose_methods:
@@ -262,7 +269,11 @@ def facts_page(
     macros = [s for s in facts.top_level() if s.kind == "macro"]
     if macros:
         page.add(heading(2, "Macros"), bullets(_entry(s) for s in macros))
-    values = [s for s in facts.top_level() if s.kind in ("const", "variable", "field", "module")]
+    values = [
+        s
+        for s in facts.top_level()
+        if s.kind in ("const", "variable", "field", "module") and s.name not in modules
+    ]
     values += [
         s for s in facts.symbols if s.parent and s.parent not in owners and s.kind != "method"
     ]

@@ -364,6 +364,16 @@ _CODE_PARAGRAPH = re.compile(r"^(>>>|\$ |\.\.\. |[\w.]+\(.*\)\s*(->.*)?:?$|[{}\[
 #: setext): a page's structure, never a sentence of it.
 _HEADING_LINE = re.compile(r"^\s*(#{1,6}|={1,6})(\s|$)")
 _UNDERLINE = re.compile(r"^\s*([=\-~^*#+])\1{2,}\s*$")
+#: A row of badges (``[![crates-io]](https://…)&ensp;[![docs]](…)``): images and links only.
+_BADGES = re.compile(r"\[?!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?\]?(?:\([^)]*\))?|&\w+;|\s+")
+#: A fenced code block (Markdown) with its closing fence (one never closed is taken as text).
+_FENCED = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
+_CODE_MARK = "\0"  # (what a fenced block becomes: a paragraph known to be code)
+#: A Markdown link reference definition (``[github]: https://…``): no prose.
+_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
+#: A Markdown link in prose, shown by its text: ``[`Error`][Error]``, ``[docs](https://…)``,
+#: an intra-doc ``[`Error`]``.
+_LINK = re.compile(r"\[([^\[\]]+)\](?:\([^)\s]*\)|\[[^\]]*\])|\[(`[^`\]]+`)\]")
 #: A summary that takes in the code after its colon keeps at most this much of it.
 _CODE_AFTER_COLON = 60
 
@@ -377,17 +387,25 @@ def summary(doc: str, *, limit: int = 300) -> str:
     over; a sentence that ends at a colon ("Returns:", "Same as:") takes in what follows it —
     its first sentence when that is prose, the code itself (as a code span) when it is code.
     """
+    if "```" in doc or "~~~" in doc:  # a fenced block is one code paragraph, blank lines and all
+        doc = _FENCED.sub(lambda m: f"\n\n{_CODE_MARK}{' '.join(m.group(2).split())}\n\n", doc)
     paragraphs = _prose_paragraphs(doc.strip())
-    while len(paragraphs) > 1 and _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0]):
+    while paragraphs and (
+        paragraphs[0].startswith(_CODE_MARK)
+        or (len(paragraphs) > 1 and _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0]))
+    ):
         paragraphs.pop(0)
     if not paragraphs:
         return ""
     text = " ".join(paragraphs[0].split())
+    if "](" in text or "][" in text or "[`" in text:
+        text = _LINK.sub(lambda m: m.group(1) or m.group(2), text)
     first = first_sentence(text)
     if first.endswith(":") and first == text and len(paragraphs) > 1:
         following = paragraphs[1]
-        flat = " ".join(following.split())
-        if not _CODE_PARAGRAPH.match(flat) and not following.startswith((" ", "\t")):
+        flat = " ".join(following.removeprefix(_CODE_MARK).split())
+        code_like = following.startswith((" ", "\t", _CODE_MARK)) or _CODE_PARAGRAPH.match(flat)
+        if not code_like:
             first = f"{first} {first_sentence(flat)}"
         elif flat:
             code = flat if len(flat) <= _CODE_AFTER_COLON else flat[:_CODE_AFTER_COLON] + " …"
@@ -398,7 +416,7 @@ def summary(doc: str, *, limit: int = 300) -> str:
 def _prose_paragraphs(doc: str) -> list[str]:
     """The paragraphs of ``doc``, heading lines and titles with their underlines left out."""
     if "\n" not in doc:
-        return [] if _HEADING_LINE.match(doc) else [doc] if doc else []
+        return [] if _HEADING_LINE.match(doc) or not _BADGES.sub("", doc) else [doc]
     out = []
     for paragraph in _PARAGRAPH_BREAK.split(doc):
         lines = paragraph.split("\n")
@@ -408,8 +426,9 @@ def _prose_paragraphs(doc: str) -> list[str]:
             if not _HEADING_LINE.match(line)
             and not _UNDERLINE.match(line)
             and not (i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1]))
+            and not _LINK_DEFINITION.match(line)
         ]
-        if any(line.strip() for line in kept):
+        if any(line.strip() for line in kept) and _BADGES.sub("", "".join(kept)):
             out.append("\n".join(kept))
     return out
 

@@ -73,11 +73,9 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
                     _type(w, spec, doc_node=node if node.named_child_count == 1 else spec)
         elif kind in ("const_declaration", "var_declaration"):
             _values(w, node, "const" if kind == "const_declaration" else "variable")
-    aliases = set()
     qualified: set[int] = set()  # where a name is another package's (`y.Reader`)
-    if specs:
-        used = _qualified_uses(w, root, qualified)
-        aliases = {_import(w, spec, used) for spec in specs}
+    used = _qualified_uses(w, root, qualified)
+    aliases = {_import(w, spec, used) for spec in specs}
     if not w.facts.package.endswith("_test"):  # an external test package imports its own
         _own_package_uses(w, root, aliases, qualified)
     return w.facts
@@ -189,9 +187,18 @@ def _values(w: Walker, node: ts.Node, kind: str) -> None:
                     spec,
                     visibility=_visibility(name),
                     doc=doc,
-                    signature=one_line(f"{'const' if kind == 'const' else 'var'} {w.text(spec)}"),
+                    signature=_without_body(
+                        f"{'const' if kind == 'const' else 'var'} {w.text(spec)}"
+                    ),
                     marks=deprecation(raw),
                 )
+
+
+def _without_body(text: str) -> str:
+    """A value's declaration without the body of its literal: ``var m = map[string]T{…}``,
+    ``var f = func(x int) {…}``."""
+    brace = text.find("{")
+    return one_line(text if brace == -1 else f"{text[:brace]}{{…}}")
 
 
 def _import(w: Walker, spec: ts.Node, used: dict[str, list[str]]) -> str:
@@ -227,6 +234,36 @@ def _qualified_uses(w: Walker, root: ts.Node, qualified: set[int]) -> dict[str, 
     return out
 
 
+#: Composite literal types whose keys are expressions (a map's, an array's index), not fields.
+_KEYED_BY_VALUE = ("map_type", "slice_type", "array_type", "implicit_length_array_type")
+
+
+def _field_keys(w: Walker, root: ts.Node) -> set[int]:
+    """Where a struct literal names a field (``sync.Pool{New: f}``): never a package name."""
+    out: set[int] = set()
+    for element in w.descendants(root, "keyed_element"):
+        key = element.child_by_field_name("key")
+        name = key.named_children[0] if key is not None and key.named_child_count else None
+        if name is None or name.type != "identifier":
+            continue
+        body = element.parent
+        literal = body.parent if body is not None else None
+        if literal is not None and literal.type == "composite_literal":
+            kind = literal.child_by_field_name("type")
+        else:  # an element of an outer literal, its type elided (`[]T{{New: 1}}`)
+            while literal is not None and literal.type != "composite_literal":
+                literal = literal.parent
+            outer = literal.child_by_field_name("type") if literal is not None else None
+            kind = (
+                outer.child_by_field_name("value") or outer.child_by_field_name("element")
+                if outer is not None
+                else None
+            )
+        if kind is None or kind.type not in _KEYED_BY_VALUE:
+            out.add(name.start_byte)
+    return out
+
+
 def _own_package_uses(w: Walker, root: ts.Node, aliases: set[str], qualified: set[int]) -> None:
     """The names of its own package the file uses without declaring them (a sibling's), as a
     reference to its own package: identifiers in code, less what the file declares, binds
@@ -241,10 +278,11 @@ def _own_package_uses(w: Walker, root: ts.Node, aliases: set[str], qualified: se
                 else:
                     bound.update(w.text(c) for c in child.named_children if c.type == "identifier")
     skip = declared | bound | _PREDECLARED
+    fields = _field_keys(w, root)
     used: list[str] = []
     seen: set[str] = set()
     for node in w.descendants(root, ("identifier", "type_identifier")):
-        if node.start_byte in qualified:
+        if node.start_byte in qualified or node.start_byte in fields:
             continue
         name = w.text(node)
         if name not in skip and name not in seen:

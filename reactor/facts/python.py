@@ -206,9 +206,11 @@ def _reexports(rel: str, tree: ast.Module, exported: set[str] | None) -> list[tu
     ``__init__`` without ``__all__`` — imported from one of its own modules."""
     package_init = rel.endswith("__init__.py") or rel.endswith("__init__.pyi")
     out: list[tuple[str, str]] = []
+    star = False
     for node in _module_level(tree.body):
         if not isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
+        star = star or any(alias.name == "*" for alias in node.names)
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             continue
         relative = isinstance(node, ast.ImportFrom) and node.level > 0
@@ -223,7 +225,37 @@ def _reexports(rel: str, tree: ast.Module, exported: set[str] | None) -> list[tu
                 passed_on = passed_on and _public(name)
             if passed_on:
                 out.append((name, _as_written(node, alias)))
+    if star and exported:  # `from ._client import *` and the name in `__all__`
+        bound = _bound_names(tree) | {name for name, _ in out}
+        out += [(name, name) for name in _all_names(tree) if name not in bound]
     return out
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name the module's own statements bind: definitions, assignments, imports."""
+    bound = _imported_names(tree)
+    for node in _module_level(tree.body):
+        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            bound.add(node.name)
+        else:
+            bound.update(name for name, _ in _assigned(node, module=False))
+    return bound
+
+
+def _all_names(tree: ast.Module) -> list[str]:
+    """``__all__``'s names in their order (see :func:`_all`)."""
+    for node in tree.body:
+        value = getattr(node, "value", None)
+        targets = getattr(node, "targets", [getattr(node, "target", None)])
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and isinstance(
+            value, (ast.List, ast.Tuple)
+        ):
+            return [
+                e.value
+                for e in value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            ]
+    return []
 
 
 def _as_written(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:

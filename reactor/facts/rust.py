@@ -30,7 +30,7 @@ from typing import Any
 
 import tree_sitter as ts
 
-from . import Facts, Project, Symbol, Visibility, glob_match, join, one_line, path_keys, summary
+from . import Facts, Project, Symbol, Visibility, glob_match, join, one_line, path_keys
 from .walker import Walker, comment_text, doc_summary, named
 
 _TYPES = {
@@ -47,7 +47,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
     inner = [w.text(n) for n in root.named_children if w.text(n).startswith(("//!", "/*!"))]
-    w.facts.doc = summary("\n".join(line for c in inner for line in comment_text(c)))
+    w.facts.doc = doc_summary("\n".join(line for c in inner for line in comment_text(c)))
     _items(w, root, parent="")
     return w.facts
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import tree_sitter as ts
 
@@ -87,6 +87,9 @@ _BLOCK_TAG = re.compile(
 )
 _VAR_TAG = re.compile(r"^@var\s+\S+\s+(?:\$\w+\s+)?(.+)", re.DOTALL)
 _INLINE_TAG = re.compile(r"\{@\w+\s+([^}]*)\}")
+#: Inline code in a doc's markup, kept as a code span: ``{@code x}``, ``<code>x</code>``.
+_INLINE_CODE = re.compile(r"\{@(?:code|literal)\s+([^}\n]*)\}|<code>([^<\n]*)</code>", re.I)
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 #: C#'s XML doc references (``<see cref="X"/>``, ``<paramref name="n"/>``): their target's name.
 _XML_REFERENCE = re.compile(r"<\w+\s+(?:cref|name|langword)=\"([^\"]*)\"\s*/>")
 _XML_SUMMARY = re.compile(r"<summary>(.*?)(?:</summary>|$)", re.DOTALL)
@@ -102,7 +105,11 @@ PRAGMA = re.compile(
     r"typed:\s|warn_indent:|shellcheck\s|luacheck:|@formatter:|<\?php)",
     re.IGNORECASE,
 )
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+#: An HTML tag (a lowercase name, or one of HTML's own in any case): ``Map<K, V>`` is no tag.
+_HTML_TAG = re.compile(
+    r"</?(?:[a-z][a-z0-9-]*|(?i:p|br|b|i|a|em|ul|li|ol|pre|code|tt|div|span|table|tr|td|th|"
+    r"dl|dt|dd|hr|h[1-6]|blockquote|strong|img|sup|sub))(?:\s[^>]*)?/?>"
+)
 
 
 @functools.cache
@@ -173,7 +180,7 @@ class Walker:
         body = node.child_by_field_name(body_field)
         end = body.start_byte if body is not None else node.end_byte
         text = self.data[node.start_byte : end].decode("utf-8", errors="replace")
-        return one_line(text.rstrip(" {;=\n"))
+        return one_line(text.rstrip(" {;=\n").rstrip(" ,\n"))  # (`where T: X,` before a body)
 
     def doc(self, node: ts.Node, *, skip: tuple[str, ...] = ()) -> str:
         """The summary of the doc comment right above ``node`` (JSDoc, ``///``, Javadoc …).
@@ -381,6 +388,8 @@ def doc_summary(text: str) -> str:
             text = var.group(1)
         if tag := _BLOCK_TAG.search(text):
             text = text[: tag.start()]
+    if "{@" in text or "<code>" in text.lower():
+        text = _INLINE_CODE.sub(lambda m: f"`{(m.group(1) or m.group(2) or '').strip()}`", text)
     if "{@" in text:
         text = _INLINE_TAG.sub(r"\1", text)
     if "<summary>" in text and (xml := _XML_SUMMARY.search(text)):
@@ -388,8 +397,28 @@ def doc_summary(text: str) -> str:
     if '="' in text:
         text = _XML_REFERENCE.sub(r"\1", text)
     if "<" in text:
-        text = _HTML_TAG.sub(" ", text)
+        text = _outside_code(text, lambda prose: _HTML_TAG.sub(_tag_space, prose))
     return summary(text)
+
+
+#: Tags that mark up words inside a line, removed without a space (``<b>short</b>.``).
+_INLINE_TAGS = frozenset("a b i em strong code tt span sup sub u s small big".split())
+
+
+def _tag_space(tag: re.Match[str]) -> str:
+    name = tag.group(0).strip("</>").split()[0].rstrip("/").lower() if tag.group(0) else ""
+    return "" if name in _INLINE_TAGS else " "
+
+
+def _outside_code(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to all but its code spans (`` `Vec<u8>` `` stays)."""
+    if "`" not in text:
+        return change(text)
+    out, at = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [change(text[at : span.start()]), span.group(0)]
+        at = span.end()
+    return "".join([*out, change(text[at:])])
 
 
 def declaration(text: str) -> str:
