@@ -122,7 +122,8 @@ def test_cpp_headings_keep_templates_bases_final_and_enum_class() -> None:
         "class Widget final : public Base<T>, private Other {\n public:\n  using value_type = T;\n"
         "  /// Makes one.\n  template <typename U>\n  static Widget make(U u);\n  /// Runs.\n"
         "  constexpr\n#if FAST\n  static\n#endif\n  int run() const noexcept;\n"
-        '  [[deprecated("use run")]] void old();\n private:\n  using hidden = int;\n};\n'
+        '  [[deprecated("use run")]] void old();\n  explicit Widget(int n)\n      : n_(n) {}\n'
+        " private:\n  using hidden = int;\n  int n_;\n};\n"
         "enum class Mode : int { kA = 1 };\n}\n",
     )
     widget = sym(f, "Widget")
@@ -143,6 +144,7 @@ def test_cpp_headings_keep_templates_bases_final_and_enum_class() -> None:
         "public",
     )
     assert sym(f, "hidden").visibility == "private"
+    assert sym(f, "Widget", "Widget").signature == "explicit Widget(int n)"
     assert sym(f, "Mode").signature == "enum class Mode : int"
 
 
@@ -157,3 +159,15 @@ def test_a_trailing_comment_is_its_own_lines_even_when_it_wraps() -> None:
     assert sym(f, "discard_new").doc == "refuse the new one."
     assert sym(f, "block").doc == ""
     assert (sym(f, "size").doc, sym(f, "cap").doc) == ("in bytes", "")
+
+
+def test_cpp_annotation_macros_on_the_next_line_are_no_members() -> None:
+    f = facts(
+        "m.h",
+        "class Mock {\n public:\n  // Lets it leak.\n  static void AllowLeak(const void* mock)\n"
+        "      LOCKS_EXCLUDED(internal::mutex);\n  static bool IsNice(void* mock)\n"
+        "      LOCKS_EXCLUDED(internal::mutex);\n};\n",
+    )
+    assert names(f) == ["Mock", "AllowLeak", "IsNice"]
+    assert sym(f, "AllowLeak").signature == "static void AllowLeak(const void* mock)"
+    assert sym(f, "AllowLeak").doc == "Lets it leak."

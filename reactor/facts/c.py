@@ -15,8 +15,8 @@ tree-sitter does not expand macros, so what they would hide is uncovered first (
 a line that is one bare macro (``Q_OBJECT``), an export or calling-convention macro around a
 declaration (``ZEXTERN int ZEXPORT f``, ``API(int) f(void)``, ``int CDECL main(void)``, ``class
 LIB_API Widget``), K&R prototype wrappers (``f OF((int a))``) and annotations after a declarator
-(``void lock() LOCKS_EXCLUDED(mu_)``, ``int x_ GUARDED_BY(mu_)``); whatever still does not parse
-is looked into.
+(``void lock() LOCKS_EXCLUDED(mu_)``, ``int x_ GUARDED_BY(mu_)``, or on the next line, indented);
+whatever still does not parse is looked into.
 
 Resolution: ``#include "x.h"`` is looked for beside the including file first, then in the
 include directories the build names (``-I`` flags of ``compile_commands.json`` or a Makefile,
@@ -61,7 +61,7 @@ _EXPORT_WORD = re.compile(rb"(?<![\w(])(" + _MACRO_WORD.encode() + rb")(?=[ \t]+
 _EXPORT_CALL = re.compile(rb"^([ \t]*)(" + _MACRO_WORD.encode() + rb")\(([^()\n]*)\)", re.MULTILINE)
 _KR_WRAPPER = re.compile(rb"\b([A-Z][A-Z0-9_]*)\(\(([^()]*)\)\)")
 _ANNOTATION = re.compile(
-    rb"([)\w])([ \t]+)([A-Z][A-Z0-9_]{2,})\(([^()]*)\)(?=[ \t]*[;,{=:]|[ \t]+[A-Z])"
+    rb"([)\w])([ \t]+|[ \t]*\n[ \t]+)([A-Z][A-Z0-9_]{2,})\(([^()]*)\)(?=[ \t]*[;,{=:]|[ \t]+[A-Z])"
 )
 #: CMake's ``$<BUILD_INTERFACE:dir>`` generator expression: the directory used when building.
 _BUILD_INTERFACE = re.compile(r"^\$<BUILD_INTERFACE:(.*)>$")
@@ -294,6 +294,9 @@ def _declaration(
             owner, _, name = name.rpartition("::")
         if is_function:
             end = body.start_byte if body is not None else node.end_byte
+            for part in node.children:  # `A(int x) : x_(x) {`: the initializers are the body's
+                if part.type == "field_initializer_list":
+                    end = part.start_byte
             _add(
                 w,
                 notes,
