@@ -50,6 +50,9 @@ SYSTEM_PROMPT = (
     "Describe only what the code shows; do not invent behaviour. Put identifiers in backticks, "
     "and only identifiers that appear in the file or its neighbours."
 )
+#: How the model's prose joins the facts (2: the author's own docs win, the model's sentence
+#: follows marked; claims the code does not bear out dropped): part of the identity.
+RENDER_VERSION = 2
 #: Symbols asked about per file (the rest keep their doc comment): the reply must fit.
 MAX_SYMBOLS = 40
 #: Unchanged symbols whose signatures an incremental request shows beside the changed ones.
@@ -316,13 +319,15 @@ _WORD = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 def check(reply: dict[str, Any], q: Question, request: DocRequest) -> Answer:
-    """The reply's prose, keeping only what is about the symbols given and names nothing the
-    file or its neighbours lack."""
-    known = _known_words(request)
+    """The reply's prose, keeping only what is about the symbols given, names nothing the
+    file or its neighbours lack, and claims nothing the code contradicts or does not show."""
+    claims = Claims.of(request)
     answer = Answer()
     given = set(q.names)
+    by_name = {qualified(s): s for s in q.symbols}
     if q.summary:
-        answer.summary = _grounded(_text(reply.get("summary"), q.bounds.summary), known, answer)
+        text = _text(reply.get("summary"), q.bounds.summary)
+        answer.summary = _grounded(text, claims, answer)
     for item in reply.get("symbols") or []:
         if not isinstance(item, dict):
             continue
@@ -333,11 +338,12 @@ def check(reply: dict[str, Any], q: Question, request: DocRequest) -> Answer:
                 answer.unknown_symbols.append(name)
                 continue
             name = short[0]
-        text = _grounded(_text(item.get("description"), q.bounds.description), known, answer)
+        text = _text(item.get("description"), q.bounds.description)
+        text = _grounded(text, claims, answer, by_name.get(name))
         if text:
             answer.descriptions[name] = text
     for caveat in (reply.get("caveats") or [])[:CAVEATS] if q.summary else ():
-        text = _grounded(_text(caveat, q.bounds.caveat), known, answer)
+        text = _grounded(_text(caveat, q.bounds.caveat), claims, answer, caveat=True)
         if text:
             answer.caveats.append(text)
     return reuse(answer, q)
@@ -394,28 +400,152 @@ def _text(value: Any, limit: int) -> str:
 _UNIVERSAL = frozenset("None True False null undefined nil true false self this NULL".split())
 
 
-def _known_words(request: DocRequest) -> set[str]:
-    """Every word of the file's source and of its neighbours' graph context: an identifier
-    outside them is not the file's."""
-    words = set(_WORD.findall(request.source_contents)) | _UNIVERSAL
-    words |= set(_WORD.findall(request.graph_context or ""))
-    words |= set(_WORD.findall(request.relative_path))
-    return words
+#: A sentence about a symbol's parameters (checked against its signature).
+_ARGUMENT_TALK = re.compile(
+    r"\b(?:arguments?|parameters?|params?|takes|accepts|defaults?|keyword|positional)\b", re.I
+)
+_ARGUMENT_COUNT = re.compile(
+    r"\b(?:takes|accepts|has|with|requires|needs)\s+(?:exactly\s+|only\s+)?"
+    r"(no|one|two|three|four|five|six|seven|eight|\d+)\s+"
+    r"(?:\w+\s+)?(?:arguments?|parameters?|params?)\b",
+    re.I,
+)
+_NUMBERS = {w: n for n, w in enumerate("no one two three four five six seven eight".split())}
+_DEFAULT = re.compile(r"\bdefaults?\s+(?:value\s+)?(?:to|is|of)\s+`?([^\s`,;]+)", re.I)
+#: Words that make a claim about platforms, and code that shows a platform check.
+_PLATFORM_TALK = re.compile(
+    r"\b(?:platforms?|windows|linux|macos|mac os|darwin|posix|unix|android|ios|32-bit|64-bit)\b",
+    re.I,
+)
+_PLATFORM_CODE = re.compile(
+    r"sys\.platform|os\.name|platform\.|#\s*if(?:def)?\b.*(?:_WIN32|__APPLE__|__linux__|WIN)"
+    r"|target_os|runtime\.GOOS|process\.platform|RbConfig|PHP_OS|RuntimeInformation"
+    r"|Build\.VERSION|#available|@available|os\(\w+\)",
+    re.I,
+)
+#: What a caveat may rest on: the code raises, panics or asserts, says TODO, deprecates, is
+#: unsafe, or checks the platform. A caveat of a file that shows none of it is the model's guess.
+_CAVEAT_CODE = re.compile(
+    r"\b(?:raise|throws?|panic!?|abort|assert\w*|TODO|FIXME|XXX|HACK|deprecated|Deprecated"
+    r"|NotImplemented\w*|unimplemented!|todo!|unsafe|warn(?:ings?)?|error|Err\()\b"
+)
+#: The parameter words of a signature: each parameter's name (its type and default left out).
+_PARAM_SKIP = frozenset({"self", "cls", "this", "mut", "const", "ref", "out", "in", "var", "val"})
 
 
-def _grounded(text: str, known: set[str], answer: Answer) -> str:
-    """``text`` without the sentences whose backticked identifiers are not ``known``."""
+@dataclass
+class Claims:
+    """What prose about a file may say: the words the file and its neighbours spell (an
+    identifier outside them is not the file's), every function's parameters, and whether the
+    code shows a platform check or anything a caveat could rest on."""
+
+    known: set[str]
+    all_params: set[str]
+    platform_checks: bool
+    caveat_grounds: bool
+
+    @classmethod
+    def of(cls, request: DocRequest) -> Claims:
+        source = request.source_contents
+        words = set(_WORD.findall(source)) | _UNIVERSAL
+        words |= set(_WORD.findall(request.graph_context or ""))
+        words |= set(_WORD.findall(request.relative_path))
+        symbols = request.facts.symbols if request.facts is not None else []
+        params = {p for s in symbols for p in parameters(s.signature)}
+        return cls(
+            words,
+            params,
+            bool(_PLATFORM_CODE.search(source)),
+            bool(_CAVEAT_CODE.search(source) or _PLATFORM_CODE.search(source)),
+        )
+
+    def unsupported(self, sentence: str, symbol: Symbol | None, *, caveat: bool) -> str | None:
+        """Why ``sentence`` may not stand (``None``: it may)."""
+        # the thing a span names is its last identifier (`pkg.ledger.post()` names `post`)
+        for span in _BACKTICKED.findall(sentence):
+            if (words := _WORD.findall(span)) and words[-1] not in self.known:
+                return f"names {span!r}, which the file and its neighbours lack"
+        if _PLATFORM_TALK.search(sentence) and not self.platform_checks:
+            return "a claim about platforms, and the code checks none"
+        if caveat and not self.caveat_grounds:
+            return "a caveat, and the code shows nothing one could rest on"
+        if symbol is not None and _ARGUMENT_TALK.search(sentence):
+            return _against_signature(sentence, symbol, self.all_params)
+        return None
+
+
+def parameters(signature: str) -> list[str]:
+    """The parameter names of a signature (``def f(a, b: int = 1, *c)`` → a, b, c), however
+    the language spells types (``x: T``, ``T x``, Go's ``x T``): the word before a type colon
+    or Go's type, else the last word before a default."""
+    start = signature.find("(")
+    if signature.startswith("func ("):  # Go: the receiver comes first
+        start = signature.find("(", signature.find(")") + 1)
+    if start < 0:
+        return []
+    depth, end = 0, len(signature)
+    for i in range(start, len(signature)):
+        depth += {"(": 1, "[": 1, "<": 1, "{": 1, ")": -1, "]": -1, ">": -1, "}": -1}.get(
+            signature[i], 0
+        )
+        if depth == 0:
+            end = i
+            break
+    name_first = signature.startswith("func ")  # Go: `path string`, where C has `char *path`
+    names = []
+    depth, chunk = 0, ""
+    for ch in signature[start + 1 : end] + ",":
+        if ch in "([<{":
+            depth += 1
+        elif ch in ")]>}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            head = chunk.split("=", 1)[0]
+            head = head.split(":", 1)[0] if ":" in head else head
+            words = [w for w in _WORD.findall(head) if w not in _PARAM_SKIP]
+            typed = ":" in chunk.split("=", 1)[0]
+            if words:
+                names.append(words[0] if typed or name_first else words[-1])
+            chunk = ""
+        else:
+            chunk += ch
+    return names
+
+
+def _against_signature(sentence: str, symbol: Symbol, all_params: set[str]) -> str | None:
+    """Whether what ``sentence`` says of ``symbol``'s parameters matches its signature."""
+    own = parameters(symbol.signature)
+    count = _ARGUMENT_COUNT.search(sentence)
+    if count is not None:
+        said = count.group(1).lower()
+        number = _NUMBERS.get(said, int(said) if said.isdigit() else -1)
+        if number != len(own):
+            return f"says {said} parameters; the signature has {len(own)}"
+    others = (set(_WORD.findall(sentence)) & all_params) - set(own) - {symbol.name}
+    if others:
+        return f"names {', '.join(sorted(others))}, not parameters of {symbol.name}"
+    default = _DEFAULT.search(sentence)
+    if default is not None and default.group(1).strip(".") not in symbol.signature:
+        return f"a default of {default.group(1)!r} the signature does not have"
+    return None
+
+
+def _grounded(
+    text: str,
+    claims: Claims,
+    answer: Answer,
+    symbol: Symbol | None = None,
+    *,
+    caveat: bool = False,
+) -> str:
+    """``text`` without the sentences the file does not bear out (each one counted)."""
     kept = []
     for sentence in _SENTENCE.split(text):
-        # the thing a span names is its last identifier (`pkg.ledger.post()` names `post`)
-        strangers = [
-            span
-            for span in _BACKTICKED.findall(sentence)
-            if (words := _WORD.findall(span)) and words[-1] not in known
-        ]
-        if strangers:
+        if not sentence:
+            continue
+        if claims.unsupported(sentence, symbol, caveat=caveat) is not None:
             answer.flagged.append(sentence)
-        elif sentence:
+        else:
             kept.append(sentence)
     return " ".join(kept)
 
@@ -426,10 +556,11 @@ def render(request: DocRequest, answer: Answer) -> str:
     its caveats."""
     facts = request.facts or Facts("")
     symbols = [
-        dataclasses.replace(s, doc=answer.descriptions.get(qualified(s), s.doc))
+        dataclasses.replace(s, doc=_beside(s.doc, answer.descriptions.get(qualified(s), "")))
         for s in facts.symbols
     ]
-    described = dataclasses.replace(facts, symbols=symbols, doc=answer.summary or facts.doc)
+    summary = _beside(facts.doc, answer.summary, paragraph=True)
+    described = dataclasses.replace(facts, symbols=symbols, doc=summary)
     return facts_page(
         request.relative_path,
         request.source_contents,
@@ -439,11 +570,25 @@ def render(request: DocRequest, answer: Answer) -> str:
     )
 
 
+def _beside(own: str, model: str, *, paragraph: bool = False) -> str:
+    """The source wins over the model: the author's own doc stays; the model's sentence
+    follows it, marked as the model's, or stands alone where the author wrote none."""
+    if not own.strip() or not model:
+        return own if own.strip() else model
+    if " ".join(model.split()).rstrip(".") in " ".join(own.split()):
+        return own  # the model said what the author said
+    return f"{own.rstrip()}\n\n(Model: {model})" if paragraph else f"{own} (Model: {model})"
+
+
 def llm_identity(name: str, model: str, *, max_tokens: int, context_tokens: int, style: str) -> str:
     """What makes two of this backend's docs comparable: the server kind, the model, the style
     and its prompt (by its text: a reworded prompt is another renderer) and the bounds that
     shape the reply."""
     # a grounded doc is laid out by the outline: a new layout is a new renderer
-    system = f"{SYSTEM_PROMPT}/{OUTLINE_VERSION}" if style == "grounded" else FREEFORM_PROMPT
+    system = (
+        f"{SYSTEM_PROMPT}/{OUTLINE_VERSION}/{RENDER_VERSION}"
+        if style == "grounded"
+        else FREEFORM_PROMPT
+    )
     prompt = hashlib.sha256(system.encode()).hexdigest()[:12]
     return f"{name}/{model}/{style}-{prompt}/max-{max_tokens}/ctx-{context_tokens}"
