@@ -50,20 +50,23 @@ def test_a_java_wildcard_import_joins_only_the_files_whose_types_the_code_uses(
 def test_kotlin_and_scala_wildcards_and_packages_join_per_name(tmp_path: Path) -> None:
     files = {
         "app/Main.kt": "package app\n\nimport shapes.*\n\nfun main() {\n"
-        "    val c = Circle(1.0)\n    println(area(c))\n}\n\n"
+        "    val c = Circle(1.0).grow()\n    println(area(c))\n}\n\n"
         "fun later(unused: () -> Unit) = listOf(1).map { it }.also { unused() }\n",
         "app/Util.kt": "package app\n\nfun area(x: Any): Double = 0.0\n",
         "app/Other.kt": "package app\n\nfun unused() {}\n",
         "shapes/Circle.kt": "package shapes\n\nclass Circle(val r: Double)\n",
         "shapes/Square.kt": "package shapes\n\nclass Square\n",
+        "shapes/Grow.kt": "package shapes\n\nfun Circle.grow(): Circle = this\n",
+        "shapes/Shrink.kt": "package shapes\n\nfun Circle.shrink(): Circle = this\n",
         "lib/Use.scala": "package lib\n\nimport shapes._\n\nobject Use {\n"
-        "  def make(): Square = new Square\n}\n",
+        "  def make(): Square = new Square\n  def dir(p: String) = os.makeDir(p)\n}\n",
+        "os/Ops.scala": "package os\n\nobject makeDir {\n  def apply(p: String): Unit = ()\n}\n",
     }
     imports, _ = graph(tmp_path, files, "app/Main.kt")
-    assert sorted(imports) == ["app/Util.kt", "shapes/Circle.kt"]
+    assert sorted(imports) == ["app/Util.kt", "shapes/Circle.kt", "shapes/Grow.kt"]
     assert imports["app/Util.kt"] == ("fun area(x: Any): Double",)
     imports, _ = graph(tmp_path, {}, "lib/Use.scala")
-    assert sorted(imports) == ["shapes/Square.kt"]
+    assert sorted(imports) == ["os/Ops.scala", "shapes/Square.kt"]
 
 
 def test_java_signatures_leave_comments_and_annotations_out_and_mark_deprecation() -> None:

@@ -61,12 +61,15 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
 
 
 #: The names a Kotlin file's code uses from elsewhere: the first name of a type, of a
-#: ``Name.member`` receiver and of a call (``Helper()``, ``helper()``); and the names it binds
+#: ``Name.member`` receiver and of a call (``Helper()``, ``helper()``, an extension function's
+#: ``x.helper()``); and the names it binds
 #: itself (type parameters, parameters, locals, lambda parameters, functions), which a call of
 #: the same name means instead.
 _USES = (
     "[(user_type . (identifier) @use) (navigation_expression . (identifier) @use)"
-    " (call_expression . (identifier) @use)] (type_parameter . (identifier) @bound)"
+    " (call_expression . (identifier) @use)"
+    " (call_expression . (navigation_expression (identifier) @use .))]"
+    " (type_parameter . (identifier) @bound)"
     " (variable_declaration (identifier) @bound) (parameter (identifier) @bound)"
     " (class_parameter (identifier) @bound) (function_declaration name: (identifier) @bound)"
 )

@@ -60,11 +60,38 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     used = {w.text(n) for n in found.get("use", [])}
     bound = {w.text(n) for n in found.get("bound", [])}
     jvm.references(w, used, declared | bound, builtins=BUILTINS, functions=True)
+    _qualified(w, found.get("path", []), bound)
     return w.facts
 
 
+def _qualified(w: Walker, paths: list[ts.Node], bound: set[str]) -> None:
+    """``os.makeDir(…)``, ``a.b.C``: a name its package names (the package as written, or
+    within the file's own), each a reference of its own."""
+    for node in paths:
+        parent = node.parent
+        if (
+            parent is not None
+            and parent.type == "field_expression"
+            and parent.child_by_field_name("value") == node
+        ):
+            continue  # (only the whole of `a.b.c`)
+        path = w.text(node)
+        head = path.split(".", 1)[0]
+        if not _DOTTED.fullmatch(path) or head in bound or not head[:1].islower():
+            continue
+        parts = path.split(".")
+        for end in range(2, len(parts) + 1):  # `os.proc.call`: `os.proc` is the name
+            prefix = ".".join(parts[:end])
+            own = f"{w.facts.package}.{prefix}" if w.facts.package else ""
+            for spec in (prefix, own):
+                if spec and spec not in w.facts.names:
+                    w.facts.references.append(spec)
+                    w.facts.names[spec] = [parts[end - 1]]
+
+
 #: The names a Scala file's code uses from elsewhere: types (the first of ``A.B``), the
-#: receiver of ``Name.member`` and a called name (``Helper(…)``, ``helper(…)``); and the names
+#: receiver of ``Name.member``, a called name (``Helper(…)``, ``helper(…)``) and qualified
+#: names (``os.makeDir``); and the names
 #: it binds itself (type parameters, parameters, patterns, lambda parameters, definitions),
 #: which a call of the same name means instead.
 _USES = (
@@ -72,7 +99,10 @@ _USES = (
     " (field_expression value: (identifier) @use) (call_expression function: (identifier) @use)]"
     " (_ name: (identifier) @bound) (_ pattern: (identifier) @bound)"
     " (_ parameters: (identifier) @bound) (enumerator . (identifier) @bound)"
+    " (field_expression) @path"
 )
+#: A qualified name, ``os.makeDir`` or ``a.b.C`` (no call or index inside).
+_DOTTED = re.compile(r"[a-z_]\w*(?:\.\w+)+")
 
 
 def scaladoc_summary(text: str) -> str:
