@@ -181,8 +181,8 @@ def test_csharp_partial_class_across_two_files_and_using(tmp_path: Path) -> None
         "Util/Helper.cs": "namespace Acme.Util;\n\npublic class Helper {}\n",
     }
     imports, importers = neighbours_of(tmp_path, files, "Core/Widget.cs")
-    assert imports == ["Core/Base.cs", "Util/Helper.cs"]  # its other part: no dependency
-    assert importers == []
+    assert imports == ["Core/Base.cs", "Core/Widget.Spin.cs", "Util/Helper.cs"]
+    assert importers == ["Core/Widget.Spin.cs"]
 
 
 def test_swift_visibility_extensions_and_a_swiftpm_target_importing_another(tmp_path: Path) -> None:

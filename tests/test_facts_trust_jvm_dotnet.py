@@ -14,13 +14,17 @@ from reactor.reactor import Reactor
 
 
 def graph(root: Path, files: dict[str, str], rel: str) -> tuple[dict[str, tuple[str, ...]], ...]:
-    """``rel``'s imports and importers as ``{path: names shown}``."""
+    """``rel``'s imports and importers as ``{path: names shown}`` (a relation other than a use,
+    such as ``part`` or ``extends``, first among them)."""
     for path, text in files.items():
         write(root, path, text)
     with Reactor.open(root, watch=False) as reactor:
         reactor.refresh_index()
         imports, importers = neighbours(reactor.index, rel)
-    return {n.path: n.shown for n in imports}, {n.path: n.shown for n in importers}
+    return (
+        {n.path: ((n.relation,) if n.relation else ()) + n.shown for n in imports},
+        {n.path: ((n.relation,) if n.relation else ()) + n.shown for n in importers},
+    )
 
 
 WILDCARD = {
@@ -166,10 +170,14 @@ def test_csharp_partial_parts_claim_only_what_each_uses(tmp_path: Path) -> None:
         "Widget.Spin.cs": "namespace A;\n\npublic partial class Widget {\n    void Spin() {}\n}\n",
         "Helper.cs": "namespace A;\n\npublic class Helper {}\n",
     }
-    imports, _ = graph(tmp_path, files, "Widget.Spin.cs")
-    assert imports == {}
+    imports, importers = graph(tmp_path, files, "Widget.Spin.cs")
+    assert imports == {"Widget.cs": ("part", "public partial class Widget")}  # not Helper
+    assert importers == {"Widget.cs": ("part", "Widget")}
     imports, _ = graph(tmp_path, {}, "Widget.cs")
-    assert imports == {"Helper.cs": ("public class Helper",)}
+    assert imports == {
+        "Helper.cs": ("public class Helper",),
+        "Widget.Spin.cs": ("part", "public partial class Widget"),
+    }
 
 
 def test_csharp_operators_and_signatures_as_declared() -> None:

@@ -24,8 +24,15 @@ SWIFT = {
 
 
 def test_swift_extensions_are_not_imports_of_the_extended_types_file(tmp_path: Path) -> None:
-    imports, _ = graph(tmp_path, SWIFT, "Sources/App/Console.swift")
-    assert imports == {}  # not the files that extend it
+    imports, importers = graph(tmp_path, SWIFT, "Sources/App/Console.swift")
+    assert imports == {}  # not the files that extend it: they extend it
+    assert importers == {
+        "Sources/App/Console+Read.swift": ("extended by", "Console"),
+        "Sources/App/Console+Write.swift": ("extended by", "Console"),
+        "Sources/App/Main.swift": ("Console",),
+    }
+    imports, _ = graph(tmp_path, {}, "Sources/App/Console+Read.swift")
+    assert imports == {"Sources/App/Console.swift": ("extends", "public final class Console")}
     imports, _ = graph(tmp_path, {}, "Sources/App/Main.swift")
     assert imports == {"Sources/App/Console.swift": ("public final class Console",)}
     _, importers = graph(tmp_path, {}, "Sources/App/Unused.swift")

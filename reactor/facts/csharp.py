@@ -125,7 +125,7 @@ def _references(
     types = {s.name for s in w.facts.symbols if s.kind in TYPE_KINDS}
     spelled = {part for name in [*w.facts.imports, *namespaces] for part in name.split(".")}
     parameters = {w.text(n) for n in found.get("parameter", [])}
-    unwanted = _BUILTINS | members | types | spelled | parameters  # (its own: no edge)
+    unwanted = _BUILTINS | members | types | spelled | parameters  # (its own: below)
     enclosing = {
         ".".join(ns.split(".")[:i]) for ns in namespaces for i in range(1, ns.count(".") + 2)
     }
@@ -138,6 +138,12 @@ def _references(
             spec = f"{scope}|{arity}"
             w.facts.references.append(spec)
             w.facts.names[spec] = wanted
+    for own in w.facts.top_level():  # a partial class's other parts: its own namespace's
+        if own.kind in TYPE_KINDS and own.visibility != "private":
+            spec = f"{namespaces[0] if namespaces else ''}|{_arity(own.signature, own.name)}"
+            if spec not in w.facts.names:
+                w.facts.references.append(spec)
+            w.facts.names[spec] = sorted({*w.facts.names.get(spec, []), own.name})
     for spec, named_by in scopes.items():  # `using static A.B;`, `using X = A.B;`: a type each
         if named_by:
             if spec not in w.facts.names:

@@ -15,7 +15,9 @@ module. Each file provides ``swift:<module>.<Name>`` for each type, function, va
 declares — not for a type it only extends. The names a file's code uses (types, ``Name.member``
 receivers, calls; never a comment or a string) are looked up by name in its own module (whose
 files see each other without an import) and in each module it imports, so its neighbours are
-the files declaring them; an ``extension T`` file reaches ``T``'s, never the other way round.
+the files declaring them. An ``extension T`` file provides no key of ``T``'s (a user of ``T``
+is not its neighbour), but ``swift:<module>.T+``, which ``T``'s own file looks up: the
+extension is shown there as "extended by", never among its imports.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ _USES = (
 )
 #: Where a declaration's signature ends: its body, value or accessors.
 _ENDS = ("body", "value", "computed_value")
+#: The suffix of the key under which a file extending a type is found by the type's own file.
+EXTENDED = "+"
 #: Top-level declarations another file of the module may use by name.
 _TOP_LEVEL = ("function", "const", "variable", "type")
 
@@ -88,6 +92,10 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             spec = f"{scope}.{name}"
             w.facts.references.append(spec)
             w.facts.names[spec] = [name]
+    for own in w.facts.top_level():  # the files extending its types (see SwiftResolver)
+        if own.kind in TYPE_KINDS and own.kind != "extension":
+            w.facts.references.append(f".{own.name}{EXTENDED}")
+            w.facts.names[f".{own.name}{EXTENDED}"] = [own.name]
     return w.facts
 
 
@@ -244,23 +252,29 @@ class SwiftResolver:
         if not module:
             own = self.module_of(rel)
             return [f"swift:{own}.{name}"] if own is not None else []
-        known = {
-            t for p in self.project.named("Package.swift") for t in self._targets_of(p).values()
-        }
-        return [f"swift:{spec}"] if module in known else []
+        return [f"swift:{spec}"] if module in self._known() else []
 
     def provides(self, rel: str, facts: Facts) -> list[str]:
-        """``swift:<module>.<Name>`` for what the file declares at the top (not an extension)."""
+        """``swift:<module>.<Name>`` for what the file declares at the top; for a type it
+        extends, ``swift:<module>.<Name>+`` in its own module and each it imports (the type's
+        file looks that up: "extended by"), never the type's own key."""
         module = self.module_of(rel)
         if module is None:
             return []
-        return list(
-            dict.fromkeys(
-                f"swift:{module}.{s.name}"
-                for s in facts.top_level()
-                if s.kind != "extension" and (s.kind in TYPE_KINDS or s.kind in _TOP_LEVEL)
-            )
-        )
+        known = self._known()
+        out = []
+        for s in facts.top_level():
+            if s.kind == "extension":
+                for scope in [module, *(m for m in facts.imports if m in known)]:
+                    out.append(f"swift:{scope}.{s.name}{EXTENDED}")
+            elif s.kind in TYPE_KINDS or s.kind in _TOP_LEVEL:
+                out.append(f"swift:{module}.{s.name}")
+        return list(dict.fromkeys(out))
+
+    def _known(self) -> set[str]:
+        """The targets of the repo's packages."""
+        packages = self.project.named("Package.swift")
+        return {t for p in packages for t in self._targets_of(p).values()}
 
     def module_of(self, rel: str) -> str | None:
         """The target whose sources hold ``rel`` (``""``: a repo without ``Package.swift`` is
