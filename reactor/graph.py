@@ -82,11 +82,18 @@ def symbol_lines(symbols: Iterable[tuple[str, str]]) -> str:
 
 
 def _parse_symbols(text: str | None) -> list[tuple[str, str]]:
+    """The ``(name, signature)`` pairs of a symbols column; a JS module's ``export default``
+    declaration is also what its importers call ``default``."""
     out = []
+    default = ""
     for line in (text or "").split("\n"):
         name, _, shown = line.partition("\t")
         if name:
             out.append((name, shown or name))
+            if shown.startswith("export default") and not default:
+                default = shown
+    if default and all(name != "default" for name, _ in out):
+        out.append(("default", default))
     return out
 
 

@@ -379,3 +379,68 @@ def test_a_module_without_members_is_listed_once() -> None:
     assert "### `mod ser`" not in body
     where = facts("a.rs", "impl<T> Tr for S<T>\nwhere\n    T: Clone,\n{\n    fn f(&self) {}\n}\n")
     assert where.symbols[0].signature == "impl<T> Tr for S<T> where T: Clone"
+
+
+def test_commonjs_module_exports_declares_its_api() -> None:
+    f = facts(
+        "lib/ctx.js",
+        "const assert = require('assert')\n\nconst proto = module.exports = {\n"
+        "  /**\n   * Inspects it.\n   */\n\n  inspect () {},\n  get cookies () {},\n"
+        "  set cookies (v) {},\n  assert: assert,\n}\n",
+    )
+    assert [(s.kind, s.name, s.doc) for s in f.symbols] == [
+        ("function", "inspect", "Inspects it."),  # JSDoc documents across a blank line
+        ("function", "cookies", ""),  # a getter and its setter: one entry
+        ("reexport", "assert", ""),
+    ]
+    assert sym(f, "assert").signature == "module.exports = { assert: assert }"
+    app = facts(
+        "lib/app.js", "module.exports = class Application extends Emitter {\n  use (fn) {}\n}\n"
+    )
+    assert sym(app, "Application").signature == "module.exports = class Application extends Emitter"
+    assert sym(app, "use", "Application").kind == "method"
+    only = facts("lib/only.js", "module.exports = (obj, keys) => {}\n")
+    assert sym(only, "module.exports").signature == "module.exports = (obj, keys) =>"
+
+
+def test_members_of_a_name_bound_again_or_assigned_are_no_uses(tmp_path: Path) -> None:
+    files = {
+        "lib/response.js": "module.exports = {\n  get body () {},\n  redirect () {},\n}\n",
+        "lib/app.js": "const response = require('./response')\n\nfunction make () {\n"
+        "  const response = Object.create(null)\n  response.body = 1\n  return response.redirect\n}\n",
+        "lib/user.js": "const r = require('./response')\nr.body = 2\nr.redirect()\n",
+    }
+    imports, _ = graph(tmp_path, files, "lib/app.js")
+    assert shown(imports) == {"lib/response.js": ()}  # a local `response` hides the module
+    imports, _ = graph(tmp_path, {}, "lib/user.js")
+    assert shown(imports) == {"lib/response.js": ("redirect ()",)}  # `r.body = 2` is a write
+
+
+def test_typescript_default_exports_and_type_alias_bodies(tmp_path: Path) -> None:
+    files = {
+        "src/index.ts": "const ky = make()\nexport default ky\n"
+        "export type P<T = unknown> = Promise<T> & { json: () => T }\n",
+        "src/use.ts": "import ky from './index'\n",
+    }
+    f = facts("src/index.ts", files["src/index.ts"])
+    assert sym(f, "default").signature == "export default ky"
+    assert sym(f, "P").signature == "type P<T = unknown> = Promise<T> & {…}"
+    imports, _ = graph(tmp_path, files, "src/use.ts")
+    assert shown(imports) == {"src/index.ts": ("export default ky",)}
+
+
+def test_a_comment_line_without_its_full_stop_is_a_sentence() -> None:
+    ruby = (
+        "# Allows setting a timeout for all calls\n# Timeout is in seconds.\ndef timeout(v); end\n"
+    )
+    assert sym(facts("a.rb", ruby), "timeout").doc == "Allows setting a timeout for all calls"
+    go = "package a\n\n// UnknownFlags ignores unknown flags\n// Deprecated: Use X instead\nvar U = 1\n"
+    u = sym(facts("a.go", go), "U")
+    assert (u.doc, u.marks) == ("UnknownFlags ignores unknown flags", ("deprecated",))
+
+
+def test_ruby_constants_show_their_first_line_and_nested_types_where_they_are() -> None:
+    source = "module Web\n  class Request\n    NORMALIZER = proc do |query|\n      query.sort\n"
+    source += "    end\n  end\nend\n"
+    assert sym(facts("a.rb", source), "NORMALIZER").signature == "NORMALIZER = proc do |query| …"
+    assert "### `class Request` in `Web`" in outline("a.rb", source)

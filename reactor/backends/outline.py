@@ -254,7 +254,7 @@ def facts_page(
         page.add(heading(2, "Types"))
         for symbol, members in public_first(headed):
             shown = symbol.signature or f"{symbol.kind} {symbol.name}"
-            within = f" in {code(symbol.parent)}" if symbol.parent else ""  # a nested type
+            within = f" in {code(_outer(symbol, shown))}" if _outer(symbol, shown) else ""
             page.add(heading(3, f"{code(shown)}{_marker(symbol)}{within}"))
             if symbol.doc.strip():
                 page.add(paragraph(inline(symbol.doc)))
@@ -304,6 +304,15 @@ def _members_by_type(facts: Facts) -> list[list[Symbol]]:
         elif symbol.parent in current:
             sections[current[symbol.parent]].append(symbol)
     return sections
+
+
+def _outer(symbol: Symbol, shown: str) -> str:
+    """What a nested type is declared in, when its heading does not say: its parent, or the
+    namespace its full name carries (Ruby's ``Shop::Cart`` declared as ``class Cart``)."""
+    if symbol.parent:
+        return symbol.parent
+    outer = symbol.name.rpartition("::")[0]
+    return outer if outer and symbol.name not in shown else ""
 
 
 def _marker(symbol: Symbol) -> str:

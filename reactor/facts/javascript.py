@@ -44,6 +44,7 @@ _TYPES = {
     "enum_declaration": "enum",
 }
 _FUNCTIONS = ("function_declaration", "generator_function_declaration", "function_signature")
+_FUNCTION_VALUES = ("function_expression", "arrow_function", "function")
 #: A value whose expression says its type: ``x as T``, ``x satisfies T``.
 _TYPED_VALUES = ("as_expression", "satisfies_expression")
 _MEMBERS = {
@@ -67,8 +68,9 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
     exported_as: dict[str, str] = {}  # a local name in an `export { … }` list -> its public name
+    written: dict[str, str] = {}  # such a local, exported by an assignment -> the assignment
     bound: dict[str, str] = {}  # a name a whole module is bound to (`* as ns`) -> its specifier
-    _statements(w, root, exported_as, bound, parent="", exported_scope=False)
+    _statements(w, root, (exported_as, written), bound, parent="", exported_scope=False)
     if bound:
         _members_used(w, root, bound)
     calls = w.descendants(root, "call_expression") if _CALLS_IMPORT.search(data) else ()
@@ -85,8 +87,14 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             w.facts.symbols[i] = _replace(symbol, visibility="public", signature=shown)
     declared = {s.name for s in w.facts.top_level()}
     for local, public in exported_as.items():
-        if local not in declared and public != "default":  # an imported value passed on
-            w.facts.symbols.append(Symbol("variable", public, f"{public} = {local}"))
+        if local in declared:
+            continue
+        if public == "default":  # `export default ky`, of a value not listed itself
+            w.facts.symbols.append(Symbol("const", "default", f"export default {local}"))
+        else:  # an imported value passed on
+            renamed = f"{local} as {public}" if public != local else local
+            shown = written.get(local, f"export {{ {renamed} }}")
+            w.facts.symbols.append(Symbol("reexport", public, shown))
     w.facts.doc = file_doc(w, root)
     return w.facts
 
@@ -97,27 +105,56 @@ def _replace(symbol: Any, **changes: Any) -> Any:
     return replace(symbol, **changes)
 
 
+#: What binds a name in a function or block (a local that hides a module bound to that name).
+_LOCAL_BINDINGS = ("variable_declarator", "formal_parameters", "arrow_function", "catch_clause")
+
+
 def _members_used(w: Walker, root: ts.Node, bound: dict[str, str]) -> None:
     """The members the code takes of each module bound whole (``ns.helper()``), as names of
-    its import: read from the tree, so a comment or a string never counts."""
+    its import: read from the tree, so a comment or a string never counts; a member assigned
+    to (``ns.x = 1``) is no use of the module's, and a name bound again elsewhere in the file
+    (a local ``response`` hiding the required one) makes its members unknown."""
+    for node in w.descendants(root, _LOCAL_BINDINGS):
+        names = node.children_by_field_name("name") or node.children_by_field_name("parameter")
+        if node.type in ("formal_parameters", "catch_clause"):
+            names = w.descendants(node, "identifier")
+        for name in names:
+            value = node.child_by_field_name("value")
+            own = value is not None and w.text(value).startswith(("require(", "require ("))
+            if name.type == "identifier" and not own:
+                bound.pop(w.text(name), None)
+    if not bound:
+        return
     for node in w.descendants(root, "member_expression"):
         target = node.child_by_field_name("object")
-        if target is not None and target.type == "identifier":
-            spec = bound.get(w.text(target))
-            if spec is not None:
-                w.import_of(spec, [w.text(node.child_by_field_name("property"))])
+        if target is None or target.type != "identifier":
+            continue
+        spec = bound.get(w.text(target))
+        parent = node.parent
+        assigned = (
+            parent is not None
+            and parent.type == "assignment_expression"
+            and parent.child_by_field_name("left") == node
+        )
+        if spec is not None and not assigned:
+            w.import_of(spec, [w.text(node.child_by_field_name("property"))])
+
+
+Exports = tuple[dict[str, str], dict[str, str]]
 
 
 def _statements(
     w: Walker,
     scope: ts.Node,
-    exported_as: dict[str, str],
+    exports: Exports,
     bound: dict[str, str],
     *,
     parent: str,
     exported_scope: bool,
 ) -> None:
-    """The statements of a file, a namespace or an ambient module."""
+    """The statements of a file, a namespace or an ambient module (``exports``: the locals
+    exported by name, and how an assignment exported them)."""
+    exported_as = exports[0]
     for node in named(scope):
         kind = node.type
         if kind == "import_statement":
@@ -129,11 +166,14 @@ def _statements(
             if inner is not None and inner.type == "internal_module":
                 _declaration(w, inner, node, exported=exported_scope, parent=parent)
             else:
-                _assignment(w, node, exported_as)
+                _assignment(w, node, exports)
         elif kind == "ambient_declaration":
             for inner in named(node):
                 _declaration(w, inner, node, exported=True, parent=parent)
         else:
+            if kind in ("lexical_declaration", "variable_declaration"):
+                for value in _exported_values(w, node):  # `const proto = module.exports = {…}`
+                    _module_exports(w, node, value, exports)
             _declaration(w, node, node, exported=exported_scope, parent=parent, bound=bound)
 
 
@@ -170,6 +210,22 @@ def _export(w: Walker, node: ts.Node, exported_as: dict[str, str], *, parent: st
     else:
         signature = one_line(f"export default {w.text(value)}")
         w.add("const", "default", value, signature=signature, doc=w.doc(node), parent=parent)
+
+
+def _without_bodies(text: str) -> str:
+    """A type alias as declared, its object types' members left out: ``type P<T> = Promise<T>
+    & {…}`` (a member list is the alias's body, listed as its members or not at all)."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "{":
+            if depth == 0:
+                out.append("{…}")
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(ch)
+    return one_line("".join(out).rstrip().rstrip(";"))
 
 
 def _reexports(w: Walker, node: ts.Node, parent: str) -> None:
@@ -221,7 +277,7 @@ def _declaration(
             value = node.child_by_field_name("value")
             parameters = w.text(node.child_by_field_name("type_parameters"))
             signature = (
-                one_line(w.text(node))
+                _without_bodies(w.text(node))
                 if value is None or value.type != "object_type"
                 else (f"type {name}{parameters}")
             )
@@ -256,7 +312,7 @@ def _declaration(
         body = node.child_by_field_name("body")
         if body is not None:
             scoped = kind == "module" or exported
-            _statements(w, body, {}, {}, parent=name, exported_scope=scoped)
+            _statements(w, body, ({}, {}), {}, parent=name, exported_scope=scoped)
     elif kind in ("lexical_declaration", "variable_declaration"):
         _variables(w, node, doc=doc, exported=exported, parent=parent, bound=bound, marks=marks)
 
@@ -354,10 +410,60 @@ def _variables(
             )
 
 
-def _assignment(w: Walker, statement: ts.Node, exported_as: dict[str, str]) -> None:
+def _exported_values(w: Walker, declaration: ts.Node) -> list[ts.Node]:
+    """The values a declaration also assigns to ``module.exports`` (``const a = module.exports
+    = value``)."""
+    out = []
+    for declarator in named(declaration):
+        value = declarator.child_by_field_name("value")
+        while value is not None and value.type == "assignment_expression":
+            left, value = value.child_by_field_name("left"), value.child_by_field_name("right")
+            if w.text(left) == "module.exports" and value is not None:
+                out.append(value)
+                break
+    return out
+
+
+def _module_exports(w: Walker, statement: ts.Node, right: ts.Node, exports: Exports) -> None:
+    """What ``module.exports = …`` makes the module's API: a local (``= local``, ``= { a, b:
+    c }``), or declared right there — a class, a function, an object's methods and getters
+    (``= { inspect () {…}, get header () {…} }``; a getter and its setter one entry), each
+    listed."""
+    exported_as, written = exports
+    doc = w.doc(statement)
+    if right.type == "identifier":
+        exported_as[w.text(right)] = "module.exports"
+    elif right.type in ("class", "class_declaration"):
+        name = w.name(right) or "module.exports"
+        signature = one_line(f"module.exports = {w.signature(right)}")
+        w.add("class", name, right, signature=signature, doc=doc)
+        _members(w, right.child_by_field_name("body"), owner=name)
+    elif right.type in ("function_expression", "arrow_function", "function"):
+        signature = one_line(f"module.exports = {w.signature(right)}")
+        w.add("function", "module.exports", right, signature=signature, doc=doc)
+    elif right.type == "object":
+        listed: set[str] = set()
+        for entry in named(right):
+            value = entry.child_by_field_name("value")
+            if entry.type == "shorthand_property_identifier":
+                exported_as[w.text(entry)] = w.text(entry)
+            elif entry.type == "pair" and value is not None and value.type == "identifier":
+                key = w.text(entry.child_by_field_name("key"))
+                exported_as[w.text(value)] = key
+                written[w.text(value)] = f"module.exports = {{ {key}: {w.text(value)} }}"
+            elif entry.type == "method_definition" and w.name(entry) not in listed:
+                listed.add(w.name(entry))
+                w.add("function", w.name(entry), entry)
+            elif entry.type == "pair" and value is not None and value.type in _FUNCTION_VALUES:
+                key = w.text(entry.child_by_field_name("key"))
+                w.add("function", key, entry, signature=one_line(f"{key}: {w.signature(value)}"))
+
+
+def _assignment(w: Walker, statement: ts.Node, exports: Exports) -> None:
     """CommonJS and prototype style: ``exports.f = function …``, ``app.use = (…) => …``,
     ``exports.json = bodyParser.json``; ``exports.X = local`` and ``module.exports = local``
     (or ``= { a, b: c }``) export a local declaration the way an ``export { … }`` list does."""
+    exported_as, written = exports
     expression = statement.named_children[0] if statement.named_child_count else None
     if expression is None or expression.type != "assignment_expression":
         return
@@ -372,22 +478,14 @@ def _assignment(w: Walker, statement: ts.Node, exported_as: dict[str, str]) -> N
     exported = target.removeprefix("module.").removeprefix("exports.")
     commonjs = target.startswith(("exports.", "module.exports")) and exported.isidentifier()
     if target == "module.exports":
-        if right.type == "identifier":
-            exported_as[w.text(right)] = "module.exports"
-        elif right.type == "object":
-            for entry in named(right):
-                if entry.type == "shorthand_property_identifier":
-                    exported_as[w.text(entry)] = w.text(entry)
-                elif entry.type == "pair":
-                    bound = entry.child_by_field_name("value")
-                    if bound is not None and bound.type == "identifier":
-                        exported_as[w.text(bound)] = w.text(entry.child_by_field_name("key"))
+        _module_exports(w, statement, right, exports)
         return
     if right.type in ("function_expression", "arrow_function", "function"):
         signature = one_line(f"{exported} = {w.signature(right)}")
         w.add("function", exported, expression, signature=signature, doc=w.doc(statement))
     elif commonjs and right.type == "identifier":
         exported_as[w.text(right)] = exported
+        written[w.text(right)] = one_line(f"{target} = {w.text(right)}")
     elif commonjs:
         value = w.text(right).split("\n", 1)[0]
         shown = value if len(value) <= 60 and "\n" not in w.text(right) else "…"

@@ -150,7 +150,7 @@ def _body(w: Walker, body: ts.Node | None, owner: str, *, singleton: bool = Fals
                     name,
                     node,
                     parent=owner,
-                    signature=one_line(w.text(node)),
+                    signature=_first_line(w.text(node)),
                     doc=w.doc_above(node),
                 )
         elif kind == "call":
@@ -230,6 +230,13 @@ def _method(
         signature=signature,
         doc=w.doc_above(node),
     )
+
+
+def _first_line(text: str) -> str:
+    """A constant's assignment as far as its first line (``X = proc do |q| …``): never the
+    body of the block or the list it holds."""
+    first, _, rest = text.partition("\n")
+    return one_line(f"{first.rstrip()} …" if rest.strip() else first)
 
 
 def _require(w: Walker, call: ts.Node) -> str:

@@ -63,6 +63,9 @@ DOC_COMMENTS: dict[str, tuple[str, ...]] = {
     "tsx": ("/**",),
     "lua": ("---", "--[[--"),
 }
+#: Languages whose doc comment documents the next declaration across blank lines (TypeScript's
+#: JSDoc lookup, rustdoc's outer attributes).
+_DOC_ACROSS_BLANK_LINES = frozenset({"javascript", "typescript", "tsx", "rust"})
 #: Openers that start like a doc comment's and are plain comments (rustdoc, JSDoc).
 _PLAIN_LOOKALIKES = ("////", "/***", "/**/")
 #: Inner doc comments: the enclosing file's or module's doc, not the next item's.
@@ -201,6 +204,13 @@ class Walker:
             expected_row = prev.start_point[0] - 1
             prev = prev.prev_sibling
         block: list[ts.Node] = []  # bottom-up
+        if (
+            prev is not None
+            and "comment" in prev.type
+            and self.facts.language in _DOC_ACROSS_BLANK_LINES
+            and is_doc_comment(self.facts.language, self.text(prev))
+        ):
+            expected_row = min(expected_row, prev.end_point[0])  # JSDoc, rustdoc: a gap is fine
         while prev is not None and "comment" in prev.type and prev.end_point[0] >= expected_row:
             if self._ends_code(prev):
                 if block and _continues(prev, block[-1]):
@@ -245,7 +255,8 @@ class Walker:
             for marker in markers:
                 text = "\n".join(line.strip().removeprefix(marker) for line in text.splitlines())
             lines += without_directives(comment_text(text))
-        return "\n".join(lines)
+        joined = "\n".join(lines)
+        return "" if _LICENCE.search(joined) and is_licence_block(joined) else joined
 
     def declaration_until(self, node: ts.Node, cut: ts.Node | None) -> str:
         """``node``'s declaration up to ``cut`` (its body or value; all of it without one), on
@@ -373,6 +384,9 @@ def without_directives(lines: list[str]) -> list[str]:
     return [line for line in lines if not TOOL_DIRECTIVE.search(line)]
 
 
+#: A comment line ending in a word, the next opening with a capitalised word: two sentences,
+#: the first without its full stop (``# Allows a timeout\n# Timeout is in seconds.``).
+_UNSTOPPED_LINE = re.compile(r"(?<=[a-z])\n(?=[A-Z][a-z]+\s)")
 _NOTE_TO_SELF = re.compile(r"^\s*(TODO|FIXME|XXX|HACK)\b")
 
 
@@ -381,6 +395,10 @@ def doc_summary(text: str) -> str:
     nothing for a note to the authors (``TODO:``, ``FIXME``)."""
     if _NOTE_TO_SELF.match(text):
         return ""
+    if "\nDeprecated:" in text:  # go/doc's notice opens a paragraph of its own, blank line or not
+        text = text.replace("\nDeprecated:", "\n\nDeprecated:")
+    if "\n" in text:  # a comment line that is a sentence without its full stop
+        text = _UNSTOPPED_LINE.sub("\n\n", text)
     if "{{{" in text:  # a Scaladoc code block: the prose is before it
         text = text.split("{{{", 1)[0]
     if "@" in text:
@@ -460,6 +478,13 @@ def without_annotations(text: str) -> str:
                     break
         text = text[end:].lstrip()
     return text
+
+
+def is_licence_block(text: str) -> bool:
+    """Whether a doc is a licence or copyright notice, not a description (it says so in its
+    first lines: ``@license MIT``, ``Copyright 2020 …``)."""
+    head = "\n".join(text.strip().splitlines()[:3])
+    return _LICENCE.search(head) is not None
 
 
 def is_licence(text: str) -> bool:
