@@ -178,3 +178,14 @@ def test_cpp_annotation_macros_on_the_next_line_are_no_members() -> None:
     assert names(f) == ["Mock", "AllowLeak", "IsNice"]
     assert sym(f, "AllowLeak").signature == "static void AllowLeak(const void* mock)"
     assert sym(f, "AllowLeak").doc == "Lets it leak."
+
+
+def test_a_macro_defined_under_an_export_like_name_keeps_its_name() -> None:
+    f = facts(
+        "uv.h",
+        "#ifdef _WIN32\n#  define UV_EXTERN __declspec(dllexport)\n#endif\n"
+        "#define FMT_SYSTEM(call) ::call\n#define ZEXTERN extern\nUV_EXTERN int uv_run(void);\n",
+    )
+    assert names(f) == ["UV_EXTERN", "FMT_SYSTEM", "ZEXTERN", "uv_run"]
+    assert sym(f, "UV_EXTERN").signature == "#define UV_EXTERN __declspec(dllexport)"
+    assert sym(f, "uv_run").signature == "int uv_run(void)"

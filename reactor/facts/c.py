@@ -63,6 +63,8 @@ _KR_WRAPPER = re.compile(rb"\b([A-Z][A-Z0-9_]*)\(\(([^()]*)\)\)")
 _ANNOTATION = re.compile(
     rb"([)\w])([ \t]+|[ \t]*\n[ \t]+)([A-Z][A-Z0-9_]{2,})\(([^()]*)\)(?=[ \t]*[;,{=:]|[ \t]+[A-Z])"
 )
+#: A preprocessor directive with its continuation lines.
+_DIRECTIVE = re.compile(rb"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.MULTILINE)
 #: CMake's ``$<BUILD_INTERFACE:dir>`` generator expression: the directory used when building.
 _BUILD_INTERFACE = re.compile(r"^\$<BUILD_INTERFACE:(.*)>$")
 _CMAKE_INCLUDES = re.compile(r"\b(?:target_)?include_directories\s*\(([^)]*)\)", re.IGNORECASE)
@@ -116,7 +118,10 @@ def _unparsed(language: str, root: ts.Node) -> int:
 
 
 def uncover(data: bytes) -> bytes:
-    """Blank what unexpanded macros would make tree-sitter misread (each line stays a line)."""
+    """Blank what unexpanded macros would make tree-sitter misread (each line stays a line,
+    each byte where it was); a preprocessor directive is left as written (``#define UV_EXTERN
+    __declspec(dllexport)`` defines ``UV_EXTERN``, whatever its name looks like)."""
+    original = data
     blank = lambda m: b" " * len(m.group(0))  # noqa: E731
     data = _FILE_LOCAL_WORD.sub(
         lambda m: m.group(1) + b"static" + b" " * (len(m.group(2)) - 6), data
@@ -138,6 +143,11 @@ def uncover(data: bytes) -> bytes:
         )
         if data == before:
             break
+    if b"#" in original and data != original:
+        kept = bytearray(data)
+        for directive in _DIRECTIVE.finditer(original):
+            kept[directive.start() : directive.end()] = directive.group(0)
+        data = bytes(kept)
     return data
 
 
