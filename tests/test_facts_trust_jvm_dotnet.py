@@ -198,7 +198,7 @@ def test_csharp_operators_and_signatures_as_declared() -> None:
         "Wraps.",
     )
     assert sym(f, "operator +").signature == "public static Box<T> operator +(Box<T> a, Box<T> b)"
-    assert (sym(f, "Size").signature, sym(f, "Size").doc) == ("public int Size", "")
+    assert (sym(f, "Size").signature, sym(f, "Size").doc) == ("public int Size { get; }", "")
     assert sym(f, "~Box").kind == "method"
 
 
@@ -216,3 +216,22 @@ def test_kdoc_and_scaladoc_links_and_code_blocks_read_as_rendered() -> None:
     )
     assert sym(scala, "parse").doc == "Parses into a PermSet or a path."
     assert sym(scala, "stop").doc == "C definition: `void stop(Ref r);`"
+
+
+def test_csharp_accessors_without_code_and_constructors_without_initializers() -> None:
+    f = facts(
+        "P.cs",
+        "namespace A;\n\npublic class P : Base\n{\n    public P(int v) : base(v) { }\n"
+        "    public int Count { get; private set; }\n    public int Twice => Count * 2;\n"
+        "    public int this[int i] { get => i; set { } }\n}\n",
+    )
+    assert sym(f, "P", "P").signature == "public P(int v)"
+    assert sym(f, "Count").signature == "public int Count { get; private set; }"
+    assert sym(f, "Twice").signature == "public int Twice { get; }"
+    assert sym(f, "this").signature == "public int this[int i] { get; set; }"
+    scala = facts(
+        "a/C.scala",
+        'package a\n\ncase class C(@arg(doc = "the name") name: String, @deprecated("x") n: Int = 1)\n',
+    )
+    assert sym(scala, "name").signature == "name: String"
+    assert (sym(scala, "n").signature, sym(scala, "n").marks) == ("n: Int", ("deprecated",))

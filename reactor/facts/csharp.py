@@ -58,6 +58,7 @@ _FIELDS = ("field_declaration", "event_field_declaration")
 _NAMESPACES = ("namespace_declaration", "file_scoped_namespace_declaration")
 #: What a member's declaration ends at: its body, accessors or expression body.
 _BODIES = (
+    "constructor_initializer",
     "block",
     "declaration_list",
     "accessor_list",
@@ -134,7 +135,7 @@ def _references(
         wanted = sorted(names - unwanted)
         if not wanted:
             continue
-        for scope in ["", *sorted(enclosing), *plain, "*"]:
+        for scope in dict.fromkeys(["", *sorted(enclosing), *plain, "*"]):
             spec = f"{scope}|{arity}"
             w.facts.references.append(spec)
             w.facts.names[spec] = wanted
@@ -312,8 +313,29 @@ def _member(w: Walker, notes: Comments, node: ts.Node, owner: str, *, public: bo
         node,
         parent=owner,
         visibility=visibility,
-        signature=_signature(w, notes, node),
+        signature=_signature(w, notes, node) + _accessors(w, node),
     )
+
+
+def _accessors(w: Walker, node: ts.Node) -> str:
+    """A property's or indexer's accessors as declared, without their code: ``{ get; private
+    set; }``, ``{ get; }`` for an expression body."""
+    if node.type not in ("property_declaration", "indexer_declaration"):
+        return ""
+    accessors = node.child_by_field_name("accessors")
+    if accessors is None:
+        value = node.child_by_field_name("value")
+        return " { get; }" if value is not None and value.type == "arrow_expression_clause" else ""
+    words = [
+        " ".join(
+            w.text(c)
+            for c in accessor.children
+            if c.type == "modifier" or c == accessor.child_by_field_name("name")
+        )
+        for accessor in named(accessors)
+        if accessor.type == "accessor_declaration"
+    ]
+    return " { " + " ".join(f"{word};" for word in words) + " }" if words else ""
 
 
 def _signature(w: Walker, notes: Comments, node: ts.Node, *, end: int | None = None) -> str:

@@ -197,7 +197,9 @@ def _type(w: Walker, notes: Comments, node: ts.Node, owner: str, declared: set[s
                     parameter,
                     parent=name,
                     visibility=_visibility(w, parameter),
-                    signature=one_line(notes.without(parameter.start_byte, end).rstrip(" =")),
+                    signature=one_line(
+                        notes.without(parameter.start_byte, end, _annotations(parameter))
+                    ).rstrip(" ="),
                     doc="",
                 )
     body = node.child_by_field_name("body")
