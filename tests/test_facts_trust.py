@@ -444,3 +444,40 @@ def test_ruby_constants_show_their_first_line_and_nested_types_where_they_are() 
     source += "    end\n  end\nend\n"
     assert sym(facts("a.rb", source), "NORMALIZER").signature == "NORMALIZER = proc do |query| …"
     assert "### `class Request` in `Web`" in outline("a.rb", source)
+
+
+def test_a_js_specifier_reaches_the_declaration_file_beside_it(tmp_path: Path) -> None:
+    files = {
+        "source/index.js": "export class Chalk {}\nconst chalk = 1\nexport default chalk\n",
+        "source/index.d.ts": "export interface ChalkInstance {}\nexport class Chalk {}\n",
+        "source/use.ts": "import chalk, {Chalk, type ChalkInstance} from './index.js'\n",
+    }
+    imports, _ = graph(tmp_path, files, "source/use.ts")
+    assert shown(imports) == {
+        "source/index.d.ts": ("class Chalk", "interface ChalkInstance"),
+        "source/index.js": ("class Chalk", "export default chalk"),
+    }
+
+
+def test_lua_tables_kept_local_are_private_and_a_required_field_is_a_use() -> None:
+    f = facts(
+        "busted/core.lua",
+        "local getfenv = require 'busted.compat'.getfenv\nlocal Mt = {}\n"
+        "function Mt.__tostring(e) end\nlocal M = {}\nfunction M.run() end\nreturn M\n",
+    )
+    assert [(s.name, s.visibility) for s in f.symbols] == [
+        ("Mt.__tostring", "private"),
+        ("M.run", "public"),
+    ]
+    assert f.names == {"busted.compat": ["?.getfenv"]}
+
+
+def test_shell_exports_of_values_assigned_before_and_rust_associated_types() -> None:
+    f = facts("env.sh", "ROOT=/x\nexport ROOT\nexport A=1 B\n")
+    assert [(s.name, s.signature) for s in f.symbols] == [
+        ("ROOT", "export ROOT"),
+        ("A", "export A=1 B"),
+        ("B", "export A=1 B"),
+    ]
+    rust = facts("a.rs", "impl FromStr for Level {\n    type Err = ParseError;\n}\n")
+    assert sym(rust, "Err").signature == "type Err = ParseError"

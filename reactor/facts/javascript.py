@@ -34,7 +34,12 @@ from . import Facts, Project, Symbol, Visibility, glob_match, join, one_line, pa
 from .walker import Walker, child, deprecation, doc_summary, file_doc, named
 
 EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
-_COMPILED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+_COMPILED = {
+    ".js": (".ts", ".tsx", ".d.ts"),
+    ".jsx": (".tsx",),
+    ".mjs": (".mts", ".d.mts"),
+    ".cjs": (".cts", ".d.cts"),
+}
 _TYPES = {
     "class_declaration": "class",
     "abstract_class_declaration": "class",

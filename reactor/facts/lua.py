@@ -16,6 +16,9 @@ usual entries do: ``a/b.lua`` and ``a/b/init.lua``, from the repo root and from 
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import tree_sitter as ts
 
 from . import Facts, one_line, path_keys
@@ -45,6 +48,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         elif node.type == "return_statement":  # `return { f = function() … end }`
             for value in w.descendants(node, "table_constructor")[:1]:
                 _table_functions(w, value, "")
+    _tables_kept_local(w, root)
     bound: dict[str, str] = {}  # a name a required module is bound to -> its spec
     for call in w.descendants(root, "function_call"):
         if w.text(call.child_by_field_name("name")) == "require":
@@ -55,9 +59,32 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
                 name = _bound_to(w, call)
                 if name:
                     bound[name] = w.string(literal)
+                elif (field := _field_of(w, call)) is not None:  # require('a').f(…)
+                    w.import_of(w.string(literal), [f"?.{field}"])
     if bound:
         _fields_used(w, root, bound)
     return w.facts
+
+
+def _tables_kept_local(w: Walker, root: ts.Node) -> None:
+    """Functions of a ``local`` table the module does not return (``local failureMt = {}``,
+    ``function failureMt.__tostring(e)``) are its own business: private."""
+    returned = {
+        w.text(value)
+        for node in named(root)
+        if node.type == "return_statement"
+        for value in w.descendants(node, "identifier")[:1]
+    }
+    local: set[str] = set()
+    for node in named(root):
+        if node.type == "variable_declaration":
+            for target in w.descendants(node, "variable_list")[:1]:
+                local.update(w.text(n) for n in target.named_children if n.type == "identifier")
+    hidden = local - returned
+    for i, symbol in enumerate(w.facts.symbols):
+        table = re.split(r"[.:]", symbol.name, maxsplit=1)[0]
+        if table != symbol.name and table in hidden:
+            w.facts.symbols[i] = replace(symbol, visibility="private")
 
 
 def _bound_to(w: Walker, call: ts.Node) -> str:
@@ -72,6 +99,16 @@ def _bound_to(w: Walker, call: ts.Node) -> str:
     if 0 <= position < len(names) and names[position].type == "identifier":
         return w.text(names[position])
     return ""
+
+
+def _field_of(w: Walker, call: ts.Node) -> str | None:
+    """The field taken right of a ``require`` call's value (``require('a.b').get()``)."""
+    parent = call.parent
+    if parent is None or parent.type not in ("dot_index_expression", "method_index_expression"):
+        return None
+    if parent.child_by_field_name("table") != call:
+        return None
+    return w.text(parent.child_by_field_name("field") or parent.child_by_field_name("method"))
 
 
 def _fields_used(w: Walker, root: ts.Node, bound: dict[str, str]) -> None:

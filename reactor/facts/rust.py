@@ -272,7 +272,12 @@ def _impl(w: Walker, node: ts.Node) -> None:
                 member,
                 parent=owner,
                 visibility="public" if trait is not None else visibility(w, member),
-                signature=one_line(w.text(member).split("=")[0]),
+                # an associated type is what it is bound to; a const, its type
+                signature=one_line(
+                    w.text(member).rstrip(";")
+                    if member.type == "type_item"
+                    else w.text(member).split("=")[0]
+                ),
             )
 
 

@@ -1,8 +1,8 @@
 """Shell (sh, bash, zsh): functions, their comment blocks, and the files a script sources.
 
 Facts: each function (``f() {`` and ``function f {``) with the comment block right above it,
-top-level ``readonly``/``export``/``declare`` values, and the script's header comment (after the
-shebang and any licence). A function whose name starts with ``_`` is private, by convention.
+top-level ``readonly``/``export``/``declare`` values (``export A`` of one assigned before too),
+and the script's header comment (after the shebang and any licence). A function whose name starts with ``_`` is private, by convention.
 
 Resolution: ``source x`` and ``. x`` of a literal path are resolved beside the script, then from
 the repo root; a path built at run time (``"$(dirname "$0")/lib.sh"``, ``$DIR/x``) is listed as
@@ -53,11 +53,16 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             signature=one_line(w.signature(node)),
             doc=w.doc_above(node),
         )
+    listed: set[str] = set()
     for node in named(root):
         if node.type == "declaration_command":
             for assignment in named(node):
-                if assignment.type == "variable_assignment":
-                    name = w.name(assignment)
+                # `export A=1`, and `export A` of a value assigned before: each name once
+                name = w.name(assignment) if assignment.type == "variable_assignment" else ""
+                if assignment.type == "variable_name":
+                    name = w.text(assignment)
+                if name and name not in listed:
+                    listed.add(name)
                     w.add(
                         "const" if w.text(node).startswith("readonly") else "variable",
                         name,
