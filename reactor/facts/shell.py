@@ -2,7 +2,8 @@
 
 Facts: each function (``f() {`` and ``function f {``) with the comment block right above it,
 top-level ``readonly``/``export``/``declare`` values (``export A`` of one assigned before too),
-and the script's header comment (after the shebang and any licence). A function whose name starts with ``_`` is private, by convention.
+and the script's header comment (after the shebang and any licence). A function whose name
+starts with ``_`` is private, by convention.
 
 Resolution: ``source x`` and ``. x`` of a literal path are resolved beside the script, then from
 the repo root; a path built at run time (``"$(dirname "$0")/lib.sh"``, ``$DIR/x``) is listed as
