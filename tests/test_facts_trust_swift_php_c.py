@@ -189,3 +189,26 @@ def test_a_macro_defined_under_an_export_like_name_keeps_its_name() -> None:
     assert names(f) == ["UV_EXTERN", "FMT_SYSTEM", "ZEXTERN", "uv_run"]
     assert sym(f, "UV_EXTERN").signature == "#define UV_EXTERN __declspec(dllexport)"
     assert sym(f, "uv_run").signature == "int uv_run(void)"
+
+
+def test_comments_inside_values_are_no_part_of_a_signature_but_a_macros_own_doc() -> None:
+    f = facts(
+        "net.h",
+        "#define KEEPIDLE 0x03 /* start keepalives after this period */\n"
+        '#define HOME "http://example.com" // where it lives\n/** Above wins. */\n'
+        "#define MAX 3 /* not this */\n",
+    )
+    assert (sym(f, "KEEPIDLE").signature, sym(f, "KEEPIDLE").doc) == (
+        "#define KEEPIDLE 0x03",
+        "start keepalives after this period",
+    )
+    assert (sym(f, "HOME").signature, sym(f, "HOME").doc) == (
+        '#define HOME "http://example.com"',
+        "where it lives",
+    )
+    assert sym(f, "MAX").doc == "Above wins."
+    php = facts(
+        "A.php",
+        "<?php\nclass A\n{\n    const MODES = [\n        'a', // the first\n        'b',\n    ];\n}\n",
+    )
+    assert sym(php, "MODES").signature == "const MODES = [ 'a', 'b', ]"

@@ -256,14 +256,17 @@ def _add(
     visibility: Visibility,
     parent: str = "",
     trailing: bool = True,
+    end: int | None = None,
+    noted: str = "",
 ) -> None:
-    """A symbol with its doc: the comment above it, else (a member, a value, a prototype) the
-    one trailing it on its line."""
+    """A symbol with its doc: the comment above it, else (a member, a value, a prototype, a
+    macro) the one trailing it on its line (after ``end``, the declaration's end by default;
+    ``noted``: one the grammar keeps inside it)."""
     if not name:
         return
     doc = notes.above(outer.start_byte)
     if not doc and trailing:
-        doc = notes.trailing(node.end_byte)
+        doc = notes.trailing(node.end_byte if end is None else end) or notes.summary(noted)
     marks = ("deprecated",) if _deprecations(w, outer) else ()
     w.facts.symbols.append(Symbol(kind, name, signature, doc, visibility, parent, marks))
 
@@ -481,6 +484,10 @@ def _macro(w: Walker, notes: Comments, node: ts.Node, parent: str, *, header: bo
         return  # an include guard or a flag
     if any(s.name == name and s.kind in ("macro", "const") for s in w.facts.symbols):
         return  # the #else twin of a macro already seen
+    value = node.child_by_field_name("value")
+    end = value.end_byte if value is not None else node.end_byte
+    written = notes.without(node.start_byte, end, directive=True)  # (a /* note */: a node)
+    cut = _line_comment(written)  # `#define X 1 // what X is`: in the value, as written
     _add(
         w,
         notes,
@@ -490,9 +497,30 @@ def _macro(w: Walker, notes: Comments, node: ts.Node, parent: str, *, header: bo
         node,
         parent=parent,
         visibility=_file_scope(header),
-        signature=one_line("#define " + w.text(node).lstrip("# \t").removeprefix("define")),
-        trailing=False,
+        signature=one_line("#define " + written[:cut].lstrip("# \t").removeprefix("define")),
+        end=end,
+        noted=written[cut:].removeprefix("//").strip(),
     )
+
+
+def _line_comment(text: str) -> int:
+    """Where a ``//`` comment starts in a line of code, outside string and character
+    literals (``len(text)`` without one)."""
+    quote = ""
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif text.startswith("//", i):
+            return i
+        i += 1
+    return len(text)
 
 
 # -- resolution -------------------------------------------------------------------------------

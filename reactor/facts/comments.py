@@ -173,9 +173,12 @@ class Comments:
         lines = [line.removeprefix("<").strip() for line in comment_text("\n".join(texts))]
         return self.summary("\n".join(without_directives(lines)))
 
-    def without(self, start: int, end: int, skip: list[ts.Node] | None = None) -> str:
-        """The source from ``start`` to ``end`` on one line, without the comments inside it
-        and the nodes in ``skip`` (annotations, attributes)."""
+    def without(
+        self, start: int, end: int, skip: list[ts.Node] | None = None, *, directive: bool = False
+    ) -> str:
+        """The source from ``start`` to ``end`` on one line, without the comments inside it,
+        the nodes in ``skip`` (annotations, attributes) and, unless it is one (``directive``:
+        a ``#define``), preprocessor lines."""
         data = self.w.data
         i = bisect.bisect_left(self.starts, start)
         gaps = [(n.start_byte, n.end_byte) for n in skip or ()]
@@ -190,7 +193,7 @@ class Comments:
             at = max(at, min(gap_end, end))
         pieces.append(data[at:end])
         text = b"".join(pieces)
-        if b"#" in text:
+        if b"#" in text and not directive:
             text = _PREPROCESSOR_LINE.sub(b"", text)
         flat = " ".join(text.decode("utf-8", "replace").split())
         return _TIGHT.sub("", flat) if "( " in flat or " )" in flat or " ," in flat else flat

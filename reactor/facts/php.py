@@ -251,7 +251,7 @@ def _constants(
                 node,
                 parent=parent,
                 visibility=visibility,
-                signature=one_line(f"const {w.text(element)}"),
+                signature=one_line(f"const {notes.without(element.start_byte, element.end_byte)}"),
             )
 
 
