@@ -279,17 +279,17 @@ def _reached(paths: list[str], symbols: dict[str, str]) -> bool:
 
 
 def _declaring(name: str, files: list[str], symbols: dict[str, str]) -> list[str]:
-    """The files of an import's reach that a name belongs to: the module it is (``use
-    crate::a`` → ``a.rs``), else those declaring it, else the deepest (a private or
-    generated name: the module the import names last)."""
+    """The files of an import's reach that a name belongs to: those declaring it, else the
+    module it is (``use crate::a`` → ``a.rs``), else the deepest (a private or generated
+    name: the module the import names last)."""
     files = list(dict.fromkeys(files))
     if len(files) == 1:
         return files
-    modules = [p for p in files if _stem(p) == name]
-    if modules:
-        return modules
     declaring = [p for p in files if name in _declared(symbols[p])]
-    return declaring or [max(files, key=lambda p: (p.count("/"), len(p)))]
+    if declaring:
+        return declaring
+    modules = [p for p in files if _stem(p) == name]
+    return modules or [max(files, key=lambda p: (p.count("/"), len(p)))]
 
 
 def _importers(

@@ -481,3 +481,26 @@ def test_shell_exports_of_values_assigned_before_and_rust_associated_types() -> 
     ]
     rust = facts("a.rs", "impl FromStr for Level {\n    type Err = ParseError;\n}\n")
     assert sym(rust, "Err").signature == "type Err = ParseError"
+
+
+def test_go_a_major_version_path_is_used_by_its_package_name(tmp_path: Path) -> None:
+    files = {
+        "go.mod": "module github.com/o/chi/v5\n",
+        "chi.go": "package chi\n\nfunc NewRouter() {}\n",
+        "tree.go": "package chi\n\nfunc other() {}\n",
+        "_examples/main.go": 'package main\n\nimport "github.com/o/chi/v5"\n\n'
+        "func main() { chi.NewRouter() }\n",
+    }
+    imports, _ = graph(tmp_path, files, "_examples/main.go")
+    assert shown(imports) == {"chi.go": ("func NewRouter()",)}
+
+
+def test_rust_each_path_of_a_use_tree_carries_only_its_own_name(tmp_path: Path) -> None:
+    files = {
+        "Cargo.toml": '[package]\nname = "k"\n',
+        "src/lib.rs": "mod a;\nmod b;\npub struct Error;\n",
+        "src/a.rs": "pub struct X;\n",
+        "src/b.rs": "use crate::{a::X, Error};\n",
+    }
+    imports, _ = graph(tmp_path, files, "src/b.rs")
+    assert shown(imports) == {"src/a.rs": ("pub struct X",), "src/lib.rs": ("pub struct Error",)}

@@ -205,9 +205,24 @@ def _import(w: Walker, spec: ts.Node, used: dict[str, list[str]]) -> str:
     """Record one import with what the file uses of it (``alias.Name``; nothing for ``_``, its
     init only, or ``.``); the name the code reaches it by."""
     path = w.string(spec.child_by_field_name("path"))
-    alias = w.text(spec.child_by_field_name("name")) or path.rsplit("/", 1)[-1]
+    alias = w.text(spec.child_by_field_name("name"))
+    if not alias:  # the package's own name, as Go's tools guess it from the path
+        alias = next((a for a in _package_names(path) if a in used), _package_names(path)[0])
     w.import_of(path, used.get(alias, []) if alias not in ("_", ".") else [])
     return alias
+
+
+def _package_names(path: str) -> list[str]:
+    """The names a package imported without an alias may have: its path's last element, the
+    one before a major version (``chi/v5`` → chi), without ``.v3`` (``yaml.v3``) or a ``go-``
+    prefix and ``-go`` suffix (``go-isatty`` → isatty)."""
+    parts = path.split("/")
+    last = parts[-1]
+    if re.fullmatch(r"v\d+", last) and len(parts) > 1:
+        last = parts[-2]
+    bare = re.sub(r"\.v\d+$", "", last)
+    trimmed = bare.removeprefix("go-").removesuffix("-go").removesuffix(".go")
+    return list(dict.fromkeys([bare, trimmed, trimmed.replace("-", ""), trimmed.replace("-", "_")]))
 
 
 def _qualified_uses(w: Walker, root: ts.Node, qualified: set[int]) -> dict[str, list[str]]:

@@ -121,9 +121,19 @@ class Resolver:
                 edges.setdefault(key, []).extend(facts.names.get(key, []))
         else:
             for spec in [*facts.imports, *facts.references]:
-                for key in self._keys(rel, facts.language, spec):
-                    edges.setdefault(key, []).extend(facts.names.get(spec, []))
+                for key, names in self._edges(rel, facts.language, spec, facts.names):
+                    edges.setdefault(key, []).extend(names)
         return [(key, list(dict.fromkeys(names))) for key, names in edges.items()]
+
+    def _edges(
+        self, rel: str, language: str, spec: str, names: dict[str, list[str]]
+    ) -> list[tuple[str, list[str]]]:
+        """The keys of one import with the names each carries: every key all the import's
+        names, but a Rust ``use`` tree's paths each their own (``use crate::{a::X, b::Y}``:
+        ``X`` only through ``a``'s files), so a name is never looked for in another path's."""
+        if language == "rust" and spec.startswith("use "):
+            return self.rust.edges(rel, spec)
+        return [(key, names.get(spec, [])) for key in self._keys(rel, language, spec)]
 
     def provides(self, rel: str, facts: Facts) -> list[str]:
         if facts.language == "go":

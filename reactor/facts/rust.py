@@ -387,6 +387,15 @@ class RustResolver:
                 out += [join(base, f"{module}.rs"), join(base, f"{module}/mod.rs")]
         return path_keys(out)
 
+    def edges(self, rel: str, spec: str) -> list[tuple[str, list[str]]]:
+        """``(key, names)`` for each path of a ``use`` tree: its keys carry its own name (the
+        module's for ``a::{self}``; none for a glob)."""
+        out = []
+        for segments in use_paths(spec.removeprefix("use ")):
+            names = use_names("::".join(segments))
+            out += [(key, names) for key in self.keys(rel, f"use {'::'.join(segments)}")]
+        return out
+
     def _module_files(self, rel: str, module_dir: str) -> list[str]:
         """The file that may define the module whose submodules live in ``module_dir``."""
         root_file = self.crate_root(rel)
