@@ -621,6 +621,7 @@ def cmd_watch(path: str | None, repo: str | None, *, polling: bool) -> int:
     root, _ = _locate([path] if path is not None else [], repo)
     if path is not None and repo is not None and _root_of(path) != root:
         raise UsageError(f"two repos named: {path!r} and --repo {repo!r}; name one")
+    config = load_config(root)  # a config error is said before any state is made
     watch_lock = FileLock.for_repo(root, WATCH_LOCK)
     try:
         watch_lock.acquire()
@@ -628,7 +629,7 @@ def cmd_watch(path: str | None, repo: str | None, *, polling: bool) -> int:
         what = "another `reactor watch` runs for this repo"
         raise LockHeld(exc.path, exc.holder, what=what) from None
     try:
-        with Reactor.open(root, watch=False) as reactor:
+        with Reactor.open(root, config=config, watch=False) as reactor:
             config = reactor.config
             if not (config.enabled and config.daemon_enabled):
                 print(

@@ -79,6 +79,7 @@ def test_config_errors_are_one_line_and_exit_2(
     assert code == 2, (out, err)
     assert words in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+    assert not (repo / ".llmc").exists()  # said before any state is made
 
 
 @pytest.mark.parametrize("wait", ["inf", "nan", "-1", "soon"])
