@@ -261,8 +261,8 @@ def _guessed_in(guessed: list[str], declared: set[str]) -> list[str]:
     for name in guessed:
         if name in declared:
             out.append(name)
-        elif name.startswith("."):
-            out += [d for d in declared if d.endswith((name, f":{name[1:]}"))]
+        elif name.startswith("."):  # (a field of a table returned whole: `{ f = … }`)
+            out += [d for d in declared if d.endswith((name, f":{name[1:]}")) or d == name[1:]]
     return out
 
 

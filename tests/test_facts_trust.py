@@ -504,3 +504,23 @@ def test_rust_each_path_of_a_use_tree_carries_only_its_own_name(tmp_path: Path) 
     }
     imports, _ = graph(tmp_path, files, "src/b.rs")
     assert shown(imports) == {"src/a.rs": ("pub struct X",), "src/lib.rs": ("pub struct Error",)}
+
+
+def test_a_member_taken_right_of_require_and_a_default_function(tmp_path: Path) -> None:
+    files = {
+        "helpers/context.js": "module.exports = (a) => a\nmodule.exports.request = (r) => r\n"
+        "module.exports.response = (r) => r\n",
+        "test/host.test.js": "const request = require('../helpers/context').request\nrequest()\n",
+        "src/is-error.ts": "export default function isRawError(e: unknown): boolean { return true }\n",
+        "src/use.ts": "import isRawError from './is-error'\n",
+        "lua/a/utils.lua": "return {\n  shuffle = function(t) end,\n  other = function() end,\n}\n",
+        "lua/a/run.lua": "local shuffle = require 'a.utils'.shuffle\n",
+    }
+    imports, _ = graph(tmp_path, files, "test/host.test.js")
+    assert shown(imports) == {"helpers/context.js": ("request = (r) =>",)}
+    imports, _ = graph(tmp_path, {}, "src/use.ts")
+    assert shown(imports) == {
+        "src/is-error.ts": ("export default function isRawError(e: unknown): boolean",)
+    }
+    imports, _ = graph(tmp_path, {}, "lua/a/run.lua")
+    assert shown(imports) == {"lua/a/utils.lua": ("function shuffle(t)",)}

@@ -84,7 +84,15 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         first = arguments.named_children[0] if arguments and arguments.named_child_count else None
         function = w.text(call.child_by_field_name("function"))
         if first is not None and first.type == "string" and function in ("require", "import"):
-            w.import_of(w.string(first))
+            taken = call.parent  # `require('./x').request`: the member is what is used
+            if (
+                taken is not None
+                and taken.type == "member_expression"
+                and taken.child_by_field_name("object") == call
+            ):
+                w.import_of(w.string(first), [w.text(taken.child_by_field_name("property"))])
+            else:
+                w.import_of(w.string(first))
     for i, symbol in enumerate(w.facts.symbols):
         public = exported_as.get(symbol.name) if not symbol.parent else None
         if public is not None:
@@ -197,7 +205,13 @@ def _export(w: Walker, node: ts.Node, exported_as: dict[str, str], *, parent: st
         return
     declaration = node.child_by_field_name("declaration")
     if declaration is not None:
+        before = len(w.facts.symbols)
         _declaration(w, declaration, node, exported=True, parent=parent)
+        if child(node, "default") is not None and before < len(w.facts.symbols):
+            # `export default function f()`: what an importer's `default` is
+            first = w.facts.symbols[before]
+            signature = f"export default {first.signature}"
+            w.facts.symbols[before] = _replace(first, signature=signature)
         return
     value = node.child_by_field_name("value")  # `export default <expression>`
     if value is None:
