@@ -524,3 +524,15 @@ def test_a_member_taken_right_of_require_and_a_default_function(tmp_path: Path) 
     }
     imports, _ = graph(tmp_path, {}, "lua/a/run.lua")
     assert shown(imports) == {"lua/a/utils.lua": ("function shuffle(t)",)}
+
+
+def test_rust_a_macro_used_through_use_is_no_module_of_its_name(tmp_path: Path) -> None:
+    files = {
+        "Cargo.toml": '[package]\nname = "k"\n',
+        "src/lib.rs": "mod ensure;\nmod macros;\npub struct Error;\n",
+        "src/ensure.rs": "pub trait BothDebug {}\n",
+        "src/macros.rs": "#[macro_export]\nmacro_rules! ensure { () => {} }\n",
+        "tests/t.rs": "use k::{ensure, Error};\n\nfn f() { ensure!(); }\n",
+    }
+    imports, _ = graph(tmp_path, files, "tests/t.rs")
+    assert shown(imports) == {"src/lib.rs": ("ensure", "pub struct Error")}

@@ -132,7 +132,7 @@ class Resolver:
         names, but a Rust ``use`` tree's paths each their own (``use crate::{a::X, b::Y}``:
         ``X`` only through ``a``'s files), so a name is never looked for in another path's."""
         if language == "rust" and spec.startswith("use "):
-            return self.rust.edges(rel, spec)
+            return self.rust.edges(rel, spec, names.get(spec))
         return [(key, names.get(spec, [])) for key in self._keys(rel, language, spec)]
 
     def provides(self, rel: str, facts: Facts) -> list[str]:

@@ -49,6 +49,16 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     inner = [w.text(n) for n in root.named_children if w.text(n).startswith(("//!", "/*!"))]
     w.facts.doc = doc_summary("\n".join(line for c in inner for line in comment_text(c)))
     _items(w, root, parent="")
+    invoked = (
+        {
+            w.text(m.child_by_field_name("macro")).rsplit("::", 1)[-1]
+            for m in w.descendants(root, "macro_invocation")
+        }
+        if b"!" in data
+        else set()
+    )
+    for spec, names in w.facts.names.items():  # `use anyhow::ensure;` then `ensure!(…)`
+        w.facts.names[spec] = [f"{n}!" if n in invoked else n for n in names]
     return w.facts
 
 
@@ -387,13 +397,19 @@ class RustResolver:
                 out += [join(base, f"{module}.rs"), join(base, f"{module}/mod.rs")]
         return path_keys(out)
 
-    def edges(self, rel: str, spec: str) -> list[tuple[str, list[str]]]:
+    def edges(
+        self, rel: str, spec: str, listed: list[str] | None = None
+    ) -> list[tuple[str, list[str]]]:
         """``(key, names)`` for each path of a ``use`` tree: its keys carry its own name (the
-        module's for ``a::{self}``; none for a glob)."""
+        module's for ``a::{self}``; none for a glob). A name the file invokes as a macro
+        (``listed`` marks it ``ensure!``) is an item of its path's module, never a module file
+        of its own name."""
+        macros = {n.removesuffix("!") for n in listed or () if n.endswith("!")}
         out = []
         for segments in use_paths(spec.removeprefix("use ")):
             names = use_names("::".join(segments))
-            out += [(key, names) for key in self.keys(rel, f"use {'::'.join(segments)}")]
+            path = segments[:-1] if names and names[0] in macros and len(segments) > 1 else segments
+            out += [(key, names) for key in self.keys(rel, f"use {'::'.join(path)}")]
         return out
 
     def _module_files(self, rel: str, module_dir: str) -> list[str]:
