@@ -271,7 +271,14 @@ class OnDemand:
         if not self.ticking:  # nobody else brings it up to date in this process
             with self._refresh_lock:
                 if not scheduler.first_build_done:
-                    self.reactor.refresh_index()
+                    try:  # (under the docgen lock: never beside a doc made on demand)
+                        self.reactor.lock.acquire(timeout_seconds=self.wait_seconds)
+                    except LockHeld:
+                        return "another run holds the docgen lock: this is the index as it was"
+                    try:
+                        self.reactor.refresh_index()
+                    finally:
+                        self.reactor.lock.release()
             return ""
         deadline = time.monotonic() + self.wait_seconds
         while not scheduler.first_build_done:  # (the ticks' scan sets it; no event to wait on)
