@@ -51,6 +51,16 @@ _BINDINGS = (
 )
 
 
+_USE_KINDS = (
+    "selector_expression",
+    "qualified_type",
+    "keyed_element",
+    "identifier",
+    "type_identifier",
+    *_BINDINGS,
+)
+
+
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
@@ -73,11 +83,15 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
                     _type(w, spec, doc_node=node if node.named_child_count == 1 else spec)
         elif kind in ("const_declaration", "var_declaration"):
             _values(w, node, "const" if kind == "const_declaration" else "variable")
+    # one pass over the tree for every kind of node the uses are read from
+    nodes: dict[str, list[ts.Node]] = {}
+    for node in w.descendants(root, _USE_KINDS):
+        nodes.setdefault(node.type, []).append(node)
     qualified: set[int] = set()  # where a name is another package's (`y.Reader`)
-    used = _qualified_uses(w, root, qualified)
+    used = _qualified_uses(w, nodes, qualified)
     aliases = {_import(w, spec, used) for spec in specs}
     if not w.facts.package.endswith("_test"):  # an external test package imports its own
-        _own_package_uses(w, root, aliases, qualified)
+        _own_package_uses(w, nodes, aliases, qualified)
     return w.facts
 
 
@@ -225,11 +239,14 @@ def _package_names(path: str) -> list[str]:
     return list(dict.fromkeys([bare, trimmed, trimmed.replace("-", ""), trimmed.replace("-", "_")]))
 
 
-def _qualified_uses(w: Walker, root: ts.Node, qualified: set[int]) -> dict[str, list[str]]:
+Nodes = dict[str, list[ts.Node]]
+
+
+def _qualified_uses(w: Walker, nodes: Nodes, qualified: set[int]) -> dict[str, list[str]]:
     """Package name → the exported names the code takes of it (``http.Get``, ``*y.Reader``);
     the start of each such name is added to ``qualified``."""
     out: dict[str, list[str]] = {}
-    for node in w.descendants(root, ("selector_expression", "qualified_type")):
+    for node in [*nodes.get("selector_expression", ()), *nodes.get("qualified_type", ())]:
         if node.type == "selector_expression":
             operand, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
         else:
@@ -253,10 +270,10 @@ def _qualified_uses(w: Walker, root: ts.Node, qualified: set[int]) -> dict[str, 
 _KEYED_BY_VALUE = ("map_type", "slice_type", "array_type", "implicit_length_array_type")
 
 
-def _field_keys(w: Walker, root: ts.Node) -> set[int]:
+def _field_keys(nodes: Nodes) -> set[int]:
     """Where a struct literal names a field (``sync.Pool{New: f}``): never a package name."""
     out: set[int] = set()
-    for element in w.descendants(root, "keyed_element"):
+    for element in nodes.get("keyed_element", ()):
         key = element.child_by_field_name("key")
         name = key.named_children[0] if key is not None and key.named_child_count else None
         if name is None or name.type != "identifier":
@@ -279,13 +296,13 @@ def _field_keys(w: Walker, root: ts.Node) -> set[int]:
     return out
 
 
-def _own_package_uses(w: Walker, root: ts.Node, aliases: set[str], qualified: set[int]) -> None:
+def _own_package_uses(w: Walker, nodes: Nodes, aliases: set[str], qualified: set[int]) -> None:
     """The names of its own package the file uses without declaring them (a sibling's), as a
     reference to its own package: identifiers in code, less what the file declares, binds
     locally (a local ``cfg`` hides a sibling's) or imports, and Go's predeclared names."""
     declared = {s.name for s in w.facts.top_level()} | aliases
     bound: set[str] = set()
-    for node in w.descendants(root, _BINDINGS):
+    for node in (n for kind in _BINDINGS for n in nodes.get(kind, ())):
         for field in ("name", "left", "label", "alias"):
             for child in node.children_by_field_name(field):
                 if child.type == "identifier":
@@ -293,15 +310,18 @@ def _own_package_uses(w: Walker, root: ts.Node, aliases: set[str], qualified: se
                 else:
                     bound.update(w.text(c) for c in child.named_children if c.type == "identifier")
     skip = declared | bound | _PREDECLARED
-    fields = _field_keys(w, root)
+    fields = _field_keys(nodes)
     used: list[str] = []
-    seen: set[str] = set()
-    for node in w.descendants(root, ("identifier", "type_identifier")):
-        if node.start_byte in qualified or node.start_byte in fields:
+    seen: set[bytes] = set()
+    data = w.data
+    for node in [*nodes.get("identifier", ()), *nodes.get("type_identifier", ())]:
+        start = node.start_byte
+        raw = data[start : node.end_byte]
+        if raw in seen or start in qualified or start in fields:
             continue
-        name = w.text(node)
-        if name not in skip and name not in seen:
-            seen.add(name)
+        seen.add(raw)
+        name = raw.decode("utf-8", "replace")
+        if name not in skip:
             used.append(name)
     if used:
         w.facts.references.append(".")

@@ -127,10 +127,13 @@ def _members_used(w: Walker, root: ts.Node, bound: dict[str, str]) -> None:
     its import: read from the tree, so a comment or a string never counts; a member assigned
     to (``ns.x = 1``) is no use of the module's, and a name bound again elsewhere in the file
     (a local ``response`` hiding the required one) makes its members unknown."""
-    for node in w.descendants(root, _LOCAL_BINDINGS):
+    found = w.descendants(root, (*_LOCAL_BINDINGS, "member_expression"))
+    for node in found:
+        if node.type == "member_expression":
+            continue
         names = node.children_by_field_name("name") or node.children_by_field_name("parameter")
         if node.type in ("formal_parameters", "catch_clause"):
-            names = w.descendants(node, "identifier")
+            names = _parameter_names(node)
         for name in names:
             value = node.child_by_field_name("value")
             own = value is not None and w.text(value).startswith(("require(", "require ("))
@@ -138,7 +141,9 @@ def _members_used(w: Walker, root: ts.Node, bound: dict[str, str]) -> None:
                 bound.pop(w.text(name), None)
     if not bound:
         return
-    for node in w.descendants(root, "member_expression"):
+    for node in found:
+        if node.type != "member_expression":
+            continue
         target = node.child_by_field_name("object")
         if target is None or target.type != "identifier":
             continue
@@ -151,6 +156,23 @@ def _members_used(w: Walker, root: ts.Node, bound: dict[str, str]) -> None:
         )
         if spec is not None and not assigned:
             w.import_of(spec, [w.text(node.child_by_field_name("property"))])
+
+
+def _parameter_names(node: ts.Node) -> list[ts.Node]:
+    """The names a parameter list (or a ``catch``) binds: ``a``, ``b = 1``, ``c: T``, ``...d``."""
+    out = []
+    for parameter in node.named_children:
+        found: ts.Node | None = parameter
+        while found is not None and found.type != "identifier":
+            found = (
+                found.child_by_field_name("pattern")
+                or found.child_by_field_name("left")
+                or found.child_by_field_name("parameter")
+                or (found.named_children[0] if found.named_child_count else None)
+            )
+        if found is not None:
+            out.append(found)
+    return out
 
 
 Exports = tuple[dict[str, str], dict[str, str]]
