@@ -621,44 +621,46 @@ def cmd_watch(path: str | None, repo: str | None, *, polling: bool) -> int:
     root, _ = _locate([path] if path is not None else [], repo)
     if path is not None and repo is not None and _root_of(path) != root:
         raise UsageError(f"two repos named: {path!r} and --repo {repo!r}; name one")
-    config = load_config(root)  # a config error is said before any state is made
-    watch_lock = FileLock.for_repo(root, WATCH_LOCK)
-    try:
-        watch_lock.acquire()
-    except LockHeld as exc:
-        what = "another `reactor watch` runs for this repo"
-        raise LockHeld(exc.path, exc.holder, what=what) from None
-    try:
-        with Reactor.open(root, config=config, watch=False) as reactor:
-            config = reactor.config
-            if not (config.enabled and config.daemon_enabled):
-                print(
-                    "docgen daemon is disabled in llmc.toml ([docs.docgen] enabled or "
-                    "daemon_enabled = false); nothing to watch"
-                )
-                return EXIT_OK
-            _lower_priority(config.nice)
-            reactor.start_watching(polling=polling)  # before the scan: no change slips between
-            assert reactor.watcher is not None
-            log.info(
-                "reactor watching %s%s (backend %s, %s file watching)",
-                root,
-                _how_found(root, path),
-                reactor.backend.describe(),
-                reactor.watcher.mode,
-            )
-            service = Service(
-                [reactor], steps=[ProgressReporter(reactor, highlight=sys.stderr.isatty())]
-            )
-            shutdown = Shutdown(on_stop=service.stop)
-            shutdown.cleans(reactor.docs)
-            reactor.generator.guard = shutdown.abortable
-            with shutdown.installed(), contextlib.suppress(Interrupted):
-                service.run()
-            log.info("reactor stopped")
-    finally:
-        watch_lock.release()
+    with Reactor.open(root, watch=False) as reactor:  # the config is judged before any lock
+        watch_lock = FileLock.for_repo(root, WATCH_LOCK)
+        try:
+            watch_lock.acquire()
+        except LockHeld as exc:
+            what = "another `reactor watch` runs for this repo"
+            raise LockHeld(exc.path, exc.holder, what=what) from None
+        try:
+            _serve(reactor, _how_found(root, path), polling=polling)
+        finally:
+            watch_lock.release()
     return EXIT_OK
+
+
+def _serve(reactor: Reactor, how_found: str, *, polling: bool) -> None:
+    """Keep ``reactor``'s docs fresh until a signal, holding the watch lock."""
+    config = reactor.config
+    if not (config.enabled and config.daemon_enabled):
+        print(
+            "docgen daemon is disabled in llmc.toml ([docs.docgen] enabled or "
+            "daemon_enabled = false); nothing to watch"
+        )
+        return
+    _lower_priority(config.nice)
+    reactor.start_watching(polling=polling)  # before the scan: no change slips between
+    assert reactor.watcher is not None
+    log.info(
+        "reactor watching %s%s (backend %s, %s file watching)",
+        reactor.root,
+        how_found,
+        reactor.backend.describe(),
+        reactor.watcher.mode,
+    )
+    service = Service([reactor], steps=[ProgressReporter(reactor, highlight=sys.stderr.isatty())])
+    shutdown = Shutdown(on_stop=service.stop)
+    shutdown.cleans(reactor.docs)
+    reactor.generator.guard = shutdown.abortable
+    with shutdown.installed(), contextlib.suppress(Interrupted):
+        service.run()
+    log.info("reactor stopped")
 
 
 # -- mcp and map ----------------------------------------------------------------------------
