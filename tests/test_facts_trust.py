@@ -536,3 +536,14 @@ def test_rust_a_macro_used_through_use_is_no_module_of_its_name(tmp_path: Path) 
     }
     imports, _ = graph(tmp_path, files, "tests/t.rs")
     assert shown(imports) == {"src/lib.rs": ("ensure", "pub struct Error")}
+
+
+def test_a_signature_never_holds_a_comment() -> None:
+    ts = "export function f(\n  a: string, // the a\n  /* b */ b: number,\n): void {}\n"
+    assert sym(facts("a.ts", ts), "f").signature == "function f(a: string, b: number): void"
+    rust = "pub fn f(\n    a: i32, // the a\n) {}\n"
+    assert sym(facts("a.rs", rust), "f").signature == "pub fn f(a: i32)"
+    go = "package a\n\nfunc F(\n\ta int, // the a\n) {}\n"
+    assert sym(facts("a.go", go), "F").signature == "func F(a int)"
+    url = 'export function g(s = "http://x/*y") {}\n'
+    assert sym(facts("a.ts", url), "g").signature == 'function g(s = "http://x/*y")'

@@ -38,6 +38,7 @@ GRAMMARS = {
 }
 #: The comment node kinds of each grammar (``comment`` where not listed).
 COMMENT_KINDS = {
+    "rust": ("line_comment", "block_comment"),
     "kotlin": ("line_comment", "block_comment"),
     "scala": ("comment", "block_comment"),
     "swift": ("comment", "multiline_comment"),
@@ -179,11 +180,27 @@ class Walker:
         return self.text(node.child_by_field_name(field))
 
     def signature(self, node: ts.Node, body_field: str = "body") -> str:
-        """The declaration up to its body: ``function f(a: T): R``."""
+        """The declaration up to its body, without the comments inside it: ``function f(a:
+        T): R`` (a parameter list's line breaks and trailing comma are layout, not meaning)."""
         body = node.child_by_field_name(body_field)
         end = body.start_byte if body is not None else node.end_byte
-        text = self.data[node.start_byte : end].decode("utf-8", errors="replace")
-        return one_line(text.rstrip(" {;=\n").rstrip(" ,\n"))  # (`where T: X,` before a body)
+        text = self.source_without_comments(node, node.start_byte, end)
+        flat = one_line(text.rstrip(" {;=\n").rstrip(" ,\n"))  # (`where T: X,` before a body)
+        return _TIGHT_PARENTHESES.sub(lambda m: "(" if m.group(1) else ")", flat)
+
+    def source_without_comments(self, node: ts.Node, start: int, end: int) -> str:
+        """The source from ``start`` to ``end`` (within ``node``), its comments left out."""
+        raw = self.data[start:end]
+        if b"//" not in raw and b"/*" not in raw and b"#" not in raw and b"--" not in raw:
+            return raw.decode("utf-8", errors="replace")
+        kinds = COMMENT_KINDS.get(self.facts.language, ("comment",))
+        pieces, at = [], start
+        for comment in self.descendants(node, kinds):
+            if comment.start_byte >= at and comment.end_byte <= end:
+                pieces += [self.data[at : comment.start_byte], b" "]
+                at = comment.end_byte
+        pieces.append(self.data[at:end])
+        return b"".join(pieces).decode("utf-8", errors="replace")
 
     def doc(self, node: ts.Node, *, skip: tuple[str, ...] = ()) -> str:
         """The summary of the doc comment right above ``node`` (JSDoc, ``///``, Javadoc …).
@@ -356,6 +373,8 @@ def _continues(trailing: ts.Node, below: ts.Node) -> bool:
     )
 
 
+#: A parameter list's layout: ``( a: T, b: U, )`` is ``(a: T, b: U)``.
+_TIGHT_PARENTHESES = re.compile(r"(\()\s+|,?\s+\)")
 #: A doc's word that its symbol is deprecated: JSDoc's or Javadoc's tag, go/doc's paragraph.
 _DEPRECATED = re.compile(r"(^|\s)@deprecated\b|^Deprecated: ", re.MULTILINE)
 
