@@ -547,3 +547,10 @@ def test_a_signature_never_holds_a_comment() -> None:
     assert sym(facts("a.go", go), "F").signature == "func F(a int)"
     url = 'export function g(s = "http://x/*y") {}\n'
     assert sym(facts("a.ts", url), "g").signature == 'function g(s = "http://x/*y")'
+
+
+def test_a_file_the_grammar_cannot_read_in_part_says_where() -> None:
+    source = "export function ok(): void {}\nfunction (((( {{{{\n"
+    assert facts("broken.ts", source).error == "the parser could not read line 2"
+    assert "*Partly parsed (the parser could not read line 2)" in outline("broken.ts", source)
+    assert facts("fine.go", "package a\n\nfunc F() {}\n").error == ""

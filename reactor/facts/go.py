@@ -64,6 +64,7 @@ _USE_KINDS = (
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
+    w.note_parse_error(root)
     specs: list[ts.Node] = []
     for node in named(root):
         kind = node.type

@@ -72,6 +72,7 @@ _JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
+    w.note_parse_error(root)
     exported_as: dict[str, str] = {}  # a local name in an `export { … }` list -> its public name
     written: dict[str, str] = {}  # such a local, exported by an assignment -> the assignment
     bound: dict[str, str] = {}  # a name a whole module is bound to (`* as ns`) -> its specifier

@@ -31,6 +31,7 @@ _ROOTS = ("", "lua/", "src/")
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
+    w.note_parse_error(root)
     w.facts.doc = file_doc(w, root, markers=_MARKERS)
     for node in named(root):
         if node.type == "function_declaration":

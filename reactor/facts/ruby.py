@@ -57,6 +57,7 @@ _GUESSED = "?"
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
+    w.note_parse_error(root)
     w.facts.doc = file_doc(w, root)
     _body(w, root, owner="")
     specs: list[str] = []

@@ -46,6 +46,7 @@ _ATTRIBUTES = ("attribute_item",)
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
+    w.note_parse_error(root)
     inner = [w.text(n) for n in root.named_children if w.text(n).startswith(("//!", "/*!"))]
     w.facts.doc = doc_summary("\n".join(line for c in inner for line in comment_text(c)))
     _items(w, root, parent="")

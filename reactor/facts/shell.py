@@ -43,6 +43,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     data = _ESCAPED_DOT.sub(rb"\1 .", data)
     w = Walker(language, data)
     root = w.parse()
+    w.note_parse_error(root)
     w.facts.doc = file_doc(w, root, touching=_STATEMENTS)
     for node in w.descendants(root, "function_definition"):
         name = w.name(node)

@@ -171,6 +171,20 @@ class Walker:
         self._root = parser(self.facts.language).parse(self.data).root_node
         return self._root
 
+    def note_parse_error(self, root: ts.Node) -> None:
+        """Say in the facts where the parser could not read the file (``Facts.error``): what
+        is listed may be incomplete, and the page says so rather than staying silent."""
+        if not root.has_error:
+            return
+        node = root
+        while True:
+            broken = next((c for c in node.children if c.has_error or c.is_missing), None)
+            if broken is None or broken.type == "ERROR" or broken.is_missing:
+                node = broken or node
+                break
+            node = broken
+        self.facts.error = f"the parser could not read line {node.start_point[0] + 1}"
+
     def text(self, node: ts.Node | None) -> str:
         if node is None:
             return ""
