@@ -50,6 +50,17 @@ _TYPES = {
 }
 _FUNCTIONS = ("function_declaration", "generator_function_declaration", "function_signature")
 _FUNCTION_VALUES = ("function_expression", "arrow_function", "function")
+#: The statements that declare a name (the rest are code or comments).
+_DECLARING = frozenset(
+    [
+        *_FUNCTIONS,
+        *_TYPES,
+        "internal_module",
+        "module",
+        "lexical_declaration",
+        "variable_declaration",
+    ]
+)
 #: A value whose expression says its type: ``x as T``, ``x satisfies T``.
 _TYPED_VALUES = ("as_expression", "satisfies_expression")
 _MEMBERS = {
@@ -299,6 +310,8 @@ def _declaration(
 ) -> None:
     """One declaration; ``outer`` is the statement that holds its doc comment."""
     kind = node.type
+    if kind not in _DECLARING:
+        return  # (a comment, an expression: nothing declared, no doc to read)
     visibility: Visibility = "public" if exported else "private"
     raw = w.doc_text(outer)
     doc, marks = doc_summary(raw), deprecation(raw)
