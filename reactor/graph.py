@@ -5,9 +5,14 @@ in) and provides, and its exported top-level symbols with their signatures (see
 :mod:`reactor.facts`; computed when the file's content changes). Graph context is assembled only
 for the one file being documented — a few indexed queries, never the whole graph:
 
-* **Imports**: each in-repo file it imports, with the signatures of the names it imports from it
-  (its top symbols when the language names none: a Go package, a C header);
-* **Imported by**: each in-repo file that imports it, with the names that file imports from it.
+* **Imports**: each in-repo file it imports, with the signatures of the names it uses of it;
+* **Imported by**: each in-repo file that imports it, with the names that file uses of it;
+* **Extends**, **Extended by**, **Other parts of its declarations**: files joined by a
+  declaration they share rather than a use (a Swift ``extension``, a C# ``partial class``).
+
+Every name shown has evidence (:func:`neighbours`): the importer's code names it and the file it
+is shown under declares it. A file imported whole, without a name used, is shown without one:
+never its top symbols as if they were used.
 
 Every list is bounded and says so where it is cut (``… (+N more)``). What is rendered is what the
 doc's ``neighbours`` fingerprint covers (:mod:`reactor.inputs`): a neighbour's body edit renders

@@ -3,9 +3,11 @@
 Every language :mod:`reactor.facts` understands (Python, JavaScript, TypeScript, Go, Rust, Java,
 C, C++, Ruby, PHP, Kotlin, C#, Swift, Scala, shell, Lua; Vue and Svelte scripts) gets a
 structural outline in one layout: the file's own doc, its types with their members, functions
-with signatures and the first sentence of each doc comment, constants, imports, and the
-neighbours (imports and importers with their symbols) from the graph context. Grounded LLM docs
-use the same layout with the model's prose (:mod:`reactor.backends.grounded`). Other languages,
+with signatures and the first sentence of each doc comment, constants, re-exports, imports,
+and the neighbours (imports and importers with the names used across each edge) from the graph
+context. Public API comes first in every list; what a list cuts is private before public.
+Grounded LLM docs use the same layout with the model's prose (:mod:`reactor.backends.grounded`).
+Other languages,
 and files that yield nothing, get a generic page: language, size, line count, the leading
 comment that says what the file is, and the graph context when there is one.
 """
@@ -82,8 +84,9 @@ MAX_LEADING_COMMENT_LINES = 20
 
 #: Bumped whenever the page layout changes: docs of an older layout become ``outdated``
 #: (5: source text escaped or fenced, never Markdown structure; 6: public API first, marks such
-#: as *(deprecated)*, a parse failure said, neighbours with their evidence).
-OUTLINE_VERSION = 6
+#: as *(deprecated)*, a parse failure said, neighbours with their evidence; 7: re-exports, a
+#: module without members listed once, a nested type's heading says where it is).
+OUTLINE_VERSION = 7
 
 
 class OutlineBackend(Backend):
