@@ -554,3 +554,17 @@ def test_a_file_the_grammar_cannot_read_in_part_says_where() -> None:
     assert facts("broken.ts", source).error == "the parser could not read line 2"
     assert "*Partly parsed (the parser could not read line 2)" in outline("broken.ts", source)
     assert facts("fine.go", "package a\n\nfunc F() {}\n").error == ""
+
+
+def test_a_doc_broken_by_an_attribute_or_made_of_code_or_lines() -> None:
+    rust = (
+        "/// Convert to a trait object.\n///\n/// ```\n"
+        '#[cfg_attr(not(x), doc = "# };")]\n/// ```\n#[must_use]\npub fn f() {}\n'
+    )
+    assert sym(facts("a.rs", rust), "f").doc == "Convert to a trait object."
+    assert summary('url = httpx.URL("x")\n\nassert url.scheme == "https"') == ""
+    assert summary("Returns links, see:\nhttps://example.org/Link\nThe syntax is:") == (
+        "Returns links, see: https://example.org/Link"
+    )
+    wrapped = "Common behavior shared between the application objects and all of\nFlask blueprints."
+    assert summary(wrapped) == " ".join(wrapped.split())  # wrapped at its width: one sentence

@@ -358,8 +358,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_])")
 #: Words whose full stop ends no sentence ("e.g. Foo", "etc. The").
 _ABBREVIATION = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|approx|resp|incl|Mr|Mrs|Dr|St|No)\.$", re.I)
-#: A paragraph that is code, not prose: a doctest, a shell prompt, a call or signature alone.
-_CODE_PARAGRAPH = re.compile(r"^(>>>|\$ |\.\.\. |[\w.]+\(.*\)\s*(->.*)?:?$|[{}\[\]]$)")
+#: A paragraph that is code, not prose: a doctest, a shell prompt, a fence, an assertion, a call,
+#: a signature or an assignment of a call alone.
+_CODE_PARAGRAPH = re.compile(
+    r"^(>>>|\$ |\.\.\. |```|~~~|assert\s|[{}\[\]]$"
+    r"|[\w.]+\(.*\)\s*(->.*)?:?$|[\w.]+ = [\w.]+\(.*\)$)"
+)
 #: A heading line (Markdown's ``# Title``, RDoc's ``= Title``) or a title's underline (reST,
 #: setext): a page's structure, never a sentence of it.
 _HEADING_LINE = re.compile(r"^\s*(#{1,6}|={1,6})(\s|$)")
@@ -387,14 +391,16 @@ def summary(doc: str, *, limit: int = 300) -> str:
     over; a sentence that ends at a colon ("Returns:", "Same as:") takes in what follows it —
     its first sentence when that is prose, the code itself (as a code span) when it is code.
     """
+    if "\n" in doc:
+        doc = _sentence_lines(doc)
     if "```" in doc or "~~~" in doc:  # a fenced block is one code paragraph, blank lines and all
         doc = _FENCED.sub(lambda m: f"\n\n{_CODE_MARK}{' '.join(m.group(2).split())}\n\n", doc)
     paragraphs = _prose_paragraphs(doc.strip())
     while paragraphs and (
         paragraphs[0].startswith(_CODE_MARK)
-        or (len(paragraphs) > 1 and _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0]))
+        or _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0])
     ):
-        paragraphs.pop(0)
+        paragraphs.pop(0)  # (a doc that is all code has no sentence to give)
     if not paragraphs:
         return ""
     text = " ".join(paragraphs[0].split())
@@ -411,6 +417,27 @@ def summary(doc: str, *, limit: int = 300) -> str:
             code = flat if len(flat) <= _CODE_AFTER_COLON else flat[:_CODE_AFTER_COLON] + " …"
             first = f"{first} `{code.replace('`', '')}`"
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+#: A line ending in a word, the next opening with a capitalised word: a sentence without its full
+#: stop when the author broke the line where that word would still have fit (``# Allows a
+#: timeout\n# Timeout is in seconds.``); a line wrapped at the doc's width runs on.
+_UNSTOPPED_LINE = re.compile(r"(?m)^(.*[a-z0-9)])\n([ \t]*)([A-Z][a-z]*)\b")
+#: The narrowest width a doc is taken to be wrapped at.
+_MIN_WRAP_WIDTH = 60
+
+
+def _sentence_lines(doc: str) -> str:
+    """``doc`` with a paragraph break after each line that ends a sentence without its stop."""
+    width = max(_MIN_WRAP_WIDTH, *(len(line.rstrip()) for line in doc.split("\n")))
+
+    def split(match: re.Match[str]) -> str:
+        line, indent, word = match.groups()
+        fits = len(line.rstrip()) + 1 + len(word) <= width
+        ends = fits or line.split()[-1].startswith(("http://", "https://"))  # (a link ends it)
+        return f"{line}\n\n{indent}{word}" if ends else match.group(0)
+
+    return _UNSTOPPED_LINE.sub(split, doc)
 
 
 def _prose_paragraphs(doc: str) -> list[str]:

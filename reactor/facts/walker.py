@@ -242,7 +242,15 @@ class Walker:
             and is_doc_comment(self.facts.language, self.text(prev))
         ):
             expected_row = min(expected_row, prev.end_point[0])  # JSDoc, rustdoc: a gap is fine
-        while prev is not None and "comment" in prev.type and prev.end_point[0] >= expected_row:
+        while (
+            prev is not None
+            and ("comment" in prev.type or (block and prev.type in skip))
+            and prev.end_point[0] >= expected_row
+        ):
+            if prev.type in skip:  # an attribute between a doc's lines (`#[cfg_attr(…)]`)
+                expected_row = prev.start_point[0] - 1
+                prev = prev.prev_sibling
+                continue
             if self._ends_code(prev):
                 if block and _continues(prev, block[-1]):
                     return ""
@@ -417,9 +425,6 @@ def without_directives(lines: list[str]) -> list[str]:
     return [line for line in lines if not TOOL_DIRECTIVE.search(line)]
 
 
-#: A comment line ending in a word, the next opening with a capitalised word: two sentences,
-#: the first without its full stop (``# Allows a timeout\n# Timeout is in seconds.``).
-_UNSTOPPED_LINE = re.compile(r"(?<=[a-z])\n(?=[A-Z][a-z]+\s)")
 _NOTE_TO_SELF = re.compile(r"^\s*(TODO|FIXME|XXX|HACK)\b")
 
 
@@ -430,8 +435,6 @@ def doc_summary(text: str) -> str:
         return ""
     if "\nDeprecated:" in text:  # go/doc's notice opens a paragraph of its own, blank line or not
         text = text.replace("\nDeprecated:", "\n\nDeprecated:")
-    if "\n" in text:  # a comment line that is a sentence without its full stop
-        text = _UNSTOPPED_LINE.sub("\n\n", text)
     if "{{{" in text:  # a Scaladoc code block: the prose is before it
         text = text.split("{{{", 1)[0]
     if "@" in text:
