@@ -284,17 +284,25 @@ def _reached(paths: list[str], symbols: dict[str, str]) -> bool:
 
 
 def _declaring(name: str, files: list[str], symbols: dict[str, str]) -> list[str]:
-    """The files of an import's reach that a name belongs to: those declaring it, else the
-    module it is (``use crate::a`` → ``a.rs``), else the deepest (a private or generated
-    name: the module the import names last)."""
+    """The files of an import's reach that a name belongs to: the module it is (``use
+    crate::a`` → ``a.rs``) unless a file declares it as an item, else those declaring it, else
+    the deepest (a private or generated name: the module the import names last)."""
     files = list(dict.fromkeys(files))
     if len(files) == 1:
         return files
     declaring = [p for p in files if name in _declared(symbols[p])]
-    if declaring:
-        return declaring
     modules = [p for p in files if _stem(p) == name]
-    return modules or [max(files, key=lambda p: (p.count("/"), len(p)))]
+    if modules and all(_declares_module(symbols[p], name) for p in declaring):
+        return modules  # (`use crate::kv` where lib.rs has `pub mod kv;`: kv/mod.rs itself)
+    return declaring or modules or [max(files, key=lambda p: (p.count("/"), len(p)))]
+
+
+def _declares_module(symbols_text: str, name: str) -> bool:
+    """Whether a file declares ``name`` as a module (``pub mod kv``), not an item."""
+    return any(
+        n == name and re.search(rf"\bmod {re.escape(name)}$", shown)
+        for n, shown in _parse_symbols(symbols_text)
+    )
 
 
 def _importers(

@@ -568,3 +568,14 @@ def test_a_doc_broken_by_an_attribute_or_made_of_code_or_lines() -> None:
     )
     wrapped = "Common behavior shared between the application objects and all of\nFlask blueprints."
     assert summary(wrapped) == " ".join(wrapped.split())  # wrapped at its width: one sentence
+
+
+def test_rust_a_public_module_used_by_path_is_its_own_file(tmp_path: Path) -> None:
+    files = {
+        "Cargo.toml": '[package]\nname = "k"\n',
+        "src/lib.rs": "pub mod kv;\npub struct Kv;\n",
+        "src/kv/mod.rs": "pub fn f() {}\n",
+        "src/api.rs": "use crate::kv;\nuse crate::Kv;\n",
+    }
+    imports, _ = graph(tmp_path, files, "src/api.rs")
+    assert shown(imports) == {"src/kv/mod.rs": (), "src/lib.rs": ("pub struct Kv",)}
