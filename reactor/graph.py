@@ -22,10 +22,12 @@ deletion renders differently.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -142,8 +144,11 @@ def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighb
     return sorted(out, key=lambda n: n.path), sorted(back, key=lambda n: n.path)
 
 
-def _declared(symbols_text: str | None) -> set[str]:
-    return {name for name, _ in _parse_symbols(symbols_text)}
+@functools.lru_cache(maxsize=4096)
+def _declared(symbols_text: str | None) -> frozenset[str]:
+    """The names a symbols column declares (kept: a package's files are asked again and again
+    while one file's neighbours are found)."""
+    return frozenset(name for name, _ in _parse_symbols(symbols_text))
 
 
 def _stem(path: str) -> str:
@@ -215,12 +220,14 @@ def _attribution(
     shared: Shared = {}
     mine = dict(_parse_symbols(my_symbols))
     for key, parts in providers.items():
+        texts = dict(parts)
         for path, used in _provided_names(key, provided[key], parts, own).items():
             imported.setdefault(path, []).extend(used)
-            symbols[path] = dict(parts)[path]
-        for path, text in parts:
+            symbols[path] = texts[path]
+        mine_too = [n for n in provided[key] if n in mine]  # (most imports share no name)
+        for path, text in parts if mine_too else ():
             theirs = dict(_parse_symbols(text))
-            both = [n for n in provided[key] if n in theirs and n in mine]
+            both = [n for n in mine_too if n in theirs]
             if both:
                 symbols[path] = text
                 relation = _relation(mine[both[0]], theirs[both[0]])
@@ -238,7 +245,7 @@ def _relation(mine: str, theirs: str) -> str:
 
 
 def _provided_names(
-    key: str, names: list[str], files: list[tuple[str, str]], own: set[str]
+    key: str, names: list[str], files: list[tuple[str, str]], own: AbstractSet[str]
 ) -> dict[str, list[str]]:
     """The files among a provided key's ``(path, symbols)`` that an import of it uses, with
     the names used of each. A package or namespace joins every file of it; a file is a
@@ -259,7 +266,7 @@ def _provided_names(
     return {path: list(listed) for path, _ in files}
 
 
-def _guessed_in(guessed: list[str], declared: set[str]) -> list[str]:
+def _guessed_in(guessed: list[str], declared: AbstractSet[str]) -> list[str]:
     """The names read from code that a file declares; ``.f`` is any table's field ``f`` (a Lua
     module's ``M.f`` or ``M:f``), shown as declared."""
     out = []
@@ -328,6 +335,13 @@ def _importers(
             continue
         used = _names(names)
         if key in mine:  # through a package or namespace: the names this file declares
+            if key.startswith(NAMED_ONLY):  # a name counts only where declared: rel's own part
+                listed, guessed = _split_guessed(used)
+                own = _declared(text)
+                shown = [n for n in [*listed, *_guessed_in(guessed, declared)] if n in declared]
+                if shown := [n for n in shown if n not in own]:
+                    importers.setdefault(path, []).extend(shown)
+                continue
             if key not in providers:
                 sql_providers = "SELECT f.path, f.symbols FROM provides p JOIN files f"
                 sql_providers += " ON f.id = p.file_id WHERE p.key = ? ORDER BY 1 LIMIT ?"
