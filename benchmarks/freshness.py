@@ -13,6 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+from pending import wait_quiet
+
 from reactor.backends.outline import OutlineBackend
 from reactor.config import DocgenConfig, ShellConfig
 from reactor.reactor import Reactor
@@ -52,6 +55,10 @@ def _all_fresh(root: Path, rels: list[str]) -> bool:
     return True
 
 
+def _tail(log: Path, lines: int = 20) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 def bench_branch_flip(tmp: Path, files: int, changed: int, flips: int) -> dict[str, Any]:
     """A git repo of ``files`` modules and two branches differing in ``changed`` of them, under
     ``reactor watch`` with a counting shell backend: ``flips`` checkouts back and forth, the
@@ -77,17 +84,48 @@ def bench_branch_flip(tmp: Path, files: int, changed: int, flips: int) -> dict[s
         (root / rels[i]).write_text(_module(i, "b"))
     _git(root, "-c", "user.name=b", "-c", "user.email=b@example.invalid", "commit", "-qam", "b")
     _git(root, "checkout", "-q", "a")
-    calls = lambda: len(log.read_text().splitlines()) if log.exists() else 0  # noqa: E731
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "reactor.cli", "watch", str(root)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+
+    def calls() -> int:
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    # the first build by `generate --all` (one backend call per file, as under watch, without
+    # waiting a tick for each; two at once), then the watch that the flips are measured under
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reactor.cli",
+            "generate",
+            "--all",
+            "--jobs",
+            "2",
+            "--repo",
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
     )
+    watch_log = tmp / "flip-watch.log"  # its tail goes into the error when a flip hangs
+    with open(watch_log, "wb") as sink:
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "reactor.cli", "watch", str(root)],
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+    started = time.monotonic()
     out: dict[str, Any] = {"files": files, "changed": changed, "flips": []}
     try:
+        # a hang is reported, not waited out: far beyond a backend call and a tick per file
+        give_up = max(120.0, 2.0 * files)
         while not _all_fresh(root, rels):
+            if watch.poll() is not None or time.monotonic() - started > give_up:
+                raise RuntimeError(
+                    f"the first build's docs not all fresh under watch\n{_tail(watch_log)}"
+                )
             time.sleep(0.05)  # the benchmark's own poll
         out["first_build_calls"] = calls()
+        # the watch's own start (index refresh, inotify watches) is over before the first flip
+        wait_quiet(psutil.Process(watch.pid), until=time.monotonic() + 30)
         branch = "a"
         for _ in range(flips):
             branch = "b" if branch == "a" else "a"
@@ -95,6 +133,12 @@ def bench_branch_flip(tmp: Path, files: int, changed: int, flips: int) -> dict[s
             started = time.monotonic()
             _git(root, "checkout", "-q", branch)
             while not _all_fresh(root, rels):
+                if watch.poll() is not None or time.monotonic() - started > give_up:
+                    raise RuntimeError(
+                        f"flip {len(out['flips']) + 1} to {branch}: docs not all fresh after "
+                        f"{time.monotonic() - started:.0f} s ({calls() - before} backend calls)"
+                        f"\n{_tail(watch_log)}"
+                    )
                 time.sleep(0.02)
             out["flips"].append(
                 {"seconds": round(time.monotonic() - started, 2), "calls": calls() - before}

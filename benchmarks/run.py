@@ -2,8 +2,12 @@
 
     python benchmarks/run.py [--quick] [--json PATH]
 
-Every data set is generated here, in a temp dir, from fixed seeds. ``--quick`` shrinks the sizes
-(seek up to 100k rows, 20k-file refresh tree, shorter idle window) to finish in under a minute.
+Every data set is generated here, in a temp dir, from fixed seeds. ``--quick`` finishes in under a
+minute (about 40 s on 2 cores): smaller sizes and fewer repetitions, each naive figure still
+measured beside its reactor figure on the same data; the rows it leaves to the full run say
+"(full run only)"; and its two idle windows (``idle``, ``multi_repo``) run on in the background
+while the next sections run (``pending.py``), never beside ``tick_latency`` or
+``host_interference``.
 """
 
 from __future__ import annotations
@@ -48,8 +52,28 @@ import freshness
 import languages
 import throughput
 import ticks
+from pending import Pending, full_run_only, wait_quiet
 
 SAMPLE_SIZE = 10
+
+#: The sections, in the table's order (and the JSON's).
+SECTIONS = [
+    "seek",
+    "coverage",
+    "storm",
+    "idle",
+    "latency",
+    "refresh",
+    "outline",
+    "tick_latency",
+    "host_interference",
+    "multi_repo",
+    "watch_cost",
+    "facts",
+    "branch_flip",
+    "ripple",
+    "jobs",
+]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -68,11 +92,12 @@ def link_tree(paths: list[str], data: bytes) -> None:
     """Many files with the same bytes, as hard links of one: inode creation is what is slow on
     this VM's disk (0.1–0.9 ms a file), a link costs ~25 µs, and reading, stat-ing and walking
     a link is the same work as for a file of its own."""
-    first = ""
+    first, made = "", ""
     for i, path in enumerate(paths):
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory)
+        directory = path.rpartition("/")[0]
+        if directory != made:  # the paths come directory by directory
+            os.makedirs(directory, exist_ok=True)
+            made = directory
         if i % 60_000 == 0:  # ext4 allows 65,000 links per inode
             first = path
             write_file(path, data)
@@ -80,19 +105,23 @@ def link_tree(paths: list[str], data: bytes) -> None:
             os.link(first, path)
 
 
-def synthetic_index(root: Path, n: int, *, with_docs: bool) -> tuple[FileIndex, DocStore]:
+def synthetic_index(
+    root: Path, n: int, *, with_docs: bool, docs_from: int = 0
+) -> tuple[FileIndex, DocStore]:
     """``n`` index rows and, ``with_docs``, a fresh doc for each on disk (no sources).
 
     Every row carries the same content digest, so one doc's bytes serve all (hard links); the
-    freshness check still opens and reads each row's own doc path.
+    freshness check still opens and reads each row's own doc path. ``docs_from``: the docs of
+    the first rows are already there (a smaller index's tree, grown to this one).
     """
+    root.mkdir(parents=True, exist_ok=True)  # an index belongs to a repo that exists
     index = FileIndex.for_repo(root)
     docs = DocStore(root, PurePosixPath("DOCS/REPODOCS"))
     sha = hashlib.sha256(b"synthetic").hexdigest()
     paths = [f"d{i // 1000}/f{i}.py" for i in range(n)]
     rows = [(rel, 10, 1, sha, sha) for rel in paths]
     if with_docs:
-        link_tree([f"{docs.root}/{rel}.md" for rel in paths], header_line(sha).encode())
+        link_tree([f"{docs.root}/{rel}.md" for rel in paths[docs_from:]], header_line(sha).encode())
     db = sqlite3.connect(index.db_path)
     db.executemany(
         "INSERT INTO files (path, size, mtime_ns, blake3, sha256) VALUES (?, ?, ?, ?, ?)", rows
@@ -105,9 +134,10 @@ def synthetic_index(root: Path, n: int, *, with_docs: bool) -> tuple[FileIndex, 
 def bench_seek(tmp: Path, sizes: list[int], ticks: int) -> list[dict[str, Any]]:
     """One tick's candidate selection + freshness check of every sample (all fresh: worst case)."""
     out = []
-    for n in sizes:
-        root = tmp / f"seek{n}"
-        index, docs = synthetic_index(root, n, with_docs=True)
+    root, grown = tmp / "seek", 0
+    for n in sorted(sizes):  # one doc tree, grown from size to size: it holds exactly n docs
+        index, docs = synthetic_index(root, n, with_docs=True, docs_from=grown)
+        grown = n
         sampler = Sampler(index, sample_size=SAMPLE_SIZE, rng=random.Random(1))
 
         def reactor_tick(sampler: Sampler = sampler, docs: DocStore = docs) -> None:
@@ -143,7 +173,8 @@ def bench_seek(tmp: Path, sizes: list[int], ticks: int) -> list[dict[str, Any]]:
                 "ratio": round(naive_us / reactor_us, 1),
             }
         )
-        shutil.rmtree(root)
+        shutil.rmtree(root / ".llmc")  # the next size's index starts empty
+    shutil.rmtree(root)
     return out
 
 
@@ -247,8 +278,10 @@ def small_repo(root: Path, files: int) -> None:
         path.write_text(f'"""Module {i}."""\n\ndef f{i}(x: int) -> int:\n    return x + {i}\n')
 
 
-def bench_idle(tmp: Path, seconds: float) -> dict[str, Any]:
-    """A converged ``reactor watch``: CPU and wake-ups while nothing happens."""
+def bench_idle(tmp: Path, seconds: float, *, background: bool = False) -> dict[str, Any] | Pending:
+    """A converged ``reactor watch``: CPU and wake-ups while nothing happens, over ``seconds``
+    from 3 s after it starts. ``background``: return once its start is over and measure the
+    window in a thread (see ``pending.py``)."""
     root = tmp / "idle"
     small_repo(root, 200)
     subprocess.run(
@@ -260,24 +293,36 @@ def bench_idle(tmp: Path, seconds: float) -> dict[str, Any]:
         [sys.executable, "-m", "reactor.cli", "watch", str(root)],
         stderr=subprocess.DEVNULL,
     )
+    launched = time.monotonic()
+    ps = psutil.Process(proc.pid)
+
+    def measure() -> dict[str, Any]:
+        try:
+            time.sleep(max(0.0, launched + 3 - time.monotonic()))  # startup, first sweep
+            cpu0 = ps.cpu_times()
+            ctx0 = sum(ps.num_ctx_switches())
+            time.sleep(seconds)
+            cpu1 = ps.cpu_times()
+            ctx1 = sum(ps.num_ctx_switches())
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+        cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
+        shutil.rmtree(root)
+        return {
+            "seconds": seconds,
+            "cpu_percent": round(cpu / seconds * 100, 3),
+            "wakeups_per_s": round((ctx1 - ctx0) / seconds, 2),
+        }
+
+    if not background:
+        return measure()
     try:
-        ps = psutil.Process(proc.pid)
-        time.sleep(3)  # startup: index refresh, first sweep
-        cpu0 = ps.cpu_times()
-        ctx0 = sum(ps.num_ctx_switches())
-        time.sleep(seconds)
-        cpu1 = ps.cpu_times()
-        ctx1 = sum(ps.num_ctx_switches())
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
-    shutil.rmtree(root)
-    return {
-        "seconds": seconds,
-        "cpu_percent": round(cpu / seconds * 100, 3),
-        "wakeups_per_s": round((ctx1 - ctx0) / seconds, 2),
-    }
+        wait_quiet(ps, until=launched + 3)
+    except BaseException:
+        proc.kill()
+        raise
+    return Pending(measure)
 
 
 def bench_latency(tmp: Path, saves: int) -> dict[str, Any]:
@@ -355,9 +400,12 @@ def bench_refresh(tmp: Path, n: int) -> dict[str, Any]:
         [f"{docs_root}/{os.path.relpath(p, root)}.md" for p in paths], header_line(sha).encode()
     )
     shutil.rmtree(root / ".llmc")
-    report = check(root, DocgenConfig())
-    assert report.ok and report.fresh == n, report.summary()
-    check_s = min(timed(lambda: check(root, DocgenConfig())) for _ in range(2))
+    check_s = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        report = check(root, DocgenConfig())
+        check_s = min(check_s, time.perf_counter() - started)
+        assert report.ok and report.fresh == n, report.summary()
     shutil.rmtree(root)
     return {
         "files": n,
@@ -379,16 +427,17 @@ class ReparsingOutline(OutlineBackend):
         return super().generate(dataclasses.replace(request, facts=facts))
 
 
-def bench_outline(tmp: Path, rounds: int = 3) -> dict[str, Any]:
+def bench_outline(tmp: Path, rounds: int = 3, subtree: str = "") -> dict[str, Any]:
     """``generate --all`` with the outline backend over a copy of pip's sources (a real Python
-    tree): facts extracted once (at index time, stored, read by the backend) against a backend
-    that parses each file again, as before; each the best of ``rounds`` fresh copies, the two
-    alternating (this VM's disk varies run to run). Also the backend alone per file: rendering
-    from stored facts, against extracting them first."""
+    tree; ``subtree``: only that part of it, e.g. ``_internal``): facts extracted once (at index
+    time, stored, read by the backend) against a backend that parses each file again, as
+    before; each the best of ``rounds`` fresh copies, the two alternating (this VM's disk varies
+    run to run). Also the backend alone per file: rendering from stored facts, against
+    extracting them first."""
     import pip
 
-    source = Path(pip.__file__).parent
-    out: dict[str, Any] = {"tree": "pip"}
+    source = Path(pip.__file__).parent / subtree
+    out: dict[str, Any] = {"tree": f"pip/{subtree}" if subtree else "pip"}
     variants = (("facts_once", OutlineBackend()), ("parse_twice", ReparsingOutline()))
     best = {label: float("inf") for label, _ in variants}
     for n in range(rounds):
@@ -427,6 +476,8 @@ def table(results: dict[str, Any]) -> str:
             f"{row['us_per_tick']} | {row['order_by_random_us']} (ORDER BY RANDOM()) | "
             f"{row['ratio']}× |"
         )
+    if results["quick"]:
+        lines.append(full_run_only("seek N=1,000,000"))
     c = results["coverage"]
     lines.append(
         f"| coverage N={c['n']:,}, k={c['k']} | ticks until all stale found (median) | "
@@ -479,7 +530,11 @@ def table(results: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller sizes, fewer repetitions, idle windows in the background: under a minute",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument(
         "--tmp",
@@ -507,47 +562,96 @@ def main() -> int:
             ["findmnt", "-n", "-o", "FSTYPE", "-T", tmpdir], capture_output=True, text=True
         )
         results["machine"]["filesystem"] = fs.stdout.strip() or "unknown"
-        steps: list[tuple[str, Callable[[], Any]]] = [
-            ("seek", lambda: bench_seek(tmp, seek_sizes, ticks=200 if quick else 1000)),
-            ("coverage", lambda: bench_coverage(tmp, 10_000, 10, seeds=5 if quick else 15)),
-            ("storm", lambda: bench_storm(tmp, 10_000)),
-            ("idle", lambda: bench_idle(tmp, 8.0 if quick else 20.0)),
-            ("latency", lambda: bench_latency(tmp, 5 if quick else 20)),
-            ("refresh", lambda: bench_refresh(tmp, 20_000 if quick else 100_000)),
-            ("outline", lambda: bench_outline(tmp)),
+        # (name, measure, quiet): a quiet section starts only once no figure is still being
+        # measured in the background (--quick measures its idle windows there: pending.py)
+        steps: list[tuple[str, Callable[[], Any], bool]] = [
+            # --quick: first, so that its idle window runs on beside the next few sections
+            ("idle", lambda: bench_idle(tmp, 8.0 if quick else 20.0, background=quick), False),
+            ("seek", lambda: bench_seek(tmp, seek_sizes, ticks=200 if quick else 1000), False),
+            (
+                "coverage",
+                lambda: bench_coverage(tmp, 10_000, 10, seeds=5 if quick else 15),
+                False,
+            ),
+            ("storm", lambda: bench_storm(tmp, 10_000), False),
+            ("latency", lambda: bench_latency(tmp, 5 if quick else 20), False),
+            ("refresh", lambda: bench_refresh(tmp, 20_000 if quick else 100_000), False),
+            (
+                "outline",
+                lambda: bench_outline(tmp, 1, "_internal") if quick else bench_outline(tmp),
+                False,
+            ),
             (
                 "tick_latency",
                 lambda: ticks.bench_tick_latency(
-                    tmp, [10_000, 30_000] if quick else [10_000, 100_000], steady_ticks=300
+                    tmp, [5_000] if quick else [10_000, 100_000], steady_ticks=300
                 ),
+                True,
             ),
             (
                 "host_interference",
                 lambda: ticks.bench_host_interference(
-                    tmp, 30_000 if quick else 100_000, 8.0 if quick else 20.0
+                    tmp, 10_000 if quick else 100_000, 3.0 if quick else 20.0
                 ),
+                True,
             ),
             (
                 "multi_repo",
                 lambda: ticks.bench_multi_repo(
                     tmp, [50] if quick else [50, 200, 500], 5, quick=quick
                 ),
+                False,
             ),
-            ("watch_cost", lambda: ticks.bench_watch_cost(tmp, 5_000 if quick else 30_000)),
-            ("facts", lambda: languages.bench_facts(tmp, 200 if quick else 1000)),
+            (
+                "watch_cost",
+                lambda: ticks.bench_watch_cost(tmp, 2_000 if quick else 30_000),
+                False,
+            ),
+            ("facts", lambda: languages.bench_facts(tmp, 100 if quick else 1000), False),
             (
                 "branch_flip",
                 lambda: freshness.bench_branch_flip(
-                    tmp, 100 if quick else 500, 40 if quick else 200, 10
+                    tmp, 30 if quick else 500, 10 if quick else 200, 10
                 ),
+                False,
             ),
-            ("ripple", lambda: freshness.bench_ripple(tmp, 50 if quick else 200)),
-            ("jobs", lambda: throughput.bench_jobs(tmp, 8 if quick else 16)),
+            ("ripple", lambda: freshness.bench_ripple(tmp, 25 if quick else 200), False),
+            (
+                "jobs",
+                lambda: throughput.bench_jobs(
+                    tmp, 8 if quick else 16, latency=0.2 if quick else 1.0
+                ),
+                False,
+            ),
         ]
-        for name, step in steps:
-            t = time.monotonic()
-            results[name] = step()
-            print(f"{name}: done in {time.monotonic() - t:.1f}s", file=sys.stderr)
+        pending: dict[str, Pending] = {}
+
+        def collect() -> None:
+            for name, figure in pending.items():
+                t = time.monotonic()
+                results[name] = figure.result()
+                print(f"{name}: done ({time.monotonic() - t:.1f}s waited)", file=sys.stderr)
+            pending.clear()
+
+        try:
+            for name, step, quiet in steps:
+                if quiet:
+                    collect()
+                t = time.monotonic()
+                results[name] = step()
+                if isinstance(results[name], Pending):
+                    pending[name] = results[name]
+                    print(f"{name}: measuring on ({time.monotonic() - t:.1f}s)", file=sys.stderr)
+                else:
+                    print(f"{name}: done in {time.monotonic() - t:.1f}s", file=sys.stderr)
+            collect()
+        finally:  # no measuring process outlives the temp dir, even when a section failed
+            for figure in pending.values():
+                figure.wait()
+            cleanup = time.monotonic()
+    print(f"cleanup: done in {time.monotonic() - cleanup:.1f}s", file=sys.stderr)
+    order = ["machine", "quick", *SECTIONS]  # the JSON's keys in the table's order
+    results = {key: results[key] for key in order}
     results["total_s"] = round(time.monotonic() - started, 1)
     print(table(results))
     m = results["machine"]

@@ -15,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import psutil
+from pending import Pending, full_run_only
 
 from reactor.backends import Backend, DocRequest, Generated, NoOp
 from reactor.backends.outline import OutlineBackend
@@ -27,6 +28,9 @@ from reactor.service import IDLE_TICKS_PER_SECOND, Service
 
 #: Files per inode in the synthetic trees: one append changes a whole group's content at once.
 GROUP = 20_000
+
+#: What a multi-repo child prints once it has converged and timed its edit (then it only idles).
+CONVERGED = "converged"
 
 
 class TimedOutline(Backend):
@@ -179,19 +183,25 @@ def bench_host_interference(tmp: Path, n: int, seconds: float) -> dict[str, Any]
     }
 
 
-def bench_multi_repo(tmp: Path, sizes: list[int], files: int, *, quick: bool) -> dict[str, Any]:
+def bench_multi_repo(
+    tmp: Path, sizes: list[int], files: int, *, quick: bool
+) -> dict[str, Any] | Pending:
     """``repos`` repos of ``files`` files in one Service, for each size in ``sizes``, each in a
     fresh process (so its threads, RSS and inotify instances are its own): see
     :func:`multi_repo_child`. Idle CPU is measured once the quiet repos have backed off to
     their cap (30 s, or repos / 10 s for big hosts: ``Service.quiet_cap_seconds``), over two
     caps. The naive figure is the design before: an inotify instance and a reader thread per
-    repo, which the kernel's default ``max_user_instances`` (128) stops."""
+    repo, which the kernel's default ``max_user_instances`` (128) stops.
+
+    ``quick``: 5 s to settle and 5 s of idle, which the child spends in the background once it
+    has converged and timed its edit (see ``pending.py``): the call returns then."""
     out: dict[str, Any] = {"files_each": files, "sizes": {}}
-    for repos in sizes:
-        cap = max(30.0, repos / IDLE_TICKS_PER_SECOND)
-        settle, idle = (5.0, 5.0) if quick else (2 * cap + 5, 2 * cap)
-        done = subprocess.run(
-            [
+    children: list[tuple[int, subprocess.Popen[str], IO[str]]] = []
+    try:
+        for repos in sizes:
+            cap = max(30.0, repos / IDLE_TICKS_PER_SECOND)
+            settle, idle = (5.0, 5.0) if quick else (2 * cap + 5, 2 * cap)
+            argv = [
                 sys.executable,
                 __file__,
                 "multi-repo",
@@ -200,17 +210,49 @@ def bench_multi_repo(tmp: Path, sizes: list[int], files: int, *, quick: bool) ->
                 str(files),
                 str(idle),
                 str(settle),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        out["sizes"][str(repos)] = json.loads(done.stdout.splitlines()[-1])
-    return out
+            ]
+            if not quick:
+                done = subprocess.run(argv, capture_output=True, text=True, check=True)
+                out["sizes"][str(repos)] = json.loads(done.stdout.splitlines()[-1])
+                continue
+            log = open(tmp / f"multi{repos}.log", "w+")  # noqa: SIM115 - closed in finish()
+            child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True)
+            children.append((repos, child, log))
+            assert child.stdout is not None
+            if child.stdout.readline().strip() != CONVERGED:  # its busy part is over
+                child.wait()
+                log.seek(0)
+                raise RuntimeError(f"multi-repo child failed:\n{log.read()[-2000:]}")
+    except BaseException:
+        for _, started, its_log in children:
+            started.kill()
+            started.wait()
+            its_log.close()
+        raise
+    if not quick:
+        return out
+
+    def finish() -> dict[str, Any]:
+        for repos, started, its_log in children:
+            stdout, _ = started.communicate()
+            its_log.seek(0)
+            errors = its_log.read()
+            its_log.close()
+            if started.returncode != 0:
+                raise RuntimeError(f"multi-repo child failed:\n{errors[-2000:]}")
+            out["sizes"][str(repos)] = json.loads(stdout.splitlines()[-1])
+        return out
+
+    return Pending(finish)
 
 
 def multi_repo_child(
-    base: Path, repos: int, files: int, idle_seconds: float, settle_seconds: float = 65.0
+    base: Path,
+    repos: int,
+    files: int,
+    idle_seconds: float,
+    settle_seconds: float = 65.0,
+    on_converged: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Open ``repos`` reactors (watching) with ``tick_seconds = 0.01``, run one Service until
     every doc is fresh, edit a file in the last repo and time until its doc is fresh again,
@@ -254,6 +296,8 @@ def multi_repo_child(
                     raise RuntimeError("the edited file's doc was not refreshed in 120 s")
                 time.sleep(0.01)
             edit_s = time.monotonic() - edited
+            if on_converged is not None:
+                on_converged()
             time.sleep(settle_seconds)  # let the loop back off to its cap
             cpu0 = me.cpu_times()
             time.sleep(idle_seconds)
@@ -296,6 +340,8 @@ def table_rows(results: dict[str, Any]) -> list[str]:
                 f"of {f['ticks']:,} ticks (backend excluded) | {f['max_ms']} / {f['p99_ms']} / "
                 f"{f['p50_ms']} | budget {t['budget_ms']:g} | — |"
             )
+    if results["quick"]:
+        rows.append(full_run_only("tick_latency N=100,000 first index, burst, steady"))
     h = results["host_interference"]
     rows.append(
         f"| host_interference N={h['files']:,}, {h['seconds']:g} s | host step delay p50 / p99 "
@@ -323,6 +369,10 @@ def table_rows(results: dict[str, Any]) -> list[str]:
             f"{r['idle_cpu_percent']} %, {r['threads']}, {r['rss_mb']}, {r['inotify_instances']} "
             f"| {naive} (an instance per repo) | {int(repos)}× fewer instances |"
         )
+    if results["quick"]:
+        rows += [
+            full_run_only(f"multi_repo {repos} × {m['files_each']} files") for repos in (200, 500)
+        ]
     return rows
 
 
@@ -340,8 +390,13 @@ def _watch_burst(root: Path, dirs: int, watcher_cpu: Callable[[], float]) -> flo
     """CPU the watching side spends while another process writes one file in each ignored dir."""
     before = watcher_cpu()
     subprocess.run([sys.executable, "-c", WRITER, str(root), str(dirs)], check=True)
-    time.sleep(1.0)  # let the event thread drain what the kernel queued
-    return watcher_cpu() - before
+    # let the event thread drain what the kernel queued: until it has used no CPU for 0.5 s
+    cpu, quiet_since, give_up = watcher_cpu(), time.monotonic(), time.monotonic() + 30
+    while time.monotonic() - quiet_since < 0.5 and time.monotonic() < give_up:
+        time.sleep(0.1)
+        if (now := watcher_cpu()) != cpu:
+            cpu, quiet_since = now, time.monotonic()
+    return cpu - before
 
 
 def bench_watch_cost(tmp: Path, ignored_dirs: int) -> dict[str, Any]:
@@ -416,5 +471,12 @@ def _inotify_watches() -> int:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["multi-repo"]:
     _, _, base, n, per_repo, idle, settle = sys.argv
-    figures = multi_repo_child(Path(base), int(n), int(per_repo), float(idle), float(settle))
+    figures = multi_repo_child(
+        Path(base),
+        int(n),
+        int(per_repo),
+        float(idle),
+        float(settle),
+        on_converged=lambda: print(CONVERGED, flush=True),
+    )
     print(json.dumps(figures))
