@@ -127,6 +127,7 @@ class FileIndex:
         self.db_path = db_path
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._depth = 0  # write transactions open on this connection (nested: savepoints)
         self._db = sqlite3.connect(
             db_path,
             check_same_thread=False,
@@ -174,15 +175,23 @@ class FileIndex:
     # -- writes -----------------------------------------------------------------------
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
-        """One short write transaction (IMMEDIATE: no read-to-write upgrade deadlocks)."""
+        """One short write transaction (IMMEDIATE: no read-to-write upgrade deadlocks). Inside
+        another one it is a savepoint: a tick of a cheap backend records all it did in one
+        commit, and a nested failure still undoes only its own part."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            depth = self._depth
+            self._db.execute(f"SAVEPOINT w{depth}" if depth else "BEGIN IMMEDIATE")
+            self._depth += 1
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute(f"ROLLBACK TO w{depth}" if depth else "ROLLBACK")
+                if depth:
+                    self._db.execute(f"RELEASE w{depth}")
                 raise
-            self._db.execute("COMMIT")
+            finally:
+                self._depth = depth
+            self._db.execute(f"RELEASE w{depth}" if depth else "COMMIT")
 
     def store(self, obs: Observation, understood: Understanding | None = None) -> tuple[str, int]:
         """Upsert what was observed of one source (inside :meth:`write`), keeping its row id.

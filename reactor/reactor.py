@@ -464,19 +464,31 @@ class Reactor:
         deadline = time.perf_counter() + self.config.tick_budget_ms / 1000
         self._use_backend()
         self._report_dropped()
-        restored: TickResult | None = None
+        # a cheap backend's whole tick is one commit (its doc, its row, its search entry): the
+        # index's write lock is held for milliseconds, and each autocommit cost as much again
+        batch = self.index.write() if self.backend.cheap else contextlib.nullcontext()
+        done: list[TickResult] = []
         try:
-            for job in self.scheduler.jobs(self._make_scan, deadline):
-                result = self.worker.run(job, deadline)
-                if result is None:
-                    continue
-                self.docs_changed(result.status, result.path, result.reason)
-                if result.status != "restored" or time.perf_counter() >= deadline:
-                    return result
-                restored = result  # cheap: the tick goes on with the next file
+            with batch:
+                result = self._run_jobs(deadline, done)
         except RagBusy as exc:
-            return TickResult(False, "rag_busy", reason=str(exc))
-        return restored or TickResult(False, "idle")
+            result = TickResult(False, "rag_busy", reason=str(exc))
+        for unit in done:  # once committed: a listener may write through its own connection
+            self.docs_changed(unit.status, unit.path, unit.reason)
+        return result
+
+    def _run_jobs(self, deadline: float, done: list[TickResult]) -> TickResult:
+        """The scheduler's units in order until one does work (restoring from the doc cache
+        is cheap: the tick goes on while its budget lasts); each unit that did work is added
+        to ``done``."""
+        for job in self.scheduler.jobs(self._make_scan, deadline):
+            result = self.worker.run(job, deadline)
+            if result is None:
+                continue
+            done.append(result)
+            if result.status != "restored" or time.perf_counter() >= deadline:
+                return result
+        return done[-1] if done else TickResult(False, "idle")
 
     def _make_scan(self, under: str, *, progress: Callable[[str], object] | None = None) -> Scan:
         return Scan(

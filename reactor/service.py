@@ -9,13 +9,14 @@ Pacing is per reactor. After a tick that generated (or moved, removed) something
 next tick comes ``tick_seconds`` later — or, with a cheap backend (the outline), as soon as the
 tick's CPU time stays within ``cheap_cpu_percent`` of one core (10 ms of CPU at 25 %: the next
 tick 40 ms after it began), so a backlog of 200,000 files converges in minutes, not days; after
-an index slice it comes one ``tick_budget_ms`` later, so indexing takes at most about half the time and a first index of a big repo is not
-paced like LLM calls. After a tick that found nothing, the repo's pause doubles from
-``tick_seconds`` (at least a second) up to ``max_sleep_seconds`` (or, for a host of more than
-``IDLE_TICKS_PER_SECOND × max_sleep_seconds`` repos, ``repos / IDLE_TICKS_PER_SECOND``: the idle
-cost of a host stays flat however many repos it serves; only their sampling safety net comes
-round more slowly), but never past the moment it has work due (a retry, a settling change, the
-host becoming idle). A filesystem event brings the repo's turn forward to ``settle_seconds``
+an index slice it comes one ``tick_budget_ms`` later, so indexing takes at most about half the
+time and a first index of a big repo is not paced like LLM calls. After a tick that found
+nothing, the repo's pause doubles from ``tick_seconds`` (at least a second) up to
+``max_sleep_seconds`` (or, for a host of more than ``IDLE_TICKS_PER_SECOND ×
+max_sleep_seconds`` repos, ``repos / IDLE_TICKS_PER_SECOND``: the idle cost of a host stays
+flat however many repos it serves; only their sampling safety net comes round more slowly), but
+never past the moment it has work due (a retry, a settling change, the host becoming idle).
+A filesystem event brings the repo's turn forward to ``settle_seconds``
 from now. The loop sleeps until the earliest turn;
 :meth:`Service.stop` wakes it for good.
 

@@ -425,7 +425,10 @@ def test_a_prose_reply_to_a_grounded_request_is_kept_not_asked_again(
         "## Purpose\n\nMoney helpers.\n\n(Model: Keeps coins in `Wallet` objects and sums them "
         "with `total`. It keeps \\<b>no\\</b> state \\| between calls.)\n" in doc
     )
-    assert "### `class Wallet`\n\nHolds coins. (Model: A purse of \\<details>coins\\</details>.)\n" in doc
+    assert (
+        "### `class Wallet`\n\nHolds coins. (Model: A purse of \\<details>coins\\</details>.)\n"
+        in doc
+    )
     assert "- `def add(self, coins: int) -> None` — Adds `coins` to the purse." in doc
     assert "- `def total(wallets: list[Wallet]) -> int` — The coins of all wallets." in doc
     assert "## Caveats" not in doc  # nothing in the code for them to rest on
