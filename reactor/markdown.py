@@ -116,13 +116,16 @@ def _longest_run(text: str, char: str) -> int:
 
 def _normal(text: str) -> str:
     """Line endings and NULs as a CommonMark parser reads them."""
+    if "\r" not in text and "\0" not in text:
+        return text
     return re.sub(r"\r\n?", "\n", text).replace("\0", "\ufffd")
 
 
 def code(text: str) -> str:
     """``text`` as a code span on one line, fenced by more backticks than it holds (Swift's
     ```default```, Kotlin's ```is```)."""
-    text = re.sub(r"[\r\n]+", " ", text.replace("\0", "\ufffd"))
+    if "\r" in text or "\n" in text or "\0" in text:
+        text = re.sub(r"[\r\n]+", " ", text.replace("\0", "\ufffd"))
     if "`" not in text:
         return f"`{text}`"
     ticks = "`" * (_longest_run(text, "`") + 1)
@@ -140,6 +143,9 @@ _LINE_START = re.compile(
 )
 #: What may start a tag, a comment or an autolink (``a < b`` may stay as it is).
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
+_CLOSING_HASHES = re.compile(r"(?<= )#(?=#*$)")
+#: The characters :func:`_escaped` may have to act on.
+_SPECIAL = re.compile(r"[*_~\\<|`]")
 _ORDERED = re.compile(r"(\d{1,9})([.)])(?=\s|$)")
 
 
@@ -156,7 +162,7 @@ def inline(text: str) -> str:
         out.append(flat[start:end])
         at = end
     out.append(_escaped(flat, at, len(flat)))
-    line = re.sub(r"(?<= )#(?=#*$)", r"\\#", "".join(out))  # an ATX heading's closing run
+    line = _CLOSING_HASHES.sub(r"\\#", "".join(out))  # an ATX heading's closing run
     if (ordered := _ORDERED.match(line)) is not None:
         return f"{ordered.group(1)}\\{line[ordered.end(1) :]}"
     if not line.startswith("\\") and _LINE_START.match(line):
@@ -188,26 +194,27 @@ def _escaped(text: str, start: int, end: int) -> str:
     emphasis characters judged with their neighbours in the whole ``text``."""
     out: list[str] = []
     i = start
-    while i < end:
-        ch = text[i]
+    for special in _SPECIAL.finditer(text, start, end):  # the rest is copied as it is
+        at = special.start()
+        if at < i:
+            continue  # (within an emphasis run already taken)
+        out.append(text[i:at])
+        ch = text[at]
+        i = at + 1
         if ch in "*_~":
-            run = _EMPHASIS.match(text, i)
+            run = _EMPHASIS.match(text, at)
             assert run is not None
-            stop = min(run.end(), end)
-            piece = text[i:stop]
-            out.append("".join("\\" + c for c in piece) if _delimits(text, i, stop) else piece)
-            i = stop
-            continue
-        following = text[i + 1] if i + 1 < len(text) else ""
-        if ch == "\\" and (not following or following in _ASCII_PUNCTUATION):
-            out.append("\\\\")
-        elif ch == "<" and _TAG_START.match(text, i):
-            out.append("\\<")
-        elif ch in "|`":
+            i = min(run.end(), end)
+            piece = text[at:i]
+            out.append("".join("\\" + c for c in piece) if _delimits(text, at, i) else piece)
+        elif ch == "\\":
+            following = text[i] if i < len(text) else ""
+            out.append("\\\\" if not following or following in _ASCII_PUNCTUATION else ch)
+        elif ch == "<":
+            out.append("\\<" if _TAG_START.match(text, at) else ch)
+        else:  # | and `
             out.append("\\" + ch)
-        else:
-            out.append(ch)
-        i += 1
+    out.append(text[i:end])
     return "".join(out)
 
 
