@@ -48,6 +48,7 @@ from reactor.scan import Scan
 from reactor.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import doccheck
 import freshness
 import languages
 import throughput
@@ -556,7 +557,10 @@ def main() -> int:
         "quick": quick,
     }
     seek_sizes = [1_000, 10_000, 100_000] + ([] if quick else [1_000_000])
-    with tempfile.TemporaryDirectory(prefix=".bench-", dir=args.tmp) as tmpdir:
+    with (
+        doccheck.docs_checked() as docs,
+        tempfile.TemporaryDirectory(prefix=".bench-", dir=args.tmp) as tmpdir,
+    ):
         tmp = Path(tmpdir)
         fs = subprocess.run(
             ["findmnt", "-n", "-o", "FSTYPE", "-T", tmpdir], capture_output=True, text=True
@@ -653,15 +657,24 @@ def main() -> int:
     order = ["machine", "quick", *SECTIONS]  # the JSON's keys in the table's order
     results = {key: results[key] for key in order}
     results["total_s"] = round(time.monotonic() - started, 1)
+    results["doc_check"] = checked = doccheck.summary(docs)
     print(table(results))
     m = results["machine"]
     print(
         f"\n{m['cores']} cores, Python {m['python']}, {m['filesystem']}, {m['date']}, "
         f"total {results['total_s']} s{' (quick)' if quick else ''}"
     )
+    print(
+        f"markdown check: {checked['parsed']:,} docs parsed as CommonMark, "
+        f"{checked['against_their_blocks']:,} against the blocks their renderer built, "
+        f"{checked['written_by_subprocesses']:,} written by subprocesses, "
+        f"{checked['problems']} problems"
+    )
+    for problem in docs.problems[:20]:
+        print(f"  {problem}", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return 1 if docs.problems else 0
 
 
 if __name__ == "__main__":
