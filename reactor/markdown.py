@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-BlockKind = Literal["heading", "paragraph", "list", "fence", "quote"]
+BlockKind = Literal["heading", "paragraph", "list", "fence", "quote", "table"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class Block:
     """One block of a page. ``text``: a heading's or paragraph's inline Markdown (a paragraph's
     lines joined by newlines), a fence's code; ``items``: a list's items, each inline Markdown
     on one line; ``lead``: a line right above a list, without a blank line (``Imported by:``);
-    ``inner``: a quote's blocks."""
+    ``inner``: a quote's blocks; ``rows``: a table's rows, the header first, each cell inline
+    Markdown on one line."""
 
     kind: BlockKind
     text: str = ""
@@ -42,6 +44,7 @@ class Block:
     items: tuple[str, ...] = ()
     lead: str = ""
     inner: tuple[Block, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
 
 
 def heading(level: int, markdown: str) -> Block:
@@ -58,6 +61,20 @@ def bullets(items: Iterable[str], *, lead: str = "") -> Block:
 
 def quote(blocks: Sequence[Block]) -> Block:
     return Block("quote", inner=tuple(blocks))
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Block:
+    """A GFM table (pages list a directory's files in one); every row as wide as the header."""
+    body = [tuple(row) for row in rows]
+    assert all(len(row) == len(header) for row in body)
+    return Block("table", rows=(tuple(header), *body))
+
+
+def link(label: str, target: str) -> str:
+    """A relative link: ``label`` is inline Markdown without brackets of its own (a code span
+    is safe: it binds tighter than the link's brackets); ``target`` a POSIX path, percent-encoded
+    so that spaces, parentheses and non-ASCII names work on a forge and in a local viewer."""
+    return f"[{label}]({urllib.parse.quote(target, safe='/')})"
 
 
 def fence(text: str, info: str = "text") -> Block:
@@ -107,7 +124,17 @@ def _markdown(block: Block, marker: str) -> str:
         return f"{ticks}{block.info}\n{body}{ticks}"
     if block.kind == "quote":
         return "\n".join(f"> {line}" if line else ">" for line in render(block.inner).split("\n"))
+    if block.kind == "table":
+        header = block.rows[0]
+        rows = [header, ("---",) * len(header), *block.rows[1:]]
+        return "\n".join(_row(row) for row in rows)
     return block.text
+
+
+def _row(cells: Sequence[str]) -> str:
+    """One table row. A table splits its rows on every pipe not escaped, a code span's too (a
+    forge's and markdown-it's rule alike), so each is escaped; the cell shows a plain pipe."""
+    return "| " + " | ".join(re.sub(r"(?<!\\)\|", r"\\|", cell) for cell in cells) + " |"
 
 
 def _longest_run(text: str, char: str) -> int:

@@ -60,11 +60,31 @@ def expected(blocks: Sequence[Block]) -> list[Shape]:
             out.append(("bullet_list_close", "ul"))
         elif block.kind == "fence":
             out.append(("fence", block.info, f"{block.text}\n" if block.text else ""))
+        elif block.kind == "table":
+            out += _table(block.rows)
         else:
             out.append(("blockquote_open", "blockquote"))
             out += expected(block.inner)
             out.append(("blockquote_close", "blockquote"))
     return out
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[Shape]:
+    """A GFM table's tokens. The renderer escapes every pipe of a cell (the table splits rows on
+    the others) and the parser takes each ``\\|`` back to ``|``: a cell's inline text is as
+    built, with ``\\|`` read as ``|``."""
+    out: list[Shape] = [("table_open", "table"), ("thead_open", "thead")]
+    for i, row in enumerate(rows):
+        cell = "th" if i == 0 else "td"
+        if i == 1:
+            out += [("thead_close", "thead"), ("tbody_open", "tbody")]
+        out.append(("tr_open", "tr"))
+        for text in row:
+            inline = ("inline", text.replace("\\|", "|").strip())
+            out += [(f"{cell}_open", cell), inline, (f"{cell}_close", cell)]
+        out.append(("tr_close", "tr"))
+    out.append(("tbody_close", "tbody") if len(rows) > 1 else ("thead_close", "thead"))
+    return [*out, ("table_close", "table")]
 
 
 def _paragraph(text: str) -> list[Shape]:
