@@ -114,6 +114,9 @@ class DocgenConfig:
     #: CPU a file) ticks back to back, using at most this share of one core on average (its
     #: ticks' CPU time against the wall clock); 0: paced by ``tick_seconds`` like a model.
     cheap_cpu_percent: float = 25.0
+    #: A page per source directory and one for the repository (``{output_dir}/{dir}/README.md``,
+    #: ``{output_dir}/README.md``), kept fresh after every file doc (see :mod:`reactor.pages`).
+    pages: bool = True
     shell: ShellConfig = field(default_factory=ShellConfig)
     ollama: OllamaConfig = field(default_factory=OllamaConfig)
     openai: OpenAIConfig = field(default_factory=OpenAIConfig)

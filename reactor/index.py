@@ -423,6 +423,12 @@ class FileIndex:
                 (result, failures, failed_blake3, retry_at, rel),
             )
 
+    def execute(self, sql: str, args: Sequence[object] = ()) -> int:
+        """One write statement on a module's own tables here (the pages'), on this connection:
+        it joins a write transaction under way. Returns how many rows it changed."""
+        with self._lock:
+            return int(self._db.execute(sql, args).rowcount)
+
     # -- reads --------------------------------------------------------------------------
     def read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Rows of one read-only query, under the connection's lock (the graph's queries)."""

@@ -14,6 +14,13 @@ OUTDATED_SQL = """CASE WHEN doc_sha256 IS sha256 AND skip IS NULL THEN
             OR doc_backend IS NOT (SELECT value FROM meta WHERE key = 'backend')) << 2)
     ELSE 0 END"""
 
+
+def _dir_of(path: str) -> str:
+    """SQL for the directory of a repo path (``a/b/c.py`` → ``a/b``, ``c.py`` → ``''``): strip
+    every trailing character that is not a slash, then the slash."""
+    return f"rtrim(rtrim({path}, replace({path}, '/', '')), '/')"
+
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_files_and_imports",
@@ -164,5 +171,56 @@ MIGRATIONS: list[tuple[str, str]] = [
             sha256 TEXT NOT NULL
         )
         """,
+    ),
+    (
+        # Pages (reactor.pages): each directory's record (what its page is made from, as JSON)
+        # and the page as written (header, inputs); `page_dirty` holds the directories whose
+        # page may have changed, kept by the triggers below on every way a file's row changes
+        # (added, removed, its interface, facts, graph context or content: a content change
+        # may add an entry point; declined by the backend or no more: a page lists no declined
+        # source), and when the manifests change (the repository page's entry
+        # points). A body-only edit puts its directory here, and its page is found unchanged.
+        # (No OR IGNORE in a trigger: the statement that fires it imposes its own conflict
+        # policy, and a files upsert would fail on a directory already listed.)
+        "0013_pages",
+        """
+        CREATE TABLE pages (
+            dir TEXT PRIMARY KEY,
+            record TEXT NOT NULL,
+            sha256 TEXT,
+            inputs TEXT,
+            skip TEXT,
+            stamp TEXT
+        );
+        CREATE TABLE page_dirty (dir TEXT PRIMARY KEY);
+        INSERT OR IGNORE INTO page_dirty SELECT DISTINCT {dir_of_path} FROM files;
+        CREATE TRIGGER pages_on_insert AFTER INSERT ON files
+        BEGIN
+            INSERT INTO page_dirty SELECT {dir_of_new}
+                WHERE NOT EXISTS (SELECT 1 FROM page_dirty WHERE dir = {dir_of_new});
+        END;
+        CREATE TRIGGER pages_on_delete AFTER DELETE ON files
+        BEGIN
+            INSERT INTO page_dirty SELECT {dir_of_old}
+                WHERE NOT EXISTS (SELECT 1 FROM page_dirty WHERE dir = {dir_of_old});
+        END;
+        CREATE TRIGGER pages_on_update
+            AFTER UPDATE OF symbols, facts, graph_fp, skip, sha256, last_result ON files
+            WHEN OLD.symbols IS NOT NEW.symbols OR OLD.facts IS NOT NEW.facts
+                OR OLD.graph_fp IS NOT NEW.graph_fp OR OLD.skip IS NOT NEW.skip
+                OR OLD.sha256 IS NOT NEW.sha256
+                OR (OLD.last_result LIKE 'noop:%') IS NOT (NEW.last_result LIKE 'noop:%')
+        BEGIN
+            INSERT INTO page_dirty SELECT {dir_of_new}
+                WHERE NOT EXISTS (SELECT 1 FROM page_dirty WHERE dir = {dir_of_new});
+        END;
+        CREATE TRIGGER pages_on_manifests AFTER INSERT ON meta WHEN NEW.key = 'manifests'
+        BEGIN
+            INSERT INTO page_dirty SELECT ''
+                WHERE NOT EXISTS (SELECT 1 FROM page_dirty WHERE dir = '');
+        END
+        """.replace("{dir_of_path}", _dir_of("path"))
+        .replace("{dir_of_new}", _dir_of("NEW.path"))
+        .replace("{dir_of_old}", _dir_of("OLD.path")),
     ),
 ]
