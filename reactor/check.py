@@ -39,6 +39,7 @@ from .graph import format_context, neighbours
 from .index import DB_PATH, NOOP_PREFIX, FileIndex
 from .inputs import BACKEND, Inputs, parse_comment, reasons
 from .observe import BINARY, FOREIGN, TOO_LARGE, UNREADABLE
+from .pagestates import PageCounts, check_pages, is_page, pages_present
 from .paths import printable, quote_path
 from .policy import GONE_ERRNOS, NotSource, SourcePolicy, looks_binary
 from .scan import Scan
@@ -63,11 +64,13 @@ class CheckReport:
     #: ``--strict``: fresh docs made from other inputs, with the reasons (counted in ``fresh``).
     outdated: dict[str, list[str]] = field(default_factory=dict)
     strict: bool = False
+    pages: PageCounts | None = None  # directory and repository pages (None: not checked)
 
     @property
     def ok(self) -> bool:
         failing = self.stale or self.missing or self.orphaned or self.unreadable
-        return not (failing or (self.strict and self.outdated))
+        pages = self.pages is not None and self.pages.failing(strict=self.strict)
+        return not (failing or pages or (self.strict and self.outdated))
 
     @property
     def checked(self) -> int:
@@ -78,6 +81,8 @@ class CheckReport:
         rows = [(p, s, "") for s in STATES if s != "outdated" for p in getattr(self, s)]
         if self.strict:
             rows += [(p, "outdated", f" ({', '.join(r)})") for p, r in self.outdated.items()]
+        if self.pages is not None:
+            rows += [(p, s, "") for s, p in self.pages.failing(strict=self.strict)]
         for path, state, why in sorted(rows):
             yield f"{state} {quote_path(path)}{why}"
 
@@ -105,6 +110,8 @@ class CheckReport:
                 text += f", {len(self.unreadable):,} unreadable"
         if self.strict and self.outdated:
             text += f" · {len(self.outdated):,} outdated"
+        if self.pages is not None and self.pages.failing(strict=self.strict):
+            text += f" · pages: {self.pages.text()}"
         if skipped:
             kinds = ", ".join(f"{len(p)} {NOT_DOCUMENTED[r]}" for r, p in self.skipped.items() if p)
             text += f" · {skipped:,} not documented ({kinds})"
@@ -129,6 +136,7 @@ class CheckReport:
             "outdated": self.outdated,
             "foreign": self.foreign,
             "held_back": self.held_back,
+            "pages": self.pages.to_json() if self.pages is not None else None,
         }
 
 
@@ -162,36 +170,45 @@ def check(
         for rel, path in docs.iter_docs():
             if rel in known or any(rel == h or rel.startswith(h + "/") for h in hidden):
                 continue
-            if DocStore.header_at(path) is None:
+            header = DocStore.header_at(path)
+            if is_page(rel) and header is not None:
+                continue  # a directory's page: checked with the pages
+            if header is None:
                 report.foreign += 1
             else:
                 report.orphaned.append(rel)
         report.orphaned.sort()
         report.held_back = removal_held(len(report.orphaned), ours + len(report.orphaned))
-    if strict and fresh:
-        report.outdated = _outdated(root, config, policy, docs, fresh)
+    pages = paths is None and config.pages
+    if strict and (fresh or pages):
+        index = FileIndex.in_memory()
+        try:
+            Scan(index, policy, Resolver(root)).run()
+            report.outdated = _outdated(identity_for(config, root), docs, fresh, index)
+            if pages:
+                report.pages = check_pages(index, docs, str(root), report.declined)
+        finally:
+            index.close()
+    elif pages:
+        unsourced = {*report.skipped[TOO_LARGE], *report.skipped[BINARY], *report.declined}
+        documented = [r for r, _ in sources if r not in unsourced]
+        report.pages = pages_present(docs, documented, hidden)
     return report
 
 
 def _outdated(
-    root: Path, config: DocgenConfig, policy: SourcePolicy, docs: DocStore, fresh: list[str]
+    identity: str, docs: DocStore, fresh: list[str], index: FileIndex
 ) -> dict[str, list[str]]:
     """Fresh docs whose recorded inputs differ from what they would be made from now."""
-    index = FileIndex.in_memory()
-    try:
-        Scan(index, policy, Resolver(root)).run()
-        identity = identity_for(config, root)
-        out = {}
-        for rel in fresh:
-            context = format_context(*neighbours(index, rel))
-            now = Inputs.of(identity=identity, graph_context=context, rel=rel)
-            recorded = parse_comment(docs.read(rel) or "")
-            bits = BACKEND if recorded is None else recorded.outdated_against(now)
-            if bits:
-                out[rel] = reasons(bits)
-        return out
-    finally:
-        index.close()
+    out = {}
+    for rel in fresh:
+        context = format_context(*neighbours(index, rel))
+        now = Inputs.of(identity=identity, graph_context=context, rel=rel)
+        recorded = parse_comment(docs.read(rel) or "")
+        bits = BACKEND if recorded is None else recorded.outdated_against(now)
+        if bits:
+            out[rel] = reasons(bits)
+    return out
 
 
 def _sources(

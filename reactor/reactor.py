@@ -37,6 +37,7 @@ from .index import DB_PATH, FileIndex
 from .inputs import digest
 from .lock import DOCGEN_LOCK, LLMC_BATCH_LOCK, FileLock, is_locked_elsewhere
 from .observe import observe
+from .pages import PageKeeper
 from .paths import quote_path
 from .policy import NOT_UTF8, SourcePolicy, utf8_name
 from .rag import RagBusy, RagIndex
@@ -123,6 +124,13 @@ class Reactor:
             clock=clock,
         )
         self.dirty = DirtySet(clock=clock, **({"max_entries": max_dirty} if max_dirty else {}))
+        self.pages = PageKeeper(
+            index=self.index,
+            docs=self.docs,
+            policy=self.policy,
+            clock=clock,
+            restores=lambda: self.cache.restored,
+        )
         self.scheduler = Scheduler(
             root_str=self.policy.root_str,
             index=self.index,
@@ -133,6 +141,7 @@ class Reactor:
             settle_seconds=config.settle_seconds,
             rag_finder=lambda: RagIndex.find(self.root),
             outdated_interval_seconds=_outdated_interval(self.backend, config),
+            pages=self.pages,
         )
         self.worker = Worker(
             policy=self.policy,
@@ -142,6 +151,7 @@ class Reactor:
             dirty=self.dirty,
             generator=self.generator,
             scheduler=self.scheduler,
+            pages=self.pages,
         )
         self.lock = FileLock.for_repo(self.root, DOCGEN_LOCK)
         self.watcher: Watcher | None = None
@@ -279,6 +289,8 @@ class Reactor:
             self._make_scan("").run()
             self.worker.regraph(float("inf"))  # what changed neighbours outdate, now
         report = compute_status(self.index, self.docs, scope)
+        if self.config.pages:
+            report.pages = self.pages.counts(scope)
         report.backend = self.backend.describe()
         report.extra["backend_health"] = self.backend.health()
         rag = RagIndex.find(self.root)
@@ -370,6 +382,7 @@ class Reactor:
             else:
                 for rel in files:
                     done(self.worker.document(rel, force=force, batch=True, refresh=True))
+            self.pages.write_all(prune=prune)  # after every file doc, as the ticks do
             return outcomes
         finally:
             self.lock.release()

@@ -37,6 +37,7 @@ from .docs import brake_rule, removal_held
 from .idle import IdleDetector
 from .index import FileIndex, FileRow, Tombstone
 from .observe import FOREIGN, UNREADABLE
+from .pages import PageKeeper
 from .paths import quote_path
 from .rag import RagIndex
 from .sampler import Candidate, Sampler
@@ -136,6 +137,7 @@ class Job:
         "sample",
         "outdated",
         "sweep",
+        "page",
     ]
     entry: DirtyEntry | None = None
     entries: tuple[DirtyEntry, ...] = ()
@@ -161,6 +163,7 @@ class Scheduler:
         rag_finder: Callable[[], RagIndex | None],
         outdated_interval_seconds: float | None = 0.0,
         wall_clock: Callable[[], float] = time.time,
+        pages: PageKeeper | None = None,
     ):
         """``outdated_interval_seconds``: the least time between two refreshes of outdated
         docs (0: one per tick, a cheap backend; ``None``: never)."""
@@ -184,6 +187,7 @@ class Scheduler:
         self._tombstone_seen: dict[str, float] = {}
         self.next_rescan_at = float("inf")  # set when the first build is done
         self.held_back = 0  # docs not removed because too many would go at once
+        self.pages = pages  # directory and repository pages: after every file doc
         self.outdated_interval = outdated_interval_seconds
         #: The first slot too comes one interval after start: a restart is no burst of calls.
         self.next_outdated_at = clock() + (outdated_interval_seconds or 0.0)
@@ -365,6 +369,10 @@ class Scheduler:
             yield Job("outdated", candidate=outdated)
             if spent():
                 return
+        if self._pages_due(scan):
+            # after every missing, stale and (when its turn came) outdated doc; before the
+            # sampler, whose rows could spend every tick's budget
+            yield Job("page")
         sampler = self.candidate_sampler()
         while True:
             rows = sampler.candidates()
@@ -390,6 +398,12 @@ class Scheduler:
             and (self.sweep_active or self.clock() >= self.next_sweep_at)
         ):
             yield Job("sweep")
+
+    def _pages_due(self, scan: Scan | None) -> bool:
+        """Directory and repository pages come after every file doc, and not while a removed
+        source's doc waits out its grace period (half a rename?)."""
+        quiet = scan is None and not len(self.dirty) and not self._tombstone_seen
+        return quiet and self.pages is not None and self.pages.due()
 
     def note_graced(self, rel: str) -> None:
         """``rel`` left the index after its own grace period (a dirty path that stayed gone):

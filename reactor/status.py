@@ -24,6 +24,7 @@ from .index import FileIndex
 from .inputs import REASONS, reasons
 from .lock import WATCH_LOCK, is_locked_elsewhere
 from .observe import FOREIGN, SKIP_REASONS
+from .pagestates import PageCounts, is_page
 from .paths import printable, quote_path
 from .state import STATE_DIR
 
@@ -90,6 +91,7 @@ class StatusReport:
     )
     foreign: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    pages: PageCounts | None = None  # directory and repository pages (None: pages are off)
 
     @property
     def skipped_count(self) -> int:
@@ -120,6 +122,7 @@ class StatusReport:
             "declined": self.declined,
             "failed": [f.to_json() for f in self.failed],
             "foreign": self.foreign,
+            "pages": self.pages.to_json() if self.pages is not None else None,
             "paths": {
                 "stale": self.stale_paths,
                 "missing": self.missing_paths,
@@ -153,6 +156,8 @@ class StatusReport:
                 f" (held back: more than {brake_rule(total)} at once; "
                 "`reactor generate --prune` removes them)"
             )
+        if self.pages is not None:
+            lines.append(f"pages:      {self.pages.text() or 'none'}")
         if skipped:
             lines.append(f"skipped:    {skipped}")
         if self.failed:
@@ -281,7 +286,10 @@ def compute_status(
         else:
             report.fresh += 1
     for rel, path in sorted(doc_files.items()):
-        if DocStore.header_at(path) is None:
+        header = DocStore.header_at(path)
+        if is_page(rel) and header is not None:
+            continue  # a directory's page: counted with the pages
+        if header is None:
             report.foreign.append(rel)
         else:
             report.orphaned_paths.append(rel)

@@ -30,6 +30,8 @@ from .graph import format_context, neighbour_paths, neighbours, store_and_regrap
 from .index import DocRecord, FileIndex, FileRow, Tombstone
 from .inputs import digest, parse_comment
 from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, Observation, observe
+from .pages import PageKeeper
+from .pagestates import is_page
 from .paths import quote_path
 from .policy import NotSource, SourcePolicy
 from .sampler import Candidate
@@ -71,6 +73,7 @@ class Worker:
         dirty: DirtySet,
         generator: DocGenerator,
         scheduler: Scheduler,
+        pages: PageKeeper | None = None,
     ):
         self.policy = policy
         self.index = index
@@ -79,6 +82,7 @@ class Worker:
         self.dirty = dirty
         self.generator = generator
         self.scheduler = scheduler
+        self.pages = pages
         self._sweep: Iterator[tuple[str, str]] | None = None
         self._warned: dict[str, str] = {}  # path -> the skip reason already logged
 
@@ -108,6 +112,13 @@ class Worker:
         if job.kind == "tombstone":
             assert job.tombstone is not None
             return self.settle_tombstone(job.tombstone)
+        if job.kind == "page":
+            assert self.pages is not None
+            page = self.pages.step(deadline)
+            if page is None:
+                return None
+            status = "rescanned" if page.status == "checked" else "page"  # (a slice: more soon)
+            return TickResult(True, status, page.path, page.status)
         return self.sweep_step(deadline)
 
     # -- one file's way -------------------------------------------------------------------
@@ -407,6 +418,8 @@ class Worker:
             if rel == "":  # a temp file: only the docgen lock holder gets here
                 with contextlib.suppress(OSError):
                     os.unlink(path)
+            elif is_page(rel) and self.index.get(rel) is None:
+                pass  # a directory's page: the page keeper's (reactor.pages)
             elif self.index.get(rel) is None and not self.index.has_tombstone(rel):
                 header = self.docs.header_at(path)
                 st = self.policy.source_stat(rel) if header is not None else None

@@ -128,7 +128,8 @@ def make_reactor(
 
     def make(*, watch: bool = False, **changes: object) -> Reactor:
         config = DocgenConfig().replace(
-            **{"idle_after_seconds": 10.0, "settle_seconds": 0.5, **changes}
+            # pages off: a tick here is one file's doc (pages have their own tests, test_pages)
+            **{"idle_after_seconds": 10.0, "settle_seconds": 0.5, "pages": False, **changes}
         )
         reactor = Reactor.open(repo, config=config, clock=clock, watch=watch, backend=backend)
         opened.append(reactor)

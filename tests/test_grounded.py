@@ -311,7 +311,7 @@ def test_jobs_keep_n_requests_in_flight_and_wait_out_a_429(
     assert main(["generate", "--all", "--jobs", "4", "--repo", str(tmp_path)]) == 0
     assert state["most"] == 4 and state["calls"] == 9  # 8 files, one 429 asked again
     docs = sorted(p.name for p in (tmp_path / "DOCS/REPODOCS").glob("*.md"))
-    assert docs == [f"m{i}.py.md" for i in range(8)]
+    assert docs == ["README.md", *(f"m{i}.py.md" for i in range(8))]  # and the repo's page
     assert "Adds numbers." in (tmp_path / "DOCS/REPODOCS/m3.py.md").read_text()
 
 

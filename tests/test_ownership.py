@@ -49,7 +49,7 @@ def test_hand_written_pages_survive_100_idle_ticks_with_sweeps(
             ["git", "add", f"{DOCS}/README.md", f"{DOCS}/index.md"], cwd=repo, check=True
         )
     before = {p: p.read_bytes() for p in (readme, index_page)}
-    reactor = make_reactor(watch=True)
+    reactor = make_reactor(watch=True, pages=True)  # the repository's page: in README's place
     for _ in range(100):  # every tick a minute on: sweeps and hourly rescans come due
         reactor.tick()
         clock.advance(max(SWEEP_INTERVAL_SECONDS, RESCAN_INTERVAL_SECONDS) / 50)
@@ -107,7 +107,7 @@ def test_include_nothing_removes_no_doc_and_says_why(
         write(repo, f"mods/m{i}.py", f"X = {i}\n")
     assert run(capsys, "generate", "--all", "--repo", str(repo))[0] == 0
     docs = sorted((repo / DOCS).rglob("*.md"))
-    assert len(docs) == 50
+    assert len(docs) == 50 + 3  # and the pages of the repository, pkg/ and mods/: kept too
     write(repo, "llmc.toml", "[docs.docgen]\ninclude = []\n")
     code, out, err = run(capsys, "generate", "--all", "--repo", str(repo))
     assert code == 0 and sorted((repo / DOCS).rglob("*.md")) == docs
@@ -184,7 +184,7 @@ def test_include_nothing_in_a_small_repo_removes_no_doc(
         write(small, f"m{i}.py", f"X = {i}\n")
     assert run(capsys, "generate", "--all", "--repo", str(small))[0] == 0
     docs = sorted((small / DOCS).rglob("*.md"))
-    assert len(docs) == 5
+    assert len(docs) == 5 + 1  # and the repository's page: kept too
     write(small, "llmc.toml", "[docs.docgen]\ninclude = []\n")
     code, _, err = run(capsys, "generate", "--all", "--repo", str(small))
     assert code == 0 and sorted((small / DOCS).rglob("*.md")) == docs
@@ -193,4 +193,4 @@ def test_include_nothing_in_a_small_repo_removes_no_doc(
     for i in (3, 4):  # deleting two files of five is what deleting files looks like
         (small / f"m{i}.py").unlink()
     assert run(capsys, "generate", "--all", "--repo", str(small))[0] == 0
-    assert len(list((small / DOCS).rglob("*.md"))) == 3
+    assert len(list((small / DOCS).rglob("*.md"))) == 3 + 1  # and the repository's page

@@ -119,7 +119,7 @@ def make_backend(config: DocgenConfig, repo_root: Path) -> Backend:
     if config.backend == "outline":
         from .outline import OutlineBackend
 
-        return OutlineBackend()
+        return OutlineBackend(links=config.pages)
     if config.backend == "shell":
         from ..config import script_path
         from .shell import ShellBackend

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
+from .. import doclinks
 from ..facts import FACTS_VERSION, TYPE_KINDS, Facts, Symbol, shebang_language
 from ..facts.walker import PRAGMA, is_licence, without_directives
 from ..markdown import Block, Page, bullets, code, heading, inline, paragraph, prose, quote
@@ -95,19 +96,27 @@ class OutlineBackend(Backend):
     name = "outline"
     cheap = True
 
+    def __init__(self, *, links: bool = True):
+        """``links``: each doc links to its directory's page and its neighbours' docs (pages
+        are on: :mod:`reactor.pages`; ``pages = false`` makes docs without them)."""
+        self.links = links
+
     def describe(self) -> str:
         return "outline (built-in, offline)"
 
     def identity(self) -> str:
         # the page is made from the facts: a better extractor is a better page
-        return f"outline/layout-{OUTLINE_VERSION}/facts-{FACTS_VERSION}"
+        return f"outline/layout-{OUTLINE_VERSION}/facts-{FACTS_VERSION}" + (
+            "/links" if self.links else ""
+        )
 
     def generate(self, request: DocRequest) -> Generated | NoOp:
         rel, source, facts = request.relative_path, request.source_contents, request.facts
+        links = request.repo_root if self.links else None
         if source.strip() and facts is not None and (facts.symbols or facts.imports or facts.doc):
-            return Generated(facts_page(rel, source, facts, request.graph_context))
+            return Generated(facts_page(rel, source, facts, request.graph_context, links=links))
         error = facts.error if facts is not None else ""
-        return Generated(generic_page(rel, source, request.graph_context, error=error))
+        return Generated(generic_page(rel, source, request.graph_context, error=error, links=links))
 
 
 def title(rel: str) -> str:
@@ -160,20 +169,27 @@ def context_blocks(graph_context: str) -> list[Block]:
     return blocks
 
 
-def generic_page(rel: str, source: str, graph_context: str | None, *, error: str = "") -> str:
+def generic_page(
+    rel: str, source: str, graph_context: str | None, *, error: str = "", links: Path | None = None
+) -> str:
     """Language, size and the leading comment block: what a reader checks first (``error``:
-    why the parser could not read it, said rather than leaving an empty page)."""
+    why the parser could not read it, said rather than leaving an empty page; ``links``: the
+    repo root, when the doc links to its directory's page and its neighbours' docs)."""
     page = Page(heading(1, title(rel)))
     if not source.strip():
         page.add(paragraph(f"*Empty {inline(_language(rel))} file.*"))
         return page.text()
     page.add(paragraph(f"*{inline(_language(rel, source))} source — {_stats(source)}.*"))
+    if links is not None:
+        page.add(doclinks.up(rel))
     if error:
         page.add(paragraph(f"*Not parsed ({inline(error)}): nothing of it is listed.*"))
     comment = leading_comment(source)
     if comment:
         page.add(heading(2, "Leading comment"), quote(prose("\n".join(comment))))
     page.add(*_context_section(graph_context))
+    if links is not None:
+        page.add(*doclinks.neighbours(rel, graph_context, links))
     return page.text()
 
 
@@ -234,6 +250,7 @@ def facts_page(
     graph_context: str | None,
     *,
     caveats: Sequence[str] = (),
+    links: Path | None = None,
 ) -> str:
     """The outline of a file from its facts: the same layout for every language (``caveats``:
     a model's, for a grounded doc)."""
@@ -241,6 +258,8 @@ def facts_page(
     package = f", package {code(facts.package)}" if facts.package else ""
     stats = f"*{inline(_language(rel, source))} {noun} — {_stats(source)}{package}.*"
     page = Page(heading(1, title(rel)), paragraph(stats))
+    if links is not None:
+        page.add(doclinks.up(rel))
     if facts.error:
         page.add(paragraph(f"*Partly parsed ({inline(facts.error)}): the list may be incomplete.*"))
     doc = prose(facts.doc)
@@ -291,6 +310,8 @@ def facts_page(
     if caveats:
         page.add(heading(2, "Caveats"), bullets(inline(c) for c in caveats))
     page.add(*_context_section(graph_context))
+    if links is not None:
+        page.add(*doclinks.neighbours(rel, graph_context, links))
     return page.text()
 
 

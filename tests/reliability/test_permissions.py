@@ -102,7 +102,7 @@ def test_an_unreadable_directory_keeps_its_docs(unprivileged_repo: tuple[Path, l
     (repo / "sub").chmod(0)
     run = reactor(prefix, "generate", "--all", "--repo", str(repo))
     assert run.returncode == 0 and "Traceback" not in run.stderr
-    assert len(list((repo / DOCS / "sub").glob("*.md"))) == 6  # not orphans
+    assert len(list((repo / DOCS / "sub").glob("*.py.md"))) == 6  # not orphans
     status = json.loads(reactor(prefix, "status", str(repo), "--json").stdout)
     assert status["orphaned"] == 0 and len(status["skipped"]["paths"]["unreadable"]) == 6
     check = reactor(prefix, "check", "--repo", str(repo))
@@ -129,7 +129,7 @@ def test_watch_keeps_docs_of_hidden_files_and_picks_them_up_when_readable_again(
             write(repo, "a.py", "A = 3\n")
             (repo / "a.py").chmod(0)
             wait_until(lambda: any("not documenting a.py" in line for line in lines))
-            assert len(list((repo / DOCS / "sub").glob("*.md"))) == 6
+            assert len(list((repo / DOCS / "sub").glob("*.py.md"))) == 6
             (repo / "a.py").chmod(0o644)  # readable again: no content change, no new mtime
             wait_until(
                 lambda: doc_header(repo, "a.py") == f"SHA256: {sha256_of(repo / 'a.py')}",
@@ -147,7 +147,7 @@ def test_watch_keeps_docs_of_hidden_files_and_picks_them_up_when_readable_again(
             proc.wait(timeout=30)
             reader.join(timeout=10)
     assert "Traceback" not in "".join(lines)
-    assert len(list((repo / DOCS / "sub").glob("*.md"))) == 6
+    assert len(list((repo / DOCS / "sub").glob("*.py.md"))) == 6
 
 
 def test_a_repo_that_is_not_writable_is_one_line_not_a_traceback(
