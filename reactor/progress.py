@@ -106,10 +106,12 @@ class ProgressReporter:
         self._check_at = float("-inf")
         self._last: tuple[float, int] | None = None
         self._said_converged = False
+        self._said_outdated = 0  # outdated docs the converged line counted
 
     def __call__(self) -> bool:
         now = self.clock()
-        if now < self._next_at and (self._said_converged or now < self._check_at):
+        settled = self._said_converged and not self._said_outdated
+        if now < self._next_at and (settled or now < self._check_at):
             return False
         self._check_at = now + CONVERGED_CHECK_SECONDS
         fresh, outdated, total = self.reactor.index.progress()
@@ -134,12 +136,15 @@ class ProgressReporter:
             else:
                 refresh = refresh_words(self.reactor)
                 log.info("%s", progress_line(fresh, total, pace, outdated, refresh=refresh))
-        elif not self._said_converged:
-            self._said_converged = True
+        elif not self._said_converged or (self._said_outdated and not outdated):
+            # said once when the backlog is gone, and again when its outdated docs are too
+            self._said_converged, self._said_outdated = True, outdated
             line = progress_line(fresh, total, None, outdated, refresh=refresh_words(self.reactor))
             log.info("\033[1;32m%s\033[0m" if self.highlight else "%s", line)
         self._write_state()
-        interval = IDLE_STATE_INTERVAL_SECONDS if converged else REPORT_INTERVAL_SECONDS
+        interval = (
+            IDLE_STATE_INTERVAL_SECONDS if converged and not outdated else REPORT_INTERVAL_SECONDS
+        )
         self._next_at = now + interval
         return False
 

@@ -109,3 +109,29 @@ def test_the_line_says_how_outdated_docs_are_refreshed_by_this_backend(
         "8/10 fresh (80%) · 2 outdated, refreshed at most 30 an hour (refresh_outdated_per_hour)"
     )
     assert progress_line(0, 0, None) == "0/0 fresh (no sources to document)"
+
+
+def test_all_fresh_is_said_again_once_the_outdated_docs_are_refreshed(
+    make_reactor: ...,  # type: ignore[valid-type]
+    backend: FakeBackend,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The backlog gone with outdated docs left says so; when they are refreshed too, the
+    watch says "all N docs fresh" (what a user, or a script reading the log, waits for)."""
+    caplog.set_level(logging.INFO, logger="reactor")
+    monkeypatch.setattr(backend, "cheap", True)  # refreshes outdated docs at once, as outline
+    reactor: Reactor = make_reactor(idle_after_seconds=0)
+    report = ProgressReporter(reactor, clock=clock)
+    lines = lambda: [m for m in caplog.messages if "fresh" in m and "Docgen" not in m]  # noqa: E731
+    while reactor.tick().work_done:
+        pass
+    reactor.index.set_graph("pkg/util.py", "another neighbourhood")  # outdated by neighbours
+    report()
+    assert lines()[-1] == "2/3 fresh (66%) · 1 outdated, refreshed one per idle tick"
+    while reactor.tick().work_done:
+        pass
+    clock.advance(2.0)  # the reporter looks again within seconds, not in five minutes
+    report()
+    assert lines()[-1] == "all 3 docs fresh"
