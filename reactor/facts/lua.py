@@ -70,17 +70,21 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
 def _tables_kept_local(w: Walker, root: ts.Node) -> None:
     """Functions of a ``local`` table the module does not return (``local failureMt = {}``,
     ``function failureMt.__tostring(e)``) are its own business: private."""
-    returned = {
-        w.text(value)
-        for node in named(root)
-        if node.type == "return_statement"
-        for value in w.descendants(node, "identifier")[:1]
-    }
+    if not any("." in s.name or ":" in s.name for s in w.facts.symbols):
+        return
+    returned: set[str] = set()
     local: set[str] = set()
     for node in named(root):
-        if node.type == "variable_declaration":
-            for target in w.descendants(node, "variable_list")[:1]:
-                local.update(w.text(n) for n in target.named_children if n.type == "identifier")
+        if node.type == "return_statement":  # `return M`
+            values = next(named(node), None)
+            first = next(named(values), None) if values is not None else None
+            if first is not None and first.type == "identifier":
+                returned.add(w.text(first))
+        elif node.type == "variable_declaration":  # `local M = {}`, `local a, b`
+            for part in named(node):
+                names = next((c for c in named(part) if c.type == "variable_list"), part)
+                if part.type in ("assignment_statement", "variable_list"):
+                    local.update(w.text(n) for n in named(names) if n.type == "identifier")
     hidden = local - returned
     for i, symbol in enumerate(w.facts.symbols):
         table = re.split(r"[.:]", symbol.name, maxsplit=1)[0]
