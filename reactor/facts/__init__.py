@@ -391,6 +391,8 @@ def summary(doc: str, *, limit: int = 300) -> str:
     over; a sentence that ends at a colon ("Returns:", "Same as:") takes in what follows it —
     its first sentence when that is prose, the code itself (as a code span) when it is code.
     """
+    if not doc:
+        return ""
     if "\n" in doc:
         doc = _sentence_lines(doc)
     if "```" in doc or "~~~" in doc:  # a fenced block is one code paragraph, blank lines and all

@@ -431,7 +431,7 @@ _NOTE_TO_SELF = re.compile(r"^\s*(TODO|FIXME|XXX|HACK)\b")
 def doc_summary(text: str) -> str:
     """The first sentence of a doc comment, without its block tags (``@param``…) and markup;
     nothing for a note to the authors (``TODO:``, ``FIXME``)."""
-    if _NOTE_TO_SELF.match(text):
+    if not text or _NOTE_TO_SELF.match(text):
         return ""
     if "\nDeprecated:" in text:  # go/doc's notice opens a paragraph of its own, blank line or not
         text = text.replace("\nDeprecated:", "\n\nDeprecated:")
