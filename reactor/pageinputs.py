@@ -22,7 +22,7 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +134,16 @@ class DirRecord:
         return [*links, [(f.path, f.importers) for f in self.files]]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        data = {
+            "dir": self.dir,
+            "purpose": self.purpose,
+            "purpose_from": self.purpose_from,
+            "files": [f.__dict__ for f in self.files],
+            "subdirs": [s.__dict__ for s in self.subdirs],
+            "uses": [k.__dict__ for k in self.uses],
+            "used_by": [k.__dict__ for k in self.used_by],
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> DirRecord:

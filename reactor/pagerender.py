@@ -36,6 +36,8 @@ PAGE_LAYOUT = 1
 #: Names shown per file in a directory's table, and per edge.
 MAIN_NAMES = 6
 EDGE_NAMES = 5
+#: Directories a page lists as used, or as using it.
+MAX_LINKS = 20
 #: Entry points listed on the repository page.
 MAX_ENTRIES = 20
 #: The node of the files at the root in the top-level diagram.
@@ -58,8 +60,14 @@ def page_path(rel_dir: str) -> str:
 
 
 def _to(here: str, target: str) -> str:
-    """``target`` (a path under the output dir) relative to the page of directory ``here``."""
-    return posixpath.relpath(target, here or ".")
+    """``target`` (a path under the output dir) relative to the page of directory ``here``
+    (both clean relative paths: no file system is asked, unlike ``posixpath.relpath``)."""
+    ups = here.split("/") if here else []
+    parts = target.split("/")
+    common = 0
+    while common < min(len(ups), len(parts) - 1) and ups[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(ups) - common) + parts[common:])
 
 
 def _dir_link(here: str, rel_dir: str) -> str:
@@ -192,13 +200,16 @@ def _subdirs(record: DirRecord) -> list[Block]:
 
 
 def _links(here: str, title: str, links: Sequence[Link]) -> list[Block]:
+    """The directories on one side, most imports first, at most :data:`MAX_LINKS`."""
     if not links:
         return []
     items = []
-    for k in links:
+    for k in links[:MAX_LINKS]:
         names = [n for n, _ in k.names]
         used = f": {_names(names, EDGE_NAMES)}" if names else ""
         items.append(f"{_dir_link(here, k.dir)} — {_counted(k.imports, 'import')}{used}")
+    if len(links) > MAX_LINKS:
+        items.append(f"… (+{len(links) - MAX_LINKS} more directories)")
     return [heading(2, title), bullets(items)]
 
 

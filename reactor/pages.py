@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 #: The heal pass (pages deleted by hand, READMEs edited) starts again this long after the last.
 HEAL_INTERVAL_SECONDS = 600.0
 _DEPTH = "(dir != '') + length(dir) - length(replace(dir, '/', ''))"
+#: Parsed records kept between lookups (each a few kB).
+RECORDS_KEPT = 2048
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class PageKeeper:
         self._held = 0
         self._warned: set[str] = set()
         self._restores = restores
+        self._records: dict[str, DirRecord] = {}  # parsed records by their text
         self._restored = restores()
 
     def shown(self, rel_dir: str) -> str:
@@ -167,8 +170,7 @@ class PageKeeper:
     def _refresh(self, rel_dir: str, *, prune: bool = False) -> PageOutcome | None:
         """Make ``rel_dir``'s record and page current: one write transaction."""
         with self.index.write():
-            stored = self.index.read("SELECT record FROM pages WHERE dir = ?", (rel_dir,))
-            old = DirRecord.from_json(stored[0][0]) if stored else None
+            old = self._stored(rel_dir)
             model = PageModel(self.index, self.root, self._known(rel_dir))
             record = model.record(rel_dir)
             if record.empty:
@@ -218,17 +220,19 @@ class PageKeeper:
         """The stored records a directory's page reads: its subdirectories' (their summaries),
         or for the repository page every one."""
         if rel_dir == "":
-            return stored_records(self.index)
-        rows = self.index.read(
-            "SELECT dir, record FROM pages"
-            " WHERE dir > ? AND dir < ? AND instr(substr(dir, ?), '/') = 0",
-            (rel_dir + "/", rel_dir + "0", len(rel_dir) + 2),
-        )
-        return {d: DirRecord.from_json(r) for d, r in rows}
+            rows = self.index.read("SELECT dir, record FROM pages")
+        else:
+            rows = self.index.read(
+                "SELECT dir, record FROM pages"
+                " WHERE dir > ? AND dir < ? AND instr(substr(dir, ?), '/') = 0",
+                (rel_dir + "/", rel_dir + "0", len(rel_dir) + 2),
+            )
+        return {d: self._parsed(r) for d, r in rows}
 
     def _propagate(self, old: DirRecord | None, new: DirRecord) -> None:
         """What else a changed record changes: its parent's page (its summary, its size), the
-        repository page, and the pages on the other side of each changed edge."""
+        repository page, and the pages on the other side of each changed edge — unless that
+        side, computed first from the same edges, already shows as many (a first pass)."""
         if old == new:
             return
         parent = parent_of(new.dir)
@@ -238,13 +242,40 @@ class PageKeeper:
             shown = (old.summary, old.total) if old is not None else None
             if shown != (new.summary, new.total):
                 marks.add(parent)
-        for before, after in (
-            (old.uses if old else (), new.uses),
-            (old.used_by if old else (), new.used_by),
-        ):
-            was, now = {k.dir: k for k in before}, {k.dir: k for k in after}
-            marks |= {d for d in was.keys() | now.keys() if was.get(d) != now.get(d)}
+        for side, mirror in (("uses", "used_by"), ("used_by", "uses")):
+            was = {k.dir: k for k in getattr(old, side)} if old else {}
+            now = {k.dir: k for k in getattr(new, side)}
+            changed = [d for d in was.keys() | now.keys() if was.get(d) != now.get(d)]
+            # (a side not made yet has no record: it will be made, from the same edges)
+            for other, theirs in self._stored_many(changed).items():
+                seen = next((k.imports for k in getattr(theirs, mirror) if k.dir == new.dir), 0)
+                mine = now[other].imports if other in now else 0
+                if old is not None or seen != mine:
+                    marks.add(other)
         self._mark(sorted(marks))
+
+    def _stored_many(self, dirs: list[str]) -> dict[str, DirRecord]:
+        out = {}
+        for start in range(0, len(dirs), 500):
+            chunk = dirs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT dir, record FROM pages WHERE dir IN ({marks})"
+            out.update({d: self._parsed(r) for d, r in self.index.read(sql, chunk)})
+        return out
+
+    def _stored(self, rel_dir: str) -> DirRecord | None:
+        rows = self.index.read("SELECT record FROM pages WHERE dir = ?", (rel_dir,))
+        return self._parsed(rows[0][0]) if rows else None
+
+    def _parsed(self, text: str) -> DirRecord:
+        """A stored record, parsed once while its text stays the same (a page's neighbours
+        are looked up again and again in a pass)."""
+        record = self._records.get(text)
+        if record is None:
+            if len(self._records) >= RECORDS_KEPT:
+                del self._records[next(iter(self._records))]
+            record = self._records[text] = DirRecord.from_json(text)
+        return record
 
     def _remove(self, rel_dir: str, record: DirRecord, *, prune: bool) -> PageOutcome | None:
         """A directory without sources: its page goes, if ours, unless too many go at once

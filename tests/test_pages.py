@@ -18,7 +18,7 @@ from reactor.backends.outline import OutlineBackend
 from reactor.check import check
 from reactor.config import DocgenConfig
 from reactor.mermaid import Edge, flowchart, label
-from reactor.pages import page_for
+from reactor.pages import HEAL_INTERVAL_SECONDS, page_for
 from reactor.reactor import Reactor
 
 DOCS = "DOCS/REPODOCS"
@@ -344,3 +344,31 @@ def test_page_for_a_directory(project: Path, clock: FakeClock) -> None:
         assert text is not None and "extra.py" in text and "extra.py" not in page(project, "app")
         assert page_for(reactor, "") is not None
         assert page_for(reactor, "nowhere") is None
+
+
+def test_a_new_use_across_directories_shows_on_both_sides(project: Path, clock: FakeClock) -> None:
+    with open_reactor(project, clock) as reactor:
+        settle(reactor, clock)
+        write(
+            project,
+            "app/web/server.py",
+            "from app.core import parse, Engine\n\n\ndef serve(): ...\n",
+        )
+        reactor.notify(["app/web/server.py"])
+        done = settle(reactor, clock)
+        assert sorted(written(done)) == ["app", "app/web"]
+        assert "- [`app/web/`](web/README.md) — 1 import: `Engine`, `parse`" in page(project, "app")
+        assert "- [`app/`](../README.md) — 1 import: `Engine`, `parse`" in page(project, "app/web")
+
+
+def test_what_the_index_cannot_see_is_healed(project: Path, clock: FakeClock) -> None:
+    with open_reactor(project, clock) as reactor:
+        settle(reactor, clock)
+        (project / DOCS / "lib/README.md").unlink()  # by hand
+        write(project, "tools/README.md", "Scripts for releases.\n")  # no source changed
+        assert written(settle(reactor, clock)) == []  # not before the heal pass is due
+        clock.advance(HEAL_INTERVAL_SECONDS)
+        # (and the repository page, where the layout shows its purpose)
+        assert sorted(written(settle(reactor, clock))) == ["", "lib", "tools"]
+        assert "## Purpose\n\nScripts for releases." in page(project, "tools")
+        assert reactor.status().pages.text() == "5 fresh"  # type: ignore[union-attr]
