@@ -7,18 +7,19 @@ doc's ``SHA256:`` line. When the reactor's index exists it is read (immutable) a
 a source whose size and mtime match its row is not read again.
 
 It fails (exit 1) on ``stale``, ``missing`` and ``orphaned`` docs (ours, without a source), and
-on sources it cannot read (``unreadable``: their docs cannot be judged). With ``strict`` it fails
-on ``outdated`` docs too — a doc whose source is unchanged but whose path, neighbours (the graph
-context as it renders now) or backend differ from what its inputs line records. That needs every
-file's facts, so a strict check builds a throwaway index in memory (a CI checkout has none, and
-the reactor's own may lag a running daemon); it still writes nothing. What is not documented
-by design is named but does not fail: too large, binary, a file of the user's where the doc
-would go, or declined by the backend (its ``NO-OP`` for this very content, as the index recorded
-it: a checkout without the index cannot know, and counts such a source as missing). Files in the
-output dir that are not ours are never a failure. Which files are sources is the source policy's
-answer (:mod:`reactor.policy`), the same ``watch``, ``status`` and ``generate`` use. With PATHS
-only those sources' docs are checked, and paths that are not sources are ignored, so a hook can
-pass every staged file.
+on what it cannot read (``unreadable``: a source or its directory, a doc or a directory of docs;
+none can be judged, and a doc that cannot be read is neither fresh nor foreign). With ``strict``
+it fails on ``outdated`` docs too — a doc whose source is unchanged but whose path, neighbours
+(the graph context as it renders now) or backend differ from what its inputs line records. That
+needs every file's facts, so a strict check builds a throwaway index in memory (a CI checkout
+has none, and the reactor's own may lag a running daemon); it still writes nothing. What is not
+documented by design is named but does not fail: too large, binary, a file of the user's where
+the doc would go, or declined by the backend (its ``NO-OP`` for this very content, as the index
+recorded it: a checkout without the index cannot know, and counts such a source as missing).
+Files in the output dir that are not ours are never a failure. Which files are sources is the
+source policy's answer (:mod:`reactor.policy`), the same ``watch``, ``status`` and ``generate``
+use. With PATHS only those sources' docs are checked, and paths that are not sources are
+ignored, so a hook can pass every staged file.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .facts.resolve import Resolver
 from .graph import format_context, neighbours
 from .index import DB_PATH, NOOP_PREFIX, FileIndex
 from .inputs import BACKEND, Inputs, parse_comment, reasons
-from .observe import BINARY, FOREIGN, TOO_LARGE, UNREADABLE
+from .observe import BINARY, FOREIGN, TOO_LARGE, UNREADABLE, UNREADABLE_DOC
 from .pagestates import PageCounts, check_pages, is_page, pages_present
 from .paths import printable, quote_path
 from .policy import GONE_ERRNOS, NotSource, SourcePolicy, looks_binary
@@ -56,7 +57,9 @@ class CheckReport:
     stale: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
+    #: Sources, source directories, docs and doc directories that cannot be read.
     unreadable: list[str] = field(default_factory=list)
+    docs_unreadable: int = 0  # sources whose doc cannot be read (judged neither way)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # too_large, binary, foreign, noop
     declined: dict[str, str] = field(default_factory=dict)  # path -> the backend's NO-OP reason
     foreign: int = 0  # files in the output dir that are not ours (left alone)
@@ -74,7 +77,7 @@ class CheckReport:
 
     @property
     def checked(self) -> int:
-        return self.fresh + len(self.stale) + len(self.missing)
+        return self.fresh + len(self.stale) + len(self.missing) + self.docs_unreadable
 
     def problems(self) -> Iterator[str]:
         """``<state> <path>`` lines in path order (an outdated path with its reasons)."""
@@ -159,6 +162,9 @@ def check(
         if state == "fresh":
             report.fresh += 1
             fresh.append(rel)
+        elif state == UNREADABLE_DOC:
+            report.docs_unreadable += 1
+            report.unreadable.append(f"{docs.output_rel.as_posix()}/{rel}.md")
         elif state in report.skipped:
             report.skipped[state].append(rel)
         elif state is not None:
@@ -167,13 +173,15 @@ def check(
     if paths is None:
         known = {rel for rel, _ in sources}
         ours = report.fresh + len(report.stale)
-        for rel, path in docs.iter_docs():
+        for rel, path in docs.iter_docs(on_unlistable=report.unreadable.append):
             if rel in known or any(rel == h or rel.startswith(h + "/") for h in hidden):
                 continue
             header = DocStore.header_at(path)
             if is_page(rel) and header is not None:
                 continue  # a directory's page: checked with the pages
-            if header is None:
+            if header is None and DocStore.inspect_at(path).kind == "unreadable":
+                report.unreadable.append(f"{docs.output_rel.as_posix()}/{rel}.md")
+            elif header is None:
                 report.foreign += 1
             else:
                 report.orphaned.append(rel)
@@ -277,9 +285,9 @@ def _state(
     rel: str,
     st: os.stat_result,
 ) -> str | None:
-    """``fresh``, ``stale``, ``missing``, ``unreadable``, a skip reason (``noop`` included),
-    or ``None`` (not a source after all). Raw ``os`` calls, not ``open()``: this runs for
-    every source."""
+    """``fresh``, ``stale``, ``missing``, ``unreadable`` (the source), ``unreadable_doc``, a
+    skip reason (``noop`` included), or ``None`` (not a source after all). Raw ``os`` calls,
+    not ``open()``: this runs for every source."""
     if st.st_size > policy.config.max_file_bytes:
         return TOO_LARGE
     cached = cache.get(rel)
@@ -307,6 +315,8 @@ def _state(
     if binary:
         return BINARY
     doc = docs.inspect(rel)
+    if doc.kind == "unreadable":
+        return UNREADABLE_DOC
     if doc.in_the_way is not None:
         return FOREIGN
     if doc.sha256 == sha256:

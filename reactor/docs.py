@@ -15,13 +15,14 @@ never a torn one; the temp files of writes in flight are known, so a shutdown ca
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -97,6 +98,14 @@ def _parse_head(head: bytes) -> str | None:
     return parse_header(line.decode("ascii", errors="replace"))
 
 
+def _not_opened(exc: OSError) -> DocFile:
+    """A doc path that could not be read: a permission or I/O error says nothing of what is
+    there (it may well be ours), anything else means something of the user's is in the way."""
+    if exc.errno in UNREADABLE_ERRNOS:
+        return DocFile("unreadable", error=exc.strerror or str(exc))
+    return DocFile("foreign")
+
+
 def header_line(sha256: str) -> str:
     """The first line of every doc."""
     return f"SHA256: {sha256}\n"
@@ -108,13 +117,19 @@ def parse_header(first_line: str) -> str | None:
     return match.group(1) if match else None
 
 
+#: Errors that say a doc is there but cannot be read (not that something else is in the way).
+UNREADABLE_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EIO})
+
+
 @dataclass(frozen=True)
 class DocFile:
-    """What a doc path holds: nothing, one of our docs (with its header's digest), or the
-    user's (a foreign file, or a directory)."""
+    """What a doc path holds: nothing, one of our docs (with its header's digest), the user's
+    (a foreign file, or a directory), or something that cannot be read (``error`` says why):
+    neither ours nor foreign, so never overwritten, removed or counted as either."""
 
-    kind: Literal["absent", "ours", "foreign", "directory"]
+    kind: Literal["absent", "ours", "foreign", "directory", "unreadable"]
     sha256: str | None = None
+    error: str = ""
 
     @property
     def in_the_way(self) -> str | None:
@@ -123,6 +138,8 @@ class DocFile:
             return "a file that is not one of our docs (no SHA256 header) is in the way"
         if self.kind == "directory":
             return "a directory is in the way"
+        if self.kind == "unreadable":
+            return f"cannot read it ({self.error}); a doc is never overwritten unread"
         return None
 
 
@@ -179,8 +196,8 @@ class DocStore:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return DocFile("absent")
-        except OSError:
-            return DocFile("foreign")  # a symlink (ELOOP), or unreadable: never ours to touch
+        except OSError as exc:
+            return _not_opened(exc)  # a symlink (ELOOP) is foreign: never ours to touch
         try:
             mode = os.fstat(fd).st_mode
             if stat.S_ISDIR(mode):
@@ -188,8 +205,8 @@ class DocStore:
             if not stat.S_ISREG(mode):
                 return DocFile("foreign")  # a FIFO, a device: never ours
             digest = _parse_head(os.read(fd, 80))
-        except OSError:
-            return DocFile("foreign")
+        except OSError as exc:
+            return _not_opened(exc)
         finally:
             os.close(fd)
         return DocFile("ours", digest) if digest is not None else DocFile("foreign")
@@ -339,11 +356,18 @@ class DocStore:
         return True
 
     # -- scanning -----------------------------------------------------------------------
-    def iter_docs(self, *, with_temp_files: bool = False) -> Iterator[tuple[str, str]]:
+    def iter_docs(
+        self,
+        *,
+        with_temp_files: bool = False,
+        on_unlistable: Callable[[str], object] | None = None,
+    ) -> Iterator[tuple[str, str]]:
         """Yield ``(source_rel, doc_abs_path)`` for every doc; symlinks are not followed.
 
         With ``with_temp_files`` also ``("", temp_abs_path)`` for each temp file, for the
         docgen lock holder's sweep (a temp file is only ever removed under that lock).
+        ``on_unlistable`` gets the repo-relative path of each directory that cannot be listed
+        (a permission or I/O error): what it holds is unknown, not absent.
         """
         if not self.root.is_dir() or self.root.is_symlink():
             return
@@ -354,7 +378,10 @@ class DocStore:
             try:
                 with os.scandir(directory) as it:
                     entries = list(it)
-            except OSError:
+            except OSError as exc:
+                if on_unlistable is not None and exc.errno in UNREADABLE_ERRNOS:
+                    below = directory[len(self._root_str) :]
+                    on_unlistable(self.output_rel.as_posix() + below)
                 continue
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):

@@ -26,6 +26,9 @@ BINARY = "binary"
 UNREADABLE = "unreadable"
 #: A source whose doc path holds a file or directory that is not one of our docs.
 FOREIGN = "foreign"
+#: A source whose doc cannot be read (a permission or I/O error): neither fresh nor foreign,
+#: and never overwritten unread.
+UNREADABLE_DOC = "unreadable_doc"
 BINARY_DETAIL = "binary content (NUL bytes, not UTF-8 text)"
 NOT_A_SCRIPT = "no extension and no shebang naming a known interpreter"
 #: Why a source is not documented, as ``status`` and ``check`` name it.
@@ -34,6 +37,7 @@ SKIP_REASONS = {
     BINARY: "binary",
     UNREADABLE: "unreadable",
     FOREIGN: "foreign file in the way",
+    UNREADABLE_DOC: "doc unreadable",
 }
 
 

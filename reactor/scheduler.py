@@ -7,7 +7,8 @@ at the first unit that generated, moved or removed something):
    index nor a backlog of docs starves the other: the first docs appear within seconds);
 2. settled dirty paths, in the order they were first marked (existing files first; a vanished
    one waits ``DELETE_GRACE_SECONDS`` in case it is half of a rename);
-3. files whose retry time has come (a failure's backoff, a deferral), even in a converged repo;
+3. files whose retry time has come (a failure's backoff, a deferral), even in a converged repo,
+   and every ``DOC_PROBE_SECONDS`` a probe of the docs that could not be read;
 4. known work: files the index knows to have a missing or stale doc (a restart after edits were
    indexed but not documented, a scan's finds), in id order from a cursor — never left to chance;
 5. tombstones (sources that left the index; their docs go), re-resolved imports and re-digested
@@ -36,7 +37,7 @@ from .docgen import Outcome
 from .docs import brake_rule, removal_held
 from .idle import IdleDetector
 from .index import FileIndex, FileRow, Tombstone
-from .observe import FOREIGN, UNREADABLE
+from .observe import FOREIGN, UNREADABLE, UNREADABLE_DOC
 from .pages import PageKeeper
 from .paths import quote_path
 from .rag import RagIndex
@@ -58,6 +59,9 @@ DISK_RETRY_SECONDS = 5.0
 GATE_RETRY_SECONDS = 30.0
 #: A file a tick found it could not document after all (binary, refused) waits this long.
 SKIP_RETRY_SECONDS = 300.0
+#: Docs that could not be read are looked at again this often (one open each): no event says
+#: their permissions came back, since the output dir takes no watch.
+DOC_PROBE_SECONDS = 5.0
 #: Settled dirty paths peeked at per tick (each costs a stat, maybe a hash).
 DIRTY_PEEK = 64
 #: Known-work rows (missing or stale docs the index knows of) looked at per tick.
@@ -69,6 +73,16 @@ SWEEP_INTERVAL_SECONDS = 600.0
 #: A whole-repo rescan (in slices) this long after the last one: a safety net for creations
 #: no event reported and no overflow announced (network filesystems, a host's own watcher).
 RESCAN_INTERVAL_SECONDS = 3600.0
+
+
+def _rotating(paths: dict[str, None]) -> Iterator[str]:
+    """Each of ``paths``, moved to the back as it is taken (one still there when its turn
+    comes: the caller may drop some on the way)."""
+    for rel in list(paths):
+        if rel in paths:
+            del paths[rel]
+            paths[rel] = None
+            yield rel
 
 
 def backoff_seconds(failures: int) -> float:
@@ -138,6 +152,7 @@ class Job:
         "outdated",
         "sweep",
         "page",
+        "probe",
     ]
     entry: DirtyEntry | None = None
     entries: tuple[DirtyEntry, ...] = ()
@@ -194,6 +209,12 @@ class Scheduler:
         self._outdated_cursor = 0
         self._pending_cursor = 0
         self._disk_warned = False  # one warning while the disk refuses writes
+        #: Sources whose doc cannot be written now, by why: the doc cannot be read (probed
+        #: every DOC_PROBE_SECONDS), or the source itself could not be read (its wait ends
+        #: once a rescan has read it: its directory's permissions came back).
+        self.unreadable_docs: dict[str, None] = {}
+        self._hidden: dict[str, None] = {}
+        self.next_doc_probe = float("inf")
         #: Dirty entries already brought into the index, by the event time they had then.
         self._synced: dict[str, float] = {}
         self._resume_retries()
@@ -209,13 +230,24 @@ class Scheduler:
         """Whether a tick leaves ``row`` alone for now: backed off, or given up on (declined,
         or failed too often) until its content changes."""
         gave_up = row.failed_blake3 == row.blake3 and row.failures >= MAX_ATTEMPTS_PER_HASH
-        return gave_up or self.backoff.blocked(row.path)
+        return gave_up or self.blocked(row)
+
+    def blocked(self, row: Candidate) -> bool:
+        """Whether ``row`` waits for its due time; a source that waited because it could not
+        be read, and has been read since (a rescan after its directory's attribute event),
+        waits no longer."""
+        if row.path in self._hidden and isinstance(row, FileRow) and row.skip != UNREADABLE:
+            del self._hidden[row.path]
+            self.backoff.clear(row.path)
+            return False
+        return self.backoff.blocked(row.path)
 
     # -- recording ------------------------------------------------------------------------
     def record(self, outcome: Outcome, row: FileRow | None) -> Outcome:
         """Turn one file's outcome into its next due time (kept in the index as well, for
         ``status`` and a restart). Returns the outcome with its failure count."""
         rel, status = outcome.path, outcome.status
+        self._note_blocked(rel, outcome.skip if status == "skipped" else None)
         if status == "failed" and outcome.disk:
             # the disk's fault, not the file's: no give-up count, and soon again (a backend
             # call waits for the disk to take a probe write first; see DocGenerator)
@@ -277,13 +309,41 @@ class Scheduler:
         if status == "deferred":
             log.debug("not documenting %s yet: %s", quote_path(rel), outcome.reason)
             self.backoff.wait(rel, GATE_RETRY_SECONDS)
-        elif status == "skipped" and outcome.skip in (UNREADABLE, FOREIGN):
+        elif status == "skipped" and outcome.skip in (UNREADABLE, UNREADABLE_DOC, FOREIGN):
             # it may become documentable without a change of content (permissions return, the
-            # user's file goes): looked at again after a while, never in a tight loop
+            # user's file goes): looked at again after a while, never in a tight loop (and
+            # sooner when a rescan reads it, or the doc probe finds the doc readable)
             self.backoff.wait(rel, SKIP_RETRY_SECONDS)
         else:
             self.backoff.clear(rel)
         return outcome
+
+    def _note_blocked(self, rel: str, skip: str | None) -> None:
+        """Remember why ``rel``'s doc cannot be written now (``None``: it can)."""
+        for reason, paths in (UNREADABLE, self._hidden), (UNREADABLE_DOC, self.unreadable_docs):
+            if skip != reason:
+                paths.pop(rel, None)
+            elif rel not in paths:
+                if reason == UNREADABLE_DOC and not paths:
+                    self.next_doc_probe = self.clock() + DOC_PROBE_SECONDS
+                paths[rel] = None
+
+    def forget(self, paths: list[str]) -> None:
+        """``paths`` left the index: nothing is remembered of them."""
+        for rel in paths:
+            self._note_blocked(rel, None)
+
+    def docs_to_probe(self) -> Iterator[str]:
+        """Each source whose doc could not be read, once (each probed one moves to the back, so
+        a probe cut short by the tick's budget goes on where it stopped); the next probe is
+        due ``DOC_PROBE_SECONDS`` on."""
+        self.next_doc_probe = self.clock() + DOC_PROBE_SECONDS
+        return _rotating(self.unreadable_docs)
+
+    def doc_readable(self, rel: str) -> None:
+        """The probe could read ``rel``'s doc again (or it is gone): the file is tried now."""
+        self.unreadable_docs.pop(rel, None)
+        self.backoff.wait(rel, 0.0)
 
     def owe_lap(self) -> None:
         """Changes were found that the dirty set had no room for: sample a whole lap of the
@@ -341,6 +401,11 @@ class Scheduler:
             yield Job("retry", path=rel)
             if spent():
                 return
+        if self.unreadable_docs and self.clock() >= self.next_doc_probe:
+            ran += 1
+            yield Job("probe")  # docs that could not be read: readable again?
+            if spent():
+                return
         for known in self._pending_candidates():
             ran += 1
             yield Job("pending", candidate=known)
@@ -379,7 +444,7 @@ class Scheduler:
             for row in rows:
                 sampler.advance(row)
                 self.lap_rows_left -= 1
-                if row.path in self.dirty or self.backoff.blocked(row.path):
+                if row.path in self.dirty or self.blocked(row):
                     continue  # its dirty entry or its due time will bring it back
                 ran += 1
                 yield Job("sample", candidate=row)
@@ -455,7 +520,7 @@ class Scheduler:
                 return
             first = row.id if first is None else first
             self._pending_cursor = row.id
-            if row.path in self.dirty or self.backoff.blocked(row.path):
+            if row.path in self.dirty or self.blocked(row):
                 continue  # its dirty entry or its due time brings it back
             yield row
 
@@ -540,6 +605,8 @@ class Scheduler:
         next_due = self.backoff.next_due()
         if next_due is not None:
             times.append(max(next_due, self.backoff.backend_until))
+        if self.unreadable_docs:
+            times.append(self.next_doc_probe)
         oldest = self.dirty.oldest_event()
         if oldest is not None:
             times.append(oldest + self.settle_seconds)

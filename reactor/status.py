@@ -5,10 +5,11 @@ doc's first line. Docs are found by one walk of the output dir, which never foll
 Every source is counted once: ``fresh``, ``stale`` (our doc, another content's header),
 ``outdated`` (its header matches, but its path, neighbours or backend changed since),
 ``missing`` or ``skipped`` (too large, binary, unreadable, a file of the user's where its doc
-would go, or declined by the backend: its ``NO-OP`` answer for this content is remembered in the
-index). Docs of ours without a source are ``orphaned``; files in the output dir that are not
-ours are ``foreign`` and left alone; failing files are listed with their reason and next retry.
-With a scope (``reactor status pkg``) only the sources and docs under it are counted.
+would go, a doc that cannot be read, or declined by the backend: its ``NO-OP`` answer for this
+content is remembered in the index). Docs of ours without a source are ``orphaned``; files in
+the output dir that are not ours are ``foreign`` and left alone; failing files are listed with
+their reason and next retry. With a scope (``reactor status pkg``) only the sources and docs
+under it are counted.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .docs import DocStore, brake_rule, removal_held
 from .index import FileIndex
 from .inputs import REASONS, reasons
 from .lock import WATCH_LOCK, is_locked_elsewhere
-from .observe import FOREIGN, SKIP_REASONS
+from .observe import FOREIGN, SKIP_REASONS, UNREADABLE_DOC
 from .pagestates import PageCounts, is_page
 from .paths import printable, quote_path
 from .state import STATE_DIR
@@ -268,7 +269,9 @@ def compute_status(
             continue
         found = docs.inspect_at(doc) if doc is not None else docs.inspect(row.path)
         declined = row.declined
-        if found.in_the_way is not None:
+        if found.kind == "unreadable":
+            report.skipped[UNREADABLE_DOC].append(row.path)  # neither fresh nor foreign
+        elif found.in_the_way is not None:
             report.skipped[FOREIGN].append(row.path)
             if found.kind == "foreign":
                 report.foreign.append(row.path)
@@ -289,6 +292,8 @@ def compute_status(
         header = DocStore.header_at(path)
         if is_page(rel) and header is not None:
             continue  # a directory's page: counted with the pages
+        if header is None and DocStore.inspect_at(path).kind == "unreadable":
+            continue  # whose it is cannot be told: never called foreign, nor orphaned
         if header is None:
             report.foreign.append(rel)
         else:

@@ -29,7 +29,7 @@ from .facts.resolve import Resolver
 from .graph import format_context, neighbour_paths, neighbours, store_and_regraph
 from .index import DocRecord, FileIndex, FileRow, Tombstone
 from .inputs import digest, parse_comment
-from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, Observation, observe
+from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, UNREADABLE_DOC, Observation, observe
 from .pages import PageKeeper
 from .pagestates import is_page
 from .paths import quote_path
@@ -106,6 +106,9 @@ class Worker:
             return self._sampled(job.candidate)
         if job.kind == "retry":
             return self._tick_file(job.path)
+        if job.kind == "probe":
+            self._probe_docs(deadline)
+            return None
         if job.kind == "scan":
             assert job.scan is not None
             return self._scan(job.scan, deadline)
@@ -157,7 +160,8 @@ class Worker:
             return self.scheduler.record(Outcome(rel, "failed", str(exc)), row)
         if doc.in_the_way is not None:
             where = f"{self.docs.output_rel.as_posix()}/{rel}.md"
-            return self._skipped(row, f"{quote_path(where)}: {doc.in_the_way}", FOREIGN)
+            skip = UNREADABLE_DOC if doc.kind == "unreadable" else FOREIGN
+            return self._skipped(row, f"{quote_path(where)}: {doc.in_the_way}", skip)
         if doc.sha256 != row.doc_sha256:
             self.index.note_doc(rel, doc.sha256)
         if doc.sha256 == row.sha256 and not force and not (refresh and row.outdated):
@@ -191,12 +195,13 @@ class Worker:
             self.index.regraph(neighbour_paths(self.index, obs.rel))  # they showed it
             self.index.remove_paths([obs.rel])
             self.scheduler.note_graced(obs.rel)
+            self.scheduler.forget([obs.rel])
         return Outcome(obs.rel, "skipped", obs.detail) if batch else None
 
     def _skipped(self, row: FileRow, reason: str, skip: str) -> Outcome:
-        """A source that cannot be documented now. Unreadable sources and the user's files in
-        the way are logged once (the rest is by design: too large, binary)."""
-        if skip in (UNREADABLE, FOREIGN) and self._warned.get(row.path) != skip:
+        """A source that cannot be documented now. Unreadable sources and docs and the user's
+        files in the way are logged once (the rest is by design: too large, binary)."""
+        if skip in (UNREADABLE, UNREADABLE_DOC, FOREIGN) and self._warned.get(row.path) != skip:
             self._warned[row.path] = skip
             keeps = "; its doc is kept" if skip == UNREADABLE else ""
             log.warning("not documenting %s: %s%s", quote_path(row.path), reason, keeps)
@@ -266,6 +271,20 @@ class Worker:
             if time.perf_counter() >= deadline:
                 return TickResult(True, "rescanned", reason="neighbours")
         return None
+
+    def _probe_docs(self, deadline: float) -> None:
+        """Docs that could not be read: each one that can be now (or is gone) is tried again at
+        once. An output dir that cannot be entered hides every doc: one check says so."""
+        probe = self.scheduler.docs_to_probe()
+        root = self.docs.root
+        if os.path.isdir(root) and not os.access(root, os.X_OK):
+            return
+        for rel in probe:
+            with contextlib.suppress(UnsafePath):
+                if self.docs.inspect(rel).kind != "unreadable":
+                    self.scheduler.doc_readable(rel)
+            if time.perf_counter() >= deadline:
+                break
 
     def _refresh(self, row: FileRow) -> TickResult | None:
         """Regenerate one outdated doc (its turn came: see the scheduler's rate bound)."""
@@ -385,6 +404,7 @@ class Worker:
     # -- slices ---------------------------------------------------------------------------
     def _scan(self, scan: Scan, deadline: float) -> TickResult:
         delta = scan.step(deadline)
+        self.scheduler.forget(delta.removed_paths)
         # Content that changed while nobody watched (a restart, lost events) is queued like
         # any edit, as the scan finds it, not left to the sampler's slow lap.
         for rel in () if scan.first_of_its_kind else delta.changed_paths:

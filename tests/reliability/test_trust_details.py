@@ -1,0 +1,186 @@
+"""What a fault trial found (issue 32, items 4-7): an unreadable doc is neither fresh nor foreign,
+permissions that come back are noticed in seconds, `status` answers on a full disk, the progress
+line counts what `status` counts, a backend never outlives the run that started it, signals exit
+with their conventional status, and one `watch` per repo even when its lock file is deleted.
+
+Permission bits mean nothing to root, so as root (CI) the commands that must meet a permission
+error run as `nobody` through setpriv, as tests/reliability/test_permissions.py does."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_permissions import _unprivileged_prefix
+
+from conftest import doc_header, sha256_of, wait_until, write
+
+DOCS = "DOCS/REPODOCS"
+#: Permissions that come back are noticed "within seconds": the doc probe's interval (5 s) or
+#: the attribute event, plus settling, ticks and a loaded machine's margin; the skip retry they
+#: used to wait for is 300 s.
+NOTICED_SECONDS = 30
+
+
+def reactor_argv(prefix: list[str], *argv: str) -> list[str]:
+    return [*prefix, sys.executable, "-m", "reactor.cli", *argv]
+
+
+def run(prefix: list[str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        reactor_argv(prefix, *argv), capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def nobody_repo() -> Iterator[tuple[Path, list[str]]]:
+    """Five sources in a repo the unprivileged user owns (pages off: file docs only)."""
+    prefix = _unprivileged_prefix()
+    base = Path(tempfile.mkdtemp(prefix="reactor-trust-"))
+    base.chmod(0o755)
+    repo = base / "repo"
+    for i in range(3):
+        write(repo, f"m{i}.py", f"M = {i}\n")
+    for i in range(2):
+        write(repo, f"sub/s{i}.py", f"S = {i}\n")
+    write(
+        repo,
+        "llmc.toml",
+        "[docs.docgen]\nidle_after_seconds = 0\nsettle_seconds = 0.1\npages = false\n",
+    )
+    if prefix:
+        nobody = pwd.getpwnam("nobody")
+        for path in [repo, *repo.rglob("*")]:
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    try:
+        yield repo, prefix
+    finally:
+        for path in [repo, *repo.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(base)
+
+
+class Watch:
+    """A `reactor watch` subprocess whose stderr lines are collected as they come."""
+
+    def __init__(self, argv: list[str]):
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stderr is not None
+        self._reader = threading.Thread(
+            target=lambda: self.lines.extend(self.proc.stderr),  # type: ignore[arg-type]
+            daemon=True,
+        )
+        self._reader.start()
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
+        return "".join(self.lines)
+
+
+@pytest.fixture
+def watch() -> Iterator[type[Watch]]:
+    started: list[Watch] = []
+
+    class Started(Watch):
+        def __init__(self, argv: list[str]):
+            super().__init__(argv)
+            started.append(self)
+
+    yield Started
+    for one in started:
+        one.stop()
+
+
+# -- item 4: an unreadable doc is not fresh and not foreign -----------------------------------
+def test_check_fails_on_docs_it_cannot_read(nobody_repo: tuple[Path, list[str]]) -> None:
+    repo, prefix = nobody_repo
+    assert run(prefix, "generate", "--all", "--repo", str(repo)).returncode == 0
+    (repo / DOCS).chmod(0)
+    write(repo, "m0.py", "M = 'edited'\n")
+    for strict in ([], ["--strict"]):
+        checked = run(prefix, "check", "--repo", str(repo), *strict)
+        assert checked.returncode == 1, checked
+        lines = checked.stdout.splitlines()
+        assert f"unreadable {DOCS}" in lines  # its orphans cannot be listed either
+        assert f"unreadable {DOCS}/m0.py.md" in lines and f"unreadable {DOCS}/sub/s1.py.md" in lines
+        assert "foreign" not in checked.stdout + checked.stderr
+        assert "0/5 docs fresh" in checked.stderr and "6 unreadable" in checked.stderr
+    (repo / DOCS).chmod(0o755)
+    (repo / DOCS / "m0.py.md").chmod(0)  # one stale doc the user cannot read
+    checked = run(prefix, "check", "--repo", str(repo))
+    assert checked.returncode == 1
+    assert checked.stdout.splitlines() == [f"unreadable {DOCS}/m0.py.md"]
+    assert "4/5 docs fresh" in checked.stderr and "foreign" not in checked.stderr
+    status = run(prefix, "status", str(repo))
+    assert status.returncode == 0 and "foreign" not in status.stdout
+    assert "skipped (doc unreadable): m0.py" in status.stdout
+
+
+@pytest.mark.timeout(180)
+def test_watch_never_overwrites_a_doc_it_cannot_read_and_takes_it_up_when_readable(
+    nobody_repo: tuple[Path, list[str]], watch: type[Watch]
+) -> None:
+    repo, prefix = nobody_repo
+    daemon = watch(reactor_argv(prefix, "watch", str(repo)))
+    wait_until(lambda: daemon.said("all 5 docs fresh"), what="converged")
+    doc = repo / DOCS / "m1.py.md"
+    before = doc.read_bytes()
+    doc.chmod(0)
+    write(repo, "m1.py", "M = 'edited while its doc is unreadable'\n")
+    wait_until(lambda: daemon.said(f"not documenting m1.py: {DOCS}/m1.py.md: cannot read"))
+    assert not daemon.said("no SHA256 header")
+    assert doc.read_bytes() == before  # never overwritten unread
+    doc.chmod(0o644)  # no event says so: the output dir takes no watch
+    wait_until(
+        lambda: doc_header(repo, "m1.py") == f"SHA256: {sha256_of(repo / 'm1.py')}",
+        timeout=NOTICED_SECONDS,
+        what="the doc readable again to be documented",
+    )
+    (repo / DOCS).chmod(0)  # the whole output dir
+    write(repo, "m2.py", "M = 'edited while the output dir is unreadable'\n")
+    wait_until(lambda: daemon.said(f"not documenting m2.py: {DOCS}/m2.py.md: cannot read"))
+    (repo / DOCS).chmod(0o755)
+    wait_until(
+        lambda: doc_header(repo, "m2.py") == f"SHA256: {sha256_of(repo / 'm2.py')}",
+        timeout=NOTICED_SECONDS,
+        what="the docs of an output dir readable again",
+    )
+    assert "Traceback" not in daemon.stop()
+
+
+# -- item 5: a source directory whose permissions come back ----------------------------------
+@pytest.mark.timeout(180)
+def test_a_source_directory_readable_again_is_noticed_within_seconds(
+    nobody_repo: tuple[Path, list[str]], watch: type[Watch]
+) -> None:
+    repo, prefix = nobody_repo
+    daemon = watch(reactor_argv(prefix, "watch", str(repo)))
+    wait_until(lambda: daemon.said("all 5 docs fresh"), what="converged")
+    (repo / "sub").chmod(0)
+    write(repo, "sub/s0.py", "S = 'edited while hidden'\n")  # as root: the watch cannot see it
+    wait_until(lambda: daemon.said("not documenting sub/s0.py"), what="the edit's event")
+    (repo / "sub").chmod(0o755)
+    wait_until(
+        lambda: doc_header(repo, "sub/s0.py") == f"SHA256: {sha256_of(repo / 'sub/s0.py')}",
+        timeout=NOTICED_SECONDS,
+        what="the edit made while the directory was hidden",
+    )
+    assert "Traceback" not in daemon.stop()
