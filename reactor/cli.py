@@ -36,9 +36,18 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__
+from .backends import make_backend
 from .check import check
-from .config import MAX_JOBS, ROOT_MARKERS, discover_root, find_root, load_config
-from .docgen import Outcome
+from .config import (
+    MAX_JOBS,
+    ROOT_MARKERS,
+    discover_root,
+    find_root,
+    load_config,
+    output_dir_relative,
+)
+from .docgen import Outcome, reason_of
+from .docs import DocStore
 from .errors import Interrupted, LockHeld, ReactorError, UsageError
 from .index import DB_PATH
 from .lock import WATCH_LOCK, FileLock
@@ -49,7 +58,7 @@ from .reactor import Reactor
 from .repomap import DEFAULT_TOKENS, MAX_TOKENS, build_map
 from .service import Service
 from .shutdown import Shutdown
-from .status import NO_SOURCES
+from .status import NO_SOURCES, disk_refused, indexed_status
 
 log = logging.getLogger("reactor")
 
@@ -606,8 +615,19 @@ def cmd_check(rels: list[str] | None, root: Path, *, as_json: bool, strict: bool
 
 # -- status ---------------------------------------------------------------------------------
 def cmd_status(root: Path, rels: list[str] | None, *, as_json: bool) -> int:
-    with Reactor.open(root, watch=False) as reactor:
-        report = reactor.status(scope=rels)
+    try:
+        with Reactor.open(root, watch=False) as reactor:
+            report = reactor.status(scope=rels)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not disk_refused(exc) or not (root / DB_PATH).is_file():
+            raise
+        # the disk refuses the refresh (full, read-only, failing): say what the index knows
+        config = load_config(root)
+        docs = DocStore(root, output_dir_relative(config, root))
+        report = indexed_status(root, docs, rels, reason_of(exc))
+        backend = make_backend(config, root)
+        report.backend = backend.describe()
+        backend.close()
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
     else:

@@ -120,14 +120,40 @@ PENDING_SQL = _pending_sql()
 _TOMBSTONE = "path, blake3, sha256, doc_backend, doc_graph"
 
 
+def _read_only(db_path: Path) -> sqlite3.Connection:
+    """A connection that writes nothing: read-only beside a running daemon (its WAL read too),
+    else immutable (no ``-shm`` to make, which a full disk refuses: the last checkpoint)."""
+    try:
+        return _opened(db_path, "mode=ro")
+    except sqlite3.Error:
+        return _opened(db_path, "immutable=1")
+
+
+def _opened(db_path: Path, query: str) -> sqlite3.Connection:
+    db = sqlite3.connect(
+        f"{db_path.as_uri()}?{query}", uri=True, check_same_thread=False, isolation_level=None
+    )
+    try:
+        db.execute("SELECT count(*) FROM files").fetchone()  # (opening alone reads nothing)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 class FileIndex:
     """The SQLite index of one repo. Thread-safe: one connection behind a lock."""
 
-    def __init__(self, db_path: Path):
+    def __init__(self, db_path: Path, *, read_only: bool = False):
+        """``read_only``: the index as it is, no migration and nothing written (``status`` on a
+        disk that refuses writes)."""
         self.db_path = db_path
-        db_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0  # write transactions open on this connection (nested: savepoints)
+        if read_only:
+            self._db = _read_only(db_path)
+            return
+        db_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(
             db_path,
             check_same_thread=False,

@@ -15,13 +15,15 @@ under it are counted.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .docgen import DISK_ERRNOS
 from .docs import DocStore, brake_rule, removal_held
-from .index import FileIndex
+from .index import DB_PATH, FileIndex
 from .inputs import REASONS, reasons
 from .lock import WATCH_LOCK, is_locked_elsewhere
 from .observe import FOREIGN, SKIP_REASONS, UNREADABLE_DOC
@@ -243,6 +245,33 @@ def watch_state(repo_root: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return {"running": True}
     return {"running": True, **data} if isinstance(data, dict) else {"running": True}
+
+
+#: SQLite's words for a disk that refuses writes (full, read-only, failing, no room for a file).
+_DISK_SQLITE_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+
+
+def disk_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk refused a write (the index cannot be refreshed), rather
+    than that something is wrong with the repo or the index."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return getattr(exc, "sqlite_errorname", "").startswith(_DISK_SQLITE_ERRORS)
+    return isinstance(exc, OSError) and exc.errno in DISK_ERRNOS
+
+
+def indexed_status(
+    repo_root: Path, docs: DocStore, scope: list[str] | None, why: str
+) -> StatusReport:
+    """What the index knows, read as it is and nothing written: ``status`` when the disk
+    refuses the refresh. Sources are counted as last indexed; their docs as they are now."""
+    index = FileIndex(repo_root / DB_PATH, read_only=True)
+    try:
+        report = compute_status(index, docs, scope)
+    finally:
+        index.close()
+    report.extra["index"] = f"as last indexed (could not refresh it: {why})"
+    report.extra["watch"] = watch_state(repo_root)
+    return report
 
 
 def in_scope(rel: str, scope: list[str] | None) -> bool:

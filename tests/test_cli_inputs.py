@@ -158,6 +158,7 @@ def test_skipped_files_are_named_everywhere(
         "binary": 1,
         "unreadable": 0,
         "foreign": 0,
+        "unreadable_doc": 0,
         "noop": 0,
     }
     assert data["skipped"]["paths"]["too_large"] == ["big.c"]
