@@ -10,8 +10,10 @@ backlog, and once when everything is fresh::
 Outdated docs (their source unchanged, another input changed) count as neither fresh nor to go:
 they come after every stale and missing doc, one per idle tick for the outline, at
 ``refresh_outdated_per_hour`` for model backends; the line says which. The counts are the ones
-``status`` shows (what the backend declined is counted by neither), and a repo with no source
-says so in the same words.
+``status`` shows (what the backend declined, a file of the user's where a doc would go and a doc
+that cannot be read are counted by neither), and a repo with no source says so in the same
+words. The estimate divides what is left by the rate docs were written since the last line:
+edits that make docs stale meanwhile do not slow it (the net change of the fresh count did).
 
 The watch's mode and the number of watched directories go to ``.llmc/watch.json`` so that
 ``reactor status`` (another process) can show them while the watch runs; status trusts the file
@@ -104,9 +106,14 @@ class ProgressReporter:
         self.clock = clock
         self._next_at = float("-inf")
         self._check_at = float("-inf")
-        self._last: tuple[float, int] | None = None
+        self._written = 0  # docs written (moved, removed) by the reactor's ticks so far
+        self._last: tuple[float, int] | None = None  # when the last line was said, and _written
         self._said_converged = False
         self._said_outdated = 0  # outdated docs the converged line counted
+        reactor.add_doc_listener(self._wrote)
+
+    def _wrote(self, rel: str) -> None:
+        self._written += 1
 
     def __call__(self) -> bool:
         now = self.clock()
@@ -116,14 +123,15 @@ class ProgressReporter:
         self._check_at = now + CONVERGED_CHECK_SECONDS
         fresh, outdated, total = self.reactor.index.progress()
         scheduler = self.reactor.scheduler
+        total -= len(scheduler.in_the_way) + len(scheduler.unreadable_docs)
         indexing = scheduler.scan is not None or self.reactor.dirty.has_trees()
         converged = fresh >= total and not indexing  # (outdated ones are said, not awaited)
         if now < self._next_at and not converged:
             return False  # only looking for the moment the backlog is gone
         pace = None
-        if self._last is not None and now > self._last[0] and fresh > self._last[1]:
-            pace = (fresh - self._last[1]) / (now - self._last[0])
-        self._last = (now, fresh)
+        if self._last is not None and now > self._last[0] and self._written > self._last[1]:
+            pace = (self._written - self._last[1]) / (now - self._last[0])
+        self._last = (now, self._written)
         if not converged:
             self._said_converged = False
             if indexing and not total:

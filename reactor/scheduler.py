@@ -209,9 +209,11 @@ class Scheduler:
         self._outdated_cursor = 0
         self._pending_cursor = 0
         self._disk_warned = False  # one warning while the disk refuses writes
-        #: Sources whose doc cannot be written now, by why: the doc cannot be read (probed
-        #: every DOC_PROBE_SECONDS), or the source itself could not be read (its wait ends
-        #: once a rescan has read it: its directory's permissions came back).
+        #: Sources whose doc cannot be written now, by why: the user's file is in the way, the
+        #: doc cannot be read (probed every DOC_PROBE_SECONDS), or the source itself could not
+        #: be read (its wait ends once a rescan has read it: its directory's permissions came
+        #: back). The progress line leaves the first two out, as ``status`` does.
+        self.in_the_way: dict[str, None] = {}
         self.unreadable_docs: dict[str, None] = {}
         self._hidden: dict[str, None] = {}
         self.next_doc_probe = float("inf")
@@ -320,7 +322,8 @@ class Scheduler:
 
     def _note_blocked(self, rel: str, skip: str | None) -> None:
         """Remember why ``rel``'s doc cannot be written now (``None``: it can)."""
-        for reason, paths in (UNREADABLE, self._hidden), (UNREADABLE_DOC, self.unreadable_docs):
+        waits = (UNREADABLE, self._hidden), (FOREIGN, self.in_the_way)
+        for reason, paths in (*waits, (UNREADABLE_DOC, self.unreadable_docs)):
             if skip != reason:
                 paths.pop(rel, None)
             elif rel not in paths:

@@ -159,6 +159,8 @@ class Worker:
         except UnsafePath as exc:
             return self.scheduler.record(Outcome(rel, "failed", str(exc)), row)
         if doc.in_the_way is not None:
+            if row.doc_sha256 is not None:  # neither fresh nor stale now, as status counts it
+                self.index.note_doc(rel, None)
             where = f"{self.docs.output_rel.as_posix()}/{rel}.md"
             skip = UNREADABLE_DOC if doc.kind == "unreadable" else FOREIGN
             return self._skipped(row, f"{quote_path(where)}: {doc.in_the_way}", skip)

@@ -9,6 +9,7 @@ error run as `nobody` through setpriv, as tests/reliability/test_permissions.py 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pwd
 import shutil
@@ -16,14 +17,16 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from test_full_disk import fill
 from test_permissions import _unprivileged_prefix
 
-from conftest import doc_header, sha256_of, wait_until, write
+from conftest import FakeBackend, FakeClock, doc_header, sha256_of, wait_until, write
+from reactor.progress import REPORT_INTERVAL_SECONDS, ProgressReporter
+from reactor.reactor import Reactor
 
 DOCS = "DOCS/REPODOCS"
 #: Permissions that come back are noticed "within seconds": the doc probe's interval (5 s) or
@@ -231,3 +234,64 @@ def test_status_answers_from_the_index_on_a_full_disk(full_fs: Path) -> None:
     assert report["sources"] == 3 and report["index"].startswith("as last indexed")
     (full_fs / "filler").unlink()  # space again: the edit is seen
     assert "stale:      1" in run([], "status", str(repo)).stdout
+
+
+# -- item 7 of the issue: the progress line counts what status counts -----------------------
+def test_the_progress_line_counts_the_sources_status_counts(
+    make_reactor: Callable[..., Reactor],
+    repo: Path,
+    backend: FakeBackend,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Skipped (too large, binary), declined, failing and foreign-in-the-way files alike."""
+    write(repo, "big.py", "B = 1\n" * 100)
+    write(repo, "declined.py", "D = 1\n")
+    write(repo, "failing.py", "F = 1\n")
+    write(repo, "mine.py", "M = 1\n")
+    write(repo, f"{DOCS}/mine.py.md", "my own notes, not a generated doc\n")
+    backend.noop = lambda rel: rel == "declined.py"
+    backend.fail = lambda rel: rel == "failing.py"
+    caplog.set_level(logging.INFO, logger="reactor")
+    reactor = make_reactor(idle_after_seconds=0, max_file_bytes=200)
+    reporter = ProgressReporter(reactor, clock=reactor.clock)
+    while reactor.tick().work_done:
+        pass
+    reporter()
+    status = reactor.status(refresh_index=False)
+    assert (status.missing, len(status.failed), status.skipped_count) == (1, 1, 4)
+    line = caplog.messages[-1]
+    assert line.startswith(f"{status.fresh}/{status.documentable} fresh"), line
+
+
+def test_the_progress_estimate_comes_from_the_rate_docs_are_written(
+    make_reactor: Callable[..., Reactor],
+    repo: Path,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Docs written while sources go stale under them: the estimate follows the writes (5 in
+    30 s), not the net change of the fresh count (+2 in 30 s)."""
+    for i in range(20):
+        write(repo, f"m{i:02}.py", f"M = {i}\n")
+    caplog.set_level(logging.INFO, logger="reactor")
+    reactor = make_reactor(idle_after_seconds=0)
+    reporter = ProgressReporter(reactor, clock=clock)
+    reactor.refresh_index()
+    for _ in range(10):
+        assert reactor.tick().status == "generated"
+    reporter()  # the first line: no pace yet
+    for _ in range(5):
+        assert reactor.tick().status == "generated"
+    fresh_before = reactor.index.progress()[0]
+    documented = [r.path for r in reactor.index.all_rows() if doc_header(repo, r.path)][:3]
+    for rel in documented:
+        write(repo, rel, "M = 'edited'\n")
+    reactor.refresh_index()
+    fresh, _, total = reactor.index.progress()
+    assert fresh == fresh_before - 3
+    clock.advance(REPORT_INTERVAL_SECONDS)
+    reporter()
+    to_go = total - fresh
+    assert caplog.messages[-1].endswith(
+        f"{to_go} to go · ~{round(to_go / (5 / REPORT_INTERVAL_SECONDS))} s at the current pace"
+    ), caplog.messages[-1]
