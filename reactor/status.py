@@ -56,17 +56,24 @@ class Failure:
     retry_at: float | None  # wall clock; None: not before its content changes
 
     def to_json(self) -> dict[str, Any]:
+        retry = None if self.retry_at is None else _iso(max(self.retry_at, time.time()))
         return {
             "path": self.path,
             "reason": self.reason,
             "attempts": self.attempts,
-            "next_retry": _iso(self.retry_at) if self.retry_at is not None else None,
+            "next_retry": retry,  # never in the past: a retry whose time came is due now
         }
 
-    def when(self) -> str:
+    def when(self, *, watching: bool) -> str:
+        """When it is tried again, in words; a time that has passed (no watch ran, or the
+        watch's loop has not come round yet) is never shown as if it were still to come."""
         if self.retry_at is None:
             return "gave up: tried again when the file changes"
-        return "next retry " + time.strftime("%H:%M:%S", time.localtime(self.retry_at))
+        if self.retry_at > time.time():
+            return "next retry " + time.strftime("%H:%M:%S", time.localtime(self.retry_at))
+        if watching:
+            return "next retry at the next idle tick"
+        return "next retry due now: no watch runs"
 
 
 @dataclass
@@ -191,7 +198,7 @@ class StatusReport:
         for failure in self.failed[:SHOWN_PATHS]:
             lines.append(
                 f"failed: {quote_path(failure.path)}: {printable(failure.reason)} (attempt "
-                f"{failure.attempts}, {failure.when()})"
+                f"{failure.attempts}, {failure.when(watching=bool(watch))})"
             )
         if len(self.failed) > SHOWN_PATHS:
             lines.append(f"failed: … (+{len(self.failed) - SHOWN_PATHS} more; --json lists all)")

@@ -8,6 +8,7 @@ error run as `nobody` through setpriv, as tests/reliability/test_permissions.py 
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -295,3 +297,27 @@ def test_the_progress_estimate_comes_from_the_rate_docs_are_written(
     assert caplog.messages[-1].endswith(
         f"{to_go} to go · ~{round(to_go / (5 / REPORT_INTERVAL_SECONDS))} s at the current pace"
     ), caplog.messages[-1]
+
+
+# -- item 7 of the issue: no retry time in the past -----------------------------------------
+def test_status_never_shows_a_next_retry_in_the_past(
+    make_reactor: Callable[..., Reactor], repo: Path, backend: FakeBackend
+) -> None:
+    backend.fail = lambda rel: rel == "main.c"
+    reactor = make_reactor(idle_after_seconds=0)
+    while reactor.tick().work_done:
+        pass
+    (row,) = reactor.index.failing()
+    assert row.retry_at is not None and row.retry_at > time.time()
+    past = time.time() - 360  # the retry's time came while no watch ran (or it is running late)
+    reactor.index.record_result(
+        "main.c", row.last_result or "", failures=1, failed_blake3=row.blake3, retry_at=past
+    )
+    report = reactor.status(refresh_index=False)
+    (line,) = [x for x in report.to_text().splitlines() if x.startswith("failed: main.c")]
+    assert line.endswith("(attempt 1, next retry due now: no watch runs)"), line
+    report.extra["watch"] = {"running": True, "pid": 1}
+    assert "(attempt 1, next retry at the next idle tick)" in report.to_text()
+    (failure,) = report.to_json()["failed"]
+    shown = datetime.datetime.strptime(failure["next_retry"], "%Y-%m-%dT%H:%M:%S%z")
+    assert shown.timestamp() >= int(time.time()) - 1
