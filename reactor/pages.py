@@ -343,6 +343,7 @@ def page_for(reactor: Reactor, rel_dir: str) -> str | None:
     directory holds no source, or pages are off. For ``get_doc`` of a directory (MCP)."""
     if not reactor.config.pages:
         return None
+    rel_dir = "" if rel_dir.strip("/") in ("", ".") else rel_dir.strip("/")
     index, docs, root = reactor.index, reactor.docs, reactor.policy.root_str
     prefix = f"{rel_dir}/" if rel_dir else ""
     sql = f"SELECT 1 FROM files WHERE {LISTED} AND path > ? AND path < ? LIMIT 1"

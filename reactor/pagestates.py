@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ def is_page(rel: str) -> bool:
     return posixpath.basename(rel) == PAGE_NAME
 
 
-def source_dirs(paths: Iterator[str] | list[str]) -> set[str]:
+def source_dirs(paths: Iterable[str]) -> set[str]:
     """Every directory that holds a source at any depth, the root included when any does."""
     out: set[str] = set()
     for rel in paths:

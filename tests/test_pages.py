@@ -342,7 +342,10 @@ def test_page_for_a_directory(project: Path, clock: FakeClock) -> None:
         reactor.refresh_index()
         text = page_for(reactor, "app")
         assert text is not None and "extra.py" in text and "extra.py" not in page(project, "app")
-        assert page_for(reactor, "") is not None
+        repo = page_for(reactor, "")
+        assert repo is not None and repo == page_for(reactor, ".") != page(project, "")
+        assert "| [`app/`](app/README.md) | The application: parses and serves. | 6 |" in repo
+        assert page_for(reactor, "app/web/") == page(project, "app/web")
         assert page_for(reactor, "nowhere") is None
 
 
