@@ -563,6 +563,8 @@ def test_a_doc_broken_by_an_attribute_or_made_of_code_or_lines() -> None:
     )
     assert sym(facts("a.rs", rust), "f").doc == "Convert to a trait object."
     assert summary('url = httpx.URL("x")\n\nassert url.scheme == "https"') == ""
+    assert summary("```\n\nText.") == "Text."  # a fence line alone is no sentence
+    assert summary("```python opens a fence\n\nnever closed") == "```python opens a fence"
     assert summary("Returns links, see:\nhttps://example.org/Link\nThe syntax is:") == (
         "Returns links, see: https://example.org/Link"
     )

@@ -358,10 +358,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_])")
 #: Words whose full stop ends no sentence ("e.g. Foo", "etc. The").
 _ABBREVIATION = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|approx|resp|incl|Mr|Mrs|Dr|St|No)\.$", re.I)
-#: A paragraph that is code, not prose: a doctest, a shell prompt, a fence, an assertion, a call,
-#: a signature or an assignment of a call alone.
+#: A paragraph that is code, not prose: a doctest, a shell prompt, a fence line alone, an
+#: assertion, a call, a signature or an assignment of a call alone.
 _CODE_PARAGRAPH = re.compile(
-    r"^(>>>|\$ |\.\.\. |```|~~~|assert\s|[{}\[\]]$"
+    r"^(>>>|\$ |\.\.\. |(```|~~~)[\w+-]*$|assert\s|[{}\[\]]$"
     r"|[\w.]+\(.*\)\s*(->.*)?:?$|[\w.]+ = [\w.]+\(.*\)$)"
 )
 #: A heading line (Markdown's ``# Title``, RDoc's ``= Title``) or a title's underline (reST,
