@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from test_full_disk import fill
 from test_permissions import _unprivileged_prefix
@@ -321,3 +322,86 @@ def test_status_never_shows_a_next_retry_in_the_past(
     (failure,) = report.to_json()["failed"]
     shown = datetime.datetime.strptime(failure["next_retry"], "%Y-%m-%dT%H:%M:%S%z")
     assert shown.timestamp() >= int(time.time()) - 1
+
+
+# -- item 7 of the issue: a backend started by a process that dies ends with it -------------
+#: Hangs (a script and its child) while the flag file exists, else writes the doc.
+HANG_WHILE_FLAGGED = """\
+#!/bin/sh
+if [ -e "{flag}" ]; then
+    echo $$ > "{marker}"
+    sleep 60 &
+    echo $! >> "{marker}"
+    wait
+fi
+read -r request
+sha=$(printf '%s' "$request" | sed 's/.*"file_sha256": "\\([0-9a-f]*\\)".*/\\1/')
+printf 'SHA256: %s\\n# doc\\n' "$sha"
+"""
+
+
+def gone(pid: int) -> bool:
+    """Ended (a zombie nobody reaps in this container counts as ended)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.parametrize("command", ["generate", "watch"])
+def test_kill_9_of_the_reactor_ends_its_backend_script_and_the_next_run_its_children(
+    tmp_path: Path, command: str
+) -> None:
+    repo, flag, marker = tmp_path / "repo", tmp_path / "hang", tmp_path / "started"
+    write(repo, "a.py", "A = 1\n")
+    script = HANG_WHILE_FLAGGED.format(flag=flag, marker=marker)
+    write(repo, "tools/doc.sh", script).chmod(0o755)
+    write(
+        repo,
+        "llmc.toml",
+        "[docs.docgen]\nbackend = 'shell'\nidle_after_seconds = 0\npages = false\n"
+        "exclude = ['tools/**']\n[docs.docgen.shell]\nscript = 'tools/doc.sh'\n",
+    )
+    flag.touch()
+    argv = (
+        ["generate", "--all", "--repo", str(repo)]
+        if command == "generate"
+        else ["watch", str(repo)]
+    )
+    with subprocess.Popen(reactor_argv([], *argv), stderr=subprocess.DEVNULL) as proc:
+        wait_until(lambda: marker.exists() and len(marker.read_text().split()) == 2)
+        script_pid, child_pid = (int(p) for p in marker.read_text().split())
+        proc.kill()  # kill -9: no handler runs, nothing of ours is cleaned up
+    wait_until(lambda: gone(script_pid), timeout=10, what="the script to die with its parent")
+    assert not gone(child_pid)  # its own child outlives it: the next run's to end
+    flag.unlink()
+    again = run([], "generate", "--all", "--repo", str(repo))
+    assert again.returncode == 0, again.stderr
+    assert gone(child_pid)
+    assert doc_header(repo, "a.py") == f"SHA256: {sha256_of(repo / 'a.py')}"
+    assert not list((repo / ".llmc/backends").iterdir())  # every note taken back
+
+
+def test_a_leftover_note_never_ends_a_process_that_is_not_ours(tmp_path: Path) -> None:
+    """A note whose group leader is another process now (its pid reused) is dropped, not acted
+    on: the process's start time is not the one noted."""
+    repo = tmp_path / "repo"
+    write(repo, "a.py", "A = 1\n")
+    write(repo, "tools/doc.sh", HANG_WHILE_FLAGGED.format(flag="/nonexistent", marker="")).chmod(
+        0o755
+    )
+    write(
+        repo,
+        "llmc.toml",
+        "[docs.docgen]\nbackend = 'shell'\npages = false\nexclude = ['tools/**']\n"
+        "[docs.docgen.shell]\nscript = 'tools/doc.sh'\n",
+    )
+    with subprocess.Popen(["sleep", "60"], start_new_session=True) as stranger:
+        note = {"pgid": stranger.pid, "start": 1, "owner": 2**22 + 1, "owner_start": 1}
+        write(repo, f".llmc/backends/{stranger.pid}.json", json.dumps(note))
+        done = run([], "generate", "--all", "--repo", str(repo))
+        alive = stranger.poll() is None
+        stranger.kill()
+    assert done.returncode == 0, done.stderr
+    assert alive
+    assert not (repo / f".llmc/backends/{stranger.pid}.json").exists()
