@@ -57,7 +57,7 @@ from .progress import ProgressReporter
 from .reactor import Reactor
 from .repomap import DEFAULT_TOKENS, MAX_TOKENS, build_map
 from .service import Service
-from .shutdown import Shutdown
+from .shutdown import Shutdown, conventional_exits
 from .status import NO_SOURCES, disk_refused, indexed_status
 
 log = logging.getLogger("reactor")
@@ -343,6 +343,12 @@ def _tokens(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(verbose=args.verbose, command=args.command)
+    with conventional_exits():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with every expected failure mapped to its exit code."""
     try:
         if args.command == "watch":
             return cmd_watch(args.path, args.repo, polling=args.polling)

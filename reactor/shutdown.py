@@ -8,10 +8,18 @@ abandoned, and the file is not marked failed (``Interrupted`` is not an ``Except
 else (an index write, a doc's atomic write) the run stops at the next boundary, a few
 milliseconds on. A second signal exits at once, after removing the temp files of writes in
 flight, so no ``.*.reactor-tmp`` file survives either way.
+
+Around the whole command (:func:`conventional_exits`), outside a run's own handling — a command
+starting or closing, or one that installs none (``status``, ``check``) — the first signal raises
+:class:`~reactor.errors.Interrupted` where the main thread is, as Ctrl-C raises
+``KeyboardInterrupt``, and a signal after a first one exits at once. So every signal ends a
+command with 128 + its number, never by the default action (a second SIGTERM while a ``watch``
+closed its index ended it as killed, -15: a crash, to a supervisor).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -26,6 +34,40 @@ from .errors import Interrupted
 log = logging.getLogger("reactor")
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: The signals received since the command began (a later one exits at once).
+_received: list[int] = []
+
+
+@contextlib.contextmanager
+def conventional_exits() -> Iterator[None]:
+    """For one command, in the main thread (see the module docstring). After a signal the
+    handling stays: the process is on its way out, and a second signal ends it at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _received.clear()
+    previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        if not _received:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        else:  # the interpreter's end resets Python handlers to the default action: a signal
+            atexit.register(_ignore_late_signals)  # then would kill the process (-15)
+
+
+def _ignore_late_signals() -> None:
+    """At exit, after a signal: one more comes too late to change anything."""
+    for s in SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if _received:
+        os._exit(128 + signum)
+    _received.append(signum)
+    raise Interrupted(signum)
 
 
 class Shutdown:
@@ -80,6 +122,7 @@ class Shutdown:
                 docs.remove_temp_files_in_flight()
             os._exit(128 + signum)
         self.signum = signum
+        _received.append(signum)  # (after this run's handling, a second one exits at once)
         log.info("received %s, shutting down", signal.Signals(signum).name)
         self.on_stop()
         if self._abortable:

@@ -14,6 +14,8 @@ import logging
 import os
 import pwd
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -405,3 +407,54 @@ def test_a_leftover_note_never_ends_a_process_that_is_not_ours(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert alive
     assert not (repo / f".llmc/backends/{stranger.pid}.json").exists()
+
+
+# -- item 7 of the issue: every signal exits with its conventional status -------------------
+@pytest.mark.parametrize("trial", range(3))
+def test_a_second_sigterm_while_the_watch_winds_down_exits_143(tmp_path: Path, trial: int) -> None:
+    """The first SIGTERM stops the watch (exit 0); a second one while it closes exits 143 at
+    once, never by the default action (-15: what a supervisor takes for a crash)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for i in range(20):
+        write(repo, f"m{i}.py", f"M = {i}\n")
+    write(repo, "llmc.toml", "[docs.docgen]\nidle_after_seconds = 0\n")
+    with subprocess.Popen(
+        reactor_argv([], "watch", str(repo)), stderr=subprocess.PIPE, text=True
+    ) as p:
+        assert p.stderr is not None
+        for line in p.stderr:
+            if "docs fresh" in line:
+                break
+        p.send_signal(signal.SIGTERM)
+        for line in p.stderr:
+            if "reactor stopped" in line:  # its own handling is over: it closes the index now
+                break
+        p.send_signal(signal.SIGTERM)
+        p.stderr.read()
+        p.wait(timeout=30)
+    assert p.returncode in (0, 128 + signal.SIGTERM)
+
+
+def test_sigterm_to_status_exits_143(repo: Path) -> None:
+    """A command that installs no handling of its own (status waiting for the index) ends with
+    128 + the signal's number, as the README promises, not by the default action."""
+    assert run([], "generate", "--all", "--repo", str(repo)).returncode == 0
+    write(repo, "main.c", "int main(void) { return 1; }\n")  # status has a change to store
+    db = sqlite3.connect(repo / ".llmc/reactor.db", isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")  # status's refresh waits for the write lock (5 s at most)
+    try:
+        with subprocess.Popen(
+            reactor_argv([], "status", str(repo)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        ) as proc:
+            status = psutil.Process(proc.pid)
+            wait_until(
+                lambda: any(f.path.endswith("reactor.db") for f in status.open_files()),
+                what="status to open the index",
+            )
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    assert proc.returncode == 128 + signal.SIGTERM
