@@ -37,12 +37,13 @@ from .config import DocgenConfig, output_dir_relative
 from .docs import DocStore, removal_held
 from .facts.resolve import Resolver
 from .graph import format_context, neighbours
-from .index import DB_PATH, NOOP_PREFIX, FileIndex
+from .index import DB_PATH, FileIndex
 from .inputs import BACKEND, Inputs, parse_comment, reasons
 from .observe import BINARY, FOREIGN, TOO_LARGE, UNREADABLE, UNREADABLE_DOC
 from .pagestates import PageCounts, check_pages, is_page, pages_present
 from .paths import printable, quote_path
 from .policy import GONE_ERRNOS, NotSource, SourcePolicy, looks_binary
+from .rows import NOOP_PREFIX
 from .scan import Scan
 from .status import NO_SOURCES, NOOP, NOT_DOCUMENTED
 

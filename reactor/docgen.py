@@ -26,9 +26,10 @@ from .docs import DocStore, header_line, parse_header
 from .errors import BackendError, BackendUnavailable, NotOurs, UnsafePath
 from .facts import Facts
 from .graph import format_context, neighbours
-from .index import DocRecord, FileIndex
+from .index import FileIndex
 from .inputs import Inputs, parse_comment, without_comment
 from .paths import quote_path
+from .rows import DocRecord
 
 log = logging.getLogger("reactor")
 

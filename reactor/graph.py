@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from .paths import quote_path
+from .understand import NO_INTERFACE, Interface
 
 if TYPE_CHECKING:
     from .index import FileIndex
@@ -81,11 +82,6 @@ class Neighbour:
     path: str
     shown: tuple[str, ...]
     relation: str = ""
-
-
-def symbol_lines(symbols: Iterable[tuple[str, str]]) -> str:
-    """The index's ``symbols`` column: one ``name<TAB>signature`` line per exported symbol."""
-    return "\n".join(f"{name}\t{shown}" for name, shown in symbols)
 
 
 def _parse_symbols(text: str | None) -> list[tuple[str, str]]:
@@ -368,11 +364,6 @@ def neighbour_paths(index: FileIndex, rel: str) -> set[str]:
     """Every file whose graph context shows ``rel`` (its imports and importers both ways)."""
     imports, importers = neighbours(index, rel)
     return {n.path for n in imports} | {n.path for n in importers}
-
-
-Interface = tuple[str, list[tuple[str, str]], list[str]]
-#: What a file without facts shows others (a binary one, one that does not parse).
-NO_INTERFACE: Interface = ("", [], [])
 
 
 def store_and_regraph(

@@ -9,20 +9,25 @@ by a stable integer ``id`` so the sampler can seek to any position in O(log N) w
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+from .edges import EdgeQueries
 from .facts import Facts
 from .migrations import MIGRATIONS, OUTDATED_SQL
 from .observe import Known, Observation
+from .rows import (
+    DECLINED_SQL,
+    PENDING_SQL,
+    DocRecord,
+    FileRow,
+)
 from .state import STATE_DIR, ensure_state_dir
+from .tombstones import TombstoneQueries
 from .understand import Understanding
 
 log = logging.getLogger(__name__)
@@ -34,90 +39,6 @@ DB_NAME = "reactor.db"
 STATEMENT_CACHE = 8
 #: The index's path relative to the repo root, as messages show it.
 DB_PATH = f"{STATE_DIR}/{DB_NAME}"
-
-#: ``last_result`` of a file whose backend declined its content (the scheduler records it).
-NOOP_PREFIX = "noop: "
-#: Rows whose content the backend declined and whose doc is not fresh: not documented on purpose.
-_DECLINED_SQL = (
-    "coalesce(last_result LIKE 'noop:%' AND failed_blake3 IS blake3 AND doc_sha256 IS NOT sha256,"
-    " 0)"
-)
-
-_COLUMNS = (
-    "id, path, size, mtime_ns, blake3, sha256, skip, failures, failed_blake3, doc_sha256, "
-    "retry_at, last_result, outdated, doc_backend, doc_graph"
-)
-
-
-@dataclass(frozen=True)
-class FileRow:
-    """One indexed source. ``skip`` says why it cannot be documented (``None``: it can)."""
-
-    id: int
-    path: str
-    size: int
-    mtime_ns: int
-    blake3: str
-    sha256: str
-    skip: str | None = None
-    failures: int = 0
-    failed_blake3: str | None = None
-    doc_sha256: str | None = None  # the doc header last seen (see migration 0004)
-    retry_at: float | None = None  # wall clock (see migration 0006)
-    last_result: str | None = None
-    outdated: int = 0  # reactor.inputs bits (see migration 0008)
-    doc_backend: str | None = None  # what the doc was made from (reactor.inputs digests)
-    doc_graph: str | None = None
-
-    @property
-    def known(self) -> Known:
-        return Known(self.size, self.mtime_ns, self.skip)
-
-    @property
-    def declined(self) -> str | None:
-        """The backend's ``NO-OP`` reason when it declined this content: not documented on
-        purpose until the content changes (``None``: not declined)."""
-        result = self.last_result or ""
-        if self.failed_blake3 != self.blake3 or not result.startswith(NOOP_PREFIX):
-            return None
-        return result[len(NOOP_PREFIX) :]
-
-
-@dataclass(frozen=True)
-class Tombstone:
-    """A source that left the index; its doc is removed (or moved) by the daemon. Orphaned docs
-    the index never knew get one too, with no blake3."""
-
-    path: str
-    blake3: str
-    sha256: str
-    doc_backend: str | None = None
-    doc_graph: str | None = None
-
-
-@dataclass(frozen=True)
-class DocRecord:
-    """What a doc just written (or moved, or recovered from its last line) was made from."""
-
-    sha256: str
-    backend: str | None  # None: unknown (written before inputs were recorded): outdated
-    graph: str | None
-    path: str  # the source path it was made for (another one: outdated by path)
-
-
-def _pending_sql(table: str = "") -> str:
-    """Known work: a documentable source whose doc is missing or stale, not given up on (failed
-    or declined 5 times for this content). Unqualified, the same terms as the partial index
-    ``files_pending`` (migration 0011), so that SQLite seeks in it."""
-    t = f"{table}." if table else ""
-    return (
-        f"{t}skip IS NULL AND ({t}doc_sha256 IS NULL OR {t}doc_sha256 != {t}sha256)"
-        f" AND ({t}failed_blake3 IS NULL OR {t}failed_blake3 != {t}blake3 OR {t}failures < 5)"
-    )
-
-
-PENDING_SQL = _pending_sql()
-_TOMBSTONE = "path, blake3, sha256, doc_backend, doc_graph"
 
 
 def _read_only(db_path: Path) -> sqlite3.Connection:
@@ -141,7 +62,7 @@ def _opened(db_path: Path, query: str) -> sqlite3.Connection:
     return db
 
 
-class FileIndex:
+class FileIndex(EdgeQueries, TombstoneQueries):
     """The SQLite index of one repo. Thread-safe: one connection behind a lock."""
 
     def __init__(self, db_path: Path, *, read_only: bool = False):
@@ -199,26 +120,6 @@ class FileIndex:
                 log.debug("applied migration %s to %s", name, self.db_path)
 
     # -- writes -----------------------------------------------------------------------
-    @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        """One short write transaction (IMMEDIATE: no read-to-write upgrade deadlocks). Inside
-        another one it is a savepoint: a tick of a cheap backend records all it did in one
-        commit, and a nested failure still undoes only its own part."""
-        with self._lock:
-            depth = self._depth
-            self._db.execute(f"SAVEPOINT w{depth}" if depth else "BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._db.execute(f"ROLLBACK TO w{depth}" if depth else "ROLLBACK")
-                if depth:
-                    self._db.execute(f"RELEASE w{depth}")
-                raise
-            finally:
-                self._depth = depth
-            self._db.execute(f"RELEASE w{depth}" if depth else "COMMIT")
-
     def store(self, obs: Observation, understood: Understanding | None = None) -> tuple[str, int]:
         """Upsert what was observed of one source (inside :meth:`write`), keeping its row id.
 
@@ -273,79 +174,6 @@ class FileIndex:
             return "touched", file_id
         return ("added" if old is None else "changed"), file_id
 
-    def replace_edges(
-        self, file_id: int, imports: list[tuple[str, list[str]]], provides: list[str]
-    ) -> None:
-        """Set what a file imports (key, names) and provides (inside :meth:`write`)."""
-        self._db.execute("DELETE FROM imports WHERE file_id = ?", (file_id,))
-        self._db.execute("DELETE FROM provides WHERE file_id = ?", (file_id,))
-        self._db.executemany(
-            "INSERT INTO imports (file_id, module, names) VALUES (?, ?, ?)",
-            [(file_id, key, "\n".join(names)) for key, names in imports],
-        )
-        self._db.executemany(
-            "INSERT INTO provides (file_id, key) VALUES (?, ?)", [(file_id, k) for k in provides]
-        )
-
-    # -- manifests and the re-resolve pass (see reactor.facts.resolve) ----------------------
-    def manifests(self) -> dict[str, tuple[int, int]]:
-        """The manifests the last scans saw: path -> (size, mtime_ns)."""
-        rows = self.read("SELECT value FROM meta WHERE key = 'manifests'")
-        stamps = json.loads(rows[0][0]) if rows else {}
-        return {rel: (size, mtime_ns) for rel, (size, mtime_ns) in stamps.items()}
-
-    def manifests_changed(self, manifests: dict[str, tuple[int, int]]) -> None:
-        """Keep the manifests seen, and resolve every file's imports again (from the first)."""
-        with self.write():
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('manifests', ?)",
-                (json.dumps(manifests, separators=(",", ":")),),
-            )
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('reresolve_after', '0')")
-
-    def reresolve_after(self) -> int | None:
-        """The row id the re-resolve pass has reached (``None``: no pass is due)."""
-        rows = self.read("SELECT value FROM meta WHERE key = 'reresolve_after'")
-        return int(rows[0][0]) if rows else None
-
-    def reresolve_rows(self, after_id: int, limit: int) -> list[tuple[int, str, str]]:
-        """``(id, path, facts)`` of rows with stored facts after ``after_id``, in id order."""
-        return self.read(
-            "SELECT id, path, facts FROM files WHERE id > ? AND facts IS NOT NULL"
-            " ORDER BY id LIMIT ?",
-            (after_id, limit),
-        )
-
-    def reresolved_to(self, file_id: int | None) -> None:
-        """The pass got this far (inside :meth:`write`; ``None``: it is finished)."""
-        if file_id is None:
-            self._db.execute("DELETE FROM meta WHERE key = 'reresolve_after'")
-        else:
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('reresolve_after', ?)", (str(file_id),)
-            )
-
-    def remove_paths(self, paths: list[str]) -> None:
-        """Drop rows whose source is gone, leaving a tombstone for each (see migration 0003)."""
-        with self.write():
-            for rel in paths:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO tombstones"
-                    " (path, blake3, sha256, had_doc, doc_backend, doc_graph)"
-                    " SELECT path, blake3, sha256, doc_sha256 IS NOT NULL, doc_backend, doc_graph"
-                    " FROM files WHERE path = ?",
-                    (rel,),
-                )
-                self._db.execute("DELETE FROM files WHERE path = ?", (rel,))
-
-    def add_orphan(self, rel: str, doc_sha256: str) -> None:
-        """A doc whose source the index never knew: its removal goes the tombstones' way."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO tombstones (path, blake3, sha256) VALUES (?, '', ?)",
-                (rel, doc_sha256),
-            )
-
     def mark_unreadable(self, paths: list[str]) -> None:
         """Sources a scan could not reach (a directory it may not list): kept, reported."""
         with self.write():
@@ -385,11 +213,6 @@ class FileIndex:
         else:
             self.regraph([rel])
 
-    def set_graph(self, rel: str, graph_fp: str) -> None:
-        """The digest of ``rel``'s graph context as it renders now."""
-        with self._lock:
-            self._db.execute("UPDATE files SET graph_fp = ? WHERE path = ?", (graph_fp, rel))
-
     def use_backend(self, identity: str) -> bool:
         """Docs are judged against this backend identity from now on; True when it changed
         (every doc made by another is then outdated by backend). Called by whoever makes docs
@@ -404,32 +227,6 @@ class FileIndex:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('backend', ?)", (identity,))
             self._db.execute(f"UPDATE files SET outdated = {OUTDATED_SQL}")
         return True
-
-    def regraph(self, paths: Iterable[str]) -> None:
-        """Queue ``paths`` for a fresh digest of their graph context (a neighbour changed)."""
-        with self._lock:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO regraph (path) VALUES (?)", [(p,) for p in paths]
-            )
-
-    def regraph_documented(self, under: str) -> None:
-        """Queue every documented file in ``under`` (``""``: all) for a fresh digest: what
-        the first index of a tree found last may be a neighbour of what was documented first."""
-        where = "" if not under else " AND path > ? AND path < ?"
-        args = () if not under else (under + "/", under + "0")
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO regraph (path)"
-                f" SELECT path FROM files WHERE doc_sha256 IS NOT NULL{where}",
-                args,
-            )
-
-    def regraph_batch(self, limit: int) -> list[str]:
-        return [p for (p,) in self.read("SELECT path FROM regraph LIMIT ?", (limit,))]
-
-    def regraph_done(self, paths: list[str]) -> None:
-        with self._lock:
-            self._db.executemany("DELETE FROM regraph WHERE path = ?", [(p,) for p in paths])
 
     def record_result(
         self,
@@ -448,24 +245,6 @@ class FileIndex:
                 " WHERE path = ?",
                 (result, failures, failed_blake3, retry_at, rel),
             )
-
-    def execute(self, sql: str, args: Sequence[object] = ()) -> int:
-        """One write statement on a module's own tables here (the pages'), on this connection:
-        it joins a write transaction under way. Returns how many rows it changed."""
-        with self._lock:
-            return int(self._db.execute(sql, args).rowcount)
-
-    # -- reads --------------------------------------------------------------------------
-    def read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        """Rows of one read-only query, under the connection's lock (the graph's queries)."""
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
-    def _rows(self, where: str, args: Sequence[object] = ()) -> list[FileRow]:
-        return [FileRow(*r) for r in self.read(f"SELECT {_COLUMNS} FROM files {where}", args)]
-
-    def _count(self, sql: str, args: Sequence[object] = ()) -> int:
-        return int(self.read(sql, args)[0][0])
 
     def get(self, rel: str) -> FileRow | None:
         rows = self._rows("WHERE path = ?", (rel,))
@@ -513,17 +292,6 @@ class FileIndex:
             rows = self._rows("WHERE outdated != 0 ORDER BY id LIMIT 1")
         return rows[0] if rows else None
 
-    def interface(self, rel: str) -> tuple[str, list[tuple[str, str]], list[str]] | None:
-        """What other files' graph contexts show of ``rel``: its symbols, import edges and
-        provided keys (``None``: not indexed)."""
-        rows = self.read("SELECT id, symbols FROM files WHERE path = ?", (rel,))
-        if not rows:
-            return None
-        file_id, symbols = rows[0]
-        edges = self.read("SELECT module, names FROM imports WHERE file_id = ?", (file_id,))
-        keys = self.read("SELECT key FROM provides WHERE file_id = ?", (file_id,))
-        return symbols, sorted(edges), sorted(k for (k,) in keys)
-
     def count(self) -> int:
         """Documentable sources (skipped ones are counted apart)."""
         return self._count("SELECT count(*) FROM files WHERE skip IS NULL")
@@ -535,7 +303,7 @@ class FileIndex:
         ((total, fresh, outdated),) = self.read(
             "SELECT count(*), coalesce(sum(doc_sha256 = sha256), 0),"
             " coalesce(sum(outdated != 0), 0) FROM files"
-            f" WHERE skip IS NULL AND NOT {_DECLINED_SQL}"
+            f" WHERE skip IS NULL AND NOT {DECLINED_SQL}"
         )
         return int(fresh), int(outdated), int(total)
 
@@ -545,20 +313,6 @@ class FileIndex:
             return self._count("SELECT count(*) FROM files")
         sql = "SELECT count(*) FROM files WHERE path > ? AND path < ?"
         return self._count(sql, (under + "/", under + "0"))
-
-    def docs_known(self) -> int:
-        """Docs of ours as last seen: sources with one, plus docs waiting for removal."""
-        with_doc = self._count("SELECT count(*) FROM files WHERE doc_sha256 IS NOT NULL")
-        return with_doc + self._count("SELECT count(*) FROM tombstones WHERE had_doc")
-
-    def removals_pending(self) -> int:
-        """Tombstones whose source had a doc as last seen and whose content is nowhere in the
-        index any more: what the brake counts. Content found under another path is a move (its
-        doc moves, or is made anew): a rename storm is not a mass removal."""
-        return self._count(
-            "SELECT count(*) FROM tombstones t WHERE had_doc"
-            " AND NOT EXISTS (SELECT 1 FROM files f WHERE f.blake3 = t.blake3)"
-        )
 
     def max_id(self) -> int:
         return self._count("SELECT coalesce(max(id), 0) FROM files")
@@ -580,33 +334,6 @@ class FileIndex:
         return self._rows(
             "WHERE last_result LIKE 'failed:%' AND failed_blake3 = blake3 ORDER BY path"
         )
-
-    # -- tombstones -----------------------------------------------------------------------
-    def tombstones(self, limit: int) -> list[Tombstone]:
-        """Sources that left the index and whose docs may be removed now: not while a file
-        with the same content still waits for its doc (a moved file claims the doc first)."""
-        sql = (
-            f"SELECT {_TOMBSTONE} FROM tombstones t WHERE NOT EXISTS"
-            f" (SELECT 1 FROM files f WHERE f.blake3 = t.blake3 AND {_pending_sql('f')})"
-            " ORDER BY path LIMIT ?"
-        )
-        return [Tombstone(*r) for r in self.read(sql, (limit,))]
-
-    def tombstone_count(self) -> int:
-        return self._count("SELECT count(*) FROM tombstones")
-
-    def find_tombstone(self, blake3_hex: str) -> Tombstone | None:
-        """A removed source with this content: a rename's other half, whose doc can move."""
-        sql = f"SELECT {_TOMBSTONE} FROM tombstones WHERE blake3 = ? LIMIT 1"
-        rows = self.read(sql, (blake3_hex,))
-        return Tombstone(*rows[0]) if rows else None
-
-    def has_tombstone(self, rel: str) -> bool:
-        return bool(self.read("SELECT 1 FROM tombstones WHERE path = ?", (rel,)))
-
-    def drop_tombstone(self, rel: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM tombstones WHERE path = ?", (rel,))
 
 
 def _statements(sql: str) -> Iterator[str]:

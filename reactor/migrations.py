@@ -145,7 +145,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         "ALTER TABLE files ADD COLUMN prose TEXT",
     ),
     (
-        # Known work (reactor.index.PENDING_SQL): sources whose doc is missing or stale and not
+        # Known work (reactor.rows.PENDING_SQL): sources whose doc is missing or stale and not
         # given up on, so the scheduler takes them in order with one index seek each, after a
         # restart too, instead of waiting for the random sampler to come by (5 is the
         # scheduler's MAX_ATTEMPTS_PER_HASH: a content declined or failed that often waits for

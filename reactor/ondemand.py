@@ -46,8 +46,6 @@ DEFAULT_WAIT_SECONDS = 20.0
 JOB_POLL_SECONDS = 0.25
 #: How often a question that needs the whole index looks whether the first index is done.
 INDEX_POLL_SECONDS = 0.02
-#: What ``get_doc`` of a directory says until directory pages exist.
-NOT_YET = "directory pages are not available yet"
 
 
 class NotAnswerable(ReactorError):
@@ -128,21 +126,22 @@ class OnDemand:
         return rel
 
     def _directory(self, rel: str) -> NotAnswerable:
-        """Why a directory has no doc to give."""
+        """Why a directory has no page to give."""
         shown = rel or "the repository root"
         if not self.reactor.policy.dir_allowed(rel):
             return NotAnswerable(
                 f"{shown} is not a source directory (ignored, excluded, or the reactor's own)"
             )
+        why = "pages are off (pages = false)" if not self.reactor.config.pages else "no source"
         return NotAnswerable(
-            f"{shown} is a directory: {NOT_YET}; ask get_doc for a file in it, or repo_map "
-            f"with focus [{rel or '.'!r}]"
+            f"{shown} is a directory with no page ({why}); ask get_doc for a file in it, or "
+            f"repo_map with focus [{rel or '.'!r}]"
         )
 
     def source(self, path: str) -> str:
         """``path`` as the repo-relative path of a source, or why it is not one."""
         rel = self.resolve(path)
-        if rel == "" or os.path.isdir(os.path.join(self.reactor.policy.root_str, rel)):
+        if self._is_directory(rel):
             raise self._directory(rel)
         st = self.reactor.policy.source_stat(rel)
         if isinstance(st, NotSource):
@@ -150,8 +149,20 @@ class OnDemand:
         return rel
 
     # -- docs -----------------------------------------------------------------------------
+    def _is_directory(self, rel: str) -> bool:
+        return rel == "" or os.path.isdir(os.path.join(self.reactor.policy.root_str, rel))
+
     def get_doc(self, path: str) -> DocAnswer:
-        """The doc of a source, fresh (see the module docstring)."""
+        """The doc of a source, or the page of a source directory, fresh (see the module
+        docstring)."""
+        rel = self.resolve(path)
+        if self._is_directory(rel):
+            page = (
+                self.reactor.pages.page_for(rel) if self.reactor.policy.dir_allowed(rel) else None
+            )
+            if page is None:
+                raise self._directory(rel)
+            return DocAnswer(rel or ".", "fresh", "fresh", "page", page)
         rel = self.source(path)
         reactor = self.reactor
         row = reactor.index.get(rel)

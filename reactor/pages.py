@@ -51,7 +51,6 @@ from .paths import quote_path
 if TYPE_CHECKING:
     from .index import FileIndex
     from .policy import SourcePolicy
-    from .reactor import Reactor
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +100,26 @@ class PageKeeper:
 
     def shown(self, rel_dir: str) -> str:
         return f"{self.docs.output_rel.as_posix()}/{page_path(rel_dir)}"
+
+    def page_for(self, rel_dir: str) -> str | None:
+        """The page of directory ``rel_dir`` (``""``, ``"."``: the repository's) as it is now —
+        the file when it is fresh, else made in memory (the ticks write it in turn) — or
+        ``None`` when that directory holds no source, or pages are off. For ``get_doc`` of a
+        directory (MCP)."""
+        if not self.enabled:
+            return None
+        rel_dir = "" if rel_dir.strip("/") in ("", ".") else rel_dir.strip("/")
+        index, docs = self.index, self.docs
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        sql = f"SELECT 1 FROM files WHERE {LISTED} AND path > ? AND path < ? LIMIT 1"
+        if not index.read(sql, (prefix, f"{rel_dir}0" if rel_dir else "\U0010ffff")):
+            return None
+        now = PageModel(index, self.root, stored_records(index)).made(rel_dir)
+        if state_of(docs, rel_dir, now) == "fresh":
+            text = docs.read(page_key(rel_dir))
+            if text is not None:
+                return text
+        return now.text()
 
     # -- when -----------------------------------------------------------------------------
     def due(self) -> bool:
@@ -335,24 +354,3 @@ class PageKeeper:
             if is_page(rel) and rel_dir not in known and DocStore.header_at(path) is not None:
                 yield rel_dir
             yield None
-
-
-def page_for(reactor: Reactor, rel_dir: str) -> str | None:
-    """The page of directory ``rel_dir`` (``""``: the repository's) as it is now — the file
-    when it is fresh, else made in memory (the ticks write it in turn) — or ``None`` when that
-    directory holds no source, or pages are off. For ``get_doc`` of a directory (MCP)."""
-    if not reactor.config.pages:
-        return None
-    rel_dir = "" if rel_dir.strip("/") in ("", ".") else rel_dir.strip("/")
-    index, docs, root = reactor.index, reactor.docs, reactor.policy.root_str
-    prefix = f"{rel_dir}/" if rel_dir else ""
-    sql = f"SELECT 1 FROM files WHERE {LISTED} AND path > ? AND path < ? LIMIT 1"
-    if not index.read(sql, (prefix, f"{rel_dir}0" if rel_dir else "\U0010ffff")):
-        return None
-    model = PageModel(index, root, stored_records(index))
-    now = model.made(rel_dir)
-    if state_of(docs, rel_dir, now) == "fresh":
-        text = docs.read(page_key(rel_dir))
-        if text is not None:
-            return text
-    return now.text()

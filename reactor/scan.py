@@ -32,10 +32,11 @@ from .errors import UnsafePath
 from .facts import Facts
 from .facts.resolve import Resolver, Stamp
 from .graph import neighbour_paths, store_and_regraph
-from .index import DocRecord, FileIndex
+from .index import FileIndex
 from .inputs import digest, parse_comment
 from .observe import Known, Observation, observe_stat
 from .policy import NotSource, SourcePolicy
+from .rows import DocRecord
 from .understand import Understanding, interface_of, understand
 
 

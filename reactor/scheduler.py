@@ -36,11 +36,12 @@ from .dirty import DirtyEntry, DirtySet
 from .docgen import Outcome
 from .docs import brake_rule, removal_held
 from .idle import IdleDetector
-from .index import FileIndex, FileRow, Tombstone
+from .index import FileIndex
 from .observe import FOREIGN, UNREADABLE, UNREADABLE_DOC
 from .pages import PageKeeper
 from .paths import quote_path
 from .rag import RagIndex
+from .rows import FileRow, Tombstone
 from .sampler import Candidate, Sampler
 from .scan import Scan
 

@@ -6,16 +6,27 @@ outline backend and every neighbour's graph context read stored facts instead of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .facts import Facts, extract
 from .facts.resolve import Resolver
-from .graph import NO_INTERFACE, Interface, symbol_lines
 
 if TYPE_CHECKING:
-    from .index import FileRow
     from .observe import Observation
+    from .rows import FileRow
+
+#: What other files' graph contexts show of a file: its symbols column, its import edges (key,
+#: names) and the keys it provides — a change of it queues its neighbours for a fresh digest.
+Interface = tuple[str, list[tuple[str, str]], list[str]]
+#: What a file without facts shows others (a binary one, one that does not parse).
+NO_INTERFACE: Interface = ("", [], [])
+
+
+def symbol_lines(symbols: Iterable[tuple[str, str]]) -> str:
+    """The index's ``symbols`` column: one ``name<TAB>signature`` line per exported symbol."""
+    return "\n".join(f"{name}\t{shown}" for name, shown in symbols)
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ class Understanding:
     @property
     def symbols(self) -> str:
         """Its top-level symbols other files may use, with signatures, shown beside it as a
-        neighbour (the index's ``symbols`` column, :func:`reactor.graph.symbol_lines`)."""
+        neighbour (the index's ``symbols`` column, :func:`symbol_lines`)."""
         if self.facts is None:
             return ""
         return symbol_lines(

@@ -27,13 +27,14 @@ from .errors import BackendUnavailable, UnsafePath
 from .facts import understood_language
 from .facts.resolve import Resolver
 from .graph import format_context, neighbour_paths, neighbours, store_and_regraph
-from .index import DocRecord, FileIndex, FileRow, Tombstone
+from .index import FileIndex
 from .inputs import digest, parse_comment
 from .observe import FOREIGN, SKIP_REASONS, UNREADABLE, UNREADABLE_DOC, Observation, observe
 from .pages import PageKeeper
 from .pagestates import is_page
 from .paths import quote_path
 from .policy import NotSource, SourcePolicy
+from .rows import DocRecord, FileRow, Tombstone
 from .sampler import Candidate
 from .scan import Scan, reresolve_step
 from .scheduler import Job, Scheduler

@@ -270,7 +270,6 @@ def test_bad_arguments_and_unsafe_paths_are_errors_that_say_why(repo: Path) -> N
                 (("path", "link.py"),): "outside the repository (a symlink)",
                 (("path", ".env"),): "looks like a secret",
                 (("path", "nope.py"),): "no such file",
-                (("path", "pkg"),): "directory pages are not available yet",
                 (("path", ".git"),): "not a source directory",
                 (("path", "DOCS/REPODOCS"),): "not a source directory",
                 (("path", 7),): "path must be string",
@@ -290,6 +289,9 @@ def test_bad_arguments_and_unsafe_paths_are_errors_that_say_why(repo: Path) -> N
             # the server is still serving after all of that
             fine = await call(client, "get_doc", path="main.py")
             assert not fine.is_error
+            # a source directory's page, made now if the ticks have not written it yet
+            page = await call(client, "get_doc", path="pkg/")
+            assert not page.is_error and "SHA256: " in text(page) and "util.py" in text(page)
         assert not (repo / "DOCS/REPODOCS/link.py.md").exists()  # never read, never documented
 
     anyio.run(scenario)

@@ -18,7 +18,7 @@ from reactor.backends.outline import OutlineBackend
 from reactor.check import check
 from reactor.config import DocgenConfig
 from reactor.mermaid import Edge, flowchart, label
-from reactor.pages import HEAL_INTERVAL_SECONDS, page_for
+from reactor.pages import HEAL_INTERVAL_SECONDS
 from reactor.reactor import Reactor
 
 DOCS = "DOCS/REPODOCS"
@@ -336,17 +336,17 @@ def test_a_diagram_folds_past_twenty_nodes() -> None:
 def test_page_for_a_directory(project: Path, clock: FakeClock) -> None:
     with open_reactor(project, clock) as reactor:
         settle(reactor, clock)
-        text = page_for(reactor, "app")
+        text = reactor.pages.page_for("app")
         assert text == page(project, "app")
         write(project, "app/extra.py", "def more(): ...\n")  # not indexed yet: made in memory
         reactor.refresh_index()
-        text = page_for(reactor, "app")
+        text = reactor.pages.page_for("app")
         assert text is not None and "extra.py" in text and "extra.py" not in page(project, "app")
-        repo = page_for(reactor, "")
-        assert repo is not None and repo == page_for(reactor, ".") != page(project, "")
+        repo = reactor.pages.page_for("")
+        assert repo is not None and repo == reactor.pages.page_for(".") != page(project, "")
         assert "| [`app/`](app/README.md) | The application: parses and serves. | 6 |" in repo
-        assert page_for(reactor, "app/web/") == page(project, "app/web")
-        assert page_for(reactor, "nowhere") is None
+        assert reactor.pages.page_for("app/web/") == page(project, "app/web")
+        assert reactor.pages.page_for("nowhere") is None
 
 
 def test_a_new_use_across_directories_shows_on_both_sides(project: Path, clock: FakeClock) -> None:
