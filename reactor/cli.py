@@ -50,7 +50,7 @@ from .docgen import Outcome, reason_of
 from .docs import DocStore
 from .errors import Interrupted, LockHeld, ReactorError, UsageError
 from .index import DB_PATH
-from .lock import WATCH_LOCK, FileLock
+from .lock import WATCH_LOCK, FileLock, LockKeeper
 from .observe import SKIP_REASONS
 from .paths import printable, quote_path
 from .progress import ProgressReporter
@@ -655,14 +655,15 @@ def cmd_watch(path: str | None, repo: str | None, *, polling: bool) -> int:
             what = "another `reactor watch` runs for this repo"
             raise LockHeld(exc.path, exc.holder, what=what) from None
         try:
-            _serve(reactor, _how_found(root, path), polling=polling)
+            _serve(reactor, _how_found(root, path), polling=polling, watch_lock=watch_lock)
         finally:
             watch_lock.release()
     return EXIT_OK
 
 
-def _serve(reactor: Reactor, how_found: str, *, polling: bool) -> None:
-    """Keep ``reactor``'s docs fresh until a signal, holding the watch lock."""
+def _serve(reactor: Reactor, how_found: str, *, polling: bool, watch_lock: FileLock) -> None:
+    """Keep ``reactor``'s docs fresh until a signal, holding the watch lock (kept: made and
+    locked again if its file is deleted; if another watch took it meanwhile, this one stops)."""
     config = reactor.config
     if not (config.enabled and config.daemon_enabled):
         print(
@@ -684,8 +685,21 @@ def _serve(reactor: Reactor, how_found: str, *, polling: bool) -> None:
     shutdown = Shutdown(on_stop=service.stop)
     shutdown.cleans(reactor.docs)
     reactor.generator.guard = shutdown.abortable
-    with shutdown.installed(), contextlib.suppress(Interrupted):
+    taken_by: list[str] = []
+
+    def lost(holder: str) -> None:
+        taken_by.append(holder)
+        service.stop()
+
+    with (
+        LockKeeper(watch_lock, on_lost=lost),
+        shutdown.installed(),
+        contextlib.suppress(Interrupted),
+    ):
         service.run()
+    if taken_by:
+        what = "another `reactor watch` took this repo over after the lock file was deleted"
+        raise LockHeld(watch_lock.path, taken_by[0], what=f"{what}; this one stops")
     log.info("reactor stopped")
 
 

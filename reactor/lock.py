@@ -20,6 +20,12 @@ the next tick boundary.
 Nothing between taking the ``flock`` and recording the holder may leak it: the pid note is
 best-effort (a full disk cannot write it, and the lock is held all the same), and any failure
 before the lock is recorded closes the descriptor, which drops the ``flock``.
+
+**A lock held for long is kept.** A ``flock`` is on the file, not on its name: delete the lock
+file under a running watch and the next watch makes a new file and locks that one (four ran on
+one repo). So the holder of such a lock checks every ``LOCK_CHECK_SECONDS`` that the path still
+names the file it locked (:meth:`FileLock.still_held`, on a :class:`LockKeeper` thread), makes
+and locks it again when it is gone, and hears who took it when another process was quicker.
 """
 
 from __future__ import annotations
@@ -29,16 +35,18 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import LockHeld, StateDirError, UnsafePath
+from .errors import LockHeld, ReactorError, StateDirError, UnsafePath
 from .state import STATE_DIR, ensure_state_dir
 
 DOCGEN_LOCK = Path(".llmc/locks/docgen.lock")
 #: LLMC's own batch docgen CLI locks this one; a tick skips while it is held.
 LLMC_BATCH_LOCK = Path(".llmc/docgen.lock")
 WATCH_LOCK = Path(".llmc/locks/watch.lock")
+#: How often a long-held lock (the watch's) checks that its file is still the one it locked.
+LOCK_CHECK_SECONDS = 2.0
 
 
 class FileLock:
@@ -193,12 +201,63 @@ class FileLock:
         finally:
             self._owner.release()  # the probe above
 
+    def still_held(self) -> str | None:
+        """For the holder of a long-held lock: ``None`` while its path names the file this
+        process locked — a deleted or replaced lock file is made and locked again — else who
+        holds the lock now (another process locked the new file first). A check that cannot
+        be made now (a full disk, the state dir unreadable) keeps what is held."""
+        held = self._fd
+        if held is None:
+            return None
+        try:
+            if os.path.samestat(os.stat(self.path, follow_symlinks=False), os.fstat(held)):
+                return None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+        try:
+            self._try_acquire()  # the new file: ours now, unless another process was quicker
+        except LockHeld as exc:
+            return exc.holder or "another process"
+        except (ReactorError, OSError):
+            return None
+        os.close(held)
+        return None
+
     def __enter__(self) -> FileLock:
         self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class LockKeeper:
+    """Checks a held lock every ``LOCK_CHECK_SECONDS`` on a thread of its own (a watch's loop
+    may sleep 30 s) and calls ``on_lost(holder)`` once when another process holds it now. A
+    context manager: the thread ends with the block."""
+
+    def __init__(self, lock: FileLock, *, on_lost: Callable[[str], object]):
+        self.lock = lock
+        self.on_lost = on_lost
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reactor-lock-keeper", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(LOCK_CHECK_SECONDS):
+            holder = self.lock.still_held()
+            if holder is not None:
+                self.on_lost(holder)
+                return
+
+    def __enter__(self) -> LockKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def is_locked_elsewhere(path: Path) -> bool:

@@ -30,6 +30,7 @@ from test_full_disk import fill
 from test_permissions import _unprivileged_prefix
 
 from conftest import FakeBackend, FakeClock, doc_header, sha256_of, wait_until, write
+from reactor.lock import LOCK_CHECK_SECONDS, WATCH_LOCK, is_locked_elsewhere
 from reactor.progress import REPORT_INTERVAL_SECONDS, ProgressReporter
 from reactor.reactor import Reactor
 
@@ -458,3 +459,37 @@ def test_sigterm_to_status_exits_143(repo: Path) -> None:
         db.execute("ROLLBACK")
         db.close()
     assert proc.returncode == 128 + signal.SIGTERM
+
+
+# -- item 7 of the issue: one watch per repo, even when its lock file is deleted ------------
+@pytest.mark.timeout(120)
+def test_one_watch_per_repo_even_when_its_lock_file_is_deleted(
+    tmp_path: Path, watch: type[Watch]
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write(repo, "a.py", "A = 1\n")
+    write(repo, "llmc.toml", "[docs.docgen]\nidle_after_seconds = 0\n")
+    argv = reactor_argv([], "watch", str(repo))
+    first = watch(argv)
+    wait_until(lambda: first.said("docs fresh"), what="the first watch converged")
+    lock = repo / WATCH_LOCK
+    lock.unlink()
+    wait_until(
+        lambda: lock.exists() and is_locked_elsewhere(lock),
+        timeout=LOCK_CHECK_SECONDS * 5,
+        what="the watch to lock its lock file again",
+    )
+    refused = run([], "watch", str(repo))
+    assert refused.returncode == 3 and "another `reactor watch` runs" in refused.stderr
+    lock.unlink()  # and a second watch right away, before the first can look again
+    second = watch(argv)
+    wait_until(
+        lambda: first.proc.poll() is not None or second.proc.poll() is not None,
+        timeout=LOCK_CHECK_SECONDS * 5,
+        what="one of two watches to stop",
+    )
+    stopped, kept = (first, second) if first.proc.poll() is not None else (second, first)
+    assert stopped.proc.returncode == 3 and kept.proc.poll() is None
+    assert stopped.said("another `reactor watch`")
+    assert "Traceback" not in stopped.stop() + kept.stop()
