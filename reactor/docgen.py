@@ -28,6 +28,7 @@ from .facts import Facts
 from .graph import format_context, neighbours
 from .index import FileIndex
 from .inputs import Inputs, parse_comment, without_comment
+from .markdown import balanced
 from .paths import quote_path
 from .rows import DocRecord
 
@@ -124,7 +125,9 @@ class DocGenerator:
                 result = self.backend.generate(request)
             if not isinstance(result, Generated):
                 return Outcome(rel, "noop", result.reason)
-            body = without_comment(result.body)
+            # whatever wrote it (a shell script, a model), a code block it left open is closed:
+            # else it would swallow the inputs line below and the doc would never be fresh
+            body = balanced(without_comment(result.body))
             body = body if body.startswith("\n") else "\n" + body
             if not body.strip():
                 raise BackendError(self.backend.name, "empty doc")

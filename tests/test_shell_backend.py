@@ -209,3 +209,33 @@ def test_what_a_script_says_never_reaches_a_terminal_raw(
         text = str(exc)
     assert reason in text
     assert text.isprintable()
+
+
+def test_a_scripts_doc_with_a_code_block_left_open_is_closed_and_fresh(repo: Path) -> None:
+    """A script that prints a fence it never closes: the reactor closes it, so the inputs line
+    below stays a line of its own and `check --strict` can read the doc's inputs."""
+    script(
+        repo,
+        "open_fence.py",
+        """\
+        import json, sys
+        req = json.load(sys.stdin)
+        print("SHA256: " + req["file_sha256"])
+        print()
+        print("# A doc")
+        print()
+        print("```python")
+        print("never closed")
+        """,
+    )
+    config = (
+        DocgenConfig()
+        .replace(backend="shell")
+        .replace(shell=DocgenConfig().shell.__class__(script="scripts/open_fence.py"))
+    )
+    with Reactor.open(repo, config=config, watch=False) as reactor:
+        [outcome] = reactor.generate(["pkg/util.py"])
+        assert outcome.status == "generated"
+        assert reactor.status(refresh_index=False).outdated == 0
+    doc = (repo / "DOCS/REPODOCS/pkg/util.py.md").read_text()
+    assert "```python\nnever closed\n```\n\n<!-- reactor inputs:" in doc
