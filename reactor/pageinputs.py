@@ -300,7 +300,7 @@ def _entry_point(root: str, rel: str, facts: Facts | None) -> str:
     head = _head(root, rel, whole=facts.language == "python")
     if facts.language == "python" and _GUARD.search(head):
         return '`if __name__ == "__main__"`'
-    if head.startswith(b"#!"):
+    if head.startswith(b"#!") and not head.startswith(b"#!["):  # (Rust's `#![attr]`)
         return f"script ({code(head.splitlines()[0].decode('utf-8', 'replace')[:60])})"
     return ""
 

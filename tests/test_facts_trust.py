@@ -581,3 +581,29 @@ def test_rust_a_public_module_used_by_path_is_its_own_file(tmp_path: Path) -> No
     }
     imports, _ = graph(tmp_path, files, "src/api.rs")
     assert shown(imports) == {"src/kv/mod.rs": (), "src/lib.rs": ("pub struct Kv",)}
+
+
+def test_findings_of_the_three_repo_check_on_a_rust_crate(tmp_path: Path) -> None:
+    """From rust-itertools: a `//!` licence is no summary, a trait impl's heading is not
+    `in impl fmt` (its `::` is a path inside a type, not a namespace it is declared in), and
+    a file opening with an inner attribute `#![…]` is no script on the repository page."""
+    assert summary("Licensed under the Apache License, Version 2.0\n<https://x> or MIT.") == ""
+    assert summary("Copyright (c) 2020 A.\n\nAdapters for iterators.") == (
+        "Adapters for iterators."
+    )
+    doc = outline(
+        "src/merge.rs",
+        "use std::fmt;\n\npub struct MergeBy<I> { i: I }\n\n"
+        "impl<I> fmt::Debug for MergeBy<I> {\n"
+        "    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result { Ok(()) }\n}\n",
+    )
+    assert "impl<I> fmt::Debug for MergeBy<I>" in doc and "in `impl fmt`" not in doc
+    root = tmp_path / "crate"
+    write(root, "Cargo.toml", '[package]\nname = "c"\nversion = "0.1.0"\n')
+    write(root, "src/lib.rs", "#![allow(unused)]\n//! A crate.\n\npub fn f() {}\n")
+    write(root, "src/main.rs", "fn main() {}\n")
+    with Reactor.open(root, watch=False) as reactor:
+        reactor.generate()
+    page = (root / "DOCS/REPODOCS/README.md").read_text()
+    assert "#![allow" not in page  # not listed as a script
+    assert "[`src/main.rs`](src/main.rs.md)" in page.split("## Entry points")[1]

@@ -86,8 +86,9 @@ MAX_LEADING_COMMENT_LINES = 20
 #: Bumped whenever the page layout changes: docs of an older layout become ``outdated``
 #: (5: source text escaped or fenced, never Markdown structure; 6: public API first, marks such
 #: as *(deprecated)*, a parse failure said, neighbours with their evidence; 7: re-exports, a
-#: module without members listed once, a nested type's heading says where it is).
-OUTLINE_VERSION = 7
+#: module without members listed once, a nested type's heading says where it is; 8: a trait
+#: impl's heading names no made-up namespace).
+OUTLINE_VERSION = 8
 
 
 class OutlineBackend(Backend):
@@ -330,11 +331,16 @@ def _members_by_type(facts: Facts) -> list[list[Symbol]]:
     return sections
 
 
+_PATH_NAME = re.compile(r"[\w$]+(?:::[\w$]+)+")
+
+
 def _outer(symbol: Symbol, shown: str) -> str:
     """What a nested type is declared in, when its heading does not say: its parent, or the
     namespace its full name carries (Ruby's ``Shop::Cart`` declared as ``class Cart``)."""
     if symbol.parent:
         return symbol.parent
+    if not _PATH_NAME.fullmatch(symbol.name):
+        return ""  # (a Rust `impl fmt::Debug for X` is a heading, not a path)
     outer = symbol.name.rpartition("::")[0]
     return outer if outer and symbol.name not in shown else ""
 

@@ -78,7 +78,7 @@ SHEBANG_LANGUAGES = {
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 8
+FACTS_VERSION = 9  # 9: a licence paragraph is no summary
 
 #: Who may use a symbol, as a small enum (each language's spelling is in the signature, and the
 #: outline shows the non-public ones): ``package`` is Java's package-private (and Go's
@@ -382,6 +382,15 @@ _LINK = re.compile(r"\[([^\[\]]+)\](?:\([^)\s]*\)|\[[^\]]*\])|\[(`[^`\]]+`)\]")
 _CODE_AFTER_COLON = 60
 
 
+#: A paragraph that is a licence notice (``Licensed under …``, ``Copyright (c) …``), which a
+#: crate's ``//!`` or a module docstring may open with: never a summary.
+_LICENCE_LEAD = re.compile(
+    r"\W*(?:licen[cs]ed\b|copyright\b|\(c\)|©|SPDX-License|all rights reserved"
+    r"|permission is hereby granted)",
+    re.IGNORECASE,
+)
+
+
 def summary(doc: str, *, limit: int = 300) -> str:
     """The first sentence of a doc's first prose paragraph, joined onto one line.
 
@@ -401,8 +410,9 @@ def summary(doc: str, *, limit: int = 300) -> str:
     while paragraphs and (
         paragraphs[0].startswith(_CODE_MARK)
         or _CODE_PARAGRAPH.match(paragraphs[0].strip().split("\n")[0])
+        or _LICENCE_LEAD.match(paragraphs[0])
     ):
-        paragraphs.pop(0)  # (a doc that is all code has no sentence to give)
+        paragraphs.pop(0)  # (a doc that is all code, or a licence, has no sentence to give)
     if not paragraphs:
         return ""
     text = " ".join(paragraphs[0].split())
