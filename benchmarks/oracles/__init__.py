@@ -50,6 +50,8 @@ class OSymbol:
     sig_rule: str = "exact"
     doc: str | None = None
     recall: bool = True
+    #: Other texts accepted as its doc (where the tool merged a run of comments: each later one).
+    doc_alts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +66,9 @@ class OFile:
     idents: set[str] | None = None
     file_doc: str | None = None
     error: str = ""
+    #: Names declared only in code the oracle's configuration leaves out (a preprocessor branch
+    #: not taken): a claim of one is not judged.
+    inactive: set[str] = field(default_factory=set)
 
 
 Runner = Callable[[Path, list[str], list[str]], dict[str, OFile]]

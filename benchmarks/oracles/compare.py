@@ -83,7 +83,7 @@ def last(name: str) -> str:
     if not name:
         return ""
     name = re.sub(r"^(?:impl|extension)\b\s*(?:<[^>]*>)?\s*(?:.*\sfor\s+)?", "", name.strip())
-    name = re.sub(r"<.*$", "", name).replace("`", "").strip()
+    name = re.sub(r"<.*$", "", name, flags=re.S).replace("`", "").strip()
     return re.split(r"::|\.|#|\\", name)[-1] if name else ""
 
 
@@ -121,11 +121,29 @@ def signature_ok(claim: str, sym: OSymbol) -> bool:
 # -- summaries ---------------------------------------------------------------------------------
 
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_INLINE = re.compile(r"\{@\w+\s+([^}]*)\}")
+_INLINE = re.compile(r"\{@(\w+)(?:\s+([^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}")
+_PARAMS = re.compile(r"(?<=\w)\([^()]*\)")
 
 
-def plain(text: str) -> str:
-    text = _INLINE.sub(lambda m: m.group(1).split("#")[-1].strip(), text)
+def _inline(m: re.Match[str], params: bool) -> str:
+    """An inline tag as Javadoc renders it: ``{@link A#b(X) label}`` as its label, else the
+    reference with ``#`` as ``.`` (a leading ``#`` dropped), its parameter list kept or not;
+    ``{@code x}`` as ``x``; ``{@value}`` (no argument) as nothing."""
+    body = (m.group(2) or "").strip()
+    if m.group(1) not in ("link", "linkplain"):
+        return body
+    ref, _, label = body.partition(" ")
+    if "(" in ref and ")" not in ref and ")" in body:  # a parameter list with spaces
+        ref, label = body[: body.index(")") + 1], body[body.index(")") + 1 :]
+    if label.strip():
+        return label.strip()
+    ref = ref.lstrip("#").replace("#", ".")
+    return ref if params else _PARAMS.sub("", ref)
+
+
+def plain(text: str, *, params: bool = True) -> str:
+    text = re.sub(r"^\s*[@\\](?:brief|short)\s+", "", text)  # Doxygen's brief command
+    text = _INLINE.sub(lambda m: _inline(m, params), text)
     text = html.unescape(_TAG.sub("", text))
     text = re.sub(r"[`*]|(?<!\w)_|_(?!\w)", "", text)
     return " ".join(text.split()).casefold()
@@ -139,24 +157,53 @@ def first_paragraph(doc: str) -> str:
 
 
 def summary_ok(claim: str, doc: str, *, whole: bool = False) -> bool:
-    """``whole``: the claim may run past the first paragraph (a file's doc is shown whole)."""
+    """``whole``: the claim may run past the first paragraph (a file's doc is shown whole).
+    A paragraph ending at a colon runs on into the next one (a code block after it); a claim
+    matches where it ends at a sentence's end or at the end of a paragraph. A link may be
+    rendered with or without its parameter list."""
+    return any(_summary_ok(claim, doc, whole=whole, params=p) for p in (True, False))
+
+
+def _summary_ok(claim: str, doc: str, *, whole: bool, params: bool) -> bool:
     cut = claim.endswith("…")
-    mine = plain(claim.rstrip("…"))
-    para = plain(doc if whole else first_paragraph(doc))
-    if para.endswith(":") and not whole:
+    mine = plain(claim.rstrip("…"), params=params)
+    paragraphs = [p for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
+    if not paragraphs:
+        return False
+    candidates = [plain(doc, params=params)] if whole else [plain(paragraphs[0], params=params)]
+    if not whole and candidates[0].endswith(":") and len(paragraphs) > 1:
         # a sentence ending at a colon runs on into what follows it
-        paragraphs = [p for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
-        para = plain(" ".join(paragraphs[:2]))
-    if not mine or not para:
+        candidates.append(plain(" ".join(paragraphs[:2]), params=params))
+    if not mine or not candidates[0]:
         return False
-    if cut:
-        return para.startswith(mine)
-    if not para.startswith(mine):
-        return False
-    rest = para[len(mine) :]
-    if not rest:
-        return True
-    return mine[-1] in ".!?" and rest[0] == " "
+    for para in candidates:
+        if cut and para.startswith(mine):
+            return True
+        if not para.startswith(mine):
+            continue
+        rest = para[len(mine) :]
+        if not rest or (mine[-1] in ".!?" and rest[0] == " "):
+            return True
+        if rest[0] in ".!?" and rest[1:2] in ("", " "):  # the sentence without its stop
+            return True
+    return False
+
+
+SOURCE_SUFFIXES = (
+    ".h", ".hh", ".hpp", ".hxx", ".inc", ".c", ".cc", ".cpp", ".rb", ".lua", ".sh", ".bash",
+    ".php", ".py", ".rs", ".js", ".ts", ".java", ".kt", ".scala", ".swift", ".cs",
+)  # fmt: skip
+
+
+def unit(import_: str) -> str:
+    """An unplaced import as a dotted name: a path's file extension dropped, ``/`` as ``.``."""
+    base, ext = posixpath.splitext(import_)
+    return (base if ext in SOURCE_SUFFIXES else import_).replace("/", ".")
+
+
+def doc_ok(claim: str, sym: OSymbol) -> bool:
+    """The claim is a summary of the oracle's doc of ``sym`` or of one of its alternatives."""
+    return any(summary_ok(claim, d) for d in [sym.doc or "", *sym.doc_alts] if d)
 
 
 # -- comparing one file ------------------------------------------------------------------------
@@ -209,10 +256,10 @@ def compare_file(
                 candidates = same if len(same) == 1 else []
             free = [o for o in candidates if id(o) not in matched] or candidates
             fitting = [o for o in free if o.signature and signature_ok(s.signature, o)]
-            pick = (fitting or free or [None])[0]
+            pick: OSymbol | None = (fitting or free or [None])[0]  # type: ignore[list-item]
             label = f"{s.kind} {s.parent + '.' if s.parent else ''}{s.name}"
             if pick is None:
-                if s.kind in oracle.blind_kinds:
+                if s.kind in oracle.blind_kinds or key[1] in ofile.inactive:
                     t["symbols"].unjudged += 1
                     continue
                 t["symbols"].claims += 1
@@ -230,20 +277,29 @@ def compare_file(
                     miss(
                         "visibility", "precision", line, f"{label}: {s.visibility}", pick.visibility
                     )
+            inactive = key[1] in ofile.inactive  # declared in a branch not taken as well
             if "signatures" in judges and pick.signature is not None and s.signature:
-                t["signatures"].claims += 1
-                if signature_ok(s.signature, pick):
+                right = signature_ok(s.signature, pick)
+                if inactive and not right:
+                    t["signatures"].unjudged += 1
+                elif right:
+                    t["signatures"].claims += 1
                     t["signatures"].confirmed += 1
                 else:
+                    t["signatures"].claims += 1
                     view = pick.signature[0] if pick.signature else ""
                     if pick.sig_rule == "as-written":
                         view = "source: " + " ".join(view.split())[:240]
                     miss("signatures", "precision", line, s.signature, view)
             if "summaries" in judges and pick.doc is not None and s.doc:
-                t["summaries"].claims += 1
-                if summary_ok(s.doc, pick.doc):
+                right = doc_ok(s.doc, pick)
+                if inactive and not right:
+                    t["summaries"].unjudged += 1
+                elif right:
+                    t["summaries"].claims += 1
                     t["summaries"].confirmed += 1
                 else:
+                    t["summaries"].claims += 1
                     miss(
                         "summaries",
                         "precision",
@@ -272,7 +328,7 @@ def compare_file(
                 )
             if "summaries" in judges and o.doc and plain(first_paragraph(o.doc)):
                 t["summaries"].items += 1
-                ok = s is not None and bool(s.doc) and summary_ok(s.doc, o.doc)
+                ok = s is not None and bool(s.doc) and doc_ok(s.doc, o)
                 t["summaries"].found += ok
                 if not ok and s is not None and not s.doc:
                     miss(
@@ -310,7 +366,7 @@ def compare_file(
                     " ".join(first_paragraph(ofile.file_doc).split())[:300],
                 )
     if "edges" in judges and not ofile.error:
-        stems = {last(posixpath.splitext(u)[0].replace("/", ".")) for u in ofile.unknown}
+        stems = {last(unit(u)) for u in ofile.unknown}
         for target in imports:
             if target not in oracle_files:  # another language's file: not judged
                 t["edges"].unjudged += 1
@@ -343,7 +399,7 @@ def compare_file(
             t["imported_by"].claims += 1
             if importer not in truth:
                 stem = posixpath.splitext(posixpath.basename(rel))[0]
-                if any(last(u.replace("/", ".")) == stem for u in their.unknown) or any(
+                if any(last(unit(u)) == stem for u in their.unknown) or any(
                     u.endswith("/") and rel.startswith(u) for u in their.unknown
                 ):
                     t["imported_by"].claims -= 1

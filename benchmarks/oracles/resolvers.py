@@ -234,6 +234,63 @@ def by_names(language: str) -> Resolver:
     return resolve
 
 
+@dataclass
+class PackageInfo:
+    """What a parser says of one file, for :func:`by_packages`: its package clauses (chained
+    ones each, outermost first), its imports as ``(qualified name, static, wildcard)`` (an
+    import's rename as ``name=>alias``), the top-level names it declares and the identifiers
+    its code uses."""
+
+    packages: list[str]
+    imports: list[tuple[str, bool, bool]]
+    declared: set[str]
+    idents: set[str]
+
+
+def by_packages(infos: dict[str, PackageInfo], result: dict[str, OFile]) -> None:
+    """Edges by the Java/Scala name rules from parsed packages and imports: a name the file's
+    code uses, declared at top level by another file of its package (or of an enclosing one
+    of chained package clauses), of a package it imports with a wildcard, or named by a
+    single-name import (``a.b.C``; ``a.b.Outer.Inner`` and static ``a.b.C.m`` reach the file
+    declaring ``C``/``Outer``; a wildcard of a type's members, that type's file)."""
+    declared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for rel, info in infos.items():
+        for name in info.declared:
+            declared[(info.packages[-1], name)].add(rel)
+
+    def files_of(qualified: str) -> set[str]:
+        base, _, name = qualified.rpartition(".")
+        while base:
+            hit = declared.get((base, name))
+            if hit:
+                return hit
+            base, _, name = base.rpartition(".")
+        return set()
+
+    for rel, info in infos.items():
+        visible = set(info.packages)
+        explicit: dict[str, set[str]] = defaultdict(set)
+        for qualified, _static, wildcard in info.imports:
+            name, _, alias = qualified.partition("=>")
+            if wildcard:
+                visible.add(name)
+                for target in files_of(name + ".*"):  # a type's members
+                    explicit[""].add(target)
+                continue
+            targets = files_of(name)
+            local = alias or name.rpartition(".")[2]
+            explicit[local] |= targets
+        for target in explicit.pop("", set()):
+            _add(result, rel, target, set())
+        for ident in info.idents - info.declared:
+            targets = set(explicit.get(ident, set()))
+            if not targets:
+                for pkg in visible:
+                    targets |= declared.get((pkg, ident), set())
+            for target in targets:
+                _add(result, rel, target, {ident})
+
+
 # -- PHP ---------------------------------------------------------------------------------------
 
 
@@ -351,6 +408,7 @@ def rust(root: Path, files: list[str], texts: dict[str, str], decls: list[Decl],
         for tree in re.findall(r"\buse\s+([^;]+);", code_only(text, "c")):
             for use in _expand(tree.replace(" ", "").replace("\n", "")):
                 parts = use.split("::")
+                base: tuple[str, ...]
                 if parts[0] == "crate" and crate:
                     base, rest = (), parts[1:]
                     origin = crate
@@ -423,7 +481,6 @@ def includes(root: Path, files: list[str], texts: dict[str, str], decls: list[De
 
 
 RESOLVERS: dict[str, Resolver] = {
-    "java": by_names("java"),
     "c": includes,
     "cpp": includes,
     "ruby": ruby,
