@@ -156,6 +156,13 @@ class ProgressReporter:
         self._next_at = now + interval
         return False
 
+    def seconds_until_due(self) -> float:
+        """How soon this step wants to run again (the host loop sleeps no longer): while there
+        is a backlog, at its next look for the moment it is gone; else at the next state write."""
+        settled = self._said_converged and not self._said_outdated
+        due = self._next_at if settled else min(self._next_at, self._check_at)
+        return max(0.0, due - self.clock())
+
     def _write_state(self) -> None:
         watcher = self.reactor.watcher
         state = {  # status counts docs itself; this is what only the watch knows

@@ -37,6 +37,9 @@ from .reactor import Reactor, TickResult
 
 log = logging.getLogger(__name__)
 
+#: A high-priority step: returns whether it did work. It may also have a method
+#: ``seconds_until_due() -> float | None`` saying how soon it wants to run again (a progress
+#: reporter watching a backlog end), which the loop's sleep does not overrun.
 Step = Callable[[], bool]
 #: Tick statuses that did index work rather than docs: the next one comes a budget later.
 SLICE_STATUSES = frozenset({"rescanned", "restored"})
@@ -228,8 +231,13 @@ class Service:
         if self._steps_worked:
             return self.min_sleep_seconds
         self._take_changes()
+        now = self.clock()
         earliest = min((p.next_at for p in self._pace.values()), default=float("inf"))
-        return max(0.0, min(earliest - self.clock(), self.max_sleep_seconds))
+        for step in self.steps:  # a step may say when it wants to run again (see Step)
+            due = getattr(step, "seconds_until_due", lambda: None)()
+            if due is not None:
+                earliest = min(earliest, now + due)
+        return max(0.0, min(earliest - now, self.max_sleep_seconds))
 
     def run(self) -> None:
         """Loop until :meth:`stop`."""

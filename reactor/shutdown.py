@@ -27,6 +27,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import Any
 
 from .docs import DocStore
 from .errors import Interrupted
@@ -34,6 +35,8 @@ from .errors import Interrupted
 log = logging.getLogger("reactor")
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: How soon a signal's exception is raised again in an abortable section it did not leave.
+RETRY_SECONDS = 0.2
 #: The signals received since the command began (a later one exits at once).
 _received: list[int] = []
 
@@ -78,6 +81,7 @@ class Shutdown:
         self.signum: int | None = None
         self._abortable = 0
         self._docs: list[DocStore] = []
+        self._alarm: Any = None  # SIGALRM's handler before a retry was armed
 
     @property
     def requested(self) -> bool:
@@ -98,6 +102,9 @@ class Shutdown:
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            if self._alarm is not None:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, self._alarm)
             for docs in self._docs:
                 docs.remove_temp_files_in_flight()
 
@@ -126,4 +133,19 @@ class Shutdown:
         log.info("received %s, shutting down", signal.Signals(signum).name)
         self.on_stop()
         if self._abortable:
+            self._retry_later()
             raise Interrupted(signum)
+
+    def _retry_later(self) -> None:
+        """Raise it again shortly if this one is lost: a handler that runs inside a callback
+        Python calls from C — logging's lock release after the ``fork`` that starts a backend
+        script — has its exception printed as "ignored", and the call would run on to its
+        timeout. The retry finds the section left (the exception went through) or raises."""
+        if threading.current_thread() is threading.main_thread():
+            self._alarm = signal.signal(signal.SIGALRM, self._retry)
+            signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+
+    def _retry(self, signum: int, frame: FrameType | None) -> None:
+        if self._abortable and self.signum is not None:
+            signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)  # (should this one be lost too)
+            raise Interrupted(self.signum)

@@ -381,3 +381,27 @@ def test_a_cheap_backend_ticks_back_to_back_within_its_cpu_share(
     generated = gaps[-10:]  # (the first gaps are the index's slices)
     expected = 0.04 if cheap else 1.0
     assert all(abs(g - expected) < 1e-6 for g in generated), generated
+
+
+def test_the_loop_never_sleeps_past_a_steps_due_time(
+    make_reactor: MakeReactor, clock: FakeClock
+) -> None:
+    """A quiet repo's pause may be long (tick_seconds = 60); a step that wants to run sooner —
+    the progress reporter watching for the end of a backlog — says so, and the loop wakes."""
+
+    class Watching:
+        def __call__(self) -> bool:
+            return False
+
+        def seconds_until_due(self) -> float:
+            return 2.0
+
+    reactor = make_reactor(idle_after_seconds=0.0, tick_seconds=60.0)
+    while reactor.tick().work_done:
+        pass
+    quiet = Service([reactor], clock=clock)
+    quiet.run_once()
+    assert quiet.next_sleep() > 2.0  # the repo's own pause
+    watched = Service([reactor], steps=[Watching()], clock=clock)
+    watched.run_once()
+    assert watched.next_sleep() == 2.0
