@@ -69,6 +69,9 @@ class OFile:
     #: Names declared only in code the oracle's configuration leaves out (a preprocessor branch
     #: not taken): a claim of one is not judged.
     inactive: set[str] = field(default_factory=set)
+    #: Names the file declares besides its symbols' (a Lua module table's fields assigned at
+    #: the top level): what an importer may use of it.
+    names: set[str] = field(default_factory=set)
 
 
 Runner = Callable[[Path, list[str], list[str]], dict[str, OFile]]
@@ -185,7 +188,8 @@ def identifiers(text: str, language: str) -> set[str]:
 
 
 def read_text(path: Path) -> str:
-    return path.read_text("utf-8", "replace")
+    """A source file's text (a byte-order mark dropped: it is no part of the first line)."""
+    return path.read_text("utf-8", "replace").removeprefix("\ufeff")
 
 
 def ofiles_from(data: dict[str, Any]) -> dict[str, OFile]:

@@ -84,7 +84,7 @@ def last(name: str) -> str:
         return ""
     name = re.sub(r"^(?:impl|extension)\b\s*(?:<[^>]*>)?\s*(?:.*\sfor\s+)?", "", name.strip())
     name = re.sub(r"<.*$", "", name, flags=re.S).replace("`", "").strip()
-    return re.split(r"::|\.|#|\\", name)[-1] if name else ""
+    return re.split(r"::|\.|#|\\|:", name)[-1] if name else ""
 
 
 # -- signatures --------------------------------------------------------------------------------
@@ -125,25 +125,35 @@ _INLINE = re.compile(r"\{@(\w+)(?:\s+([^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}")
 _PARAMS = re.compile(r"(?<=\w)\([^()]*\)")
 
 
-def _inline(m: re.Match[str], params: bool) -> str:
+def _inline(m: re.Match[str], params: bool, hashes: bool = False) -> str:
     """An inline tag as Javadoc renders it: ``{@link A#b(X) label}`` as its label, else the
     reference with ``#`` as ``.`` (a leading ``#`` dropped), its parameter list kept or not;
     ``{@code x}`` as ``x``; ``{@value}`` (no argument) as nothing."""
     body = (m.group(2) or "").strip()
     if m.group(1) not in ("link", "linkplain"):
         return body
+    if "|" in body:  # JSDoc's {@link target|label}
+        return body.split("|", 1)[1].strip()
     ref, _, label = body.partition(" ")
     if "(" in ref and ")" not in ref and ")" in body:  # a parameter list with spaces
         ref, label = body[: body.index(")") + 1], body[body.index(")") + 1 :]
     if label.strip():
         return label.strip()
-    ref = ref.lstrip("#").replace("#", ".")
+    ref = ref.lstrip("#") if hashes else ref.lstrip("#").replace("#", ".")
     return ref if params else _PARAMS.sub("", ref)
 
 
-def plain(text: str, *, params: bool = True) -> str:
+_WIKI_LINK = re.compile(r"\[\[([^\]\s]+)(?:\s+([^\]]+))?\]\]")  # Scaladoc [[a.B label]]
+_MD_LINK = re.compile(r"\[([^\[\]]+)\](?:\[[^\[\]]*\]|\([^()]*\))?")  # [label][t], [x](u), [x]
+
+
+def plain(text: str, *, params: bool = True, hashes: bool = False) -> str:
+    """A doc's text as read: markup, link syntax and inline tags as their text (``hashes``: a
+    link's ``A#b`` kept as JSDoc shows it, else ``A.b`` as Javadoc does)."""
     text = re.sub(r"^\s*[@\\](?:brief|short)\s+", "", text)  # Doxygen's brief command
-    text = _INLINE.sub(lambda m: _inline(m, params), text)
+    text = _INLINE.sub(lambda m: _inline(m, params, hashes), text)
+    text = _WIKI_LINK.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
     text = html.unescape(_TAG.sub("", text))
     text = re.sub(r"[`*]|(?<!\w)_|_(?!\w)", "", text)
     return " ".join(text.split()).casefold()
@@ -161,19 +171,23 @@ def summary_ok(claim: str, doc: str, *, whole: bool = False) -> bool:
     A paragraph ending at a colon runs on into the next one (a code block after it); a claim
     matches where it ends at a sentence's end or at the end of a paragraph. A link may be
     rendered with or without its parameter list."""
-    return any(_summary_ok(claim, doc, whole=whole, params=p) for p in (True, False))
+    return any(
+        _summary_ok(claim, doc, whole=whole, params=p, hashes=h)
+        for p in (True, False)
+        for h in (False, True)
+    )
 
 
-def _summary_ok(claim: str, doc: str, *, whole: bool, params: bool) -> bool:
+def _summary_ok(claim: str, doc: str, *, whole: bool, params: bool, hashes: bool) -> bool:
     cut = claim.endswith("…")
-    mine = plain(claim.rstrip("…"), params=params)
+    mine = plain(claim.rstrip("…"), params=params, hashes=hashes)
     paragraphs = [p for p in re.split(r"\n\s*\n", doc.strip()) if p.strip()]
     if not paragraphs:
         return False
-    candidates = [plain(doc, params=params)] if whole else [plain(paragraphs[0], params=params)]
+    candidates = [plain(doc if whole else paragraphs[0], params=params, hashes=hashes)]
     if not whole and candidates[0].endswith(":") and len(paragraphs) > 1:
         # a sentence ending at a colon runs on into what follows it
-        candidates.append(plain(" ".join(paragraphs[:2]), params=params))
+        candidates.append(plain(" ".join(paragraphs[:2]), params=params, hashes=hashes))
     if not mine or not candidates[0]:
         return False
     for para in candidates:
@@ -388,7 +402,7 @@ def compare_file(
                 names = sorted(ofile.edges[target])[:8]
                 miss("edges", "recall", 0, "(not listed)", f"imports {target} {names}")
     if "imported_by" in judges:
-        declared = {last(o.name) for o in ofile.symbols}
+        declared = {last(o.name) for o in ofile.symbols} | ofile.names
         declared.add(posixpath.splitext(posixpath.basename(rel))[0])
         truth = {a for a, f in oracle_files.items() if rel in f.edges and a != rel}
         for importer, names in importers.items():

@@ -23,7 +23,13 @@ from typing import Any
 from oracles import OFile, Oracle, OSymbol, read_text, tool_version
 from oracles.docrules import DOC_STYLE, doc_above, file_doc
 from oracles.resolvers import RESOLVERS, Decl
+from oracles.resolvers import _expand as _expand_use
 
+LUA_FIELD = re.compile(
+    r"^(?:local\s+)?[A-Za-z_][\w.:]*[.:]([A-Za-z_]\w*)\s*=(?!=)"
+    r"|^(?:local\s+)?function\s+[\w.:]*[.:]([A-Za-z_]\w*)\s*\(",
+    re.M,
+)
 CTAGS_LANG = {
     "rust": "Rust",
     "ruby": "Ruby",
@@ -158,8 +164,12 @@ def symbols_of(language: str, tags: list[dict[str, Any]], text: str) -> list[OSy
         at_parent_line = any(
             t.get("line") == number and t["name"] == parent for t in tags if t is not tag
         )
+        alts = []
+        if language == "csharp" and not at_parent_line:
+            alts = [doc_above(lines, number - 1, language, full_cref=True)]
         out.append(
             OSymbol(
+                doc_alts=alts,
                 name=name.replace("`", ""),
                 parent=parent,
                 kind=tag["kind"],
@@ -185,6 +195,14 @@ def run(language: str, root: Path, files: list[str], sample: list[str]) -> dict[
     for rel in files:
         syms = symbols_of(language, tags.get(rel, []), texts[rel])
         of = OFile(symbols=syms if rel in sample else [])
+        if language == "rust":  # what it re-exports: `pub use a::{B, C as D};`
+            for tree in re.findall(r"\bpub(?:\([^)]*\))?\s+use\s+([^;]+);", texts[rel]):
+                of.names |= {
+                    re.split(r"\s+as\s+|::", use.strip())[-1]
+                    for use in _expand_use(" ".join(tree.split()))
+                }
+        if language == "lua":  # a module table's fields: `M.x = …`, `function M:y()` at the top
+            of.names = {a or b for a, b in LUA_FIELD.findall(texts[rel])}
         if rel in sample:
             of.file_doc = file_doc(texts[rel], language)
         result[rel] = of

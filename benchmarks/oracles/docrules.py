@@ -78,8 +78,9 @@ def _until_tag(body: list[str]) -> str:
     return "\n".join(kept).strip()
 
 
-def doc_above(lines: list[str], index: int, language: str) -> str:
-    """The doc comment of the declaration on line ``index`` (0-based), by the rules above."""
+def doc_above(lines: list[str], index: int, language: str, *, full_cref: bool = False) -> str:
+    """The doc comment of the declaration on line ``index`` (0-based), by the rules above
+    (``full_cref``: a C# ``<see cref="A.B"/>`` as ``A.B``, else as ``B``)."""
     j = index - 1
     attribute = ATTRIBUTE.get(language)
     while j >= 0 and attribute is not None and attribute.match(lines[j]):
@@ -95,7 +96,9 @@ def doc_above(lines: list[str], index: int, language: str) -> str:
             found = re.search(r"<summary>(.*?)</summary>", text, re.S)
             text = found.group(1) if found else text
             text = re.sub(
-                r"<see\s+\w+=\"([^\"]*)\"\s*/>", lambda m: m.group(1).split(".")[-1], text
+                r"<see\s+\w+=\"([^\"]*)\"\s*/>",
+                lambda m: m.group(1) if full_cref else m.group(1).split(".")[-1],
+                text,
             )
             text = re.sub(r"<[^>]+>", "", text)
         return text.strip()

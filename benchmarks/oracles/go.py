@@ -30,7 +30,10 @@ def build() -> Path:
 
 def run(root: Path, files: list[str], sample: list[str]) -> dict[str, OFile]:
     out = run_tool([str(build())], {"root": str(root), "files": files, "sample": sample})
-    return ofiles_from(json.loads(out)["files"])
+    result = ofiles_from(json.loads(out)["files"])
+    for of in result.values():  # the blank identifier names nothing a file could take
+        of.edges = {t: n - {"_"} for t, n in of.edges.items() if n - {"_"} or not n}
+    return result
 
 
 def oracle(language: str) -> Oracle:

@@ -7,6 +7,7 @@ resolved by griffe, mapped to files by the modules griffe loaded)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import posixpath
 from pathlib import Path
@@ -38,6 +39,20 @@ def _resolve(target: str, modules: dict[str, str], rel: str, root_files: set[str
             if path in root_files and path != rel:
                 return path
     return None
+
+
+def reexported(text: str) -> set[str]:
+    """The names a module binds by its top-level imports (what an importer may take from it:
+    ``from attr import validators`` in ``attrs/__init__.py``)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
 
 
 def run(root: Path, files: list[str], sample: list[str]) -> dict[str, OFile]:
@@ -78,7 +93,9 @@ def run(root: Path, files: list[str], sample: list[str]) -> dict[str, OFile]:
             )
         if rel in sample:
             of.file_doc = entry.get("file_doc", "")
-        of.idents = identifiers(read_text(root / rel), "python")
+        text = read_text(root / rel)
+        of.idents = identifiers(text, "python")
+        of.names = reexported(text)
         result[rel] = of
     return result
 

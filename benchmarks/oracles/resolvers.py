@@ -29,7 +29,7 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from oracles import OFile, code_only, identifiers
@@ -245,6 +245,19 @@ class PackageInfo:
     imports: list[tuple[str, bool, bool]]
     declared: set[str]
     idents: set[str]
+    #: Dotted references the code makes (``os.walk``, ``a.b.C``): a package's member by its
+    #: full name, visible without an import.
+    qualified: set[str] = field(default_factory=set)
+
+
+#: Cross-version source folders (sbt's ``scala-2``, Mill's ``src-3``): a build compiles one of
+#: them, so a file in one never reaches a file in another.
+CROSS = re.compile(r"(?:^|/)(?:src|scala)-(\d)[^/]*/")
+
+
+def _cross(rel: str) -> str:
+    found = CROSS.search(rel)
+    return found.group(1) if found else ""
 
 
 def by_packages(infos: dict[str, PackageInfo], result: dict[str, OFile]) -> None:
@@ -282,13 +295,24 @@ def by_packages(infos: dict[str, PackageInfo], result: dict[str, OFile]) -> None
             explicit[local] |= targets
         for target in explicit.pop("", set()):
             _add(result, rel, target, set())
+        found: dict[str, set[str]] = defaultdict(set)
         for ident in info.idents - info.declared:
             targets = set(explicit.get(ident, set()))
             if not targets:
                 for pkg in visible:
                     targets |= declared.get((pkg, ident), set())
             for target in targets:
-                _add(result, rel, target, {ident})
+                found[target].add(ident)
+        for path in info.qualified:
+            base, _, name = path.rpartition(".")
+            for target in declared.get((base, name), set()):
+                found[target].add(name)
+        mine = _cross(rel)
+        for target, names in found.items():
+            theirs = _cross(target)
+            if mine and theirs and mine != theirs:
+                continue
+            _add(result, rel, target, names)
 
 
 # -- PHP ---------------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ def run(root: Path, files: list[str], sample: list[str]) -> dict[str, OFile]:
                     line=s["line"],
                     visibility=s["visibility"],
                     signature=s["signature"],
-                    doc=doc_above(lines, s["line"] - 1, "scala"),
+                    # a declaration that starts mid-line (a class parameter) has none above
+                    doc="" if s.get("inline") else doc_above(lines, s["line"] - 1, "scala"),
                 )
             )
         result[rel] = of
@@ -51,7 +52,8 @@ def run(root: Path, files: list[str], sample: list[str]) -> dict[str, OFile]:
             packages=entry["packages"],
             imports=[(n, bool(st), bool(w)) for n, st, w in entry["imports"]],
             declared=set(entry["declared"]),
-            idents=set(entry["idents"]),
+            idents=set(entry["refs"]),
+            qualified=set(entry["qualified"]),
         )
     by_packages(infos, result)
     return result

@@ -193,7 +193,10 @@ def own_doc(cursor: ci.Cursor, src: Source, main: str) -> tuple[str, list[str]]:
     start = cursor.extent.start.offset
     eol = src.data.find(b"\n", cursor.extent.end.offset)
     eol = len(src.data) if eol < 0 else eol
-    own = (b <= start and not re.search(rb"[;{}#@]", src.data[b:start])) or (start <= a <= eol)
+    # clang's own test between the comment and the declaration is none of ;{}#@ — which
+    # gives one comment to every enumerator of a list after it; here a comment belongs to
+    # the first declaration after it (no comma between either)
+    own = (b <= start and not re.search(rb"[;{}#@,]", src.data[b:start])) or (start <= a <= eol)
     if not own:
         return "", []
     text = formatted(src.text(a, b))

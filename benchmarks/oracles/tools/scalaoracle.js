@@ -128,11 +128,13 @@ for (const rel of req.files) {
   const declared = new Set();
 
   function sym(node, name, parent, kind, forms, vis) {
+    const lineStart = text.lastIndexOf("\n", node.pos.start - 1) + 1;
     symbols.push({
       name,
       parent,
       kind,
       line: lineOf(text, node.pos.start),
+      inline: text.slice(lineStart, node.pos.start).trim() !== "",
       visibility: vis,
       signature: forms.filter((f) => f),
     });
@@ -240,23 +242,46 @@ for (const rel of req.files) {
     }
   }
 
-  (function walk(node, inPkgRef) {
+  // identifiers: every name; references: the names not selected from something (`x.f`'s f
+  // is x's member), and the dotted paths of names (`os.walk`)
+  const refs = new Set();
+  const qualified = new Set();
+  function dotted(node) {
+    if (node.type === "Term.Name" || node.type === "Type.Name") return node.value;
+    if ((node.type === "Term.Select" || node.type === "Type.Select") && node.qual) {
+      const q = dotted(node.qual);
+      return q === null ? null : q + "." + node.name.value;
+    }
+    return null;
+  }
+  (function walk(node, inPkgRef, selected) {
     if (!node || typeof node !== "object") return;
     if (Array.isArray(node)) {
-      node.forEach((n) => walk(n, inPkgRef));
+      node.forEach((n) => walk(n, inPkgRef, false));
       return;
     }
-    if (!inPkgRef && (node.type === "Term.Name" || node.type === "Type.Name" || node.type === "Name.Indeterminate") && node.value) idents.add(node.value);
+    const named = node.type === "Term.Name" || node.type === "Type.Name" || node.type === "Name.Indeterminate";
+    if (!inPkgRef && named && node.value) {
+      idents.add(node.value);
+      if (!selected) refs.add(node.value);
+    }
+    if (!inPkgRef && (node.type === "Term.Select" || node.type === "Type.Select")) {
+      const d = dotted(node);
+      if (d) qualified.add(d);
+    }
     for (const [k, v] of Object.entries(node)) {
       if (k === "pos") continue;
-      if (v && typeof v === "object") walk(v, inPkgRef || (node.type === "Pkg" && k === "ref"));
+      const isSelected = (node.type === "Term.Select" || node.type === "Type.Select") && k === "name";
+      if (v && typeof v === "object") walk(v, inPkgRef || (node.type === "Pkg" && k === "ref"), isSelected);
     }
-  })(tree, false);
+  })(tree, false, false);
 
   top(tree.stats || [], []);
   if (!entry.packages.length) entry.packages.push("");
   entry.declared = [...declared];
   entry.idents = [...idents];
+  entry.refs = [...refs];
+  entry.qualified = [...qualified];
   entry.symbols = symbols;
 }
 process.stdout.write(JSON.stringify({ files: out }));
