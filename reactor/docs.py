@@ -154,6 +154,7 @@ class DocStore:
         self._mode = _doc_mode()
         self._in_flight: set[str] = set()  # temp files of writes under way
         self._in_flight_lock = threading.RLock()  # re-entered by a signal handler
+        self._closed = False  # see remove_temp_files_in_flight(closing=True)
 
     # -- paths --------------------------------------------------------------------------
     def doc_path(self, rel: str) -> Path:
@@ -256,6 +257,8 @@ class DocStore:
         self._check_inside(path.parent)  # and after: a racing symlink swap is caught too
         # a short name: a source name near the 255-byte limit must still fit its temp file
         with _signals_held(), self._in_flight_lock:  # no signal between creating and noting it
+            if self._closed:  # the process is on its way out: no new temp file to leave
+                raise OSError(errno.ESHUTDOWN, "the doc store is closing", str(path))
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=TEMP_SUFFIX)
             self._in_flight.add(tmp)
         try:
@@ -309,10 +312,13 @@ class DocStore:
         if reason is not None:
             raise NotOurs(f"{self.output_rel.as_posix()}/{rel}{DOC_SUFFIX}", reason)
 
-    def remove_temp_files_in_flight(self) -> int:
+    def remove_temp_files_in_flight(self, *, closing: bool = False) -> int:
         """Remove the temp files of this process's writes under way (a shutdown, a second
-        signal): whatever happens next, none is left behind. Returns how many."""
+        signal): whatever happens next, none is left behind. Returns how many. ``closing``:
+        no write starts after this (a thread still writing when the process exits cannot
+        leave a new one)."""
         with self._in_flight_lock:
+            self._closed = self._closed or closing
             pending, self._in_flight = self._in_flight, set()
         removed = 0
         for tmp in pending:

@@ -409,7 +409,8 @@ def run(root: Path, *, wait_seconds: float, polling: bool = False) -> None:
             service.stop()
             if thread.is_alive():
                 thread.join(timeout=1.0)
-            reactor.docs.remove_temp_files_in_flight()
+            # (a tick still writing — a big file on a loaded machine — starts no new temp file)
+            reactor.docs.remove_temp_files_in_flight(closing=thread.is_alive())
             if not thread.is_alive():
                 reactor.close()
         log.info("reactor mcp stopped")

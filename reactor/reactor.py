@@ -230,6 +230,8 @@ class Reactor:
             for listener in self._doc_listeners:
                 try:
                     listener(rel)
+                except (OSError, sqlite3.Error) as exc:  # the disk, or the repo gone meanwhile
+                    log.warning("doc listener %r failed for %s: %s", listener, quote_path(rel), exc)
                 except Exception:
                     log.exception("doc listener %r failed for %s", listener, quote_path(rel))
 

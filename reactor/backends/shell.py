@@ -92,9 +92,10 @@ class ShellBackend(Backend):
             )
         except OSError as exc:
             raise BackendError(self.name, f"cannot run {self.script}: {exc.strerror}") from None
-        note = _note_group(notes, proc.pid, mark)
         with proc:  # closes the pipes and reaps the script on every path
-            try:
+            note = None
+            try:  # (from the start: a signal's exception may come while the note is written)
+                note = _note_group(notes, proc.pid, mark)
                 out, err = self._exchange(proc, payload)
             finally:
                 _kill_group(proc)  # on timeout or overflow; after success, its leftovers
@@ -118,6 +119,7 @@ class ShellBackend(Backend):
             if notes not in self._swept:
                 self._swept.add(notes)
                 end_leftover_groups(notes)
+                end_unnoted_calls(repo_root)
         return notes
 
     def _exchange(self, proc: subprocess.Popen[bytes], payload: bytes) -> tuple[bytes, bytes]:
@@ -258,6 +260,29 @@ def end_leftover_groups(notes: Path) -> int:
                     ended += 1
         with contextlib.suppress(OSError):
             note.unlink()
+    return ended
+
+
+def end_unnoted_calls(repo_root: Path) -> int:
+    """End the scripts of a dead run that died before it could note them (killed between
+    starting the script and writing its note): processes running in this repo whose
+    environment carries a call mark whose run (pid and start time) is gone. Returns how many."""
+    root, ended = os.path.realpath(repo_root), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                marks = [v for v in fh.read().split(b"\0") if v.startswith(f"{CALL_ENV}=".encode())]
+            if not marks or os.readlink(f"/proc/{entry}/cwd") != root:
+                continue
+            owner, _, started = marks[0].split(b"=", 1)[1].decode().partition("-")
+            if str(_start_time(int(owner))) == started:
+                continue  # its run is alive
+            os.kill(int(entry), signal.SIGKILL)
+            ended += 1
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not ours to read
     return ended
 
 

@@ -351,10 +351,14 @@ def gone(pid: int) -> bool:
         return True
 
 
-@pytest.mark.parametrize("command", ["generate", "watch"])
+@pytest.mark.parametrize(
+    ("command", "noted"), [("generate", True), ("watch", True), ("generate", False)]
+)
 def test_kill_9_of_the_reactor_ends_its_backend_script_and_the_next_run_its_children(
-    tmp_path: Path, command: str
+    tmp_path: Path, command: str, noted: bool
 ) -> None:
+    """``noted=False``: the run was killed after starting the script but before its note was
+    written (a loaded machine): the next run finds the children by their call mark."""
     repo, flag, marker = tmp_path / "repo", tmp_path / "hang", tmp_path / "started"
     write(repo, "a.py", "A = 1\n")
     script = HANG_WHILE_FLAGGED.format(flag=flag, marker=marker)
@@ -376,6 +380,9 @@ def test_kill_9_of_the_reactor_ends_its_backend_script_and_the_next_run_its_chil
         script_pid, child_pid = (int(p) for p in marker.read_text().split())
         proc.kill()  # kill -9: no handler runs, nothing of ours is cleaned up
     wait_until(lambda: gone(script_pid), timeout=10, what="the script to die with its parent")
+    if not noted:
+        for note in (repo / ".llmc/backends").glob("*.json"):
+            note.unlink()
     assert not gone(child_pid)  # its own child outlives it: the next run's to end
     flag.unlink()
     again = run([], "generate", "--all", "--repo", str(repo))
