@@ -190,6 +190,18 @@ def _summary_ok(claim: str, doc: str, *, whole: bool, params: bool, hashes: bool
         candidates.append(plain(" ".join(paragraphs[:2]), params=params, hashes=hashes))
     if not mine or not candidates[0]:
         return False
+    # a line that ends without a stop, followed by a line that starts a new sentence (a
+    # capital), ends a sentence too ("Usage: f" / "Use the API to …")
+    first = paragraphs[0].strip().splitlines()
+    for k in range(1, len(first)):
+        starts = re.match(r"\s*[#*/-]*\s*[A-Z]", first[k])
+        open_end = re.search(r"[,;:(]\s*$", first[k - 1])
+        if (
+            starts
+            and not open_end
+            and mine == plain("\n".join(first[:k]), params=params, hashes=hashes)
+        ):
+            return True
     for para in candidates:
         if cut and para.startswith(mine):
             return True
@@ -269,8 +281,11 @@ def compare_file(
                 same = [o for o in ofile.symbols if last(o.name) == key[1]]
                 candidates = same if len(same) == 1 else []
             free = [o for o in candidates if id(o) not in matched] or candidates
+            # of several declarations of one name (a prototype and its definition, overloads),
+            # the one whose signature fits, then the one whose doc fits
             fitting = [o for o in free if o.signature and signature_ok(s.signature, o)]
-            pick: OSymbol | None = (fitting or free or [None])[0]  # type: ignore[list-item]
+            documented = [o for o in fitting or free if s.doc and o.doc and doc_ok(s.doc, o)]
+            pick: OSymbol | None = (documented or fitting or free or [None])[0]  # type: ignore[list-item]
             label = f"{s.kind} {s.parent + '.' if s.parent else ''}{s.name}"
             if pick is None:
                 if s.kind in oracle.blind_kinds or key[1] in ofile.inactive:
