@@ -134,7 +134,8 @@ class Shutdown:
         self.on_stop()
         if self._abortable:
             self._retry_later()
-            raise Interrupted(signum)
+            if not _swallows(frame):
+                raise Interrupted(signum)
 
     def _retry_later(self) -> None:
         """Raise it again shortly if this one is lost: a handler that runs inside a callback
@@ -148,4 +149,12 @@ class Shutdown:
     def _retry(self, signum: int, frame: FrameType | None) -> None:
         if self._abortable and self.signum is not None:
             signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)  # (should this one be lost too)
-            raise Interrupted(self.signum)
+            if not _swallows(frame):
+                raise Interrupted(self.signum)
+
+
+def _swallows(frame: FrameType | None) -> bool:
+    """Whether an exception raised in ``frame`` would be printed as "ignored" and lost: the
+    logging module's lock callbacks, which ``os.fork`` runs (starting a backend script) — a
+    known place; elsewhere the retry covers what cannot be foreseen."""
+    return frame is not None and frame.f_globals.get("__name__") == "logging"
