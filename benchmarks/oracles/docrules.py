@@ -96,7 +96,7 @@ def doc_above(lines: list[str], index: int, language: str, *, full_cref: bool = 
             found = re.search(r"<summary>(.*?)</summary>", text, re.S)
             text = found.group(1) if found else text
             text = re.sub(
-                r"<see\s+\w+=\"([^\"]*)\"\s*/>",
+                r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>",
                 lambda m: m.group(1) if full_cref else m.group(1).split(".")[-1],
                 text,
             )

@@ -349,11 +349,17 @@ def php(root: Path, files: list[str], texts: dict[str, str], decls: list[Decl],
                 name = name.strip().lstrip("\\")
                 aliases[(alias.strip() or name.rsplit("\\", 1)[-1])] = name
         code = code_only(text, "php")
-        for full in re.findall(r"\\?((?:[A-Za-z_]\w*\\)+[A-Za-z_]\w*)", code):
+        # the names the code uses: namespace and `use` lines name paths, not uses (a class
+        # named like a namespace segment is not used by it); the names they import are
+        body = re.sub(r"^\s*(?:namespace|use)\s[^;{]*[;{]", "", code, flags=re.M)
+        used = set(re.findall(r"[A-Za-z_]\w*", body)) | set(aliases)
+        for full in re.findall(r"\\?((?:[A-Za-z_]\w*\\)+[A-Za-z_]\w*)", body):
             for target in fqn.get(full.lstrip("\\"), ()):
                 _add(result, rel, target, {full.rsplit("\\", 1)[-1]})
-        for ident in idents - own[rel]:
+        for ident in used - own[rel]:
             full = aliases.get(ident, f"{ns}\\{ident}".lstrip("\\"))
+            if full not in fqn and "\\" not in full:  # a trait `use T;` inside a class
+                full = f"{ns}\\{ident}".lstrip("\\")
             for target in fqn.get(full, ()):
                 _add(result, rel, target, {ident})
         for path in re.findall(r"(?:require|include)(?:_once)?\s*\(?\s*__DIR__\s*\.\s*" + STRING,

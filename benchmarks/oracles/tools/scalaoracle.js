@@ -174,11 +174,12 @@ for (const rel of req.files) {
       template(stat, parent, TYPE_KIND[t]);
     } else if (t === "Defn.Def" || t === "Defn.Macro") {
       const end = stat.body ? stat.body.pos.start : stat.pos.end;
-      sym(stat, stat.name.value, parent, parent ? "method" : "function", [head(stat, end).replace(/\s*=$/, "")], visibility(stat.mods));
+      sym(stat, stat.name.value, parent, parent ? "method" : "function", [head(stat, end).replace(/\s*=(\s*macro)?$/, "")], visibility(stat.mods));
     } else if (t === "Decl.Def") {
       sym(stat, stat.name.value, parent, parent ? "method" : "function", [head(stat, stat.pos.end)], visibility(stat.mods));
     } else if (t === "Defn.Val" || t === "Defn.Var" || t === "Decl.Val" || t === "Decl.Var") {
-      const end = stat.rhs ? stat.rhs.pos.start : stat.pos.end;
+      const value = stat.rhs || stat.body; // a Defn.Var's value is its `body`
+      const end = value ? value.pos.start : stat.pos.end;
       const form = head(stat, end).replace(/\s*=$/, "");
       const names = [];
       (function pats(p) {
