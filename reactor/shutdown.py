@@ -39,6 +39,22 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 RETRY_SECONDS = 0.2
 #: The signals received since the command began (a later one exits at once).
 _received: list[int] = []
+#: Sections a signal's exception must not cut (see :func:`uninterrupted`), open now.
+_held = 0
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """A few lines a signal's exception must not cut: a backend script being started (cut
+    inside ``Popen``, the script would run on with nobody knowing its process group to end).
+    The exception comes a moment later instead (the retry of :meth:`Shutdown._handle`), in the
+    call that follows, which ends the group on its way out."""
+    global _held
+    _held += 1
+    try:
+        yield
+    finally:
+        _held -= 1
 
 
 @contextlib.contextmanager
@@ -134,7 +150,7 @@ class Shutdown:
         self.on_stop()
         if self._abortable:
             self._retry_later()
-            if not _swallows(frame):
+            if not _held and not _swallows(frame):
                 raise Interrupted(signum)
 
     def _retry_later(self) -> None:
@@ -149,7 +165,7 @@ class Shutdown:
     def _retry(self, signum: int, frame: FrameType | None) -> None:
         if self._abortable and self.signum is not None:
             signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)  # (should this one be lost too)
-            if not _swallows(frame):
+            if not _held and not _swallows(frame):
                 raise Interrupted(self.signum)
 
 

@@ -33,6 +33,7 @@ from typing import IO
 from ..docs import parse_header
 from ..errors import BackendError, ReactorError
 from ..paths import printable
+from ..shutdown import uninterrupted
 from ..state import ensure_state_dir
 from . import Backend, DocRequest, Generated, NoOp
 
@@ -80,16 +81,17 @@ class ShellBackend(Backend):
         notes = self._notes(request.repo_root)
         mark = f"{os.getpid()}-{_start_time(os.getpid())}"  # this run's calls
         try:
-            proc = subprocess.Popen(
-                self._argv(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=request.repo_root,
-                env={**os.environ, CALL_ENV: mark},
-                start_new_session=True,  # its own process group, killed whole on timeout
-                preexec_fn=_dies_with(os.getpid()),
-            )
+            with uninterrupted():
+                proc = subprocess.Popen(
+                    self._argv(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    cwd=request.repo_root,
+                    env={**os.environ, CALL_ENV: mark},
+                    start_new_session=True,  # its own process group, killed whole on timeout
+                    preexec_fn=_dies_with(os.getpid()),
+                )
         except OSError as exc:
             raise BackendError(self.name, f"cannot run {self.script}: {exc.strerror}") from None
         with proc:  # closes the pipes and reaps the script on every path
