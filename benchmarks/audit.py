@@ -11,8 +11,9 @@ check --strict`` does (``Scan`` then ``neighbours``), and a deterministic sample
 ``--files`` files of the language is compared claim by claim with the oracle
 (``benchmarks/oracles/compare.py`` holds the match rules). Prints a table of precision and
 recall per claim kind; ``--json`` writes every figure; every miss goes, with file:line, the
-claim and the oracle's view, to ``<misses>/misses-<language>.jsonl``; ``--readme`` rewrites the
-table in ``benchmarks/README.md`` between its oracle-audit markers. ``--setup`` installs the
+claim and the oracle's view, to ``<misses>/misses-<language>.jsonl`` (an index that does not
+finish in ``INDEX_SECONDS`` is reported as a hang, that repo's edges left unjudged);
+``--readme`` rewrites the table in ``benchmarks/README.md`` between its oracle-audit markers. ``--setup`` installs the
 oracle tools into the oracle home (PyPI and npm) and names the Debian packages needed.
 Not part of ``run.py --quick``.
 """
@@ -286,7 +287,7 @@ def setup() -> None:
             )
     print(
         "Debian packages the other oracles need (apt-get install): golang-go universal-ctags "
-        "shfmt ruby php-cli php-parser default-jdk-headless"
+        "default-jdk-headless"
     )
 
 

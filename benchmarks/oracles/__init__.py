@@ -2,8 +2,8 @@
 
 Every oracle here shares no code with :mod:`reactor.facts`: it runs the ecosystem's own parser
 or doc tool (griffe, the TypeScript compiler API, ``go/parser`` + ``go/doc``, libclang, the
-JDK's javac tree API, shfmt, Ruby's RDoc …) where one installs from the package registries,
-else Universal Ctags, and resolves imports either through that tool or through a resolver
+JDK's javac tree API, scalameta's parser) where one installs from the package registries, else
+Universal Ctags, and resolves imports either through that tool or through a resolver
 written here from the language's documented rules (each oracle says which). The tools live in
 an oracle home (``$REACTOR_ORACLE_HOME``, default ``/tmp/oracle``), never in the project's
 virtualenv: none of them is a runtime or test dependency.

@@ -1,6 +1,5 @@
 """Universal Ctags as the oracle for the languages with no parser of their own installable
-here (Rust, Ruby, PHP, C#, Kotlin, shell, Lua), and a declaration scanner written here for the
-two ctags cannot read at all (Swift, Scala: :mod:`.scan`).
+here (Rust, Ruby, PHP, C#, Kotlin, shell, Lua).
 
 What ctags judges: **symbols** (its definition tags, locals and imports left out),
 **visibility** where ctags reports an access (C#, PHP) or where the declaration's own keywords
