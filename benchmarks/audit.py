@@ -13,8 +13,9 @@ check --strict`` does (``Scan`` then ``neighbours``), and a deterministic sample
 recall per claim kind; ``--json`` writes every figure; every miss goes, with file:line, the
 claim and the oracle's view, to ``<misses>/misses-<language>.jsonl`` (an index that does not
 finish in ``INDEX_SECONDS`` is reported as a hang, that repo's edges left unjudged);
-``--readme`` rewrites the table in ``benchmarks/README.md`` between its oracle-audit markers. ``--setup`` installs the
-oracle tools into the oracle home (PyPI and npm) and names the Debian packages needed.
+``--readme`` rewrites the table in ``benchmarks/README.md`` between its oracle-audit markers.
+``--setup`` installs the oracle tools into the oracle home (PyPI and npm) and names the Debian
+packages needed.
 Not part of ``run.py --quick``.
 """
 
