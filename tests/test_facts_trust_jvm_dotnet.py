@@ -235,3 +235,17 @@ def test_csharp_accessors_without_code_and_constructors_without_initializers() -
     )
     assert sym(scala, "name").signature == "name: String"
     assert (sym(scala, "n").signature, sym(scala, "n").marks) == ("n: Int", ("deprecated",))
+
+
+def test_a_type_holding_a_type_of_its_own_name_is_indexed(tmp_path: Path) -> None:
+    """Scala's `trait Xml { object Xml }` and `object WeekDay extends Enumeration { type WeekDay
+    = Value }` (fastparse, circe) sent the provided-keys walk round in a circle: indexing hung."""
+    from reactor.facts import extract
+    from reactor.facts.java import provides
+
+    source = (
+        "package p\n\ntrait Xml {\n  object Xml\n}\n\n"
+        "object WeekDay extends Enumeration {\n  type WeekDay = Value\n}\n"
+    )
+    keys = provides(extract("p/Xml.scala", source.encode()))
+    assert "java:p.Xml" in keys and any(k.startswith("java:p.WeekDay") for k in keys)

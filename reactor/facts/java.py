@@ -335,8 +335,9 @@ def provides(facts: Facts) -> list[str]:
     types = {s.name: s.parent for s in facts.symbols if s.kind in TYPE_KINDS}
     out = []
     for name, parent in types.items():
-        dotted = name
-        while parent:
+        dotted, seen = name, {name}
+        while parent and parent not in seen:  # (`trait Xml { object Xml }`: a name, no cycle)
+            seen.add(parent)
             dotted, parent = f"{parent}.{dotted}", types.get(parent, "")
         out.append(f"java:{facts.package}.{dotted}")
     for symbol in facts.top_level():  # Kotlin's and Scala 3's top-level definitions
