@@ -275,7 +275,8 @@ def _field_keys(nodes: Nodes) -> set[int]:
     """Where a struct literal names a field (``sync.Pool{New: f}``): never a package name."""
     out: set[int] = set()
     for element in nodes.get("keyed_element", ()):
-        key = element.child_by_field_name("key")
+        # (grammars before 0.23.4 give the key no field name: it is the first element)
+        key = element.child_by_field_name("key") or element.named_child(0)
         name = key.named_children[0] if key is not None and key.named_child_count else None
         if name is None or name.type != "identifier":
             continue
