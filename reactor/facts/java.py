@@ -107,20 +107,32 @@ def references(
     *,
     builtins: frozenset[str] = frozenset(),
     functions: bool = False,
+    packages: list[str] | None = None,
+    wildcards: list[str] | None = None,
+    hidden: dict[str, set[str]] | None = None,
 ) -> None:
     """Names a JVM file uses without importing them one by one: its package's (no import
     needed) and those of each wildcard import (``a.b.*``, Kotlin's and Scala's too), each a
     reference ``<package>.<Name>`` of its own, so that it reaches only the file that declares
     that name. ``used``: the names its code uses (type names, capitalized; with
-    ``functions``, top-level functions too: Kotlin's and Scala's); ``declared``: its own."""
+    ``functions``, top-level functions too: Kotlin's and Scala's); ``declared``: its own.
+    Scala's scopes are wider: ``packages``, every package whose members its code sees
+    unqualified (chained clauses, a package object's own); ``wildcards``, each wildcard's
+    scope read both ways a relative import may mean; ``hidden``, the names a wildcard leaves
+    out (``{Path => _, _}``)."""
     imported = {spec.rsplit(".", 1)[-1] for spec in w.facts.imports if not spec.endswith(".*")}
     declared = declared | {s.name for s in w.facts.symbols}
-    scopes = [w.facts.package] if w.facts.package else []
-    scopes += [spec[:-2] for spec in w.facts.imports if spec.endswith(".*")]
+    if packages is None:
+        packages = [w.facts.package] if w.facts.package else []
+    if wildcards is None:
+        wildcards = [spec[:-2] for spec in w.facts.imports if spec.endswith(".*")]
+    scopes = list(dict.fromkeys([*packages, *wildcards]))
     candidates = used - declared - imported - _JAVA_LANG - builtins
     for name in sorted(n for n in candidates if functions or n[:1].isupper()):
         for scope in scopes:
             spec = f"{scope}.{name}"
+            if hidden and name in hidden.get(scope, ()):
+                continue
             if spec not in w.facts.names:
                 w.facts.references.append(spec)
                 w.facts.names[spec] = [name]

@@ -33,7 +33,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from . import Facts, csharp, java, lua, shell
+from . import Facts, csharp, java, lua, scala, shell
 from .c import IncludeResolver
 from .csharp import CsResolver
 from .go import GoResolver
@@ -138,6 +138,8 @@ class Resolver:
     def provides(self, rel: str, facts: Facts) -> list[str]:
         if facts.language == "go":
             return self.go.provides(rel, facts)
+        if facts.language == "scala":
+            return scala.provides(facts)
         if facts.language in JVM:
             return java.provides(facts)
         if facts.language in ("c", "cpp"):

@@ -2,26 +2,31 @@
 
 Facts: the package (chained ``package a`` / ``package b`` clauses joined), classes (``case``
 ones with their parameters as fields, any class with its ``val``/``var`` parameters),
-objects — a companion object listed beside its class, each with its own members — traits,
-enums with their cases (a case's parameters kept), ``def``/``val``/``var``/``type`` members and
-top-level definitions (Scala 3), with Scaladoc summaries (``/** */`` only). Signatures up to the
-body or value, without comments or annotations (``@deprecated`` kept as a mark). Visibility as
-Scala has it: public by default, ``protected``, ``private``; a qualified ``private[pkg]`` is
+objects — a companion object listed beside its class, each with its own members — package
+objects (their members are the package's), traits, enums with their cases (a case's parameters
+kept), ``def``/``val``/``var``/``type`` members and top-level definitions (Scala 3), with
+Scaladoc summaries (``/** */`` only). Signatures up to the body or value, without comments or
+annotations (``@deprecated`` kept as a mark). Visibility as Scala has it: public by default,
+``protected``, ``private`` (``private[this]`` too); a qualified ``private[pkg]`` is
 package-wide.
 
 Resolution: Java's keys (``java:<package>.<Name>``), so Scala, Java and Kotlin files of one build
-reach each other; ``import a.b.{C, D => E}`` as Java's single imports. The names a file's code
-uses from its own package and from wildcard imports (``import a.b._`` or ``*``) are looked up one
-by one (:func:`reactor.facts.java.references`): an edge only where a file declares a name used.
+reach each other; ``import a.b.{C, D => E}`` as Java's single imports, ``{C => _, _}`` as a
+wildcard without ``C``; an import path also read relative to the file's package, as Scala reads
+it. The names a file's code uses from its own package (each package of a chain of clauses) and
+from wildcard imports (``import a.b._`` or ``*``) are looked up one by one
+(:func:`reactor.facts.java.references`): an edge only where a file declares a name used; a
+wildcard of an object's members uses the object's file.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
-from . import Facts, Symbol, Visibility, one_line
+from . import TYPE_KINDS, Facts, Symbol, Visibility, one_line
 from . import java as jvm
 from .comments import Comments, scan
 from .walker import Walker, doc_summary, file_doc, named
@@ -31,7 +36,11 @@ _TYPES = {
     "object_definition": "object",
     "trait_definition": "trait",
     "enum_definition": "enum",
+    "package_object": "object",  # its members are its package's (:func:`provides`)
 }
+_PACKAGE_OBJECT = "package object "
+#: Import roots no repo declares a member of: never read as relative to the file's package.
+_ROOTS = frozenset({"scala", "java", "javax", "_root_"})
 _MEMBERS = {
     "function_definition": "method",
     "function_declaration": "method",
@@ -49,19 +58,61 @@ BUILTINS = frozenset(
 )
 
 
+@dataclass
+class _Scope:
+    """What one file's walk learns about the names its code sees: the types it declares,
+    the packages whose members it sees unqualified (each clause of a chain, a package
+    object's package), its wildcard imports' scopes and the names each hides."""
+
+    declared: set[str] = field(default_factory=set)
+    packages: list[str] = field(default_factory=list)
+    wildcards: list[str] = field(default_factory=list)
+    hidden: dict[str, set[str]] = field(default_factory=dict)
+
+
 def extract(rel: str, language: str, data: bytes) -> Facts:
     w = Walker(language, data)
     root = w.parse()
     w.facts.doc = file_doc(w, root, touching=("package_clause",))
-    declared: set[str] = set()
+    scope = _Scope()
     found = scan(w, root, _USES)
     notes = Comments(w, found.get("comment", []), summarise=scaladoc_summary)
-    _definitions(w, notes, root, owner="", declared=declared)
+    _definitions(w, notes, root, owner="", scope=scope)
     used = {w.text(n) for n in found.get("use", [])}
-    bound = {w.text(n) for n in found.get("bound", [])}
-    jvm.references(w, used, declared | bound, builtins=BUILTINS, functions=True)
+    bound = {w.text(n) for n in found.get("bound", []) if not _selected(n)}
+    jvm.references(
+        w,
+        used,
+        scope.declared | bound,
+        builtins=BUILTINS,
+        functions=True,
+        packages=scope.packages,
+        wildcards=scope.wildcards,
+        hidden=scope.hidden,
+    )
     _qualified(w, found.get("path", []), bound)
     return w.facts
+
+
+def _selected(node: ts.Node) -> bool:
+    """An import's ``C`` of ``{C => D}``: a name it takes, not one the file binds."""
+    return node.parent is not None and node.parent.type == "arrow_renamed_identifier"
+
+
+def provides(facts: Facts) -> list[str]:
+    """Java's keys, and a package object's members as its package's (``package object os``:
+    ``def home`` is ``java:os.home``)."""
+    out = jvm.provides(facts)
+    objects = {s.name for s in facts.top_level() if s.signature.startswith(_PACKAGE_OBJECT)}
+    prefix = f"{facts.package}." if facts.package else ""
+    for symbol in facts.symbols:
+        if (
+            symbol.parent in objects
+            and symbol.kind not in TYPE_KINDS  # (types: jvm's)
+            and symbol.visibility != "private"
+        ):
+            out.append(f"java:{prefix}{symbol.parent}.{symbol.name}")
+    return list(dict.fromkeys(out))
 
 
 def _qualified(w: Walker, paths: list[ts.Node], bound: set[str]) -> None:
@@ -119,18 +170,19 @@ def scaladoc_summary(text: str) -> str:
 
 
 def _definitions(
-    w: Walker, notes: Comments, body: ts.Node | None, *, owner: str, declared: set[str]
+    w: Walker, notes: Comments, body: ts.Node | None, *, owner: str, scope: _Scope
 ) -> None:
     for node in named(body):
         kind = node.type
         if kind == "package_clause":
             name = w.text(node.child_by_field_name("name"))
             w.facts.package = f"{w.facts.package}.{name}" if w.facts.package else name
-            _definitions(w, notes, node.child_by_field_name("body"), owner=owner, declared=declared)
+            scope.packages.append(w.facts.package)  # (a chain's outer packages stay seen)
+            _definitions(w, notes, node.child_by_field_name("body"), owner=owner, scope=scope)
         elif kind == "import_declaration":
-            _import(w, node)
+            _import(w, node, scope)
         elif kind in _TYPES:
-            _type(w, notes, node, owner, declared)
+            _type(w, notes, node, owner, scope)
         elif kind in _MEMBERS:
             _member(w, notes, node, owner)
 
@@ -139,9 +191,9 @@ def _visibility(w: Walker, node: ts.Node) -> Visibility:
     modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
     for modifier in named(modifiers):
         if modifier.type == "access_modifier":
-            word = w.text(modifier)
-            if "[" in word and word.startswith("private"):
-                return "package"
+            word = "".join(w.text(modifier).split())
+            if word.startswith("private[") and word != "private[this]":
+                return "package"  # (`private[this]`: this instance's own)
             return "protected" if word.startswith("protected") else "private"
     return "public"
 
@@ -169,9 +221,11 @@ def _annotations(node: ts.Node) -> list[ts.Node]:
     return [c for c in node.named_children if c.type == "annotation"]
 
 
-def _type(w: Walker, notes: Comments, node: ts.Node, owner: str, declared: set[str]) -> None:
+def _type(w: Walker, notes: Comments, node: ts.Node, owner: str, scope: _Scope) -> None:
     name = w.name(node)
-    declared.add(name)
+    scope.declared.add(name)
+    if node.type == "package_object":  # its code sees its package's members unqualified
+        scope.packages.append(f"{w.facts.package}.{name}" if w.facts.package else name)
     _add(
         w,
         notes,
@@ -215,7 +269,7 @@ def _type(w: Walker, notes: Comments, node: ts.Node, owner: str, declared: set[s
                     parent=name,
                     signature="case " + one_line(notes.without(case.start_byte, case.end_byte)),
                 )
-    _definitions(w, notes, body, owner=name, declared=declared)
+    _definitions(w, notes, body, owner=name, scope=scope)
 
 
 def _member(w: Walker, notes: Comments, node: ts.Node, owner: str) -> None:
@@ -243,18 +297,42 @@ def _signature(w: Walker, notes: Comments, node: ts.Node) -> str:
     return one_line(text.rstrip(" {=:"))
 
 
-def _import(w: Walker, node: ts.Node) -> None:
+def _import(w: Walker, node: ts.Node, scope: _Scope) -> None:
+    """Each selector as Java's single import, a wildcard as Java's; ``{Path => _, _}``
+    imports no ``Path`` and hides it from the wildcard. A path is read as written and, as
+    Scala does, relative to the file's package too (``import TestUtil._``: the same
+    package's object, whose file a wildcard of its members uses)."""
     path = ".".join(w.text(p) for p in node.children_by_field_name("path") if p.is_named)
     selectors = next((c for c in node.named_children if c.type == "namespace_selectors"), None)
     wildcard = any(c.type == "namespace_wildcard" for c in node.named_children)
-    if wildcard:
-        w.import_of(f"{path}.*")
-    elif selectors is not None:
-        for selector in named(selectors):
-            if selector.type == "namespace_wildcard":
-                w.import_of(f"{path}.*")
-            else:
-                name = w.name(selector) or w.text(selector)
-                w.import_of(f"{path}.{name}", [name])
-    elif path:
+    relative = [] if path.split(".", 1)[0] in _ROOTS else scope.packages
+    hidden = set()
+    for selector in named(selectors):
+        if selector.type == "namespace_wildcard":
+            wildcard = True
+        elif (alias := selector.child_by_field_name("alias")) and alias.type == "wildcard":
+            hidden.add(w.name(selector))
+        else:
+            name = w.name(selector) or w.text(selector)
+            w.import_of(f"{path}.{name}", [name])
+            _refer(w, [f"{within}.{path}.{name}" for within in relative], name)
+    if selectors is None and not wildcard and path:
         w.import_of(path, [path.rsplit(".", 1)[-1]])
+        _refer(w, [f"{within}.{path}" for within in relative], path.rsplit(".", 1)[-1])
+    if not (wildcard and path):
+        return
+    w.import_of(f"{path}.*")
+    owners = [path, *(f"{within}.{path}" for within in relative)]
+    for owner in owners:
+        scope.wildcards.append(owner)
+        scope.hidden.setdefault(owner, set()).update(hidden)
+    _refer(w, owners, path.rsplit(".", 1)[-1])  # an object's members: its file is used
+
+
+def _refer(w: Walker, specs: list[str], name: str) -> None:
+    """What an import may name besides its path as written (relative to a package, the
+    object whose members a wildcard takes): references, so never listed as imports."""
+    for spec in specs:
+        if spec not in w.facts.names:
+            w.facts.references.append(spec)
+            w.facts.names[spec] = [name]

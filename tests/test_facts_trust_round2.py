@@ -1,0 +1,65 @@
+"""Extractor defects the differential oracles found (issue 29, second round), one fixture each
+on snippets written for it: Scala package objects, relative and hiding imports and
+``private[this]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_facts_by_language import facts, sym
+from test_facts_trust_jvm_dotnet import graph
+
+
+# -- Scala ---------------------------------------------------------------------------------------
+def test_scala_a_package_objects_members_are_its_packages() -> None:
+    f = facts(
+        "lib/src/package.scala",
+        'package object lib extends Base {\n  /** The root folder. */\n  val root: String = "/"\n'
+        "  def home: String = root\n  private val cache = 1\n  class Handle\n}\n",
+    )
+    assert sym(f, "lib").signature == "package object lib extends Base"
+    assert sym(f, "root", "lib").doc == "The root folder."
+    assert sym(f, "home", "lib").signature == "def home: String"
+    assert sym(f, "cache", "lib").visibility == "private"
+
+
+def test_scala_package_object_members_reach_the_packages_files(tmp_path: Path) -> None:
+    files = {
+        "lib/src/package.scala": "package object lib {\n  def home(u: String): Path = Path(u)\n"
+        "  private def secret = 1\n}\n",
+        "lib/src/Path.scala": "package lib\n\ncase class Path(s: String)\n",
+        "lib/src/Ops.scala": 'package lib\n\nobject Ops {\n  def here(): Path = home("me")\n}\n',
+        "app/Main.scala": 'package app\n\nobject Main {\n  def main(): Unit = lib.home("me")\n}\n',
+    }
+    imports, _ = graph(tmp_path, files, "lib/src/package.scala")
+    assert sorted(imports) == ["lib/src/Path.scala"]  # (its code sees its package's names)
+    imports, _ = graph(tmp_path, {}, "lib/src/Ops.scala")
+    assert imports == {"lib/src/Path.scala": ("case class Path(s: String)",),
+                       "lib/src/package.scala": ("home",)}  # fmt: skip
+    _, importers = graph(tmp_path, {}, "lib/src/package.scala")
+    assert importers == {"app/Main.scala": ("home",), "lib/src/Ops.scala": ("home",)}
+
+
+def test_scala_an_import_relative_to_the_package_and_one_hiding_a_name(tmp_path: Path) -> None:
+    files = {
+        "test/src/TestUtil.scala": "package test.lib\n\nobject TestUtil {\n"
+        "  def prep(n: Int): Int = n\n}\n",
+        "test/src/ReadTests.scala": "package test.lib\nimport TestUtil._\n\n"
+        "object ReadTests {\n  def run(): Int = prep(1)\n}\n",
+        "lib/src/Path.scala": "package lib\n\nclass Path\n",
+        "lib/src/ListOps.scala": "package lib\n\nimport java.nio.file.{Path => _, _}\n\n"
+        "object ListOps {\n  def list(p: Path): Seq[Path] = Nil\n}\n",
+    }
+    imports, _ = graph(tmp_path, files, "test/src/ReadTests.scala")
+    assert imports == {"test/src/TestUtil.scala": ("object TestUtil",)}
+    imports, _ = graph(tmp_path, {}, "lib/src/ListOps.scala")
+    assert imports == {"lib/src/Path.scala": ("class Path",)}  # hidden from the wildcard only
+
+
+def test_scala_private_this_is_private_and_a_qualified_private_package_wide() -> None:
+    f = facts(
+        "a/A.scala",
+        "package a\nclass A {\n  private[this] def f = 1\n  private[ this ] val g = 2\n"
+        "  private[a] def h = 3\n  protected[this] def k = 4\n}\n",
+    )
+    assert [sym(f, n).visibility for n in "fghk"] == ["private", "private", "package", "protected"]
