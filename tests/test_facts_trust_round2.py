@@ -1,6 +1,6 @@
 """Extractor defects the differential oracles found (issue 29, second round), one fixture each
 on snippets written for it: Scala package objects, relative and hiding imports and
-``private[this]``."""
+``private[this]``; Lua tables a module exports through a call or another table's field."""
 
 from __future__ import annotations
 
@@ -63,3 +63,36 @@ def test_scala_private_this_is_private_and_a_qualified_private_package_wide() ->
         "  private[a] def h = 3\n  protected[this] def k = 4\n}\n",
     )
     assert [sym(f, n).visibility for n in "fghk"] == ["private", "private", "package", "protected"]
+
+
+# -- Lua -----------------------------------------------------------------------------------------
+def test_lua_a_local_table_the_module_exports_however_it_is_returned_is_public() -> None:
+    f = facts(
+        "lua/a/files.lua",
+        "local mt = {}\nlocal files = setmetatable({}, mt)\nfunction files.grep(o) end\n"
+        "files.find = function(o) end\nlocal Sorter = {}\nfunction Sorter:_start() end\n"
+        "local Inner = require('a.base').new()\nfunction Inner.run() end\n"
+        "local sorters = {}\nsorters.Sorter = Sorter\nfiles.sorters = sorters\n"
+        "local Kept = {}\nfunction Kept.helper() end\nfunction mt.__index(t, k) end\n"
+        "return apply_checks(files, { inner = Inner })\n",
+    )
+    visibility = {s.name: s.visibility for s in f.symbols if s.kind == "function"}
+    assert visibility == {
+        "files.grep": "public",
+        "files.find": "public",
+        "Sorter:_start": "public",  # (through a field of a table the module returns)
+        "Inner.run": "public",
+        "Kept.helper": "private",
+        "mt.__index": "private",
+    }
+    plain = facts("m.lua", "local M = setmetatable({}, {})\nfunction M.f() end\nreturn M\n")
+    assert sym(plain, "M.f").visibility == "public"
+    meta = facts(
+        "m.lua",
+        "local M, mt = {}, {}\nfunction M.f() end\nfunction mt.__call() end\n"
+        "return setmetatable(M, mt)\n",
+    )
+    assert [(s.name, s.visibility) for s in meta.symbols] == [
+        ("M.f", "public"),
+        ("mt.__call", "private"),
+    ]

@@ -68,28 +68,76 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
 
 
 def _tables_kept_local(w: Walker, root: ts.Node) -> None:
-    """Functions of a ``local`` table the module does not return (``local failureMt = {}``,
-    ``function failureMt.__tostring(e)``) are its own business: private."""
+    """Functions of a ``local`` table the module does not export (``local failureMt = {}``,
+    ``function failureMt.__tostring(e)``) are its own business: private. A table is exported
+    when the module returns it, however built (``local M = setmetatable({}, mt)``), directly,
+    through a call or a table it returns (``return apply_checks(files)``, ``return { a = A
+    }``), or as a field of an exported table (``sorters.Sorter = Sorter``)."""
     if not any("." in s.name or ":" in s.name for s in w.facts.symbols):
         return
-    returned: set[str] = set()
+    exported: set[str] = set()
     local: set[str] = set()
+    held: dict[str, set[str]] = {}  # a table -> the tables put in its fields
     for node in named(root):
-        if node.type == "return_statement":  # `return M`
-            values = next(named(node), None)
-            first = next(named(values), None) if values is not None else None
-            if first is not None and first.type == "identifier":
-                returned.add(w.text(first))
+        if node.type == "return_statement":  # `return M`, `return f(M)`, `return { M }`
+            for value in named(node):
+                exported.update(_names_in(w, value))
         elif node.type == "variable_declaration":  # `local M = {}`, `local a, b`
             for part in named(node):
                 names = next((c for c in named(part) if c.type == "variable_list"), part)
                 if part.type in ("assignment_statement", "variable_list"):
                     local.update(w.text(n) for n in named(names) if n.type == "identifier")
-    hidden = local - returned
+                if part.type == "assignment_statement":  # `local M = { Sorter = Sorter }`
+                    _held(w, part, held)
+        elif node.type == "assignment_statement":  # `sorters.Sorter = Sorter`
+            _held(w, node, held)
+    pending = list(exported)
+    while pending:
+        for name in held.get(pending.pop(), ()):
+            if name not in exported:
+                exported.add(name)
+                pending.append(name)
+    hidden = local - exported
     for i, symbol in enumerate(w.facts.symbols):
         table = re.split(r"[.:]", symbol.name, maxsplit=1)[0]
         if table != symbol.name and table in hidden:
             w.facts.symbols[i] = replace(symbol, visibility="private")
+
+
+def _names_in(w: Walker, value: ts.Node) -> set[str]:
+    """The names a returned value hands out: itself, a call's arguments, a table's values."""
+    if value.type == "identifier":
+        return {w.text(value)}
+    if value.type == "function_call":  # (`setmetatable(M, mt)` is M: mt is its business)
+        arguments = value.child_by_field_name("arguments")
+        if arguments is None:
+            return set()
+        first = next(named(arguments), None)
+        if w.text(value.child_by_field_name("name")) == "setmetatable" and first is not None:
+            return _names_in(w, first)
+        value = arguments
+    elif value.type == "field":
+        value = value.child_by_field_name("value") or value
+        return _names_in(w, value) if value.type != "field" else set()
+    elif value.type not in ("expression_list", "table_constructor", "parenthesized_expression"):
+        return set()
+    return {name for part in named(value) for name in _names_in(w, part)}
+
+
+def _held(w: Walker, statement: ts.Node, held: dict[str, set[str]]) -> None:
+    """Record the names a top-level assignment stores in a table's fields: ``T.f = X`` (X in
+    T) and ``local T = { f = X }``."""
+    targets = next((c for c in named(statement) if c.type == "variable_list"), None)
+    values = next((c for c in named(statement) if c.type == "expression_list"), None)
+    if targets is None or values is None:
+        return
+    for target, value in zip(named(targets), named(values), strict=False):
+        if target.type == "identifier" and value.type == "table_constructor":
+            held.setdefault(w.text(target), set()).update(_names_in(w, value))
+        elif target.type == "dot_index_expression" and value.type == "identifier":
+            table = target.child_by_field_name("table")
+            if table is not None and table.type == "identifier":
+                held.setdefault(w.text(table), set()).add(w.text(value))
 
 
 def _bound_to(w: Walker, call: ts.Node) -> str:
