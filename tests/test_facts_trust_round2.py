@@ -1,6 +1,7 @@
 """Extractor defects the differential oracles found (issue 29, second round), one fixture each
 on snippets written for it: Scala package objects, relative and hiding imports and
-``private[this]``; Lua tables a module exports through a call or another table's field."""
+``private[this]``; Lua tables a module exports through a call or another table's field; PHP
+``{@inheritdoc}``."""
 
 from __future__ import annotations
 
@@ -96,3 +97,15 @@ def test_lua_a_local_table_the_module_exports_however_it_is_returned_is_public()
         ("M.f", "public"),
         ("mt.__call", "private"),
     ]
+
+
+# -- PHP -----------------------------------------------------------------------------------------
+def test_php_an_inheritdoc_tag_is_no_summary() -> None:
+    f = facts(
+        "src/A.php",
+        "<?php\nclass A extends B {\n    /** {@inheritdoc} */\n    public function f() {}\n"
+        "    /**\n     * {@inheritDoc}\n     *\n     * @return int\n     */\n"
+        "    public function g() {}\n    /** @inheritDoc */\n    public function h() {}\n"
+        "    /** {@inheritdoc} Also trims. */\n    public function k() {}\n}\n",
+    )
+    assert [sym(f, n).doc for n in "fghk"] == ["", "", "", "Also trims."]

@@ -57,6 +57,8 @@ _USES = (
     f" [{' '.join(f'({kind})' for kind in _INCLUDES)}] @include"
 )
 _BUILTIN = frozenset("self static parent array string int float bool mixed void null".split())
+#: ``{@inheritdoc}``: the parent's doc stands here, so the tag itself is no summary.
+_INHERIT_DOC = re.compile(r"\{@inheritdoc\}", re.IGNORECASE)
 _DEPRECATED_TAG = re.compile(r"(^|\s)@deprecated\b")
 
 
@@ -151,6 +153,8 @@ def _add(
         for a in a.named_children[:1]
     )
     marks = ("deprecated",) if deprecated else ()
+    if "{@" in block:
+        block = _INHERIT_DOC.sub("", block)
     summary = notes.summary(block)
     w.facts.symbols.append(Symbol(kind, name, signature, summary, visibility, parent, marks))
 
