@@ -65,6 +65,8 @@ _ANNOTATION = re.compile(
 )
 #: A preprocessor directive with its continuation lines.
 _DIRECTIVE = re.compile(rb"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.MULTILINE)
+#: A directive's line continuation, flattened (``#define END \`` ``}``): not in its signature.
+_CONTINUATION = re.compile(r"(?<!\\)\\ ")
 #: CMake's ``$<BUILD_INTERFACE:dir>`` generator expression: the directory used when building.
 _BUILD_INTERFACE = re.compile(r"^\$<BUILD_INTERFACE:(.*)>$")
 _CMAKE_INCLUDES = re.compile(r"\b(?:target_)?include_directories\s*\(([^)]*)\)", re.IGNORECASE)
@@ -487,6 +489,8 @@ def _macro(w: Walker, notes: Comments, node: ts.Node, parent: str, *, header: bo
     value = node.child_by_field_name("value")
     end = value.end_byte if value is not None else node.end_byte
     written = notes.without(node.start_byte, end, directive=True)  # (a /* note */: a node)
+    if "\\" in written:
+        written = _CONTINUATION.sub("", written + " ").rstrip()
     cut = _line_comment(written)  # `#define X 1 // what X is`: in the value, as written
     _add(
         w,
