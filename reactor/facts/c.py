@@ -50,6 +50,7 @@ _MACRO_WORD = (
     r"[A-Z0-9_]*"
 )
 _DECLARED = re.compile(r"[~\w:]+|[\w:]*operator\W.*|[\w:]*operator \w+")
+_TEMPLATE_ARGUMENTS = re.compile(r"<[^<>]*>")
 _KEYWORDS = frozenset("if else while for do switch case return sizeof goto break continue".split())
 #: A macro that means ``static`` (zlib's ``local``, ``SQLITE_PRIVATE``) at a declaration's start.
 _FILE_LOCAL_WORD = re.compile(
@@ -59,6 +60,13 @@ _FILE_LOCAL_WORD = re.compile(
 _BARE_MACRO_LINE = re.compile(rb"^[ \t]*[A-Z][A-Z0-9_]{2,}[ \t]*;?[ \t]*$", re.MULTILINE)
 _EXPORT_WORD = re.compile(rb"(?<![\w(])(" + _MACRO_WORD.encode() + rb")(?=[ \t]+[\w*&:])")
 _EXPORT_CALL = re.compile(rb"^([ \t]*)(" + _MACRO_WORD.encode() + rb")\(([^()\n]*)\)", re.MULTILINE)
+#: Macros (``FMT_CONSTEXPR20``, ``LZ4_FORCE_O2``) right before a word no type is followed by
+#: (``void``, ``explicit``, ``~X()``…): attributes, linkage or inline-ness, never the type.
+_MACROS_BEFORE_KEYWORD = re.compile(
+    rb"(?<![\w(,.>])(?:[A-Z][A-Z0-9_]{2,}[ \t]+)+(?=~|(?:void|bool|char|short|int|long|float"
+    rb"|double|signed|unsigned|auto|inline|static|extern|explicit|virtual|constexpr|consteval"
+    rb"|constinit|friend|template|typename)\b)"
+)
 _KR_WRAPPER = re.compile(rb"\b([A-Z][A-Z0-9_]*)\(\(([^()]*)\)\)")
 _ANNOTATION = re.compile(
     rb"([)\w])([ \t]+|[ \t]*\n[ \t]+)([A-Z][A-Z0-9_]{2,})\(([^()]*)\)(?=[ \t]*[;,{=:]|[ \t]+[A-Z])"
@@ -133,6 +141,7 @@ def uncover(data: bytes) -> bytes:
         lambda m: m.group(1) + b" " * (len(m.group(2)) + 1) + m.group(3) + b" ", data
     )
     data = _EXPORT_WORD.sub(lambda m: b" " * len(m.group(1)), data)
+    data = _MACROS_BEFORE_KEYWORD.sub(blank, data)
     if b"((" in data:
         data = _KR_WRAPPER.sub(lambda m: b" " * len(m.group(1)) + b" (" + m.group(2) + b") ", data)
     for _ in range(3):  # several annotations in a row
@@ -299,6 +308,8 @@ def _declaration(
     body = node.child_by_field_name("body")
     for declarator in declarators:
         name, is_function = _declarator_name(w, declarator)
+        if "<" in name and "::" in name and "operator" not in name:
+            name = _without_arguments(name)  # `buffer<T>::grow`: a member of `buffer`
         if not _DECLARED.fullmatch(name) or name in _KEYWORDS:
             continue  # (`else if (…)` misread as a declaration where nothing parses)
         visibility: Visibility = access if parent else "public"
@@ -346,6 +357,15 @@ def _declaration(
         and spec.child_by_field_name("body") is not None
     ):
         _type(w, notes, spec, parent, access, header, outer=outer)
+
+
+def _without_arguments(name: str) -> str:
+    """A qualified name without its template arguments (``a::b<T, c<U>>::f`` → ``a::b::f``)."""
+    while True:
+        shorter = _TEMPLATE_ARGUMENTS.sub("", name)
+        if shorter == name:
+            return name
+        name = shorter
 
 
 def _declarator_name(w: Walker, declarator: ts.Node | None) -> tuple[str, bool]:
