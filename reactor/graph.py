@@ -84,6 +84,11 @@ class Neighbour:
     relation: str = ""
 
 
+#: How a JS declaration exported by name as the default shows (``export default f`` and
+#: ``export { f as default }``, before or after ``f``'s declaration).
+_EXPORTED_AS_DEFAULT = " (exported as default)"
+
+
 def _parse_symbols(text: str | None) -> list[tuple[str, str]]:
     """The ``(name, signature)`` pairs of a symbols column; a JS module's ``export default``
     declaration is also what its importers call ``default``."""
@@ -93,11 +98,22 @@ def _parse_symbols(text: str | None) -> list[tuple[str, str]]:
         name, _, shown = line.partition("\t")
         if name:
             out.append((name, shown or name))
-            if shown.startswith("export default") and not default:
+            if not default and (
+                shown.startswith("export default") or shown.endswith(_EXPORTED_AS_DEFAULT)
+            ):
                 default = shown
     if default and all(name != "default" for name, _ in out):
         out.append(("default", default))
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _default_name(symbols_text: str | None) -> str:
+    """The name of the declaration a JS module exports as its default (``f`` of
+    ``function f() {}; export default f``), or ``default`` when it has no name of its own."""
+    pairs = _parse_symbols(symbols_text)
+    default = next((shown for name, shown in pairs if name == "default"), "")
+    return next((n for n, shown in pairs if shown == default and n != "default"), "default")
 
 
 def _names(text: str | None) -> list[str]:
@@ -357,6 +373,9 @@ def _importers(
         found, _, _ = _attribution(index, other, path, other_symbols)
         if rel in found:
             importers.setdefault(path, []).extend(found[rel])
+    if "default" in declared and (default := _default_name(my_symbols)) != "default":
+        for used_names in importers.values():  # (`import F from './a'` uses a's `f`)
+            used_names[:] = [default if n == "default" else n for n in used_names]
     return importers
 
 

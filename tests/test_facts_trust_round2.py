@@ -1,7 +1,7 @@
 """Extractor defects the differential oracles found (issue 29, second round), one fixture each
 on snippets written for it: Scala package objects, relative and hiding imports and
 ``private[this]``; Lua tables a module exports through a call or another table's field; PHP
-``{@inheritdoc}``."""
+``{@inheritdoc}``; a JS/TS default import of a declaration exported as the default by name."""
 
 from __future__ import annotations
 
@@ -109,3 +109,26 @@ def test_php_an_inheritdoc_tag_is_no_summary() -> None:
         "    /** {@inheritdoc} Also trims. */\n    public function k() {}\n}\n",
     )
     assert [sym(f, n).doc for n in "fghk"] == ["", "", "", "Also trims."]
+
+
+# -- JavaScript / TypeScript ---------------------------------------------------------------------
+def test_a_default_import_uses_the_declaration_exported_as_default(tmp_path: Path) -> None:
+    files = {
+        "lib/error.js": "function AxiosError(m) { this.m = m }\nexport default AxiosError;\n",
+        "lib/cancel.js": "export default CanceledError;\nfunction CanceledError() {}\n",
+        "lib/chain.ts": "class Chain {}\nexport { Chain as default };\n",
+        "lib/ops.ts": "export default add\nexport function add(a: number) { return a }\n",
+        "lib/xhr.js": "import AxiosError from './error'\nimport Canceled from './cancel'\n"
+        "import Chain from './chain'\nimport plus from './ops'\n",
+    }
+    imports, _ = graph(tmp_path, files, "lib/xhr.js")
+    assert imports == {
+        "lib/cancel.js": ("function CanceledError() (exported as default)",),
+        "lib/chain.ts": ("class Chain (exported as default)",),
+        "lib/error.js": ("function AxiosError(m) (exported as default)",),
+        "lib/ops.ts": ("function add(a: number) (exported as default)",),
+    }
+    for path, name in [("error.js", "AxiosError"), ("cancel.js", "CanceledError"),
+                       ("chain.ts", "Chain"), ("ops.ts", "add")]:  # fmt: skip
+        _, importers = graph(tmp_path, {}, f"lib/{path}")
+        assert importers == {"lib/xhr.js": (name,)}
