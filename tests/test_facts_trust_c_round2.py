@@ -49,11 +49,11 @@ def test_c_banner_comments_are_never_docs_nor_hide_the_doc_below_them() -> None:
         "**************************************/\n/*! compress() : Compresses src into dst.\n"
         " *  More text. */\nint compress(const char* src, char* dst);\n\n"
         "//------------------------------------\n// Decompresses src.\n"
-        "int decompress(const char* src);\n",
+        "int decompress(const char* src);\n/*=====   Advanced   =====*/\nint advanced(void);\n",
     )
     assert sym(f, "bare").doc == "" and sym(f, "ruled").doc == ""
     assert sym(f, "compress").doc == "Compresses src into dst."
-    assert sym(f, "decompress").doc == "Decompresses src."
+    assert sym(f, "decompress").doc == "Decompresses src." and sym(f, "advanced").doc == ""
 
 
 def test_c_doc_opening_with_the_functions_own_name_gives_the_description() -> None:
@@ -129,12 +129,14 @@ def test_c_enumerator_trailing_comment_after_its_comma_is_its_doc() -> None:
         "  antique_white = 0xFAEBD7,  // rgb(250,235,215), a long comment\n"
         "                             // that wraps onto this line\n"
         "  aqua = 0x00FFFF,  /* a block note\n                      wrapped */\n"
-        "  aquamarine = 0x7FFFD4,\n  azure = 0xF0FFFF,  // return x;\n};\n",
+        "  aquamarine = 0x7FFFD4,\n  azure = 0xF0FFFF,\n"
+        "  beige = 0xF5F5DC,  // TODO(x): check\n};\n",
     )
     assert sym(f, "alice_blue", "color").doc == "rgb(240,248,255)"
     assert sym(f, "antique_white", "color").doc.startswith("rgb(250,235,215)")
-    assert sym(f, "aqua", "color").doc == ""  # (wraps over lines: not read as trailing)
+    assert sym(f, "aqua", "color").doc == "a block note wrapped"  # (one comment)
     assert sym(f, "aquamarine", "color").doc == ""
+    assert sym(f, "beige", "color").doc == ""  # a note to the authors
 
 
 def test_c_makefile_include_flags_resolve_variables_of_the_same_makefile(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ import tree_sitter as ts
 
 from . import Facts, Project, Symbol, Visibility, join, nearest, one_line
 from .comments import Comments, any_comment
-from .walker import Walker, descendants, file_doc, named, parser
+from .walker import Walker, descendants, doc_summary, file_doc, named, parser
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inc")
 _SPECIFIERS = ("struct_specifier", "union_specifier", "enum_specifier", "class_specifier")
@@ -67,6 +67,10 @@ _MACROS_BEFORE_KEYWORD = re.compile(
     rb"|double|signed|unsigned|auto|inline|static|extern|explicit|virtual|constexpr|consteval"
     rb"|constinit|friend|template|typename)\b)"
 )
+#: A doc's opening that names what it documents, lz4's and zstd's ``/*! LZ4_compress() :``
+#: (a call's parentheses, or the declaration's own name): a title, the description follows.
+_OWN_NAME = re.compile(r"^\s*([\w:~]+)[ \t]*(\([^()\n]*\))?[ \t]*:(?!:)\s*")
+_NOTE_TO_SELF = re.compile(r"(TODO|FIXME|XXX|HACK)\b")
 _KR_WRAPPER = re.compile(rb"\b([A-Z][A-Z0-9_]*)\(\(([^()]*)\)\)")
 _ANNOTATION = re.compile(
     rb"([)\w])([ \t]+|[ \t]*\n[ \t]+)([A-Z][A-Z0-9_]{2,})\(([^()]*)\)(?=[ \t]*[;,{=:]|[ \t]+[A-Z])"
@@ -110,7 +114,8 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         second = parser("cpp").parse(w.data).root_node
         if _unparsed("cpp", second) < _unparsed("c", root):
             root, grammar = second, "cpp"
-    notes = Comments(w, descendants(grammar, root, "comment"), is_doc=any_comment)
+    comments = descendants(grammar, root, "comment")
+    notes = Comments(w, comments, is_doc=any_comment, summarise=_summary)
     header = rel.endswith(HEADER_SUFFIXES)
     _scope(w, notes, root, parent="", access="public", header=header)
     w.facts.doc = file_doc(w, root)
@@ -275,11 +280,29 @@ def _add(
     ``noted``: one the grammar keeps inside it)."""
     if not name:
         return
-    doc = notes.above(outer.start_byte)
+    block = notes.block_above(outer.start_byte)
+    if (title := _OWN_NAME.match(block)) and (title[2] or title[1].rpartition("::")[2] == name):
+        block = block[title.end() :]
+    doc = notes.summary(block)
     if not doc and trailing:
         doc = notes.trailing(node.end_byte if end is None else end) or notes.summary(noted)
     marks = ("deprecated",) if _deprecations(w, outer) else ()
     w.facts.symbols.append(Symbol(kind, name, signature, doc, visibility, parent, marks))
+
+
+def _summary(text: str) -> str:
+    """A C or C++ doc's first sentence, as clangd shows one: lines of only ``/*-=`` (a banner's
+    rules) are no text, and a one-line note that reads like code (``// rgb(240,248,255)``) is
+    still what the comment says (a commented-out statement, ending in ``;``, is not)."""
+    if "\n" in text or not text.strip(" \t/*-="):
+        text = "\n".join("" if not line.strip(" \t/*-=") else line for line in text.split("\n"))
+    found = doc_summary(text)
+    line = text.strip()
+    if found or not line or "\n" in line or line.endswith((";", "{", "}")):
+        return found
+    if line[0] in "-=*/" or line[-1] in "-=*/":
+        return ""  # a section's title between rules (`/*=====  Advanced  =====*/`)
+    return "" if _NOTE_TO_SELF.match(line) else one_line(line)
 
 
 def _access(text: str) -> Visibility:
