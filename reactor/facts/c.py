@@ -70,6 +70,7 @@ _MACROS_BEFORE_KEYWORD = re.compile(
 #: A doc's opening that names what it documents, lz4's and zstd's ``/*! LZ4_compress() :``
 #: (a call's parentheses, or the declaration's own name): a title, the description follows.
 _OWN_NAME = re.compile(r"^\s*([\w:~]+)[ \t]*(\([^()\n]*\))?[ \t]*:(?!:)\s*")
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _NOTE_TO_SELF = re.compile(r"(TODO|FIXME|XXX|HACK)\b")
 _KR_WRAPPER = re.compile(rb"\b([A-Z][A-Z0-9_]*)\(\(([^()]*)\)\)")
 _ANNOTATION = re.compile(
@@ -335,6 +336,8 @@ def _declaration(
             name = _without_arguments(name)  # `buffer<T>::grow`: a member of `buffer`
         if not _DECLARED.fullmatch(name) or name in _KEYWORDS:
             continue  # (`else if (…)` misread as a declaration where nothing parses)
+        if spec is None and not parent and _MACRO_NAME.fullmatch(name):
+            continue  # `TEST(suite, name) { … }`: a macro's call, no function without a type
         visibility: Visibility = access if parent else "public"
         if static and not parent and not header:
             visibility = "private"  # file-local (a header's statics are in every includer)
