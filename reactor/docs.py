@@ -176,13 +176,17 @@ class DocStore:
 
     def _check_inside(self, directory: Path) -> None:
         """The deepest existing ancestor of ``directory`` must resolve inside the output root."""
-        out_real = self.root.resolve()
-        if not out_real.is_relative_to(self.repo_root) or out_real == self.repo_root:
+        out_real = _resolve_existing(self._root_str) or os.path.realpath(self._root_str)
+        repo = str(self.repo_root)
+        if out_real == repo or not _is_within(out_real, repo):
             raise UnsafePath(self.root, "output directory resolves outside the repo")
-        probe = directory
-        while not probe.exists() and probe != self.root:
-            probe = probe.parent
-        if probe.exists() and not probe.resolve().is_relative_to(out_real):
+        probe = str(directory)
+        while (real := _resolve_existing(probe)) is None and probe != self._root_str:
+            parent = os.path.dirname(probe)
+            if parent == probe:
+                return
+            probe = parent
+        if real is not None and not _is_within(real, out_real):
             raise UnsafePath(directory, "a symlink leads outside the output directory")
 
     # -- reading ------------------------------------------------------------------------
@@ -407,3 +411,33 @@ class DocStore:
                     os.unlink(path)
                     removed += 1
         return removed
+
+
+#: ``open(O_PATH)`` names a file without reading it (Linux); elsewhere ``realpath`` does.
+_O_PATH = getattr(os, "O_PATH", 0)
+
+
+def _resolve_existing(path: str) -> str | None:
+    """``path`` with every symlink followed, or ``None`` when it does not exist (nor does a
+    dangling or looping link): on Linux one open and one readlink of ``/proc/self/fd``
+    instead of ``realpath``'s lstat per component (every doc write checks two paths)."""
+    if not _O_PATH:
+        return os.path.realpath(path) if os.path.exists(path) else None
+    try:
+        fd = os.open(path, _O_PATH | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None
+        return os.path.realpath(path)  # (a folder on the way we may not search)
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc
+        return os.path.realpath(path)
+    finally:
+        os.close(fd)
+
+
+def _is_within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")

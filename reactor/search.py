@@ -2,7 +2,9 @@
 
 The docs are what an agent wants to search (each one a file's purpose, API and neighbours, in
 words), so they are indexed as written: the reactor tells :meth:`DocSearch.refresh` of every doc
-it writes, moves or removes (a listener on the :class:`~reactor.reactor.Reactor`), and
+it writes, moves or removes (a listener on the :class:`~reactor.reactor.Reactor`; queued and
+indexed in batches of :data:`CATCH_UP_BATCH`, one transaction each, so a backlog of outline docs
+pays one commit per batch; every search indexes what is queued first), and
 :meth:`DocSearch.catch_up` indexes the docs written while nothing listened (by another tool,
 before this table existed), found by comparing the SHA-256 each indexed text carried with the
 index's ``doc_sha256``. A hit names the doc's path, its state as the index last saw it, and the
@@ -84,6 +86,7 @@ class DocSearch:
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._cursor = 0  # the files row id catch_up() has reached
+        self._queued: dict[str, None] = {}  # docs changed since the last flush, in order
 
     def _conn(self) -> sqlite3.Connection:
         """The connection, opened on first use (a repo whose docs never change opens none)."""
@@ -108,6 +111,10 @@ class DocSearch:
             db.execute("COMMIT")
 
     def close(self) -> None:
+        """Index what is queued, then close (a flush the disk refuses is left to
+        :meth:`catch_up` at the next start: it finds the texts behind the index)."""
+        with contextlib.suppress(OSError, sqlite3.Error):
+            self.flush()
         with self._lock:
             if self._db is not None:
                 self._db.close()
@@ -115,14 +122,39 @@ class DocSearch:
 
     # -- keeping it current -------------------------------------------------------------
     def refresh(self, rel: str) -> None:
-        """``rel``'s doc was written, moved or removed: index it as it is on disk now."""
+        """``rel``'s doc was written, moved or removed: queued, and the queue indexed once it
+        holds a batch."""
+        with self._lock:
+            self._queued[rel] = None
+            full = len(self._queued) >= CATCH_UP_BATCH
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Index every queued doc as it is on disk now, in one transaction."""
+        with self._lock:
+            queued, self._queued = list(self._queued), {}
+        if not queued:
+            return
+        texts = [(rel, *self._read(rel)) for rel in queued]
+        try:
+            with self._write() as db:
+                for rel, text, sha256 in texts:
+                    self._store(db, rel, text, sha256)
+        except BaseException:
+            with self._lock:  # (kept for the next flush: nothing lost to a busy disk)
+                self._queued = dict.fromkeys([*queued, *self._queued])
+            raise
+
+    def _read(self, rel: str) -> tuple[str | None, str | None]:
+        """``rel``'s doc text and its header's SHA-256, or ``(None, None)`` when it is gone or
+        not one of our docs."""
         try:
             text = self.docs.read(rel)
         except UnsafePath:
-            text = None
+            return None, None
         sha256 = parse_header(text.split("\n", 1)[0] + "\n") if text is not None else None
-        with self._write() as db:
-            self._store(db, rel, text if sha256 is not None else None, sha256)
+        return (text, sha256) if sha256 is not None else (None, None)
 
     @staticmethod
     def _store(db: sqlite3.Connection, rel: str, text: str | None, sha256: str | None) -> None:
@@ -167,6 +199,7 @@ class DocSearch:
             for file_id, rel in rows:
                 self.refresh(rel)
                 self._cursor = file_id
+            self.flush()
             if time.monotonic() >= deadline:
                 return False
 
@@ -185,6 +218,7 @@ class DocSearch:
         """Docs matching ``query``, best first: those with every term (BM25-ranked), then those
         with some of them; ``limit`` at most :data:`MAX_LIMIT`."""
         limit = max(1, min(limit, MAX_LIMIT))
+        self.flush()
         hits: dict[str, Hit] = {}
         every = match_expression(query, all_terms=True)
         for expression in dict.fromkeys([every, match_expression(query, all_terms=False)]):

@@ -11,7 +11,7 @@ import pytest
 from conftest import FakeClock, write
 from reactor.config import DocgenConfig
 from reactor.reactor import Reactor
-from reactor.search import BadQuery, match_expression
+from reactor.search import CATCH_UP_BATCH, BadQuery, match_expression
 
 
 def drain(reactor: Reactor) -> None:
@@ -76,6 +76,7 @@ def test_an_edit_a_removal_and_the_state_of_each_hit(
 
 def test_docs_written_while_nothing_listened_are_caught_up(searchable: Reactor) -> None:
     search = searchable.search
+    search.flush()  # (what the reactor's writes queued: indexed, then wiped below)
     with search._write() as db:  # as an index from before the table, or LLMC's own docs
         db.execute("DELETE FROM doc_search")
         db.execute("DELETE FROM doc_search_rows")
@@ -112,3 +113,20 @@ def test_quoted_phrases_and_words() -> None:
         match_expression(' "" ?! ', all_terms=True)
     with pytest.raises(BadQuery):
         match_expression("(", all_terms=True)
+
+
+def test_a_backlog_is_indexed_in_batches_and_a_search_sees_every_doc(
+    searchable: Reactor, repo: Path
+) -> None:
+    search = searchable.search
+    search.flush()
+    transactions = []
+    search._conn().set_trace_callback(lambda sql: sql == "COMMIT" and transactions.append(sql))
+    for i in range(CATCH_UP_BATCH + 5):
+        write(repo, f"pkg/extra{i}.py", f'"""Receivable number{i} tally."""\n')
+    searchable.refresh_index()
+    drain(searchable)
+    assert len(transactions) == 1  # one batch full; the other five wait in the queue
+    hits = search.search("tally", limit=100)  # a search indexes them first
+    assert len(hits) == CATCH_UP_BATCH + 5
+    assert len(transactions) == 2
