@@ -6,7 +6,8 @@ uses), typedefs (function pointer types by their name), object-like macros as co
 function-like ones as macros (include guards and the ``#else`` twin of a macro left out), and
 variables (globals, ``extern`` declarations, function pointers by their name). Linkage as the
 language has it: ``static`` in a ``.c`` file is private (a macro that means it too: zlib's
-``local``, ``SQLITE_PRIVATE``), and so are the types and macros it defines; a header's statics
+``local``, ``SQLITE_PRIVATE``; in C++ an anonymous namespace, or a namespace-scope ``const`` or
+``constexpr`` variable not ``extern``), and so are the types and macros it defines; a header's statics
 (``static inline`` helpers, tables) reach every file that includes it, so they are its API; C++
 members by their access section (``public:``…; a class starts private, a struct public), a
 static member being no less visible for it.
@@ -169,14 +170,23 @@ def uncover(data: bytes) -> bytes:
 
 
 def _scope(
-    w: Walker, notes: Comments, scope: ts.Node, *, parent: str, access: Visibility, header: bool
+    w: Walker,
+    notes: Comments,
+    scope: ts.Node,
+    *,
+    parent: str,
+    access: Visibility,
+    header: bool,
+    internal: bool = False,
 ) -> None:
+    """The declarations of a file, namespace or class body (``internal``: an anonymous
+    namespace's, file-local as ``static`` ones are)."""
     for node in scope.named_children:
         kind = node.type
         if kind == "access_specifier":
             access = _access(w.text(node))
         elif kind == "ERROR":
-            _scope(w, notes, node, parent=parent, access=access, header=header)  # what parses
+            _scope(w, notes, node, parent=parent, access=access, header=header, internal=internal)
         elif kind == "preproc_include":
             w.import_of(w.text(node.child_by_field_name("path")))
         elif (
@@ -197,9 +207,13 @@ def _scope(
                 parent=parent,
                 access=access,
                 header=header,
+                internal=internal
+                or (kind == "namespace_definition" and node.child_by_field_name("name") is None),
             )
         else:
-            _declared(w, notes, node, node, parent=parent, access=access, header=header)
+            _declared(
+                w, notes, node, node, parent=parent, access=access, header=header, internal=internal
+            )
 
 
 def _declared(
@@ -211,15 +225,34 @@ def _declared(
     parent: str,
     access: Visibility,
     header: bool,
+    internal: bool = False,
 ) -> None:
     """One declaration; ``outer`` is where it starts (its ``template <…>``)."""
     kind = node.type
     if kind == "template_declaration":
         inner = next((c for c in node.named_children if c.type != "template_parameter_list"), None)
         if inner is not None:
-            _declared(w, notes, inner, outer, parent=parent, access=access, header=header)
+            _declared(
+                w,
+                notes,
+                inner,
+                outer,
+                parent=parent,
+                access=access,
+                header=header,
+                internal=internal,
+            )
     elif kind in ("function_definition", "declaration", "field_declaration"):
-        _declaration(w, notes, node, outer, parent=parent, access=access, header=header)
+        _declaration(
+            w,
+            notes,
+            node,
+            outer,
+            parent=parent,
+            access=access,
+            header=header,
+            internal=internal,
+        )
     elif kind in _SPECIFIERS:
         _type(w, notes, node, parent, access, header, outer=outer)
     elif kind == "type_definition":
@@ -320,10 +353,11 @@ def _declaration(
     parent: str,
     access: Visibility,
     header: bool,
+    internal: bool = False,
 ) -> None:
     declarators = node.children_by_field_name("declarator")
     head = w.text(node).split("(")[0].split()
-    static = "static" in head
+    static = "static" in head or internal
     spec = node.child_by_field_name("type")
     if not declarators:
         if spec is not None and spec.type in _SPECIFIERS:
@@ -339,7 +373,13 @@ def _declaration(
         if spec is None and not parent and _MACRO_NAME.fullmatch(name):
             continue  # `TEST(suite, name) { … }`: a macro's call, no function without a type
         visibility: Visibility = access if parent else "public"
-        if static and not parent and not header:
+        local = static or (
+            not is_function
+            and not parent
+            and w.facts.language == "cpp"
+            and _constant(node, declarator)
+        )
+        if local and not parent and not header:
             visibility = "private"  # file-local (a header's statics are in every includer)
         owner = parent
         if "::" in name:
@@ -383,6 +423,23 @@ def _declaration(
         and spec.child_by_field_name("body") is not None
     ):
         _type(w, notes, spec, parent, access, header, outer=outer)
+
+
+def _constant(node: ts.Node, declarator: ts.Node) -> bool:
+    """Whether a C++ variable is a constant of its file: ``const`` or ``constexpr``, neither
+    ``extern`` nor ``inline`` (``const char* p`` points to constants; ``p`` is no constant)."""
+    words = {
+        c.text for c in node.children if c.type in ("type_qualifier", "storage_class_specifier")
+    }
+    if b"extern" in words or b"inline" in words:
+        return False
+    if b"constexpr" in words:
+        return True
+    while declarator.type in ("init_declarator", "array_declarator", "attributed_declarator"):
+        declarator = declarator.child_by_field_name("declarator") or declarator.named_children[0]
+    if declarator.type == "pointer_declarator":
+        return any(c.type == "type_qualifier" and c.text == b"const" for c in declarator.children)
+    return declarator.type != "reference_declarator" and b"const" in words
 
 
 def _without_arguments(name: str) -> str:
