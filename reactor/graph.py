@@ -127,6 +127,10 @@ GUESSED_MARK = "?"
 #: Provided keys that join a file only through the names it uses (a Go package, a C#
 #: namespace, a Swift module): an import of one that names nothing joins no file.
 NAMED_ONLY = ("go:", *GUESSED_NAMES)
+#: Provided keys whose names an importer always takes qualified (``logrus.Hook``) or, for its
+#: own package, only where it does not declare them: a name the importer declares too is never
+#: a part of the key's declaration, and its use of the key's is a use.
+QUALIFIED_ONLY = ("go:",)
 
 
 def neighbours(index: FileIndex, rel: str) -> tuple[list[Neighbour], list[Neighbour]]:
@@ -233,10 +237,11 @@ def _attribution(
     mine = dict(_parse_symbols(my_symbols))
     for key, parts in providers.items():
         texts = dict(parts)
-        for path, used in _provided_names(key, provided[key], parts, own).items():
+        qualified = key.startswith(QUALIFIED_ONLY)
+        for path, used in _provided_names(key, provided[key], parts, own, qualified).items():
             imported.setdefault(path, []).extend(used)
             symbols[path] = texts[path]
-        mine_too = [n for n in provided[key] if n in mine]  # (most imports share no name)
+        mine_too = [n for n in provided[key] if n in mine and not qualified]
         for path, text in parts if mine_too else ():
             theirs = dict(_parse_symbols(text))
             both = [n for n in mine_too if n in theirs]
@@ -257,7 +262,11 @@ def _relation(mine: str, theirs: str) -> str:
 
 
 def _provided_names(
-    key: str, names: list[str], files: list[tuple[str, str]], own: AbstractSet[str]
+    key: str,
+    names: list[str],
+    files: list[tuple[str, str]],
+    own: AbstractSet[str],
+    qualified: bool = False,
 ) -> dict[str, list[str]]:
     """The files among a provided key's ``(path, symbols)`` that an import of it uses, with
     the names used of each. A package or namespace joins every file of it; a file is a
@@ -270,7 +279,8 @@ def _provided_names(
     for path, text in files:
         declared = _declared(text)
         used = [n for n in [*listed, *_guessed_in(guessed, declared)] if n in declared]
-        used = [n for n in used if n not in own]
+        if not qualified:  # (`logrus.Hook` is logrus's, whatever `Hook` the importer declares)
+            used = [n for n in used if n not in own]
         if used:
             out[path] = used
     if out or key.startswith(NAMED_ONLY) or key.endswith(".*") or (guessed and not listed):
@@ -349,7 +359,7 @@ def _importers(
         if key in mine:  # through a package or namespace: the names this file declares
             if key.startswith(NAMED_ONLY):  # a name counts only where declared: rel's own part
                 listed, guessed = _split_guessed(used)
-                own = _declared(text)
+                own = _declared(text) if not key.startswith(QUALIFIED_ONLY) else frozenset()
                 shown = [n for n in [*listed, *_guessed_in(guessed, declared)] if n in declared]
                 if shown := [n for n in shown if n not in own]:
                     importers.setdefault(path, []).extend(shown)

@@ -1,7 +1,8 @@
 """Extractor defects the differential oracles found (issue 29, second round), one fixture each
 on snippets written for it: Scala package objects, relative and hiding imports and
 ``private[this]``; Lua tables a module exports through a call or another table's field; PHP
-``{@inheritdoc}``; a JS/TS default import of a declaration exported as the default by name."""
+``{@inheritdoc}``; a JS/TS default import of a declaration exported as the default by name; Go
+names a file declares itself (a receiver's type parameters, another package's same name)."""
 
 from __future__ import annotations
 
@@ -132,3 +133,50 @@ def test_a_default_import_uses_the_declaration_exported_as_default(tmp_path: Pat
                        ("chain.ts", "Chain"), ("ops.ts", "add")]:  # fmt: skip
         _, importers = graph(tmp_path, {}, f"lib/{path}")
         assert importers == {"lib/xhr.js": (name,)}
+
+
+# -- Go ------------------------------------------------------------------------------------------
+def test_go_a_name_a_file_declares_is_no_part_of_another_packages_same_name(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "go.mod": "module github.com/o/logrus\n",
+        "hooks.go": "package logrus\n\ntype Hook interface {\n\tFire(*Entry) error\n}\n\n"
+        "type LevelHooks map[Level][]Hook\n\nfunc (hooks LevelHooks) Add(hook Hook) {\n"
+        "\tfor _, level := range hook.Levels() {\n\t\thooks[level] = append(hooks[level], hook)\n"
+        "\t}\n}\n",
+        "logrus.go": "package logrus\n\ntype Level uint32\n\n"
+        'func (level Level) String() string { return "" }\n\nfunc Add(a, b int) int { return a }\n',
+        "entry.go": "package logrus\n\ntype Entry struct{ Level Level }\n",
+        "hooks/slog/slog.go": 'package slog\n\nimport (\n\t"log/slog"\n\n\t"github.com/o/logrus"\n)\n\n'
+        "var _ logrus.Hook = (*Hook)(nil)\n\ntype Hook struct{ l *slog.Logger }\n\n"
+        "func (h *Hook) String() logrus.Level { return 0 }\n",
+        "hooks/slog/level.go": 'package slog\n\nimport "github.com/o/logrus"\n\n'
+        "type Level = logrus.Level\n",
+    }
+    imports, importers = graph(tmp_path, files, "hooks.go")
+    assert imports == {"entry.go": ("type Entry struct",), "logrus.go": ("type Level uint32",)}
+    assert importers == {"hooks/slog/slog.go": ("Hook",)}  # (a use of logrus.Hook: no part)
+    imports, _ = graph(tmp_path, {}, "hooks/slog/slog.go")
+    assert imports == {"hooks.go": ("type Hook interface",), "logrus.go": ("type Level uint32",)}
+    imports, _ = graph(tmp_path, {}, "hooks/slog/level.go")
+    assert imports == {"logrus.go": ("type Level uint32",)}
+    _, importers = graph(tmp_path, {}, "logrus.go")
+    assert importers == {
+        "entry.go": ("Level",),
+        "hooks.go": ("Level",),  # (its method Add is no use of the package's function Add)
+        "hooks/slog/level.go": ("Level",),
+        "hooks/slog/slog.go": ("Level",),
+    }
+
+
+def test_go_a_receivers_type_parameters_are_its_own_not_a_siblings(tmp_path: Path) -> None:
+    files = {
+        "go.mod": "module example.com/p\n",
+        "pair.go": "package p\n\ntype Pair[K comparable, V any] struct {\n\tk K\n\tv V\n}\n\n"
+        "func (p *Pair[A, B]) Swap(x B) A {\n\tvar a A\n\treturn a\n}\n\n"
+        "func (p *Pair[A, B]) Key() Key { return Key{} }\n",
+        "names.go": "package p\n\ntype A int\n\ntype B string\n\ntype Key struct{}\n",
+    }
+    imports, _ = graph(tmp_path, files, "pair.go")
+    assert imports == {"names.go": ("type Key struct",)}

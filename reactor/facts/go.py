@@ -66,6 +66,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     root = w.parse()
     w.note_parse_error(root)
     specs: list[ts.Node] = []
+    receivers: set[str] = set()  # type parameters a method's receiver declares (`Pair[K, V]`)
     for node in named(root):
         kind = node.type
         if kind == "package_clause":
@@ -76,8 +77,11 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
         elif kind == "function_declaration":
             _function(w, node, "function", "")
         elif kind == "method_declaration":
-            owner = _receiver_type(w, node.child_by_field_name("receiver"))
+            receiver = node.child_by_field_name("receiver")
+            owner = _receiver_type(w, receiver)
             _function(w, node, "method", owner)
+            for arguments in w.descendants(receiver, "type_arguments") if receiver else ():
+                receivers.update(w.text(t) for t in w.descendants(arguments, "type_identifier"))
         elif kind == "type_declaration":
             for spec in named(node):
                 if spec.type in ("type_spec", "type_alias"):
@@ -92,7 +96,7 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     used = _qualified_uses(w, nodes, qualified)
     aliases = {_import(w, spec, used) for spec in specs}
     if not w.facts.package.endswith("_test"):  # an external test package imports its own
-        _own_package_uses(w, nodes, aliases, qualified)
+        _own_package_uses(w, nodes, aliases | receivers, qualified)
     return w.facts
 
 
@@ -298,11 +302,12 @@ def _field_keys(nodes: Nodes) -> set[int]:
     return out
 
 
-def _own_package_uses(w: Walker, nodes: Nodes, aliases: set[str], qualified: set[int]) -> None:
+def _own_package_uses(w: Walker, nodes: Nodes, bound_here: set[str], qualified: set[int]) -> None:
     """The names of its own package the file uses without declaring them (a sibling's), as a
     reference to its own package: identifiers in code, less what the file declares, binds
-    locally (a local ``cfg`` hides a sibling's) or imports, and Go's predeclared names."""
-    declared = {s.name for s in w.facts.top_level()} | aliases
+    locally (a local ``cfg`` hides a sibling's, a receiver's type parameter ``K`` of
+    ``func (p *Pair[K, V])``) or imports (``bound_here``), and Go's predeclared names."""
+    declared = {s.name for s in w.facts.top_level()} | bound_here
     bound: set[str] = set()
     for node in (n for kind in _BINDINGS for n in nodes.get(kind, ())):
         for field in ("name", "left", "label", "alias"):
