@@ -2,7 +2,8 @@
 on snippets written for it: Scala package objects, relative and hiding imports and
 ``private[this]``; Lua tables a module exports through a call or another table's field; PHP
 ``{@inheritdoc}``; a JS/TS default import of a declaration exported as the default by name; Go
-names a file declares itself (a receiver's type parameters, another package's same name)."""
+names a file declares itself (a receiver's type parameters, another package's same name); Kotlin
+constructor properties' KDoc and ``@property`` tags."""
 
 from __future__ import annotations
 
@@ -180,3 +181,25 @@ def test_go_a_receivers_type_parameters_are_its_own_not_a_siblings(tmp_path: Pat
     }
     imports, _ = graph(tmp_path, files, "pair.go")
     assert imports == {"names.go": ("type Key struct",)}
+
+
+# -- Kotlin --------------------------------------------------------------------------------------
+def test_kotlin_a_constructor_propertys_kdoc_and_the_classs_property_tag() -> None:
+    f = facts(
+        "src/main/kotlin/a/JsonClass.kt",
+        "package a\n\n/**\n * Customizes how a type is encoded.\n *\n"
+        " * @property name The name in JSON,\n *   as written.\n * @property [other] Ignored.\n"
+        " * @param hidden Not a property.\n */\nclass JsonClass(\n"
+        "  /** True to generate an adapter. */\n  val generateAdapter: Boolean,\n"
+        '  val name: String = "",\n  // a note\n  var count: Int,\n  hidden: Int,\n'
+        "  /** Its own doc first. */\n  val other: Int,\n)\n\n"
+        "/** A point. */\ndata class Point(val x: Int, val y: Int)\n",
+    )
+    assert [(s.name, s.doc) for s in f.symbols if s.kind == "field"] == [
+        ("generateAdapter", "True to generate an adapter."),
+        ("name", "The name in JSON, as written."),
+        ("count", ""),
+        ("other", "Its own doc first."),
+        ("x", ""),
+        ("y", ""),
+    ]

@@ -243,11 +243,17 @@ def _type(
         signature=_signature(w, notes, node, _BODIES),
     )
     constructor = next((c for c in node.named_children if c.type == "primary_constructor"), None)
+    tags: dict[str, str] | None = None  # the class KDoc's `@property name text`, read once
     for parameter in w.descendants(constructor, "class_parameter") if constructor else ():
         if any(w.text(c) in ("val", "var") for c in parameter.children):
             member = next(
                 (w.text(c) for c in parameter.named_children if c.type == "identifier"), ""
             )
+            doc = notes.above(parameter.start_byte)  # its own KDoc, else the class's tag
+            if not doc:
+                if tags is None:
+                    tags = _property_tags(notes.block_above(node.start_byte))
+                doc = tags.get(member, "")
             _add(
                 w,
                 notes,
@@ -257,7 +263,7 @@ def _type(
                 parent=name,
                 visibility=_visibility(w, parameter, False),
                 signature=_signature(w, notes, parameter, ("=",)),
-                doc="",
+                doc=doc,
             )
     for body in node.named_children:
         if body.type == "enum_class_body":
@@ -271,6 +277,31 @@ def _type(
             _declarations(
                 w, notes, body, owner=name, in_interface=kind == "interface", declared=declared
             )
+
+
+#: A KDoc block tag opening its line (``@property name text``, ``@param x``).
+_KDOC_TAG = re.compile(r"^\s*@(\w+)\s*(.*)$")
+
+
+def _property_tags(block: str) -> dict[str, str]:
+    """The summaries a class KDoc's ``@property name text`` tags give its properties (each
+    tag runs on to the next tag)."""
+    out: dict[str, str] = {}
+    if "@property" not in block:
+        return out
+    name, lines = "", []
+    for line in [*block.split("\n"), "@end"]:
+        tag = _KDOC_TAG.match(line)
+        if tag is None:
+            lines.append(line)
+            continue
+        if name and name not in out:
+            out[name] = kdoc_summary("\n".join(lines))
+        name, lines = "", []
+        if tag.group(1) == "property":
+            first, *rest = tag.group(2).split(None, 1) or [""]
+            name, lines = first.strip("[]"), rest
+    return out
 
 
 def _property(
