@@ -49,11 +49,13 @@ def test_c_banner_comments_are_never_docs_nor_hide_the_doc_below_them() -> None:
         "**************************************/\n/*! compress() : Compresses src into dst.\n"
         " *  More text. */\nint compress(const char* src, char* dst);\n\n"
         "//------------------------------------\n// Decompresses src.\n"
-        "int decompress(const char* src);\n/*=====   Advanced   =====*/\nint advanced(void);\n",
+        "int decompress(const char* src);\n/*=====   Advanced   =====*/\nint advanced(void);\n"
+        "/*\n** Opens a database.\n**\n** More.\n*/\nint open_db(void);\n",
     )
     assert sym(f, "bare").doc == "" and sym(f, "ruled").doc == ""
     assert sym(f, "compress").doc == "Compresses src into dst."
     assert sym(f, "decompress").doc == "Decompresses src." and sym(f, "advanced").doc == ""
+    assert sym(f, "open_db").doc == "Opens a database."  # (`**` rules its margin)
 
 
 def test_c_doc_opening_with_the_functions_own_name_gives_the_description() -> None:
@@ -64,13 +66,16 @@ def test_c_doc_opening_with_the_functions_own_name_gives_the_description() -> No
         "/*! ZSTD_getFrameContentSize() : requires v1.3.0+\n *  `src` should point to the start"
         " of a frame. */\nunsigned long long ZSTD_getFrameContentSize(const void* src);\n\n"
         "/*! ZSTD_freeCCtx :\n *  Frees memory allocated by ZSTD_createCCtx(). */\n"
-        "int ZSTD_freeCCtx(void* cctx);\n",
+        "int ZSTD_freeCCtx(void* cctx);\n\n/**\n * load_certs:\n * @files: the file names.\n"
+        " * @size: how many.\n *\n * Loads certificates from PEM files.\n */\n"
+        "int load_certs(char** files, int size);\n",
     )
     assert sym(f, "LZ4_compress_fast").doc == (
         'Same as LZ4_compress_default(), but allows selection of "acceleration" factor.'
     )
     assert sym(f, "ZSTD_getFrameContentSize").doc.startswith("requires v1.3.0+")
     assert sym(f, "ZSTD_freeCCtx").doc == "Frees memory allocated by ZSTD_createCCtx()."
+    assert sym(f, "load_certs").doc == "Loads certificates from PEM files."  # (gtk-doc's)
 
 
 def test_cpp_test_macros_at_file_scope_are_not_functions() -> None:

@@ -7,23 +7,25 @@ function-like ones as macros (include guards and the ``#else`` twin of a macro l
 variables (globals, ``extern`` declarations, function pointers by their name). Linkage as the
 language has it: ``static`` in a ``.c`` file is private (a macro that means it too: zlib's
 ``local``, ``SQLITE_PRIVATE``; in C++ an anonymous namespace, or a namespace-scope ``const`` or
-``constexpr`` variable not ``extern``), and so are the types and macros it defines; a header's statics
-(``static inline`` helpers, tables) reach every file that includes it, so they are its API; C++
-members by their access section (``public:``…; a class starts private, a struct public), a
+``constexpr`` variable not ``extern``), and so are the types and macros it defines; a header's
+statics (``static inline`` helpers, tables) reach every file that includes it, so they are its API;
+C++ members by their access section (``public:``…; a class starts private, a struct public), a
 static member being no less visible for it.
 
-tree-sitter does not expand macros, so what they would hide is uncovered first (lines kept):
-a line that is one bare macro (``Q_OBJECT``), an export or calling-convention macro around a
-declaration (``ZEXTERN int ZEXPORT f``, ``API(int) f(void)``, ``int CDECL main(void)``, ``class
-LIB_API Widget``), K&R prototype wrappers (``f OF((int a))``) and annotations after a declarator
-(``void lock() LOCKS_EXCLUDED(mu_)``, ``int x_ GUARDED_BY(mu_)``, or on the next line, indented);
-whatever still does not parse is looked into.
+tree-sitter does not expand macros, so what they would hide is uncovered first (lines kept): a line
+that is one bare macro (``Q_OBJECT``), an export or calling-convention macro around a declaration
+(``ZEXTERN int ZEXPORT f``, ``API(int) f(void)``, ``int CDECL main(void)``, ``class LIB_API
+Widget``), attribute macros before a word no type is followed by (``FMT_CONSTEXPR20 explicit
+X(int)``, ``LZ4_FORCE_O2 int f``), K&R prototype wrappers (``f OF((int a))``) and annotations after
+a declarator (``void lock() LOCKS_EXCLUDED(mu_)``, ``int x_ GUARDED_BY(mu_)``, or on the next line,
+indented); whatever still does not parse is looked into.
 
-Resolution: ``#include "x.h"`` is looked for beside the including file first, then in the
-include directories the build names (``-I`` flags of ``compile_commands.json`` or a Makefile,
-``include_directories`` of a ``CMakeLists.txt``), or, where the build names none, among the
-headers of the file's own project (the nearest directory with a build file); ``#include <x.h>``
-only in the include directories — a vendored ``x.h`` elsewhere is not every file's neighbour.
+Resolution: ``#include "x.h"`` is looked for beside the including file first, then in the include
+directories the build names (``-I`` flags of ``compile_commands.json`` or a Makefile — ``$(VAR)``
+as it assigns it —, ``include_directories`` of a ``CMakeLists.txt``), or, where the build names
+none, among the headers of the file's own project (the nearest directory with a build file);
+``#include <x.h>`` only in the include directories — a vendored ``x.h`` elsewhere is not every
+file's neighbour.
 """
 
 from __future__ import annotations
@@ -89,6 +91,11 @@ _CMAKE_WORD = re.compile(r'"[^"]*"|[^\s"]+')
 _CMAKE_VARIABLE = re.compile(r"\$\{(\w+)\}")
 _CMAKE_PROJECT = re.compile(r"^\s*project\s*\(\s*([\w-]+)", re.IGNORECASE | re.MULTILINE)
 _CMAKE_SET = re.compile(r"^\s*set\s*\(\s*(\w+)\s+(\"[^\"]*\"|[^\s)\"]+)\s*\)", re.I | re.M)
+#: A Makefile's variable assignment (``VAR = x``, ``VAR := x``, ``VAR ?= x``), up to a comment.
+_MAKE_ASSIGNMENT = re.compile(
+    r"^[ \t]*(?:export[ \t]+|override[ \t]+)?([A-Za-z_]\w*)[ \t]*(\?|:{0,3})=([^\n#]*)", re.M
+)
+_MAKE_VARIABLE = re.compile(r"\$\((\w+)\)|\$\{(\w+)\}")
 _CMAKE_KEYWORDS = frozenset(("PUBLIC", "PRIVATE", "INTERFACE", "SYSTEM", "BEFORE", "AFTER"))
 _BUILD_FILES = (
     "CMakeLists.txt",
@@ -317,6 +324,8 @@ def _add(
     block = notes.block_above(outer.start_byte)
     if (title := _OWN_NAME.match(block)) and (title[2] or title[1].rpartition("::")[2] == name):
         block = block[title.end() :]
+        if block.startswith("@") and "\n\n" in block:  # gtk-doc's parameters, then the prose
+            block = block.split("\n\n", 1)[1]
     doc = notes.summary(block)
     if not doc and trailing:
         doc = notes.trailing(node.end_byte if end is None else end) or notes.summary(noted)
@@ -329,7 +338,10 @@ def _summary(text: str) -> str:
     rules) are no text, and a one-line note that reads like code (``// rgb(240,248,255)``) is
     still what the comment says (a commented-out statement, ending in ``;``, is not)."""
     if "\n" in text or not text.strip(" \t/*-="):
-        text = "\n".join("" if not line.strip(" \t/*-=") else line for line in text.split("\n"))
+        lines = ["" if not line.strip(" \t/*-=") else line for line in text.split("\n")]
+        if all(line.startswith("*") for line in lines if line):  # a `**` margin (SQLite's)
+            lines = [line[1:].strip() for line in lines]
+        text = "\n".join(lines)
     found = doc_summary(text)
     line = text.strip()
     if found or not line or "\n" in line or line.endswith((";", "{", "}")):
@@ -704,7 +716,7 @@ class IncludeResolver:
                 else:
                     out += [
                         self._repo_dir(str(self.project.root / folder), f)
-                        for f in _include_flags(text.split())
+                        for f in _make_flags(text)
                     ]
         return out
 
@@ -781,6 +793,29 @@ class IncludeResolver:
                 break
         self._projects[directory] = found
         return found
+
+
+def _make_flags(text: str) -> list[str]:
+    """A Makefile's ``-I`` folders, ``$(VAR)`` and ``${VAR}`` read from the one-word values the
+    Makefile assigns (``VAR = lib``, ``VAR := ./lib``; ``$(CURDIR)`` its own folder); a folder
+    naming a variable it does not assign is left out, not guessed."""
+    flags = _include_flags(text.split())
+    if not any("$" in flag for flag in flags):
+        return flags
+    variables = {"CURDIR": "."}
+    for name, operator, value in _MAKE_ASSIGNMENT.findall(text):
+        words = value.split()
+        if len(words) == 1 and (operator != "?" or name not in variables):
+            variables[name] = words[0]
+    out = []
+    for flag in flags:
+        for _ in range(4):  # (a value naming another variable)
+            if "$" not in flag:
+                break
+            flag = _MAKE_VARIABLE.sub(lambda m: variables.get(m[1] or m[2], "$?"), flag)
+        if "$" not in flag:
+            out.append(flag)
+    return out
 
 
 def _include_flags(args: list[str]) -> list[str]:
