@@ -3,7 +3,8 @@ on snippets written for it: Scala package objects, relative and hiding imports a
 ``private[this]``; Lua tables a module exports through a call or another table's field; PHP
 ``{@inheritdoc}``; a JS/TS default import of a declaration exported as the default by name; Go
 names a file declares itself (a receiver's type parameters, another package's same name); Kotlin
-constructor properties' KDoc and ``@property`` tags."""
+constructor properties' KDoc and ``@property`` tags; C# project boundaries (the nearest
+``.csproj`` and its project references)."""
 
 from __future__ import annotations
 
@@ -203,3 +204,46 @@ def test_kotlin_a_constructor_propertys_kdoc_and_the_classs_property_tag() -> No
         ("x", ""),
         ("y", ""),
     ]
+
+
+# -- C# ------------------------------------------------------------------------------------------
+CS_PROJECTS = {
+    "src/Polly.Core/Polly.Core.csproj": '<Project Sdk="Microsoft.NET.Sdk">\n</Project>\n',
+    "src/Polly.Core/Context.cs": "namespace Polly;\n\npublic class Context {}\n",
+    "src/Polly.Core/Controller.cs": "namespace Polly.CircuitBreaker;\n\n"
+    "internal class CircuitStateController {}\n",
+    "src/Polly/Polly.csproj": '<Project Sdk="Microsoft.NET.Sdk">\n  <ItemGroup>\n'
+    '    <ProjectReference Include="..\\Polly.Core\\Polly.Core.csproj" />\n'
+    "  </ItemGroup>\n</Project>\n",
+    "src/Polly/Policy.cs": "namespace Polly;\n\npublic partial class Policy {\n"
+    "    Context c;\n    Logger l;\n}\n",
+    "src/Polly/Policy.Sync.cs": "namespace Polly;\n\npublic partial class Policy {\n"
+    "    void Run() {}\n}\n",
+    "src/Polly/Controller.cs": "namespace Polly.CircuitBreaker;\n\n"
+    "internal class CircuitStateController {\n    Context c;\n}\n",
+    "src/Serilog/Serilog.csproj": '<Project Sdk="Microsoft.NET.Sdk">\n</Project>\n',
+    "src/Serilog/Logger.cs": "namespace Polly;\n\npublic class Logger {}\n",
+    "src/Serilog/Context.cs": "namespace Polly;\n\npublic class Context {}\n",
+    "test/Polly.Tests/Polly.Tests.csproj": "<Project>\n  <ItemGroup>\n"
+    '    <ProjectReference Include="../../src/Polly/Polly.csproj" />\n  </ItemGroup>\n</Project>\n',
+    "test/Polly.Tests/PolicyTests.cs": "using Polly;\n\nnamespace Polly.Tests;\n\n"
+    "public class PolicyTests {\n    Policy p;\n    Context c;\n    Logger l;\n}\n",
+}
+
+
+def test_csharp_a_type_name_resolves_within_its_project_and_the_projects_it_references(
+    tmp_path: Path,
+) -> None:
+    imports, _ = graph(tmp_path, CS_PROJECTS, "src/Polly/Policy.cs")
+    assert imports == {
+        "src/Polly.Core/Context.cs": ("public class Context",),  # (not Serilog's, nor its Logger)
+        "src/Polly/Policy.Sync.cs": ("part", "public partial class Policy"),
+    }
+    imports, importers = graph(tmp_path, {}, "src/Polly/Controller.cs")
+    assert imports == {"src/Polly.Core/Context.cs": ("public class Context",)}  # (no part)
+    assert importers == {}
+    imports, _ = graph(tmp_path, {}, "test/Polly.Tests/PolicyTests.cs")  # references flow on
+    assert sorted(imports) == ["src/Polly.Core/Context.cs", "src/Polly/Policy.Sync.cs",
+                               "src/Polly/Policy.cs"]  # fmt: skip
+    _, importers = graph(tmp_path, {}, "src/Serilog/Context.cs")
+    assert importers == {}

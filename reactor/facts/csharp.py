@@ -14,9 +14,11 @@ Resolution: a type name means a type of the same name *and arity* (``Box`` and `
 types) in a namespace in scope: the file's own (and those enclosing it), the global namespace,
 its ``using``\\s (an alias names its type, ``using static`` its class) and its project's global
 usings (``global using`` in a file beside the ``.csproj``, ``<Using Include="…"/>`` in it).
-Each file provides ``cs:<namespace>|<arity>`` for the types it declares; a file looks up, per
-namespace in scope and arity, the type names its code uses (types, ``new``, ``Name.Member``
-receivers, attributes, ``typeof``; never a comment, a string, a member or a declared name), so
+Each file provides ``cs:<namespace>|<arity>`` for the types it declares (``|<.csproj path>``
+added in a project: a name resolves only within the file's project and the projects it
+references, ``<ProjectReference>`` transitively); a file looks up, per namespace in scope and
+arity, the type names its code uses (types, ``new``, ``Name.Member`` receivers, attributes,
+``typeof``; never a comment, a string, a member or a declared name), so
 its neighbours are the files declaring those names — a partial class's other part only for a
 name it declares that this one does not.
 """
@@ -139,9 +141,9 @@ def _references(
             spec = f"{scope}|{arity}"
             w.facts.references.append(spec)
             w.facts.names[spec] = wanted
-    for own in w.facts.top_level():  # a partial class's other parts: its own namespace's
-        if own.kind in TYPE_KINDS and own.visibility != "private":
-            spec = f"{namespaces[0] if namespaces else ''}|{_arity(own.signature, own.name)}"
+    for own in w.facts.top_level():  # a partial class's other parts: its own namespace's,
+        if own.kind in TYPE_KINDS and own.visibility != "private":  # in its own project
+            spec = f"{namespaces[0] if namespaces else ''}|{_arity(own.signature, own.name)}|"
             if spec not in w.facts.names:
                 w.facts.references.append(spec)
             w.facts.names[spec] = sorted({*w.facts.names.get(spec, []), own.name})
@@ -383,36 +385,88 @@ def _arity(signature: str, name: str) -> int:
     return commas + 1
 
 
-def provides(facts: Facts) -> list[str]:
-    """``cs:<namespace>|<arity>`` for each type the file declares (its namespace the first
-    one, in the rare file that declares several; the global namespace as ``cs:|0``)."""
-    return list(
-        dict.fromkeys(
-            f"cs:{facts.package}|{_arity(s.signature, s.name)}"
-            for s in facts.top_level()
-            if s.kind in TYPE_KINDS or s.kind == "type"
-        )
-    )
+def _key(namespace: str, arity: str | int, csproj: str) -> str:
+    """``cs:<namespace>|<arity>``, and ``|<project file>`` for a file of a project."""
+    return f"cs:{namespace}|{arity}|{csproj}" if csproj else f"cs:{namespace}|{arity}"
+
+
+#: ``<ProjectReference Include="..\Other\Other.csproj" />``.
+_PROJECT_REFERENCE = re.compile(r"<ProjectReference\s[^>]*?\bInclude\s*=\s*\"([^\"]+)\"")
 
 
 class CsResolver:
     """Namespace-and-arity specs → ``cs:`` keys; ``*|<arity>`` through the global usings of
-    the project (the nearest ``.csproj``) a file belongs to."""
+    the project (the nearest ``.csproj``) a file belongs to. A file of a project provides its
+    types under its project's keys and looks names up in its project and those it references
+    (``<ProjectReference>``, transitively, as SDK builds do): a same-named type of an
+    unrelated project is another type. A file outside every project sees every project."""
 
     def __init__(self, project: Project):
         self.project = project
         self._globals: dict[str, list[str]] = {}
+        self._owners: dict[str, str] = {}  # a folder -> its nearest .csproj ("" for none)
+        self._seen: dict[str, list[str]] = {}  # a .csproj -> it and the projects it reaches
+        self._every: list[str] | None = None  # (all of them, for a file outside every project)
 
     def forget(self) -> None:
         self._globals.clear()
+        self._owners.clear()
+        self._seen.clear()
+        self._every = None
+
+    def provides(self, rel: str, facts: Facts) -> list[str]:
+        """A key for each type the file declares (its namespace the first one, in the rare
+        file that declares several; the global namespace as ``cs:|0``)."""
+        csproj = self.project_of(rel)
+        return list(
+            dict.fromkeys(
+                _key(facts.package, _arity(s.signature, s.name), csproj)
+                for s in facts.top_level()
+                if s.kind in TYPE_KINDS or s.kind == "type"
+            )
+        )
 
     def keys(self, rel: str, spec: str) -> list[str]:
-        scope, bar, arity = spec.partition("|")
+        scope, bar, rest = spec.partition("|")
         if not bar:
             return []  # a using as written: its names are looked up per arity
-        if scope != "*":
-            return [f"cs:{spec}"]
-        return [f"cs:{namespace}|{arity}" for namespace in self.global_usings(rel)]
+        arity, own, _ = rest.partition("|")  # (`ns|0|`: a partial class's own project only)
+        csproj = self.project_of(rel)
+        if own:
+            projects = [csproj]
+        elif csproj:
+            projects = self.referenced(csproj)
+        else:
+            if self._every is None:
+                self._every = ["", *self.project.named_like(".csproj")]
+            projects = self._every
+        namespaces = [scope] if scope != "*" else self.global_usings(rel)
+        return [_key(ns, arity, p) for ns in namespaces for p in projects]
+
+    def project_of(self, rel: str) -> str:
+        """The project file a source belongs to: the nearest ``.csproj`` above it, or ``""``."""
+        folder = posixpath.dirname(rel)
+        if folder not in self._owners:
+            projects = nearest(self.project.named_like(".csproj"), rel)
+            self._owners[folder] = projects[0] if projects else ""
+        return self._owners[folder]
+
+    def referenced(self, csproj: str) -> list[str]:
+        """``csproj`` and the projects it references, directly or through another."""
+        if csproj not in self._seen:
+            known = set(self.project.named_like(".csproj"))
+            reached, pending = [csproj], [csproj]
+            while pending:
+                current = pending.pop()
+                text = self.project.read_text(current) or ""
+                for target in _PROJECT_REFERENCE.findall(text):
+                    joined = posixpath.join(posixpath.dirname(current), target.replace("\\", "/"))
+                    path = posixpath.normpath(joined)
+                    if path in known and path not in reached:
+                        reached.append(path)
+                        pending.append(path)
+            self._seen[csproj] = reached
+        return self._seen[csproj]
 
     def global_usings(self, rel: str) -> list[str]:
         """The namespaces every file of ``rel``'s project sees: ``<Using Include>`` items of

@@ -10,8 +10,8 @@ which others reach it. Graph context then joins the two for the one file being d
   top-level functions and values); a wildcard import is looked up name by name;
 * ``inc:<project>|<suffix>`` — provided by headers, for an include no build names a directory for;
 * ``php:<Namespace\\Class>``, ``cs:<namespace>|<arity>``, ``swift:<target>`` — provided by PHP
-  files' classes, C# files' types by namespace and arity, a SwiftPM target's files (Kotlin and
-  Scala use ``java:``);
+  files' classes, C# files' types by namespace and arity (and project: ``|<.csproj>``), a
+  SwiftPM target's files (Kotlin and Scala use ``java:``);
 * Python's dotted module names (:func:`reactor.graph.module_candidates`).
 
 The manifests each ecosystem reads (``go.mod``, ``Cargo.toml``, ``package.json`` and workspace
@@ -33,7 +33,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from . import Facts, csharp, java, lua, scala, shell
+from . import Facts, java, lua, scala, shell
 from .c import IncludeResolver
 from .csharp import CsResolver
 from .go import GoResolver
@@ -147,7 +147,7 @@ class Resolver:
         if facts.language == "php":
             return self.php.provides(facts)
         if facts.language == "csharp":
-            return csharp.provides(facts)
+            return self.cs.provides(rel, facts)
         if facts.language == "swift":
             return self.swift.provides(rel, facts)
         return []
