@@ -80,8 +80,10 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
             receiver = node.child_by_field_name("receiver")
             owner = _receiver_type(w, receiver)
             _function(w, node, "method", owner)
-            for arguments in w.descendants(receiver, "type_arguments") if receiver else ():
-                receivers.update(w.text(t) for t in w.descendants(arguments, "type_identifier"))
+            if receiver is not None and b"[" in w.data[receiver.start_byte : receiver.end_byte]:
+                for arguments in w.descendants(receiver, "type_arguments"):
+                    names = w.descendants(arguments, "type_identifier")
+                    receivers.update(w.text(t) for t in names)
         elif kind == "type_declaration":
             for spec in named(node):
                 if spec.type in ("type_spec", "type_alias"):
