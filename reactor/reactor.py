@@ -206,6 +206,18 @@ class Reactor:
             self.search.close()
             self.index.close()
 
+    def release_memory(self) -> None:
+        """The last tick found nothing to do: drop what the connections cache (see
+        :mod:`reactor.memory`; a host calls this between its idle ticks). Skipped while a
+        tick or a manual run holds the repo: the host loop never waits here."""
+        if not self._tick_lock.acquire(blocking=False):
+            return
+        try:
+            self.index.release_memory()
+            self.search.release_memory()
+        finally:
+            self._tick_lock.release()
+
     def __enter__(self) -> Reactor:
         return self
 

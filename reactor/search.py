@@ -110,6 +110,11 @@ class DocSearch:
                 raise
             db.execute("COMMIT")
 
+    def release_memory(self) -> None:
+        """Idle (:mod:`reactor.memory`): index what is queued and close the connection (the
+        next write or search opens it again)."""
+        self.close()
+
     def close(self) -> None:
         """Index what is queued, then close (a flush the disk refuses is left to
         :meth:`catch_up` at the next start: it finds the texts behind the index)."""

@@ -15,7 +15,8 @@ nothing, the repo's pause doubles from ``tick_seconds`` (at least a second) up t
 ``max_sleep_seconds`` (or, for a host of more than ``IDLE_TICKS_PER_SECOND ×
 max_sleep_seconds`` repos, ``repos / IDLE_TICKS_PER_SECOND``: the idle cost of a host stays
 flat however many repos it serves; only their sampling safety net comes round more slowly), but
-never past the moment it has work due (a retry, a settling change, the host becoming idle).
+never past the moment it has work due (a retry, a settling change, the host becoming idle);
+and the repo drops its caches, the heap trimmed now and then (:mod:`reactor.memory`).
 A filesystem event brings the repo's turn forward to ``settle_seconds``
 from now. The loop sleeps until the earliest turn;
 :meth:`Service.stop` wakes it for good.
@@ -33,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from .errors import RepoGone
+from .memory import TRIM_INTERVAL_SECONDS, trim_heap
 from .reactor import Reactor, TickResult
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,9 @@ BLOCKED_STATUSES = frozenset({"locked", "io_error"})
 MIN_QUIET_SECONDS = 0.05
 #: The first pause of a repo whose tick found nothing, then doubled up to the cap.
 QUIET_START_SECONDS = 1.0
-#: Across all repos of one Service, quiet repos tick at most about this often in total.
-IDLE_TICKS_PER_SECOND = 10.0
+#: Across all repos of one Service, quiet repos tick at most about this often in total (an idle
+#: tick costs ~0.4 ms of CPU: 500 quiet repos, each sampled every 100 s, idle at ≤ 0.5 %).
+IDLE_TICKS_PER_SECOND = 5.0
 ERROR_BACKOFF_SECONDS = 5.0
 ERROR_BACKOFF_MAX_SECONDS = 600.0
 
@@ -96,6 +99,8 @@ class Service:
         self._changed_lock = threading.Lock()
         self._next = 0
         self._steps_worked = False
+        self._released = False  # a quiet tick dropped caches since the last heap trim
+        self._trimmed_at = -float("inf")
         #: How long :meth:`run` is sleeping right now (0 while it works); for diagnostics.
         self.sleeping_seconds = 0.0
         now = clock()
@@ -156,7 +161,16 @@ class Service:
             if result.work_done:
                 self._next = (i + 1) % count
                 return True
+        self._trim_heap_when_quiet()
         return False
+
+    def _trim_heap_when_quiet(self) -> None:
+        """Nothing did work: give the heap's free pages back (:mod:`reactor.memory`), at most
+        once every ``TRIM_INTERVAL_SECONDS``, and only when a quiet tick freed something."""
+        now = self.clock()
+        if self._released and now - self._trimmed_at >= TRIM_INTERVAL_SECONDS:
+            trim_heap()
+            self._trimmed_at, self._released = now, False
 
     def _schedule(
         self, pace: _Pace, result: TickResult, now: float, cpu: tuple[float, float]
@@ -187,6 +201,8 @@ class Service:
         if until_idle > 0:
             wait = min(wait, until_idle)
         pace.next_at = now + max(wait, min(MIN_QUIET_SECONDS, config.tick_seconds))
+        pace.reactor.release_memory()  # (last: the due times above read the index too)
+        self._released = True
 
     def _failed(self, pace: _Pace, now: float) -> None:
         """A bug or an unexpected error in one repo: log it, pause that repo, go on."""

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .memory import shrink
 from .rows import COLUMNS, FileRow
 
 
@@ -57,6 +58,12 @@ class IndexStore:
 
     def _rows(self, where: str, args: Sequence[object] = ()) -> list[FileRow]:
         return [FileRow(*r) for r in self.read(f"SELECT {COLUMNS} FROM files {where}", args)]
+
+    def release_memory(self) -> None:
+        """Drop the page cache (idle: :mod:`reactor.memory`); never inside a transaction."""
+        with self._lock:
+            if not self._depth:
+                shrink(self._db)
 
     def _count(self, sql: str, args: Sequence[object] = ()) -> int:
         return int(self.read(sql, args)[0][0])

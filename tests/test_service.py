@@ -16,6 +16,7 @@ import pytest
 from conftest import FakeBackend, FakeClock, doc_header, sha256_of, wait_until, write
 from reactor.backends import DocRequest, Generated, NoOp
 from reactor.config import DocgenConfig
+from reactor.memory import TRIM_INTERVAL_SECONDS
 from reactor.reactor import Reactor, TickResult
 from reactor.scheduler import BACKOFF_BASE_SECONDS
 from reactor.service import Service
@@ -405,3 +406,50 @@ def test_the_loop_never_sleeps_past_a_steps_due_time(
     watched = Service([reactor], steps=[Watching()], clock=clock)
     watched.run_once()
     assert watched.next_sleep() == 2.0
+
+
+def test_quiet_ticks_drop_caches_and_the_heap_is_trimmed_at_most_once_an_interval(
+    make_reactor: MakeReactor, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reactor = make_reactor(idle_after_seconds=0.0)
+    outcomes: list[bool] = []
+    released: list[int] = []
+    trims: list[float] = []
+    tick = reactor.tick
+
+    def counted_tick() -> TickResult:
+        result = tick()
+        outcomes.append(result.work_done)
+        return result
+
+    monkeypatch.setattr(reactor, "tick", counted_tick)
+    monkeypatch.setattr(reactor, "release_memory", lambda: released.append(len(outcomes)))
+    monkeypatch.setattr("reactor.service.trim_heap", lambda: trims.append(clock()) or True)
+    service = Service([reactor], clock=clock)
+    drive(service, clock)
+    while clock() < 300:  # five minutes of nothing to do
+        service.run_once()
+        clock.advance(service.next_sleep())
+    quiet = [n for n, worked in enumerate(outcomes, start=1) if not worked]
+    assert quiet and released == quiet  # after every quiet tick, never after one that worked
+    assert len(trims) >= 2
+    assert all(b - a >= TRIM_INTERVAL_SECONDS for a, b in itertools.pairwise(trims))
+
+
+def test_releasing_memory_keeps_every_doc_searchable_and_never_waits_for_a_tick(
+    make_reactor: MakeReactor, repo: Path
+) -> None:
+    reactor = make_reactor(idle_after_seconds=0.0)
+    reactor.generate(None)
+    assert reactor.search._queued  # a few docs, less than a batch: waiting
+    reactor._tick_lock.acquire()  # a manual run holds the repo
+    try:
+        reactor.release_memory()  # returns at once, touching nothing
+        assert reactor.search._queued
+    finally:
+        reactor._tick_lock.release()
+    reactor.release_memory()
+    assert not reactor.search._queued and reactor.search._db is None  # indexed, then closed
+    hits = {h.path for h in reactor.search.search("fake doc")}  # opened again on demand
+    assert hits == {"pkg/__init__.py", "pkg/util.py", "main.c"}
+    assert reactor.status().sources > 0  # the index's connection works after shrinking
