@@ -247,3 +247,37 @@ def test_csharp_a_type_name_resolves_within_its_project_and_the_projects_it_refe
                                "src/Polly/Policy.cs"]  # fmt: skip
     _, importers = graph(tmp_path, {}, "src/Serilog/Context.cs")
     assert importers == {}
+
+
+CS_SHARED = {
+    "test/Shared/TestCancellation.cs": "namespace Polly;\n\npublic static class TestCancellation {}\n",
+    "test/Shared/Unused.cs": "namespace Polly;\n\npublic static class Unused {}\n",
+    "test/Core.Tests/Core.Tests.csproj": "<Project>\n  <ItemGroup>\n"
+    '    <Compile Include="..\\Shared\\TestCancellation.cs" Link="TestCancellation.cs" />\n'
+    '    <Compile Include="$(MSBuildThisFileDirectory)..\\Helpers\\**\\*.cs;..\\Gone\\*.cs" />\n'
+    "  </ItemGroup>\n</Project>\n",
+    "test/Core.Tests/RetryTests.cs": "namespace Polly.Core.Tests;\n\npublic class RetryTests {\n"
+    "    object t = TestCancellation.None;\n    Helper h;\n    Legacy l;\n    Unused u;\n}\n",
+    "test/Helpers/Deep/Helper.cs": "namespace Polly.Core.Tests;\n\npublic class Helper {}\n",
+    "test/Specs/Specs.csproj": "<Project>\n  <ItemGroup>\n"
+    '    <Compile Include="../Shared/TestCancellation.cs" />\n  </ItemGroup>\n</Project>\n',
+    "test/Specs/PolicySpecs.cs": "namespace Polly.Specs;\n\nusing Polly;\n\n"
+    "public class PolicySpecs {\n    object t = TestCancellation.None;\n    Helper h;\n}\n",
+    "src/LegacySupport/Legacy.cs": "namespace Polly.Core.Tests;\n\npublic class Legacy {}\n",
+}
+
+
+def test_csharp_a_file_a_csproj_compiles_from_outside_its_folder_is_that_projects(
+    tmp_path: Path,
+) -> None:
+    _, importers = graph(tmp_path, CS_SHARED, "test/Shared/TestCancellation.cs")
+    assert sorted(importers) == ["test/Core.Tests/RetryTests.cs", "test/Specs/PolicySpecs.cs"]
+    imports, _ = graph(tmp_path, {}, "test/Core.Tests/RetryTests.cs")
+    assert sorted(imports) == [  # (a ** glob of Compile Include; a file in no project, seen by all)
+        "src/LegacySupport/Legacy.cs",
+        "test/Helpers/Deep/Helper.cs",
+        "test/Shared/TestCancellation.cs",
+        "test/Shared/Unused.cs",  # (a file beside an included one is not included with it)
+    ]
+    imports, _ = graph(tmp_path, {}, "test/Specs/PolicySpecs.cs")
+    assert sorted(imports) == ["test/Shared/TestCancellation.cs"]  # (Helper is Core.Tests')

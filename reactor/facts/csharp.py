@@ -15,12 +15,13 @@ types) in a namespace in scope: the file's own (and those enclosing it), the glo
 its ``using``\\s (an alias names its type, ``using static`` its class) and its project's global
 usings (``global using`` in a file beside the ``.csproj``, ``<Using Include="…"/>`` in it).
 Each file provides ``cs:<namespace>|<arity>`` for the types it declares (``|<.csproj path>``
-added in a project: a name resolves only within the file's project and the projects it
-references, ``<ProjectReference>`` transitively); a file looks up, per namespace in scope and
-arity, the type names its code uses (types, ``new``, ``Name.Member`` receivers, attributes,
-``typeof``; never a comment, a string, a member or a declared name), so
-its neighbours are the files declaring those names — a partial class's other part only for a
-name it declares that this one does not.
+added for each project that compiles it, its folder's nearest and any whose ``<Compile
+Include>`` names it: a name resolves only within the file's projects and the projects they
+reference, ``<ProjectReference>`` transitively, and to files of no project); a file looks up,
+per namespace in scope and arity, the type names its code uses (types, ``new``,
+``Name.Member`` receivers, attributes, ``typeof``; never a comment, a string, a member or a
+declared name), so its neighbours are the files declaring those names — a partial class's
+other part only for a name it declares that this one does not.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import tree_sitter as ts
 
-from . import TYPE_KINDS, Facts, Project, Symbol, Visibility, nearest, one_line
+from . import TYPE_KINDS, Facts, Project, Symbol, Visibility, glob_match, nearest, one_line
 from .comments import Comments, scan, triple_slash
 from .walker import Walker, file_doc, named
 
@@ -392,37 +393,50 @@ def _key(namespace: str, arity: str | int, csproj: str) -> str:
 
 #: ``<ProjectReference Include="..\Other\Other.csproj" />``.
 _PROJECT_REFERENCE = re.compile(r"<ProjectReference\s[^>]*?\bInclude\s*=\s*\"([^\"]+)\"")
+#: ``<Compile Include="..\Shared\X.cs;..\Helpers\**\*.cs" />``: sources a project compiles
+#: besides those under its folder.
+_COMPILE_ITEM = re.compile(r"<Compile\s[^>]*?\bInclude\s*=\s*\"([^\"]+)\"")
+_THIS_FOLDER = re.compile(r"\$\(MSBuildThisFileDirectory\)/?", re.IGNORECASE)
 
 
 class CsResolver:
     """Namespace-and-arity specs → ``cs:`` keys; ``*|<arity>`` through the global usings of
-    the project (the nearest ``.csproj``) a file belongs to. A file of a project provides its
-    types under its project's keys and looks names up in its project and those it references
-    (``<ProjectReference>``, transitively, as SDK builds do): a same-named type of an
-    unrelated project is another type. A file outside every project sees every project."""
+    the projects a file belongs to: its folder's nearest ``.csproj`` and every ``.csproj``
+    whose ``<Compile Include>`` items name it (a path or a ``*``/``**`` glob, ``..\\`` and
+    Windows separators as MSBuild reads them; an imported ``.props`` is not read). A file of a
+    project provides its types under each of its projects' keys and looks names up in its
+    projects and those they reference (``<ProjectReference>``, transitively, as SDK builds do):
+    a same-named type of an unrelated project is another type. A file outside every project
+    and included by none is seen by, and sees, every project."""
 
     def __init__(self, project: Project):
         self.project = project
         self._globals: dict[str, list[str]] = {}
         self._owners: dict[str, str] = {}  # a folder -> its nearest .csproj ("" for none)
+        self._projects: dict[str, list[str]] = {}  # a source -> the projects compiling it
+        self._includes: list[tuple[str, str]] | None = None  # (a .csproj, a Compile glob)
         self._seen: dict[str, list[str]] = {}  # a .csproj -> it and the projects it reaches
         self._every: list[str] | None = None  # (all of them, for a file outside every project)
 
     def forget(self) -> None:
         self._globals.clear()
         self._owners.clear()
+        self._projects.clear()
+        self._includes = None
         self._seen.clear()
         self._every = None
 
     def provides(self, rel: str, facts: Facts) -> list[str]:
-        """A key for each type the file declares (its namespace the first one, in the rare
-        file that declares several; the global namespace as ``cs:|0``)."""
-        csproj = self.project_of(rel)
+        """A key for each type the file declares and each project it belongs to (its namespace
+        the first one, in the rare file that declares several; the global namespace as
+        ``cs:|0``)."""
+        projects = self.projects_of(rel) or [""]
         return list(
             dict.fromkeys(
                 _key(facts.package, _arity(s.signature, s.name), csproj)
                 for s in facts.top_level()
                 if s.kind in TYPE_KINDS or s.kind == "type"
+                for csproj in projects
             )
         )
 
@@ -431,11 +445,12 @@ class CsResolver:
         if not bar:
             return []  # a using as written: its names are looked up per arity
         arity, own, _ = rest.partition("|")  # (`ns|0|`: a partial class's own project only)
-        csproj = self.project_of(rel)
+        mine = self.projects_of(rel)
         if own:
-            projects = [csproj]
-        elif csproj:
-            projects = self.referenced(csproj)
+            projects = mine or [""]
+        elif mine:  # (and the files of no project, which every project sees)
+            reached = (p for csproj in mine for p in self.referenced(csproj))
+            projects = [*dict.fromkeys(reached), ""]
         else:
             if self._every is None:
                 self._every = ["", *self.project.named_like(".csproj")]
@@ -443,13 +458,45 @@ class CsResolver:
         namespaces = [scope] if scope != "*" else self.global_usings(rel)
         return [_key(ns, arity, p) for ns in namespaces for p in projects]
 
+    def projects_of(self, rel: str) -> list[str]:
+        """The project files a source belongs to: the nearest ``.csproj`` above it and those
+        whose ``<Compile Include>`` names it (none for a file outside every project)."""
+        if rel not in self._projects:
+            mine = [self.project_of(rel)] if self.project_of(rel) else []
+            for csproj, pattern in self.includes():
+                globbed = "*" in pattern or "?" in pattern
+                named = pattern == rel or (globbed and glob_match(pattern, rel))
+                if named and csproj not in mine:
+                    mine.append(csproj)
+            self._projects[rel] = mine
+        return self._projects[rel]
+
     def project_of(self, rel: str) -> str:
-        """The project file a source belongs to: the nearest ``.csproj`` above it, or ``""``."""
+        """The nearest ``.csproj`` above a source, or ``""``."""
         folder = posixpath.dirname(rel)
         if folder not in self._owners:
             projects = nearest(self.project.named_like(".csproj"), rel)
             self._owners[folder] = projects[0] if projects else ""
         return self._owners[folder]
+
+    def includes(self) -> list[tuple[str, str]]:
+        """Each ``.csproj``'s ``<Compile Include>`` items outside its folder, as repo globs (an
+        item naming another MSBuild property than the project's folder is left out)."""
+        if self._includes is None:
+            self._includes = []
+            for csproj in self.project.named_like(".csproj"):
+                folder = posixpath.dirname(csproj)
+                for items in _COMPILE_ITEM.findall(self.project.read_text(csproj) or ""):
+                    for item in items.split(";"):
+                        item = _THIS_FOLDER.sub("", item.strip()).replace("\\", "/")
+                        if not item or "$(" in item or "@(" in item or item.startswith("/"):
+                            continue
+                        pattern = posixpath.normpath(posixpath.join(folder, item))
+                        if pattern.startswith("../"):
+                            continue  # (outside the repo)
+                        if not (folder == "" or pattern.startswith(folder + "/")):
+                            self._includes.append((csproj, pattern))
+        return self._includes
 
     def referenced(self, csproj: str) -> list[str]:
         """``csproj`` and the projects it references, directly or through another."""
@@ -470,11 +517,11 @@ class CsResolver:
 
     def global_usings(self, rel: str) -> list[str]:
         """The namespaces every file of ``rel``'s project sees: ``<Using Include>`` items of
-        its ``.csproj`` and the ``global using`` directives of the files beside it."""
-        projects = nearest(self.project.named_like(".csproj"), rel)
-        if not projects:
-            return []
-        csproj = projects[0]
+        its ``.csproj`` and the ``global using`` directives of the files beside it (of each
+        project the file belongs to)."""
+        return list(dict.fromkeys(ns for p in self.projects_of(rel) for ns in self._usings(p)))
+
+    def _usings(self, csproj: str) -> list[str]:
         if csproj not in self._globals:
             found: dict[str, bool] = {}
             for kind, namespace in _USING_ITEM.findall(self.project.read_text(csproj) or ""):
