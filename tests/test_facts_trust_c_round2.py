@@ -155,3 +155,18 @@ def test_c_makefile_include_flags_resolve_variables_of_the_same_makefile(tmp_pat
     }
     imports, _ = neighbours_of(tmp_path, files, "programs/main.c")
     assert imports == ["lib/lz4.h", "src/include/util.h"]
+
+
+def test_cpp_out_of_line_static_members_and_constants_declared_extern_stay_public() -> None:
+    source = (
+        "namespace testing {\nclass OsStackTraceGetterInterface {\n public:\n"
+        "  static const char kElidedFramesMarker[];\n};\n"
+        'const char OsStackTraceGetterInterface::kElidedFramesMarker[] = "...";\n'
+        "class Hidden {\n  static const int kLimit;\n};\nconst int Hidden::kLimit = 3;\n"
+        "extern const int kShared;\nconst int kShared = 7;\nconst int kOwn = 8;\n}\n"
+    )
+    cc = facts("src/gtest.cc", source)
+    defined = [s for s in cc.symbols if s.name in ("kElidedFramesMarker", "kShared")]
+    assert len(defined) == 4  # (the member's declaration and definition, the extern and its value)
+    assert all(s.visibility == "public" for s in defined)  # (a member; declared extern first)
+    assert sym(cc, "kOwn").visibility == "private"

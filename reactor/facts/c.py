@@ -7,7 +7,8 @@ function-like ones as macros (include guards and the ``#else`` twin of a macro l
 variables (globals, ``extern`` declarations, function pointers by their name). Linkage as the
 language has it: ``static`` in a ``.c`` file is private (a macro that means it too: zlib's
 ``local``, ``SQLITE_PRIVATE``; in C++ an anonymous namespace, or a namespace-scope ``const`` or
-``constexpr`` variable not ``extern``), and so are the types and macros it defines; a header's
+``constexpr`` variable not ``extern`` nor declared so before, a class's static member defined
+out of line staying its class's), and so are the types and macros it defines; a header's
 statics (``static inline`` helpers, tables) reach every file that includes it, so they are its API;
 C++ members by their access section (``public:``…; a class starts private, a struct public), a
 static member being no less visible for it.
@@ -388,8 +389,10 @@ def _declaration(
         local = static or (
             not is_function
             and not parent
+            and "::" not in name  # (`const T C::member = …`: a static member's definition)
             and w.facts.language == "cpp"
             and _constant(node, declarator)
+            and not _declared_extern(w, name)
         )
         if local and not parent and not header:
             visibility = "private"  # file-local (a header's statics are in every includer)
@@ -435,6 +438,15 @@ def _declaration(
         and spec.child_by_field_name("body") is not None
     ):
         _type(w, notes, spec, parent, access, header, outer=outer)
+
+
+def _declared_extern(w: Walker, name: str) -> bool:
+    """Whether the file declared ``name`` ``extern`` before (``extern const int k;`` then
+    ``const int k = 1;``: the definition has the external linkage the declaration gave it)."""
+    return any(
+        s.kind == "variable" and not s.parent and s.name == name and "extern" in s.signature.split()
+        for s in w.facts.symbols
+    )
 
 
 def _constant(node: ts.Node, declarator: ts.Node) -> bool:
