@@ -248,6 +248,9 @@ class PackageInfo:
     #: Dotted references the code makes (``os.walk``, ``a.b.C``): a package's member by its
     #: full name, visible without an import.
     qualified: set[str] = field(default_factory=set)
+    #: Scala package objects: the package each names (the enclosing package's member of its
+    #: name, ``x.os`` for ``package x; package object os``) and its members, that package's.
+    objects: dict[str, set[str]] = field(default_factory=dict)
 
 
 #: Cross-version source folders (sbt's ``scala-2``, Mill's ``src-3``): a build compiles one of
@@ -265,11 +268,15 @@ def by_packages(infos: dict[str, PackageInfo], result: dict[str, OFile]) -> None
     code uses, declared at top level by another file of its package (or of an enclosing one
     of chained package clauses), of a package it imports with a wildcard, or named by a
     single-name import (``a.b.C``; ``a.b.Outer.Inner`` and static ``a.b.C.m`` reach the file
-    declaring ``C``/``Outer``; a wildcard of a type's members, that type's file)."""
+    declaring ``C``/``Outer``; a wildcard of a type's members, that type's file). A Scala
+    package object's members are declared in the package it names, not in its file's."""
     declared: dict[tuple[str, str], set[str]] = defaultdict(set)
     for rel, info in infos.items():
         for name in info.declared:
             declared[(info.packages[-1], name)].add(rel)
+        for package, members in info.objects.items():
+            for name in members:
+                declared[(package, name)].add(rel)
 
     def files_of(qualified: str) -> set[str]:
         base, _, name = qualified.rpartition(".")
@@ -281,7 +288,8 @@ def by_packages(infos: dict[str, PackageInfo], result: dict[str, OFile]) -> None
         return set()
 
     for rel, info in infos.items():
-        visible = set(info.packages)
+        visible = set(info.packages) | set(info.objects)  # (a package object's code sees its own)
+        own = info.declared.union(*info.objects.values())
         explicit: dict[str, set[str]] = defaultdict(set)
         for qualified, _static, wildcard in info.imports:
             name, _, alias = qualified.partition("=>")
@@ -296,7 +304,7 @@ def by_packages(infos: dict[str, PackageInfo], result: dict[str, OFile]) -> None
         for target in explicit.pop("", set()):
             _add(result, rel, target, set())
         found: dict[str, set[str]] = defaultdict(set)
-        for ident in info.idents - info.declared:
+        for ident in info.idents - own:
             targets = set(explicit.get(ident, set()))
             if not targets:
                 for pkg in visible:

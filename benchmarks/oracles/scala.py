@@ -52,6 +52,7 @@ def run(root: Path, files: list[str], sample: list[str]) -> dict[str, OFile]:
             packages=entry["packages"],
             imports=[(n, bool(st), bool(w)) for n, st, w in entry["imports"]],
             declared=set(entry["declared"]),
+            objects={package: set(members) for package, members in entry["objects"]},
             idents=set(entry["refs"]),
             qualified=set(entry["qualified"]),
         )

@@ -1,6 +1,7 @@
 // Scala oracle: scalameta's own parser (npm `scalameta-parsers`, a JS build of scalameta's
 // parser), run with node from the oracle home. Reads {"root", "files", "sample"} on stdin and
-// prints {"files": {path: {"packages", "imports", "declared", "idents", "symbols", "error"}}}.
+// prints {"files": {path: {"packages", "imports", "declared", "objects", "idents", "symbols",
+// "error"}}} ("objects": each package object's package, in full, and its members' names).
 //
 // Each file is parsed with the Scala 2.13 dialect, then Scala 3 if that fails. Symbols:
 // classes, traits, objects (package objects too), enums and their cases, defs, vals and vars
@@ -110,7 +111,7 @@ function parse(text) {
 
 for (const rel of req.files) {
   const text = fs.readFileSync(path.join(req.root, rel), "utf8");
-  const entry = { packages: [], imports: [], declared: [], idents: [], symbols: [] };
+  const entry = { packages: [], imports: [], declared: [], objects: [], idents: [], symbols: [] };
   out[rel] = entry;
   let tree;
   try {
@@ -221,19 +222,22 @@ for (const rel of req.files) {
         entry.packages.push(full);
         top(stat.body ? stat.body.stats : stat.stats || [], [...pkgs, full]);
       } else if (stat.type === "Import") {
-        for (const imp of stat.importers) {
-          const base = refName(imp.ref);
-          for (const e of imp.importees) {
-            if (e.type === "Importee.Wildcard" || e.type === "Importee.GivenAll") entry.imports.push([base, false, true]);
-            else if (e.type === "Importee.Name") entry.imports.push([base + "." + e.name.value, false, false]);
-            else if (e.type === "Importee.Rename") entry.imports.push([base + "." + e.name.value + "=>" + e.rename.value, false, false]);
-          }
-        }
+        // (read with the nested ones below)
       } else {
-        if (stat.name && stat.name.value) declared.add(stat.name.value);
+        // (a package object's name is its package's, no member of the enclosing one)
+        if (stat.type !== "Pkg.Object" && stat.name && stat.name.value) declared.add(stat.name.value);
         if (stat.type === "Pkg.Object") {
-          // a package object's members belong to the package named like it
-          for (const s of bodyOf(stat.templ)) if (s.name && s.name.value) declared.add(s.name.value);
+          // a package object's members belong to the package it names: the enclosing
+          // package's member of its name (`package x; package object os` → `x.os`)
+          const enclosing = pkgs.length ? pkgs[pkgs.length - 1] + "." : "";
+          const members = [];
+          for (const s of bodyOf(stat.templ)) {
+            if (s.name && s.name.value) members.push(s.name.value);
+            if (s.type === "Defn.Val" || s.type === "Defn.Var") {
+              for (const p of s.pats || []) if (p.type === "Pat.Var") members.push(p.name.value);
+            }
+          }
+          entry.objects.push([enclosing + stat.name.value, members]);
         }
         if (stat.type === "Defn.Val" || stat.type === "Defn.Var") {
           for (const p of stat.pats || []) if (p.type === "Pat.Var") declared.add(p.name.value);
@@ -260,6 +264,17 @@ for (const rel of req.files) {
     if (Array.isArray(node)) {
       node.forEach((n) => walk(n, inPkgRef, false));
       return;
+    }
+    if (node.type === "Import") {
+      // every import, a class's or a block's too: its names are the file's to resolve
+      for (const imp of node.importers) {
+        const base = refName(imp.ref);
+        for (const e of imp.importees) {
+          if (e.type === "Importee.Wildcard" || e.type === "Importee.GivenAll") entry.imports.push([base, false, true]);
+          else if (e.type === "Importee.Name") entry.imports.push([base + "." + e.name.value, false, false]);
+          else if (e.type === "Importee.Rename") entry.imports.push([base + "." + e.name.value + "=>" + e.rename.value, false, false]);
+        }
+      }
     }
     const named = node.type === "Term.Name" || node.type === "Type.Name" || node.type === "Name.Indeterminate";
     if (!inPkgRef && named && node.value) {
