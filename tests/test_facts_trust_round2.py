@@ -60,6 +60,23 @@ def test_scala_an_import_relative_to_the_package_and_one_hiding_a_name(tmp_path:
     assert imports == {"lib/src/Path.scala": ("class Path",)}  # hidden from the wildcard only
 
 
+def test_scala_one_import_of_several_paths_and_one_in_a_body_import_each(tmp_path: Path) -> None:
+    files = {
+        "lib/src/package.scala": "package object lib {\n  def P(n: Int): Int = n\n}\n",
+        "lib/src/Whitespace.scala": "package lib\n\nobject NoWhitespace {\n  def ws: Int = 1\n}\n",
+        "lib/src/Parsed.scala": "package lib\n\nclass Parsed\n",
+        "app/Main.scala": "package app\n\nobject Main {\n  import lib._, NoWhitespace._\n"
+        "  def run(): Parsed = { P(ws); null }\n}\n",
+        "app/Run.scala": "package app\n\nobject Run {\n  def run(): Unit = {\n"
+        "    import lib._\n    P(1)\n  }\n}\n",
+    }
+    imports, _ = graph(tmp_path, files, "app/Main.scala")  # (NoWhitespace: lib's, from lib._)
+    assert sorted(imports) == ["lib/src/Parsed.scala", "lib/src/Whitespace.scala",
+                               "lib/src/package.scala"]  # fmt: skip
+    imports, _ = graph(tmp_path, {}, "app/Run.scala")  # (an import in a method's body)
+    assert imports == {"lib/src/package.scala": ("P",)}
+
+
 def test_scala_private_this_is_private_and_a_qualified_private_package_wide() -> None:
     f = facts(
         "a/A.scala",

@@ -13,10 +13,11 @@ package-wide.
 Resolution: Java's keys (``java:<package>.<Name>``), so Scala, Java and Kotlin files of one build
 reach each other; ``import a.b.{C, D => E}`` as Java's single imports, ``{C => _, _}`` as a
 wildcard without ``C``; an import path also read relative to the file's package, as Scala reads
-it. The names a file's code uses from its own package (each package of a chain of clauses) and
-from wildcard imports (``import a.b._`` or ``*``) are looked up one by one
-(:func:`reactor.facts.java.references`): an edge only where a file declares a name used; a
-wildcard of an object's members uses the object's file.
+it (and to a wildcard before it in one import: ``import a._, B._``); an import in a method's or
+a block's body counts for the whole file. The names a file's code uses from its own package
+(each package of a chain of clauses) and from wildcard imports (``import a.b._`` or ``*``) are
+looked up one by one (:func:`reactor.facts.java.references`): an edge only where a file
+declares a name used; a wildcard of an object's members uses the object's file.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class _Scope:
     packages: list[str] = field(default_factory=list)
     wildcards: list[str] = field(default_factory=list)
     hidden: dict[str, set[str]] = field(default_factory=dict)
+    imports: set[int] = field(default_factory=set)  # (the import declarations read)
 
 
 def extract(rel: str, language: str, data: bytes) -> Facts:
@@ -78,6 +80,9 @@ def extract(rel: str, language: str, data: bytes) -> Facts:
     found = scan(w, root, _USES)
     notes = Comments(w, found.get("comment", []), summarise=scaladoc_summary)
     _definitions(w, notes, root, owner="", scope=scope)
+    for node in found.get("import", []):  # (in a method's or a block's body: the file's too)
+        if node.id not in scope.imports:
+            _import(w, node, scope)
     used = {w.text(n) for n in found.get("use", [])}
     bound = {w.text(n) for n in found.get("bound", []) if not _selected(n)}
     jvm.references(
@@ -150,7 +155,7 @@ _USES = (
     " (field_expression value: (identifier) @use) (call_expression function: (identifier) @use)]"
     " (_ name: (identifier) @bound) (_ pattern: (identifier) @bound)"
     " (_ parameters: (identifier) @bound) (enumerator . (identifier) @bound)"
-    " (field_expression) @path"
+    " (field_expression) @path (import_declaration) @import"
 )
 #: A qualified name, ``os.makeDir`` or ``a.b.C`` (no call or index inside).
 _DOTTED = re.compile(r"[a-z_]\w*(?:\.\w+)+")
@@ -298,14 +303,33 @@ def _signature(w: Walker, notes: Comments, node: ts.Node) -> str:
 
 
 def _import(w: Walker, node: ts.Node, scope: _Scope) -> None:
+    """Each path of an import (``import a._, b.C``: two) in turn, the later ones seeing what
+    the earlier ones import."""
+    scope.imports.add(node.id)
+    paths = {p.id for p in node.children_by_field_name("path") if p.is_named}
+    group: list[ts.Node] = []
+    before: list[str] = []  # (the wildcards' paths as written)
+    for child in [*node.children, None]:
+        if child is None or child.type == ",":
+            before += _importer(w, group, paths, scope, before)
+            group = []
+        elif child.is_named:
+            group.append(child)
+
+
+def _importer(
+    w: Walker, parts: list[ts.Node], paths: set[int], scope: _Scope, before: list[str]
+) -> list[str]:
     """Each selector as Java's single import, a wildcard as Java's; ``{Path => _, _}``
     imports no ``Path`` and hides it from the wildcard. A path is read as written and, as
     Scala does, relative to the file's package too (``import TestUtil._``: the same
-    package's object, whose file a wildcard of its members uses)."""
-    path = ".".join(w.text(p) for p in node.children_by_field_name("path") if p.is_named)
-    selectors = next((c for c in node.named_children if c.type == "namespace_selectors"), None)
-    wildcard = any(c.type == "namespace_wildcard" for c in node.named_children)
-    relative = [] if path.split(".", 1)[0] in _ROOTS else scope.packages
+    package's object, whose file a wildcard of its members uses) and to what a wildcard
+    imported before it in the same import (``import lib._, NoWhitespace._``:
+    ``lib.NoWhitespace``). Returns the path of a wildcard, for the paths after it."""
+    path = ".".join(w.text(p) for p in parts if p.id in paths)
+    selectors = next((c for c in parts if c.type == "namespace_selectors"), None)
+    wildcard = any(c.type == "namespace_wildcard" for c in parts)
+    relative = [] if path.split(".", 1)[0] in _ROOTS else [*scope.packages, *before]
     hidden = set()
     for selector in named(selectors):
         if selector.type == "namespace_wildcard":
@@ -320,13 +344,14 @@ def _import(w: Walker, node: ts.Node, scope: _Scope) -> None:
         w.import_of(path, [path.rsplit(".", 1)[-1]])
         _refer(w, [f"{within}.{path}" for within in relative], path.rsplit(".", 1)[-1])
     if not (wildcard and path):
-        return
+        return []
     w.import_of(f"{path}.*")
     owners = [path, *(f"{within}.{path}" for within in relative)]
     for owner in owners:
         scope.wildcards.append(owner)
         scope.hidden.setdefault(owner, set()).update(hidden)
     _refer(w, owners, path.rsplit(".", 1)[-1])  # an object's members: its file is used
+    return [path]
 
 
 def _refer(w: Walker, specs: list[str], name: str) -> None:
