@@ -20,7 +20,9 @@ out of both counts, never guessed):
   (backticks, ``{@code x}``/``{@link x}`` → ``x``, HTML tags, ``*``/``_`` emphasis); the claim
   must be a prefix of the doc's first paragraph that ends where a sentence ends (``.``,
   ``!``, ``?`` followed by a space, or the paragraph's end; a claim cut with ``…`` at 300
-  characters as a prefix). A summary where the oracle sees no doc comment is false. Recall:
+  characters as a prefix), of the doc as written or once its rule-only lines (``-``, ``*``,
+  ``=``) and a leading ``<name>() :`` are removed. A summary where the oracle sees no doc
+  comment is false. Recall:
   oracle declarations with a non-empty doc whose claim matches.
 * **edges** — the extractor's "imports" of a file match the oracle's in-repo edges by target
   path. An extractor edge the oracle did not make is not judged when the oracle left an
@@ -227,9 +229,21 @@ def unit(import_: str) -> str:
     return (base if ext in SOURCE_SUFFIXES else import_).replace("/", ".")
 
 
+_RULE_LINE = re.compile(r"^[ \t]*[-*=]{3,}[ \t]*$", re.MULTILINE)
+
+
+def unled(doc: str, name: str) -> str:
+    """A doc without its rule-only lines (a banner's ``/*-*****``, ``-----``, each a paragraph
+    break) and a leading ``<name>() :``/``<name> :`` (lz4's ``/*! LZ4_compress_fast() : …``)."""
+    text = _RULE_LINE.sub("", doc).strip()
+    return re.sub(rf"^{re.escape(name)}\s*(?:\(\s*\))?\s*:\s*", "", text) if name else text
+
+
 def doc_ok(claim: str, sym: OSymbol) -> bool:
-    """The claim is a summary of the oracle's doc of ``sym`` or of one of its alternatives."""
-    return any(summary_ok(claim, d) for d in [sym.doc or "", *sym.doc_alts] if d)
+    """The claim is a summary of the oracle's doc of ``sym`` or of one of its alternatives,
+    as written or once its rule-only lines and a leading ``<name>() :`` are removed."""
+    docs = [d for d in [sym.doc or "", *sym.doc_alts] if d]
+    return any(summary_ok(claim, d) or summary_ok(claim, unled(d, sym.name)) for d in docs)
 
 
 # -- comparing one file ------------------------------------------------------------------------
