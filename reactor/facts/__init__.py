@@ -78,7 +78,7 @@ SHEBANG_LANGUAGES = {
 SIGNATURE_CHARS = 160
 #: Bumped whenever an extractor changes what it finds: stored facts of another version are
 #: extracted again from the source the next time it is read.
-FACTS_VERSION = 10  # 10: the second oracle round (C/C++, C# projects, Lua, Go, Kotlin, PHP)
+FACTS_VERSION = 11  # 11: the oracle rounds (C/C++, C# projects, Scala, Lua, Go, Kotlin, PHP)
 
 #: Who may use a symbol, as a small enum (each language's spelling is in the signature, and the
 #: outline shows the non-public ones): ``package`` is Java's package-private (and Go's
