@@ -530,17 +530,16 @@ class Scheduler:
 
     def _outdated_candidate(self, scan: Scan | None) -> FileRow | None:
         """The next outdated doc to refresh, if its turn has come: only after every stale and
-        missing doc (none dirty, none left by the index's count, no scan under way), and for a
-        model backend no sooner than its rate allows."""
+        missing doc (none dirty, none known to the index, no scan under way), and for a model
+        backend no sooner than its rate allows. (Known work is one seek in the partial index:
+        a count of every row took 20 ms a tick at 200,000 files, four fifths of each refresh.)"""
         if (
             self.outdated_interval is None
             or self.clock() < self.next_outdated_at
             or scan is not None
             or len(self.dirty)
+            or self.index.next_pending(0) is not None
         ):
-            return None
-        fresh, _outdated, total = self.index.progress()
-        if fresh < total:
             return None
         row = self.index.next_outdated(self._outdated_cursor)
         if row is not None:
