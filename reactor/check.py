@@ -147,7 +147,12 @@ class CheckReport:
 def check(
     root: Path, config: DocgenConfig, paths: Iterable[str] | None = None, *, strict: bool = False
 ) -> CheckReport:
-    """Check the docs of every source (or of the sources among ``paths``, repo-relative)."""
+    """Check the docs of every source (or of the sources among ``paths``, repo-relative: the
+    docs left orphaned under those paths too; pages only when the whole repo is checked, as
+    ``.`` or the root names it)."""
+    paths = None if paths is None else [p.rstrip("/") or "." for p in paths]
+    if paths is not None and "." in paths:
+        paths = None  # the whole repo, however it was named: the same answer as no path
     root = root.resolve()
     policy = SourcePolicy(root, config)
     docs = DocStore(root, output_dir_relative(config, root))
@@ -171,23 +176,22 @@ def check(
         elif state is not None:
             getattr(report, state).append(rel)
     report.unreadable += hidden
-    if paths is None:
-        known = {rel for rel, _ in sources}
-        ours = report.fresh + len(report.stale)
-        for rel, path in docs.iter_docs(on_unlistable=report.unreadable.append):
-            if rel in known or any(rel == h or rel.startswith(h + "/") for h in hidden):
-                continue
-            header = DocStore.header_at(path)
-            if is_page(rel) and header is not None:
-                continue  # a directory's page: checked with the pages
-            if header is None and DocStore.inspect_at(path).kind == "unreadable":
-                report.unreadable.append(f"{docs.output_rel.as_posix()}/{rel}.md")
-            elif header is None:
-                report.foreign += 1
-            else:
-                report.orphaned.append(rel)
-        report.orphaned.sort()
-        report.held_back = removal_held(len(report.orphaned), ours + len(report.orphaned))
+    known = {rel for rel, _ in sources}
+    ours = report.fresh + len(report.stale)
+    for rel, path in docs.iter_docs(on_unlistable=report.unreadable.append):
+        if rel in known or _under(rel, hidden) or (paths is not None and not _under(rel, paths)):
+            continue
+        header = DocStore.header_at(path)
+        if is_page(rel) and header is not None:
+            continue  # a directory's page: checked with the pages
+        if header is None and DocStore.inspect_at(path).kind == "unreadable":
+            report.unreadable.append(f"{docs.output_rel.as_posix()}/{rel}.md")
+        elif header is None:
+            report.foreign += 1
+        else:
+            report.orphaned.append(rel)
+    report.orphaned.sort()
+    report.held_back = removal_held(len(report.orphaned), ours + len(report.orphaned))
     pages = paths is None and config.pages
     if strict and (fresh or pages):
         index = FileIndex.in_memory()
@@ -246,6 +250,11 @@ def _sources(
             if item[0] not in seen:
                 seen.add(item[0])
                 yield item
+
+
+def _under(rel: str, paths: list[str]) -> bool:
+    """``rel`` is one of ``paths`` or inside one of them."""
+    return any(rel == p or rel.startswith(p + "/") for p in paths)
 
 
 _StatCache = dict[str, tuple[int, int, str, str | None]]

@@ -108,3 +108,21 @@ def test_a_never_indexed_repo_creates_no_state_dir(repo: Path) -> None:
     )
     assert proc.returncode == 1 and "missing main.c" in proc.stdout
     assert not (repo / ".llmc").exists() and not (repo / "DOCS").exists()
+
+
+def test_a_path_gives_the_same_answer_as_its_scope_checked_whole(
+    documented: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = documented
+    (repo / ".git").mkdir()  # (how the root is found from a path)
+    write(repo, "DOCS/REPODOCS/old/gone.py.md", "SHA256: " + "0" * 64 + "\n")  # orphaned
+    write(repo, "DOCS/REPODOCS/pkg/lost.py.md", "SHA256: " + "1" * 64 + "\n")  # orphaned in pkg
+    whole = run(capsys, "check", "--repo", str(repo))
+    assert whole[0] == 1 and "orphaned old/gone.py" in whole[1]
+    monkeypatch.chdir(repo.parent)  # the repo named from outside, as CI scripts do
+    assert run(capsys, "check", str(repo)) == whole
+    monkeypatch.chdir(repo)
+    assert run(capsys, "check", ".") == whole
+    code, out, _ = run(capsys, "check", "pkg")
+    assert code == 1
+    assert "orphaned pkg/lost.py" in out and "old/gone.py" not in out  # the scope's own only
