@@ -63,6 +63,10 @@ from .status import NO_SOURCES, disk_refused, indexed_status
 log = logging.getLogger("reactor")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+#: SQLite's answers when this user may not write the index (primary result codes).
+_STATE_NOT_WRITABLE = frozenset(
+    {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN}
+)
 #: Skipped files named one per line after a batch run; beyond this, a count.
 LISTED_SKIPS = 20
 DEFAULT_WAIT_SECONDS = 10.0
@@ -375,6 +379,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"reactor: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _STATE_NOT_WRITABLE:
+            # (a usage error, as a state directory that cannot be made: 2, with what to do)
+            print(
+                f"reactor: error: index {DB_PATH}: {exc}: reactor keeps its index there, so it "
+                "must be writable by this user",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         print(f"reactor: error: index {DB_PATH}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except (KeyboardInterrupt, Interrupted) as exc:

@@ -173,3 +173,19 @@ def test_a_repo_that_is_not_writable_is_one_line_not_a_traceback(
         assert check.returncode == 1 and "missing a.py" in check.stdout
     finally:
         repo.chmod(0o755)
+
+
+def test_an_index_this_user_may_not_write_is_a_usage_error(
+    unprivileged_repo: tuple[Path, list[str]],
+) -> None:
+    repo, prefix = unprivileged_repo
+    assert reactor(prefix, "generate", "--all", "--repo", str(repo)).returncode == 0
+    state = repo / ".llmc"
+    for path in [state, *state.glob("reactor.db*")]:  # made by another user (its locks stay)
+        if prefix:
+            os.chown(path, 0, 0)
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    write(repo, "a.py", "A = 3  # a change to record\n")
+    run = reactor(prefix, "generate", "--all", "--repo", str(repo))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "reactor.db" in run.stderr and "must be writable by this user" in run.stderr
