@@ -419,9 +419,9 @@ class Worker:
             self.scheduler.scan_finished()
             if stats.added or stats.changed or stats.removed:
                 log.info(
-                    "indexed %s: %d sources, %d added, %d changed, %d removed",
+                    "indexed %s: %s, %d added, %d changed, %d removed",
                     scan.under or "repo",
-                    stats.seen,
+                    "1 source" if stats.seen == 1 else f"{stats.seen:,} sources",
                     stats.added,
                     stats.changed,
                     stats.removed,
