@@ -104,7 +104,7 @@ class CheckReport:
         if self.ok and not (self.checked or skipped):
             text = NO_SOURCES
         elif self.ok:
-            text = f"all {self.checked:,} docs fresh"
+            text = f"all {self.checked:,} docs fresh" if self.checked else "no docs to check"
         else:
             text = (
                 f"{self.fresh:,}/{self.checked:,} docs fresh: {len(self.stale):,} stale, "

@@ -232,6 +232,12 @@ def test_a_noop_from_a_shell_backend_is_remembered_not_missing(
     assert "all 2 docs fresh · 1 not documented (1 declined by the backend)" in out
     code, out, _ = run(capsys, "check", "--json")
     assert json.loads(out)["skipped"]["noop"] == ["gen/schema_pb2.py"]
+    code, out, _ = run(capsys, "check", "gen")  # every source in scope declined
+    assert (
+        code == 0
+        and out.splitlines()[-1]
+        == "no docs to check · 1 not documented (1 declined by the backend)"
+    )
 
     code, out, _ = run(capsys, "status", "--json")
     status = json.loads(out)
