@@ -223,7 +223,8 @@ class DocSearch:
         """Docs matching ``query``, best first: those with every term (BM25-ranked), then those
         with some of them; ``limit`` at most :data:`MAX_LIMIT`."""
         limit = max(1, min(limit, MAX_LIMIT))
-        self.flush()
+        with contextlib.suppress(OSError, sqlite3.OperationalError):  # (a full disk: kept queued)
+            self.flush()
         hits: dict[str, Hit] = {}
         every = match_expression(query, all_terms=True)
         for expression in dict.fromkeys([every, match_expression(query, all_terms=False)]):
