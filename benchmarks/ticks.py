@@ -189,7 +189,7 @@ def bench_multi_repo(
     """``repos`` repos of ``files`` files in one Service, for each size in ``sizes``, each in a
     fresh process (so its threads, RSS and inotify instances are its own): see
     :func:`multi_repo_child`. Idle CPU is measured once the quiet repos have backed off to
-    their cap (30 s, or repos / 10 s for big hosts: ``Service.quiet_cap_seconds``), over two
+    their cap (30 s, or repos / 3 s for big hosts: ``Service.quiet_cap_seconds``), over two
     caps. The naive figure is the design before: an inotify instance and a reader thread per
     repo, which the kernel's default ``max_user_instances`` (128) stops.
 
