@@ -409,8 +409,10 @@ def run(root: Path, *, wait_seconds: float, polling: bool = False) -> None:
             service.stop()
             if thread.is_alive():
                 thread.join(timeout=1.0)
-            # (a tick still writing — a big file on a loaded machine — starts no new temp file)
-            reactor.docs.remove_temp_files_in_flight(closing=thread.is_alive())
+            # no write starts from here on: a tick still writing (a big file on a loaded
+            # machine) or a tool call still running on a worker thread (the client left
+            # mid-call) starts no new temp file, which the process's exit would leave behind
+            reactor.docs.remove_temp_files_in_flight(closing=True)
             if not thread.is_alive():
                 reactor.close()
         log.info("reactor mcp stopped")
