@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -215,3 +219,26 @@ def doc_header(root: Path, rel: str) -> str | None:
     if not doc.exists():
         return None
     return doc.read_text().split("\n", 1)[0]
+
+
+@pytest.fixture
+def small_fs() -> Iterator[Path]:
+    """A real 4 MB tmpfs, to be filled (needs root, as CI runs); skipped with the reason
+    elsewhere (the injected-ENOSPC tests cover the full disk there)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    mountpoint = Path(tempfile.mkdtemp(prefix="reactor-small-fs-"))
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mountpoint)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        mountpoint.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+        mountpoint.rmdir()

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,28 +64,6 @@ def test_injected_enospc_at_every_write_then_space_again(
             break
     assert doc_header(repo, "pkg/util.py") == f"SHA256: {sha256_of(repo / 'pkg/util.py')}"
     assert not reactor.lock.held  # released after every tick, failed or not
-
-
-@pytest.fixture
-def small_fs() -> Iterator[Path]:
-    """A real 4 MB tmpfs (needs root, as CI runs); skipped with the reason elsewhere."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root; the injected-ENOSPC test covers this")
-    mountpoint = Path(tempfile.mkdtemp(prefix="reactor-small-fs-"))
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mountpoint)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        mountpoint.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mountpoint
-    finally:
-        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
-        mountpoint.rmdir()
 
 
 def fill(path: Path) -> None:
