@@ -40,42 +40,52 @@ def make_tree(root: Path, files: int) -> None:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
 
 
+def watch_until_fresh(
+    root: Path, files: int, *, timeout: float | None = None, echo: bool = False
+) -> tuple[float | None, float]:
+    """Run `reactor watch` on ``root`` until its own progress line says all ``files`` docs
+    are fresh: the seconds from its start (``None`` past ``timeout``) and the CPU seconds
+    (user + system) it used meanwhile. ``echo``: its progress lines to our stderr."""
+    done = threading.Event()
+    converged = f"all {files:,} docs fresh"
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reactor.cli", "watch", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watched = psutil.Process(proc.pid)
+    assert proc.stderr is not None
+    stderr = proc.stderr
+
+    def read() -> None:
+        for line in stderr:
+            if echo and "fresh" in line and "Generated" not in line:
+                print(line.rstrip(), file=sys.stderr)
+            if converged in line:
+                done.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        fresh = done.wait(timeout)
+        elapsed = time.monotonic() - started
+        cpu = watched.cpu_times()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+    return (elapsed if fresh else None), cpu.user + cpu.system
+
+
 def measure(files: int) -> dict[str, float]:
     base = Path(tempfile.mkdtemp(prefix="reactor-pace-"))
     try:
         root = base / "repo"
         make_tree(root, files)
-        done = threading.Event()
-        converged = f"all {files:,} docs fresh"
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reactor.cli", "watch", str(root)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        watched = psutil.Process(proc.pid)
-        assert proc.stderr is not None
-        stderr = proc.stderr
-
-        def read() -> None:
-            for line in stderr:
-                if "fresh" in line and "Generated" not in line:
-                    print(line.rstrip(), file=sys.stderr)
-                if converged in line:
-                    done.set()
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        try:
-            done.wait()  # the watch's own progress line says when every doc is fresh
-            elapsed = time.monotonic() - started
-            cpu = watched.cpu_times()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-            reader.join(timeout=10)
-        cpu_seconds = cpu.user + cpu.system
+        elapsed, cpu_seconds = watch_until_fresh(root, files, echo=True)
+        assert elapsed is not None  # (no timeout: waits as long as convergence takes)
         return {
             "files": files,
             "converged_seconds": round(elapsed, 1),

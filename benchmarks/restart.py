@@ -19,9 +19,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+
+from pace import watch_until_fresh
 
 
 def reactor(*args: str) -> subprocess.CompletedProcess[str]:
@@ -44,35 +44,11 @@ def measure(files: int, edited: int) -> dict[str, float]:
             with open(root / f"d{i % 20}" / f"m{i}.py", "a") as fh:
                 fh.write("APPENDED = True\n")
         reactor("status", "--repo", str(root))  # indexed, not documented
-        done = threading.Event()
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reactor.cli", "watch", str(root)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stderr is not None
-        stderr = proc.stderr
-
-        def read() -> None:
-            for line in stderr:
-                if f"all {files:,} docs fresh" in line:
-                    done.set()
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        try:
-            done.wait(600)
-            elapsed = time.monotonic() - started
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-            reader.join(timeout=10)
+        elapsed, _ = watch_until_fresh(root, files, timeout=600)
         return {
             "files": files,
             "edited": edited,
-            "fresh_after_restart_seconds": round(elapsed, 2) if done.is_set() else float("inf"),
+            "fresh_after_restart_seconds": float("inf") if elapsed is None else round(elapsed, 2),
             "sampler_lap_windows": files / 10,
         }
     finally:
