@@ -41,7 +41,7 @@ from .index import DB_PATH, FileIndex
 from .inputs import BACKEND, Inputs, parse_comment, reasons
 from .observe import BINARY, FOREIGN, TOO_LARGE, UNREADABLE, UNREADABLE_DOC
 from .pagestates import PageCounts, check_pages, is_page, pages_present
-from .paths import printable, quote_path
+from .paths import printable, quote_path, under
 from .policy import GONE_ERRNOS, NotSource, SourcePolicy, looks_binary
 from .rows import NOOP_PREFIX
 from .scan import Scan
@@ -179,7 +179,7 @@ def check(
     known = {rel for rel, _ in sources}
     ours = report.fresh + len(report.stale)
     for rel, path in docs.iter_docs(on_unlistable=report.unreadable.append):
-        if rel in known or _under(rel, hidden) or (paths is not None and not _under(rel, paths)):
+        if rel in known or under(rel, hidden) or (paths is not None and not under(rel, paths)):
             continue
         header = DocStore.header_at(path)
         if is_page(rel) and header is not None:
@@ -250,11 +250,6 @@ def _sources(
             if item[0] not in seen:
                 seen.add(item[0])
                 yield item
-
-
-def _under(rel: str, paths: list[str]) -> bool:
-    """``rel`` is one of ``paths`` or inside one of them."""
-    return any(rel == p or rel.startswith(p + "/") for p in paths)
 
 
 _StatCache = dict[str, tuple[int, int, str, str | None]]

@@ -18,6 +18,7 @@ from .inputs import Inputs, parse_comment
 from .pageinputs import LISTED, DirRecord, compute, parent_of
 from .pagerender import PAGE_LAYOUT, directory_page, page_path, repository_page
 from .pagerepo import RepoSummary, repo_summary
+from .paths import in_scope, under
 
 if TYPE_CHECKING:
     from .index import FileIndex
@@ -160,16 +161,6 @@ class PageCounts:
 STATES = ("fresh", "stale", "outdated", "missing", "orphaned", "foreign")
 
 
-def _in_scope(rel_dir: str, scope: list[str] | None) -> bool:
-    if scope is None:
-        return True
-    for s in scope:
-        s = s.strip("/")
-        if s in ("", ".") or rel_dir == s or rel_dir.startswith(s + "/"):
-            return True
-    return False
-
-
 def counts(
     index: FileIndex,
     docs: DocStore,
@@ -187,7 +178,7 @@ def counts(
     due = dirs if dirty is None else dirs & (dirty | {""} | (dirs - (known or {}).keys()))
     now = model.all(due)
     report = PageCounts(docs.output_rel.as_posix())
-    for d in sorted(x for x in dirs if _in_scope(x, scope)):
+    for d in sorted(x for x in dirs if in_scope(x, scope)):
         expected = now.get(d)
         if expected is None and known is not None:
             expected = made(known[d], None)
@@ -219,7 +210,7 @@ def pages_present(docs: DocStore, sources: list[str], hidden: list[str]) -> Page
         found = docs.inspect(page_key(d))
         state = "foreign" if found.in_the_way else "missing" if found.kind == "absent" else "fresh"
         report.add(state, d)
-    _orphans(report, docs, dirs | {d for d in _page_dirs(docs) if _under(d, hidden)}, None)
+    _orphans(report, docs, dirs | {d for d in _page_dirs(docs) if under(d, hidden)}, None)
     return report
 
 
@@ -227,16 +218,12 @@ def _page_dirs(docs: DocStore) -> Iterator[str]:
     return (posixpath.dirname(rel) for rel, _ in docs.iter_docs() if is_page(rel))
 
 
-def _under(rel_dir: str, paths: list[str]) -> bool:
-    return any(rel_dir == p or rel_dir.startswith(p + "/") for p in paths)
-
-
 def _orphans(report: PageCounts, docs: DocStore, dirs: set[str], scope: list[str] | None) -> None:
     """Pages of ours on disk for directories that hold no source."""
     for rel, path in docs.iter_docs():
         d = posixpath.dirname(rel)
         ours = is_page(rel) and d not in dirs and DocStore.header_at(path) is not None
-        if ours and _in_scope(d, scope):
+        if ours and in_scope(d, scope):
             report.add("orphaned", d)
 
 

@@ -8,6 +8,9 @@ does with ``core.quotePath = false``: ``"new\\nline.py"``. Other names are shown
 Text that comes from outside (a shell script's stderr, a reason a backend gives) gets the same
 escapes without the quotes (:func:`printable`): an escape sequence in it must never reach the
 terminal that shows a log line or a ``status`` report.
+
+Whether a repo-relative path lies under others (:func:`under`, :func:`in_scope`) is asked by
+``status``, ``check`` and the pages alike, so it is answered here once.
 """
 
 from __future__ import annotations
@@ -23,6 +26,20 @@ _ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",
 }
+
+
+def under(rel: str, paths: list[str]) -> bool:
+    """``rel`` is one of the repo-relative ``paths`` or lies inside one of them."""
+    return any(rel == p or rel.startswith(p + "/") for p in paths)
+
+
+def in_scope(rel: str, scope: list[str] | None) -> bool:
+    """Whether ``rel`` lies in one of the repo-relative ``scope`` paths (``None``, ``""`` or
+    ``.``: the whole repo)."""
+    if scope is None:
+        return True
+    cleaned = [s.strip("/") for s in scope]
+    return any(s in ("", ".") for s in cleaned) or under(rel, cleaned)
 
 
 def quote_path(rel: str) -> str:

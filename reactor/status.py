@@ -28,7 +28,7 @@ from .inputs import REASONS, reasons
 from .lock import WATCH_LOCK, is_locked_elsewhere
 from .observe import FOREIGN, SKIP_REASONS, UNREADABLE_DOC
 from .pagestates import PageCounts, is_page
-from .paths import printable, quote_path
+from .paths import in_scope, printable, quote_path
 from .state import STATE_DIR
 
 #: A source the backend declined (``NO-OP``): not documented on purpose, never a failure.
@@ -279,13 +279,6 @@ def indexed_status(
     report.extra["index"] = f"as last indexed (could not refresh it: {why})"
     report.extra["watch"] = watch_state(repo_root)
     return report
-
-
-def in_scope(rel: str, scope: list[str] | None) -> bool:
-    """Whether ``rel`` lies in one of the repo-relative ``scope`` paths (``None``: all)."""
-    if scope is None:
-        return True
-    return any(s in ("", ".") or rel == s or rel.startswith(s.rstrip("/") + "/") for s in scope)
 
 
 def compute_status(
